@@ -1,0 +1,105 @@
+/// The metrics of every unit of a book at one set of prices, in
+/// structure-of-arrays form, with states and the liquidation-priority order.
+public final class BookResults: @unchecked Sendable {
+    public let unitCount: Int
+    public let equity: Column<Double>
+    public let adjustedEquity: Column<Double>
+    public let initialMargin: Column<Double>
+    public let maintenanceMargin: Column<Double>
+    /// NaN where the unit's model is not `es`.
+    public let var99: Column<Double>
+    public let es975: Column<Double>
+    public let state: Column<AccountState>
+
+    public init(unitCount: Int) {
+        self.unitCount = unitCount
+        equity = Column(repeating: 0, count: unitCount)
+        adjustedEquity = Column(repeating: 0, count: unitCount)
+        initialMargin = Column(repeating: 0, count: unitCount)
+        maintenanceMargin = Column(repeating: 0, count: unitCount)
+        var99 = Column(repeating: .nan, count: unitCount)
+        es975 = Column(repeating: .nan, count: unitCount)
+        state = Column(repeating: .safe, count: unitCount)
+    }
+
+    /// Stores the metrics of unit `u` and classifies it.
+    @inline(__always)
+    public func store(_ u: Int, _ m: UnitMetrics, warn: Double, danger: Double) {
+        equity[u] = m.equity
+        adjustedEquity[u] = m.adjustedEquity
+        initialMargin[u] = m.initialMargin
+        maintenanceMargin[u] = m.maintenanceMargin
+        var99[u] = m.var99 ?? .nan
+        es975[u] = m.es975 ?? .nan
+        state[u] = Health.state(equity: m.equity, adjustedEquity: m.adjustedEquity, maintenanceMargin: m.maintenanceMargin,
+                                warn: warn, danger: danger)
+    }
+
+    public func metrics(_ u: Int) -> UnitMetrics {
+        UnitMetrics(equity: equity[u], adjustedEquity: adjustedEquity[u], initialMargin: initialMargin[u],
+                    maintenanceMargin: maintenanceMargin[u], var99: var99[u].isNaN ? nil : var99[u],
+                    es975: es975[u].isNaN ? nil : es975[u])
+    }
+
+    @inline(__always)
+    public func marginRatio(_ u: Int) -> Double {
+        Health.marginRatio(adjustedEquity: adjustedEquity[u], maintenanceMargin: maintenanceMargin[u])
+    }
+
+    /// Whether account `a` comes before account `b` in liquidation priority
+    /// (liquidatable and bankrupt first; then margin ratio descending, infinite
+    /// first; then MM descending; then id ascending).
+    @inline(__always)
+    public func precedes(_ a: Int, _ b: Int, ids: [String]) -> Bool {
+        let la = state[a].isLiquidatable, lb = state[b].isLiquidatable
+        if la != lb { return la }
+        let ra = marginRatio(a), rb = marginRatio(b)
+        if ra != rb { return ra > rb }
+        let ma = maintenanceMargin[a], mb = maintenanceMargin[b]
+        if ma != mb { return ma > mb }
+        return ids[a] < ids[b]
+    }
+
+    /// Account indices `0 ..< accountCount` in liquidation-priority order.
+    public func priorityOrder(accountCount: Int, ids: [String]) -> [Int] {
+        var order = Array(0..<accountCount)
+        order.sort { precedes($0, $1, ids: ids) }
+        return order
+    }
+
+    /// Counts per state over the pooled accounts, and their total shortfall (`-E` of bankrupt ones).
+    public func summary(accountCount: Int) -> (counts: [AccountState: Int], shortfall: Double) {
+        var counts: [AccountState: Int] = [:]
+        for s in AccountState.allCases { counts[s] = 0 }
+        var c = [Int](repeating: 0, count: AccountState.allCases.count)
+        var shortfall = 0.0
+        for a in 0..<accountCount {
+            c[state[a].rawValue] += 1
+            if state[a] == .bankrupt { shortfall += -equity[a] }
+        }
+        for s in AccountState.allCases { counts[s] = c[s.rawValue] }
+        return (counts, shortfall)
+    }
+}
+
+extension MarginBook {
+    /// Evaluates every unit at the prices of `quotes` into `results`.
+    public func computeAll(_ quotes: Quotes, into results: BookResults) {
+        let ev = Evaluator(book: self)
+        let p = market.params
+        for u in 0..<unitCount {
+            results.store(u, ev.evaluate(u, quotes), warn: p.warn, danger: p.danger)
+        }
+    }
+
+    /// Evaluates units `range` (for incremental or parallel recompute).
+    public func compute(_ range: Range<Int>, _ quotes: Quotes, into results: BookResults) {
+        let ev = Evaluator(book: self)
+        let p = market.params
+        for u in range { results.store(u, ev.evaluate(u, quotes), warn: p.warn, danger: p.danger) }
+    }
+
+    /// Whether any unit uses the portfolio model / the es model (which quotes they need).
+    public var usesPortfolio: Bool { (0..<unitCount).contains { model[$0] == .portfolio } }
+    public var usesES: Bool { (0..<unitCount).contains { model[$0] == .es } }
+}

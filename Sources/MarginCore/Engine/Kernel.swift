@@ -1,0 +1,212 @@
+/// Equity, adjusted equity, margins (and es figures) of one unit.
+public struct UnitMetrics: Sendable, Equatable {
+    public var equity: Double
+    public var adjustedEquity: Double
+    public var initialMargin: Double
+    public var maintenanceMargin: Double
+    /// One-day VaR 99% and ES 97.5% of an `es` unit; `nil` for the other models.
+    public var var99: Double?
+    public var es975: Double?
+
+    public init(equity: Double, adjustedEquity: Double, initialMargin: Double, maintenanceMargin: Double,
+                var99: Double? = nil, es975: Double? = nil) {
+        self.equity = equity; self.adjustedEquity = adjustedEquity; self.initialMargin = initialMargin
+        self.maintenanceMargin = maintenanceMargin; self.var99 = var99; self.es975 = es975
+    }
+}
+
+/// Evaluates units of a ``MarginBook`` against ``Quotes``. Holds the scratch
+/// space of the es model so the hot path allocates nothing per unit.
+public struct Evaluator: ~Copyable {
+    public let book: MarginBook
+    private let scratch: UnsafeMutablePointer<Double>
+    private let top: UnsafeMutablePointer<Double>
+    private let n: Int
+    private let k975: Int
+    private let k99: Int
+
+    public init(book: MarginBook) {
+        self.book = book
+        n = book.market.historyCount
+        k975 = (n + 39) / 40
+        k99 = (n + 99) / 100
+        scratch = .allocate(capacity: max(n, 1))
+        top = .allocate(capacity: max(k975, 1))
+    }
+
+    deinit {
+        scratch.deallocate()
+        top.deallocate()
+    }
+
+    /// The metrics of unit `u` at the prices `q` was last updated with.
+    @inline(__always)
+    public func evaluate(_ u: Int, _ q: Quotes) -> UnitMetrics {
+        let b = book
+        let m = b.market
+        var mv = b.cash[u], wc = b.cash[u]
+        var l = Int(b.colStart[u])
+        let le = Int(b.colStart[u + 1])
+        while l < le {
+            let p = q.price[Int(b.colAsset[l])]
+            mv += b.colAmount[l] * p
+            wc += b.colWeighted[l] * p
+            l += 1
+        }
+        var mtm = -b.entryCost[u]
+        var im = 0.0, mm = 0.0, shortForward = 0.0
+        let model = b.model[u]
+        var i0 = Int(b.insStart[u])
+        let ie = Int(b.insStart[u + 1])
+        while i0 < ie {
+            let i = Int(b.insInstr[i0])
+            let net = b.insNet[i0]
+            let v = q.unitValue[i]
+            mtm += net * v
+            let sa = b.insShort[i0]
+            if model == .standard {
+                im += sa * q.imShort[i]
+                mm += sa * q.mmShort[i]
+                if m.bracketCount[i] > 0 {
+                    let (bi, bm) = m.bracketMargin(instrument: i, notional: abs(net) * v)
+                    let f = q.bracketFactor[i]
+                    im += f * bi
+                    mm += f * bm
+                }
+            } else {
+                shortForward += sa * q.forward[i]
+            }
+            i0 += 1
+        }
+        let equity = mv + mtm
+        let ae = wc + mtm
+        switch model {
+        case .standard:
+            return UnitMetrics(equity: equity, adjustedEquity: ae, initialMargin: im, maintenanceMargin: mm)
+        case .portfolio:
+            let p = m.params.portfolio
+            let mmP = scanningRisk(u, q) + p.somc * shortForward
+            return UnitMetrics(equity: equity, adjustedEquity: ae, initialMargin: p.imMultiplier * mmP, maintenanceMargin: mmP)
+        case .es:
+            let (var99, es975) = historicalLoss(u, q)
+            let e = m.params.es
+            let mmE = max(0, es975) * e.horizonDays.squareRoot()
+            return UnitMetrics(equity: equity, adjustedEquity: ae, initialMargin: e.imMultiplier * mmE,
+                               maintenanceMargin: mmE, var99: var99, es975: es975)
+        }
+    }
+
+    /// `sum_u max(0, max_j -PnL_j)` over the unit's risk groups.
+    @inline(__always)
+    func scanningRisk(_ u: Int, _ q: Quotes) -> Double {
+        let b = book
+        var r = Int(b.riskStart[u])
+        let re = Int(b.riskStart[u + 1])
+        guard r < re else { return 0 }
+        var total = 0.0
+        var group = b.riskGroup[r]
+        var acc = SIMD16<Double>(repeating: 0)
+        let base = UnsafeRawPointer(q.risk.base)
+        while r < re {
+            let g = b.riskGroup[r]
+            if g != group {
+                total += max(0, (-acc).max())
+                acc = SIMD16(repeating: 0)
+                group = g
+            }
+            let row = base.loadUnaligned(fromByteOffset: Int(b.riskRow[r]) * 16 * 8, as: SIMD16<Double>.self)
+            acc += b.riskMult[r] * row
+            r += 1
+        }
+        total += max(0, (-acc).max())
+        return total
+    }
+
+    /// One-day `(VaR 99%, ES 97.5%)` of the unit's scenario losses (spec 3.3).
+    func historicalLoss(_ u: Int, _ q: Quotes) -> (Double, Double) {
+        let b = book
+        guard n > 0 else { return (0, 0) }
+        for k in 0..<n { scratch[k] = 0 }
+        var r = Int(b.riskStart[u])
+        let re = Int(b.riskStart[u + 1])
+        while r < re {
+            let row = q.hist.base + Int(b.riskRow[r]) * n
+            let mult = b.riskMult[r]
+            for k in 0..<n { scratch[k] += mult * row[k] }
+            r += 1
+        }
+        // Largest k975 losses, descending, by insertion.
+        var filled = 0
+        for k in 0..<n {
+            let loss = -scratch[k]
+            if filled == k975 && loss <= top[filled - 1] { continue }
+            var j = filled < k975 ? filled : k975 - 1
+            if filled < k975 { filled += 1 }
+            while j > 0 && top[j - 1] < loss {
+                top[j] = top[j - 1]
+                j -= 1
+            }
+            top[j] = loss
+        }
+        var sum = 0.0
+        for j in 0..<k975 { sum += top[j] }
+        return (top[k99 - 1], sum / Double(k975))
+    }
+}
+
+/// Account states of spec section 4, in order of severity.
+public enum AccountState: Int, Sendable, CaseIterable, Comparable {
+    case safe, warning, danger, liquidatable, bankrupt
+
+    public static func < (a: AccountState, b: AccountState) -> Bool { a.rawValue < b.rawValue }
+
+    public var name: String {
+        switch self {
+        case .safe: return "safe"
+        case .warning: return "warning"
+        case .danger: return "danger"
+        case .liquidatable: return "liquidatable"
+        case .bankrupt: return "bankrupt"
+        }
+    }
+
+    public init?(name: String) {
+        guard let s = AccountState.allCases.first(where: { $0.name == name }) else { return nil }
+        self = s
+    }
+
+    /// Liquidatable or bankrupt: the accounts liquidation works on first.
+    public var isLiquidatable: Bool { self >= .liquidatable }
+}
+
+/// Health figures of spec section 4.
+public enum Health {
+    /// `MM / AE` when `AE > 0`, else `+inf` (shown as null); `+inf` too for an empty account.
+    @inline(__always)
+    public static func marginRatio(adjustedEquity ae: Double, maintenanceMargin mm: Double) -> Double {
+        ae > 0 ? mm / ae : .infinity
+    }
+
+    /// Whether `AE <= MM` with something at stake (`MM > 0` or `AE < 0`).
+    @inline(__always)
+    public static func isLiquidatable(adjustedEquity ae: Double, maintenanceMargin mm: Double) -> Bool {
+        ae <= mm && (mm > 0 || ae < 0)
+    }
+
+    @inline(__always)
+    public static func state(equity e: Double, adjustedEquity ae: Double, maintenanceMargin mm: Double,
+                             warn: Double, danger: Double) -> AccountState {
+        if e < 0 { return .bankrupt }
+        if isLiquidatable(adjustedEquity: ae, maintenanceMargin: mm) { return .liquidatable }
+        guard ae > 0 else { return .safe }
+        let mr = mm / ae
+        if mr < warn { return .safe }
+        if mr < danger { return .warning }
+        return .danger
+    }
+
+    public static func state(_ m: UnitMetrics, _ p: BookDefaults) -> AccountState {
+        state(equity: m.equity, adjustedEquity: m.adjustedEquity, maintenanceMargin: m.maintenanceMargin,
+              warn: p.warn, danger: p.danger)
+    }
+}

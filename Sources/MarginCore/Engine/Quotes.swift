@@ -1,0 +1,137 @@
+/// Per-instrument values for one ``PriceState``, computed once per price
+/// change and shared by every account holding the instrument: unit values,
+/// short-option margin per contract, bracket vol factors, and the portfolio
+/// (16-scenario) and es (history) risk arrays per unit of each instrument and
+/// of each asset held as collateral.
+public final class Quotes: @unchecked Sendable {
+    public let market: CompiledMarket
+    /// Value per unit of `q * cs`: the mark of a perpetual/future, the price of an option.
+    let unitValue: Column<Double>
+    /// Short-option IM and MM per unit of `|q| * cs` (0 for perpetuals and futures).
+    let imShort: Column<Double>
+    let mmShort: Column<Double>
+    /// Forward (underlying price) per instrument.
+    let forward: Column<Double>
+    /// Vol factor applied to an instrument's brackets.
+    let bracketFactor: Column<Double>
+    /// Asset index prices.
+    let price: Column<Double>
+    /// Portfolio risk arrays: row `r` at `risk[r * 16 ..< r * 16 + 16]`; rows are
+    /// instruments then assets (`instrumentCount + a`), count-weighted P&L per unit.
+    let risk: Column<Double>
+    /// es scenario P&L per unit: row `r` at `hist[r * N ..< (r + 1) * N]`.
+    let hist: Column<Double>
+    public private(set) var hasPortfolio: Bool
+    public private(set) var hasES: Bool
+
+    public static let scenarioCount = 16
+
+    public init(market: CompiledMarket, portfolio: Bool = true, es: Bool = true) {
+        self.market = market
+        let ni = market.instrumentCount, na = market.assetCount
+        unitValue = Column(repeating: 0, count: ni)
+        imShort = Column(repeating: 0, count: ni)
+        mmShort = Column(repeating: 0, count: ni)
+        forward = Column(repeating: 0, count: ni)
+        bracketFactor = Column(repeating: 1, count: ni)
+        price = Column(repeating: 0, count: na)
+        risk = Column(repeating: 0, count: portfolio ? (ni + na) * 16 : 0)
+        hist = Column(repeating: 0, count: es ? (ni + na) * market.historyCount : 0)
+        hasPortfolio = portfolio
+        hasES = es && market.historyCount > 0
+    }
+
+    /// Recomputes every instrument and asset row for `state`.
+    public func update(_ state: PriceState) {
+        for a in 0..<market.assetCount { updateAsset(a, state) }
+        for i in 0..<market.instrumentCount { updateInstrument(i, state) }
+    }
+
+    /// Recomputes only the given instruments and assets (what one account rests on).
+    public func update(_ state: PriceState, instruments: some Sequence<Int>, assets: some Sequence<Int>) {
+        for a in assets { updateAsset(a, state) }
+        for i in instruments { updateInstrument(i, state) }
+    }
+
+    /// The price moves, vol shifts and count fractions of the 16 scenarios for an underlying.
+    public static func scenarios(scan s: Double, volScan v: Double, params: PortfolioParams)
+        -> [(move: Double, vol: Double, count: Double)] {
+        var out: [(Double, Double, Double)] = []
+        for m in [0.0, s / 3, -s / 3, 2 * s / 3, -2 * s / 3, s, -s] {
+            out.append((m, v, 1))
+            out.append((m, -v, 1))
+        }
+        out.append((params.extremeMultiple * s, 0, params.extremeCover))
+        out.append((-params.extremeMultiple * s, 0, params.extremeCover))
+        return out
+    }
+
+    func updateAsset(_ a: Int, _ state: PriceState) {
+        let p = state.assetPrice[a]
+        price[a] = p
+        let row = market.instrumentCount + a
+        if hasPortfolio {
+            if let scan = market.scanRange[a] {
+                let sc = Quotes.scenarios(scan: scan * state.volFactor[a], volScan: market.volScanRange[a],
+                                          params: market.params.portfolio)
+                for j in 0..<16 { risk[row * 16 + j] = sc[j].count * p * sc[j].move }
+            } else {
+                for j in 0..<16 { risk[row * 16 + j] = 0 }
+            }
+        }
+        if hasES {
+            let n = market.historyCount
+            for k in 0..<n { hist[row * n + k] = p * market.historyReturn(asset: a, scenario: k) }
+        }
+    }
+
+    func updateInstrument(_ i: Int, _ state: PriceState) {
+        let u = market.underlying[i]
+        let f = state.assetPrice[u]
+        forward[i] = f
+        bracketFactor[i] = state.volFactor[u]
+        let isOption = market.kind[i] == .option
+        let k = market.strike[i], call = market.isCall[i]
+        let t = state.yearsToExpiry(i, market)
+        let sigma = isOption ? state.sigma(i, market) : 0
+        let now: Double
+        if isOption {
+            now = Black76.price(isCall: call, f: f, k: k, t: t, sigma: sigma)
+            let otm = call ? max(k - f, 0) : max(f - k, 0)
+            let so = market.params.shortOption
+            imShort[i] = max(so.imBase * f - otm, so.imFloor * f)
+            mmShort[i] = so.mm * f
+        } else {
+            now = state.markPrice(i, market)
+            imShort[i] = 0
+            mmShort[i] = 0
+        }
+        unitValue[i] = now
+        if hasPortfolio {
+            if let scan = market.scanRange[u] {
+                let sc = Quotes.scenarios(scan: scan * state.volFactor[u], volScan: market.volScanRange[u],
+                                          params: market.params.portfolio)
+                for j in 0..<16 {
+                    let fj = f * (1 + sc[j].move)
+                    let vj: Double
+                    if isOption {
+                        vj = Black76.price(isCall: call, f: fj, k: k, t: t, sigma: max(0.01, sigma + sc[j].vol))
+                    } else {
+                        vj = now * (1 + sc[j].move)
+                    }
+                    risk[i * 16 + j] = sc[j].count * (vj - now)
+                }
+            } else {
+                for j in 0..<16 { risk[i * 16 + j] = 0 }
+            }
+        }
+        if hasES {
+            let n = market.historyCount
+            for s in 0..<n {
+                let r = market.historyReturn(asset: u, scenario: s)
+                let v = isOption ? Black76.price(isCall: call, f: f * (1 + r), k: k, t: t, sigma: sigma) : now * (1 + r)
+                hist[i * n + s] = v - now
+            }
+        }
+    }
+}

@@ -1,0 +1,331 @@
+/// A parsed JSON value that keeps object key order, so that errors can name
+/// keys in document order and encoders can write a stable layout.
+public enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    /// An integer for output (counts); the parser always yields `.number`.
+    case integer(Int)
+    case string(String)
+    case array([JSONValue])
+    /// Members in document order; duplicate keys are rejected by the parser.
+    case object([(String, JSONValue)])
+
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): return true
+        case let (.bool(a), .bool(b)): return a == b
+        case let (.number(a), .number(b)): return a == b
+        case let (.integer(a), .integer(b)): return a == b
+        case let (.string(a), .string(b)): return a == b
+        case let (.array(a), .array(b)): return a == b
+        case let (.object(a), .object(b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        default: return false
+        }
+    }
+
+    /// A short name of the value's JSON type, for error messages.
+    public var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "a boolean"
+        case .number, .integer: return "a number"
+        case .string: return "a string"
+        case .array: return "an array"
+        case .object: return "an object"
+        }
+    }
+}
+
+/// A syntax error in a JSON document, with its 1-based line and column.
+public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var line: Int
+    public var column: Int
+    public var message: String
+    /// The JSON path of the container being read when the error was found.
+    public var path: String
+
+    public var description: String {
+        let at = path.isEmpty ? "" : " (in \(path))"
+        return "line \(line), column \(column): \(message)\(at)"
+    }
+}
+
+/// A strict RFC 8259 parser: no trailing commas, no comments, no `NaN` or
+/// `Infinity`, no duplicate keys in one object, numbers that fit a finite double.
+public struct JSONParser {
+    private let bytes: [UInt8]
+    private var pos = 0
+    private var pathStack: [String] = []
+
+    public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
+        try parse(Array(text.utf8))
+    }
+
+    public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
+        var parser = JSONParser(bytes: bytes)
+        var start = 0
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
+        parser.pos = start
+        parser.skipWhitespace()
+        let value = try parser.parseValue(depth: 0)
+        parser.skipWhitespace()
+        if parser.pos < bytes.count {
+            throw parser.error("unexpected content after the end of the document")
+        }
+        return value
+    }
+
+    private init(bytes: [UInt8]) { self.bytes = bytes }
+
+    private func error(_ message: String) -> JSONSyntaxError {
+        var line = 1
+        var column = 1
+        var i = 0
+        let end = min(pos, bytes.count)
+        while i < end {
+            if bytes[i] == UInt8(ascii: "\n") { line += 1; column = 1 } else if bytes[i] & 0xC0 != 0x80 { column += 1 }
+            i += 1
+        }
+        return JSONSyntaxError(line: line, column: column, message: message, path: JSONPath.render(pathStack))
+    }
+
+    private mutating func skipWhitespace() {
+        while pos < bytes.count {
+            switch bytes[pos] {
+            case 0x20, 0x09, 0x0A, 0x0D: pos += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func parseValue(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+        guard depth < 512 else { throw error("nesting deeper than 512 levels") }
+        guard pos < bytes.count else { throw error("unexpected end of document, expected a value") }
+        switch bytes[pos] {
+        case UInt8(ascii: "{"): return try parseObject(depth: depth)
+        case UInt8(ascii: "["): return try parseArray(depth: depth)
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try expectWord("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expectWord("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expectWord("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        case UInt8(ascii: "N"), UInt8(ascii: "I"):
+            throw error("NaN and Infinity are not JSON numbers")
+        default:
+            throw error("unexpected character \(describe(bytes[pos])), expected a value")
+        }
+    }
+
+    private func describe(_ b: UInt8) -> String {
+        if b >= 0x20 && b < 0x7F { return "'\(Character(Unicode.Scalar(b)))'" }
+        return "0x" + String(b, radix: 16, uppercase: true)
+    }
+
+    private mutating func expectWord(_ word: StaticString) throws(JSONSyntaxError) {
+        let w = word.utf8Start
+        for i in 0..<word.utf8CodeUnitCount {
+            guard pos + i < bytes.count, bytes[pos + i] == w[i] else {
+                throw error("invalid literal, expected '\(word)'")
+            }
+        }
+        pos += word.utf8CodeUnitCount
+    }
+
+    private mutating func parseObject(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+        pos += 1
+        var members: [(String, JSONValue)] = []
+        var seen = Set<String>()
+        skipWhitespace()
+        if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(members) }
+        while true {
+            skipWhitespace()
+            guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else {
+                throw error(pos < bytes.count ? "expected a quoted key" : "unexpected end of document inside an object")
+            }
+            let keyStart = pos
+            let key = try parseString()
+            if !seen.insert(key).inserted {
+                pos = keyStart
+                throw error("duplicate key \"\(key)\"")
+            }
+            skipWhitespace()
+            guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw error("expected ':' after key \"\(key)\"") }
+            pos += 1
+            skipWhitespace()
+            pathStack.append(JSONPath.key(key))
+            let value = try parseValue(depth: depth + 1)
+            pathStack.removeLast()
+            members.append((key, value))
+            skipWhitespace()
+            guard pos < bytes.count else { throw error("unexpected end of document inside an object") }
+            if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
+            if bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(members) }
+            throw error("expected ',' or '}' in an object, found \(describe(bytes[pos]))")
+        }
+    }
+
+    private mutating func parseArray(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+        pos += 1
+        var items: [JSONValue] = []
+        skipWhitespace()
+        if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
+        while true {
+            skipWhitespace()
+            pathStack.append("[\(items.count)]")
+            let value = try parseValue(depth: depth + 1)
+            pathStack.removeLast()
+            items.append(value)
+            skipWhitespace()
+            guard pos < bytes.count else { throw error("unexpected end of document inside an array") }
+            if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
+            if bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
+            throw error("expected ',' or ']' in an array, found \(describe(bytes[pos]))")
+        }
+    }
+
+    private mutating func parseString() throws(JSONSyntaxError) -> String {
+        pos += 1
+        let start = pos
+        // Fast path: no escapes.
+        while pos < bytes.count {
+            let b = bytes[pos]
+            if b == UInt8(ascii: "\"") {
+                guard let s = String(validating: bytes[start..<pos], as: UTF8.self) else {
+                    throw error("string is not valid UTF-8")
+                }
+                pos += 1
+                return s
+            }
+            if b == UInt8(ascii: "\\") || b < 0x20 { break }
+            pos += 1
+        }
+        pos = start
+        var out: [UInt8] = []
+        while true {
+            guard pos < bytes.count else { throw error("unterminated string") }
+            let b = bytes[pos]
+            if b == UInt8(ascii: "\"") { pos += 1; break }
+            if b < 0x20 { throw error("control character \(describe(b)) inside a string must be escaped") }
+            if b != UInt8(ascii: "\\") { out.append(b); pos += 1; continue }
+            pos += 1
+            guard pos < bytes.count else { throw error("unterminated escape") }
+            let e = bytes[pos]
+            pos += 1
+            switch e {
+            case UInt8(ascii: "\""): out.append(0x22)
+            case UInt8(ascii: "\\"): out.append(0x5C)
+            case UInt8(ascii: "/"): out.append(0x2F)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try parseHex4()
+                if (0xD800...0xDBFF).contains(scalar) {
+                    guard pos + 1 < bytes.count, bytes[pos] == UInt8(ascii: "\\"), bytes[pos + 1] == UInt8(ascii: "u") else {
+                        throw error("unpaired surrogate in \\u escape")
+                    }
+                    pos += 2
+                    let low = try parseHex4()
+                    guard (0xDC00...0xDFFF).contains(low) else { throw error("invalid low surrogate in \\u escape") }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if (0xDC00...0xDFFF).contains(scalar) {
+                    throw error("unpaired surrogate in \\u escape")
+                }
+                guard let u = Unicode.Scalar(scalar) else { throw error("invalid \\u escape") }
+                out.append(contentsOf: Array(String(Character(u)).utf8))
+            default:
+                pos -= 1
+                throw error("invalid escape \\\(Character(Unicode.Scalar(e)))")
+            }
+        }
+        guard let s = String(validating: out, as: UTF8.self) else { throw error("string is not valid UTF-8") }
+        return s
+    }
+
+    private mutating func parseHex4() throws(JSONSyntaxError) -> UInt32 {
+        guard pos + 4 <= bytes.count else { throw error("truncated \\u escape") }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let c = bytes[pos]
+            let d: UInt32
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A") + 10)
+            default: throw error("invalid hex digit in \\u escape")
+            }
+            v = v * 16 + d
+            pos += 1
+        }
+        return v
+    }
+
+    private mutating func parseNumber() throws(JSONSyntaxError) -> Double {
+        let start = pos
+        if bytes[pos] == UInt8(ascii: "-") {
+            pos += 1
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: "I") { throw error("NaN and Infinity are not JSON numbers") }
+        }
+        guard pos < bytes.count, isDigit(bytes[pos]) else { throw error("invalid number") }
+        if bytes[pos] == UInt8(ascii: "0") {
+            pos += 1
+            if pos < bytes.count, isDigit(bytes[pos]) { throw error("leading zeros are not allowed in numbers") }
+        } else {
+            while pos < bytes.count, isDigit(bytes[pos]) { pos += 1 }
+        }
+        if pos < bytes.count, bytes[pos] == UInt8(ascii: ".") {
+            pos += 1
+            guard pos < bytes.count, isDigit(bytes[pos]) else { throw error("invalid number: digits expected after '.'") }
+            while pos < bytes.count, isDigit(bytes[pos]) { pos += 1 }
+        }
+        if pos < bytes.count, bytes[pos] == UInt8(ascii: "e") || bytes[pos] == UInt8(ascii: "E") {
+            pos += 1
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: "+") || bytes[pos] == UInt8(ascii: "-") { pos += 1 }
+            guard pos < bytes.count, isDigit(bytes[pos]) else { throw error("invalid number: digits expected in exponent") }
+            while pos < bytes.count, isDigit(bytes[pos]) { pos += 1 }
+        }
+        let text = String(decoding: bytes[start..<pos], as: UTF8.self)
+        guard let value = Double(text), value.isFinite else {
+            pos = start
+            throw error("number \(text) does not fit a finite double")
+        }
+        return value
+    }
+
+    @inline(__always) private func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+}
+
+/// Rendering of JSON paths as `accounts[3].positions[0].instrument` or `assets["B TC"]`.
+public enum JSONPath {
+    /// One path component for an object key.
+    public static func key(_ k: String) -> String {
+        if isIdentifier(k) { return ".\(k)" }
+        var escaped = ""
+        for ch in k.unicodeScalars {
+            switch ch {
+            case "\"": escaped += "\\\""
+            case "\\": escaped += "\\\\"
+            case "\n": escaped += "\\n"
+            default:
+                if ch.value < 0x20 || ch.value == 0x7F { escaped += "\\u" + String(ch.value, radix: 16) } else { escaped.unicodeScalars.append(ch) }
+            }
+        }
+        return "[\"\(escaped)\"]"
+    }
+
+    public static func render(_ components: [String]) -> String {
+        var s = components.joined()
+        if s.hasPrefix(".") { s.removeFirst() }
+        return s
+    }
+
+    static func isIdentifier(_ k: String) -> Bool {
+        guard let first = k.unicodeScalars.first, first.isASCII,
+              first == "_" || first.properties.isAlphabetic else { return false }
+        return k.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-") }
+    }
+}

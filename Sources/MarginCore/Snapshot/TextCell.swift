@@ -1,0 +1,90 @@
+import Foundation
+
+/// Text that goes to a terminal: sanitised, measured by display width, truncated.
+public enum TextCell {
+    /// Replaces control and format characters (C0, DEL, C1, bidi controls) with `?` so
+    /// nothing from a book or a feed can drive the terminal.
+    public static func sanitize(_ s: String) -> String {
+        var out = ""
+        for u in s.unicodeScalars {
+            if u.value < 0x20 || u.value == 0x7F || (0x80...0x9F).contains(u.value) {
+                out += "?"
+            } else if u.properties.generalCategory == .format && u.value != 0x200D {
+                out += "?"
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
+    /// Display width of one scalar: 0 for combining marks, 2 for East Asian wide and emoji.
+    public static func width(_ u: Unicode.Scalar) -> Int {
+        let v = u.value
+        if v == 0 { return 0 }
+        switch u.properties.generalCategory {
+        case .nonspacingMark, .enclosingMark, .format: return 0
+        default: break
+        }
+        if (0x1100...0x115F).contains(v) || (0x2E80...0x303E).contains(v) || (0x3041...0x33FF).contains(v)
+            || (0x3400...0x4DBF).contains(v) || (0x4E00...0x9FFF).contains(v) || (0xA000...0xA4CF).contains(v)
+            || (0xAC00...0xD7A3).contains(v) || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v)
+            || (0xFF00...0xFF60).contains(v) || (0xFFE0...0xFFE6).contains(v) || (0x1F300...0x1F64F).contains(v)
+            || (0x1F900...0x1F9FF).contains(v) || (0x20000...0x3FFFD).contains(v) {
+            return 2
+        }
+        return 1
+    }
+
+    public static func width(_ s: String) -> Int { s.unicodeScalars.reduce(0) { $0 + width($1) } }
+
+    /// Cuts `s` to at most `width` cells, ending with `…` when cut.
+    public static func truncate(_ s: String, width w: Int) -> String {
+        guard width(s) > w else { return s }
+        guard w > 0 else { return "" }
+        var out = ""
+        var used = 0
+        for u in s.unicodeScalars {
+            let cw = width(u)
+            if used + cw > w - 1 { break }
+            out.unicodeScalars.append(u)
+            used += cw
+        }
+        return out + "…"
+    }
+
+    public static func padRight(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - width(s))) }
+    public static func padLeft(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - width(s))) + s }
+}
+
+/// Number formats for people (tables, the dashboard).
+public enum Money {
+    /// `1,234,567.89`; `-` for non-finite.
+    public static func format(_ x: Double, decimals: Int = 2) -> String {
+        guard x.isFinite else { return "-" }
+        let neg = x < 0 && (x * pow(10, Double(decimals))).rounded() != 0
+        let s = String(format: "%.\(decimals)f", abs(x))
+        let parts = s.split(separator: ".", maxSplits: 1)
+        var intPart = String(parts[0])
+        var grouped = ""
+        while intPart.count > 3 {
+            grouped = "," + intPart.suffix(3) + grouped
+            intPart = String(intPart.dropLast(3))
+        }
+        grouped = intPart + grouped
+        if parts.count > 1 { grouped += "." + parts[1] }
+        return (neg ? "-" : "") + grouped
+    }
+
+    /// A fraction as a percentage, `11.57%`.
+    public static func percent(_ x: Double, decimals: Int = 2) -> String {
+        guard x.isFinite else { return "inf" }
+        return String(format: "%.\(decimals)f%%", x * 100)
+    }
+
+    /// A signed move, `+60.62%` / `-12.00%`.
+    public static func signedPercent(_ x: Double) -> String {
+        guard x.isFinite else { return "-" }
+        return String(format: "%+.2f%%", x * 100)
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import MarginCore
+
+/// A failure a command reports to the user: the message goes to stderr, the
+/// code is the exit status of cli.md (1 runtime, 65 invalid data).
+struct CLIError: Error, CustomStringConvertible {
+    var message: String
+    var code: Int32
+
+    static func runtime(_ m: String) -> CLIError { CLIError(message: m, code: 1) }
+    static func invalidData(_ m: String) -> CLIError { CLIError(message: m, code: 65) }
+
+    var description: String { message }
+}
+
+/// Runs a command body, turning known errors into a message on stderr and the right exit status.
+func reportingErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let e as CLIError {
+        FileHandle.standardError.write(Data("margintop: \(e.message)\n".utf8))
+        throw ExitCode(e.code)
+    } catch let e as BookError {
+        FileHandle.standardError.write(Data("margintop: \(e)\n".utf8))
+        throw ExitCode(65)
+    }
+}
+
+/// Reads a file whole; a missing or unreadable file is a runtime failure.
+func readFile(_ path: String) throws -> [UInt8] {
+    if path == "-" {
+        return Array(FileHandle.standardInput.readDataToEndOfFile())
+    }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
+            throw CLIError.runtime(isDir.boolValue ? "\(path): is a directory" : "\(path): cannot be read (permission denied?)")
+        }
+        throw CLIError.runtime("\(path): no such file")
+    }
+    return Array(data)
+}
+
+/// Loads and validates a book file.
+func loadBook(_ path: String) throws -> Book {
+    let bytes = try readFile(path)
+    return try BookDecoder.decode(bytes, file: path)
+}
+
+/// Writes text to a file, or to stdout for `nil`/`-`.
+func writeOutput(_ text: String, to path: String?) throws {
+    if let path, path != "-" {
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw CLIError.runtime("\(path): cannot write: \(error.localizedDescription)")
+        }
+    } else {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}
+
+extension MarginModel: ExpressibleByArgument {}

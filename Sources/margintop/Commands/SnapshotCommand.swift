@@ -1,0 +1,43 @@
+import ArgumentParser
+import MarginCore
+
+struct SnapshotCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "snapshot",
+        abstract: "Compute every account once, in liquidation-priority order.",
+        discussion: "json output is the margintop.snapshot/1 document of book-format.md."
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
+
+    @Option(name: .long, help: "A margintop.book/1 file ('-' for stdin).")
+    var book: String?
+
+    @Option(name: .long, help: ArgumentHelp("Output format.", valueName: "table|json|csv"))
+    var format: Format = .table
+
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("Valuation time (ISO 8601 with zone); default the book's asOf.", valueName: "ISO8601"))
+    var asOf: String?
+
+    @Option(name: .long, help: ArgumentHelp("Override every account's model.", valueName: "standard|portfolio|es"))
+    var model: MarginModel?
+
+    func validate() throws {
+        guard book != nil else { throw ValidationError("give a book with --book FILE") }
+        if let asOf, Timestamp.parse(asOf) == nil {
+            throw ValidationError("--as-of \(asOf): expected YYYY-MM-DDTHH:MM:SS[.frac] with Z or +HH:MM")
+        }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let b = try loadBook(book ?? "-")
+            let snap = try Snapshot.compute(book: b, asOf: asOf.flatMap(Timestamp.parse), model: model)
+            switch format {
+            case .json: try writeOutput(JSONWriter().write(snap.json()) + "\n", to: nil)
+            case .csv: try writeOutput(snap.csv(), to: nil)
+            case .table: try writeOutput(snap.table(), to: nil)
+            }
+        }
+    }
+}

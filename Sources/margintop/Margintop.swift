@@ -1,0 +1,22 @@
+import ArgumentParser
+import Foundation
+import MarginCore
+
+@main
+struct Margintop: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "margintop",
+        abstract: "A live cross-margin risk dashboard for crypto derivatives books.",
+        discussion: """
+            With no subcommand, margintop starts the dashboard (not built yet in this version: \
+            use `margintop snapshot`). Exit status: 0 success, 1 runtime failure, 64 bad usage, \
+            65 invalid data.
+            """,
+        version: "0.1.0",
+        subcommands: [SnapshotCommand.self, ValidateCommand.self, DemoBookCommand.self, BenchCommand.self]
+    )
+
+    func run() async throws {
+        throw CLIError.runtime("the dashboard is not built yet; try `margintop snapshot --book FILE` or `margintop --help`")
+    }
+}
