@@ -85,18 +85,71 @@ public final class BookResults: @unchecked Sendable {
 extension MarginBook {
     /// Evaluates every unit at the prices of `quotes` into `results`.
     public func computeAll(_ quotes: Quotes, into results: BookResults) {
-        let ev = Evaluator(book: self)
-        let p = market.params
-        for u in 0..<unitCount {
-            results.store(u, ev.evaluate(u, quotes), warn: p.warn, danger: p.danger)
-        }
+        compute(0..<unitCount, quotes, into: results)
     }
 
     /// Evaluates units `range` (for incremental or parallel recompute).
+    ///
+    /// Three flat passes over raw column pointers hoisted out of the loops
+    /// (no retain/release, no bounds checks, no allocation, no data-dependent
+    /// branches): collateral lines, then instrument lines (padded bracket tables),
+    /// then units (states). Portfolio and es units get their margins from
+    /// ``Evaluator`` in the unit pass. Same summation order as the evaluator.
     public func compute(_ range: Range<Int>, _ quotes: Quotes, into results: BookResults) {
+        guard !range.isEmpty else { return }
         let ev = Evaluator(book: self)
-        let p = market.params
-        for u in range { results.store(u, ev.evaluate(u, quotes), warn: p.warn, danger: p.danger) }
+        let warn = market.params.warn, danger = market.params.danger
+        let model = self.model.base, cash = self.cash.base, entryCost = self.entryCost.base
+        let colUnit = self.colUnit.base, colAsset = self.colAsset.base
+        let colAmount = self.colAmount.base, colWeighted = self.colWeighted.base
+        let insUnit = self.insUnit.base, insInstr = self.insInstr.base
+        let insNet = self.insNet.base, insShort = self.insShort.base
+        let price = quotes.price.base, unitValue = quotes.unitValue.base
+        let imShort = quotes.imShort.base, mmShort = quotes.mmShort.base, factor = quotes.bracketFactor.base
+        let stride = market.bracketStride
+        let upTo = market.upTo.base, imf = market.imf.base, mmf = market.mmf.base
+        let cumI = market.cumI.base, cumM = market.cumM.base
+        let outE = results.equity.base, outAE = results.adjustedEquity.base
+        let outIM = results.initialMargin.base, outMM = results.maintenanceMargin.base
+        let outState = results.state.base
+        for u in range {
+            let base = cash[u] - entryCost[u]
+            outE[u] = base
+            outAE[u] = base
+            outIM[u] = 0
+            outMM[u] = 0
+        }
+        for l in Int(colStart[range.lowerBound])..<Int(colStart[range.upperBound]) {
+            let u = Int(colUnit[l])
+            let p = price[Int(colAsset[l])]
+            outE[u] += colAmount[l] * p
+            outAE[u] += colWeighted[l] * p
+        }
+        for k in Int(insStart[range.lowerBound])..<Int(insStart[range.upperBound]) {
+            let u = Int(insUnit[k])
+            let i = Int(insInstr[k])
+            let net = insNet[k]
+            let v = unitValue[i]
+            let x = net * v
+            outE[u] += x
+            outAE[u] += x
+            let n = abs(net) * v
+            let b0 = i * stride
+            var b = b0
+            for j in 0..<(stride - 1) { b &+= n > upTo[b0 + j] ? 1 : 0 }
+            let f = factor[i]
+            let sa = insShort[k]
+            outIM[u] += sa * imShort[i] + f * (n * imf[b] - cumI[b])
+            outMM[u] += sa * mmShort[i] + f * (n * mmf[b] - cumM[b])
+        }
+        for u in range {
+            if model[u] == .standard {
+                outState[u] = Health.state(equity: outE[u], adjustedEquity: outAE[u], maintenanceMargin: outMM[u],
+                                           warn: warn, danger: danger)
+            } else {
+                results.store(u, ev.evaluate(u, quotes), warn: warn, danger: danger)
+            }
+        }
     }
 
     /// Whether any unit uses the portfolio model / the es model (which quotes they need).

@@ -28,10 +28,11 @@ public struct CompiledMarket: Sendable {
     /// Instruments of each asset (as underlying), for shocks and tick fan-out.
     public let instrumentsOfAsset: [[Int]]
 
-    /// Brackets of instrument `i` are `bracketStart[i] ..< bracketStart[i] + bracketCount[i]`.
-    let bracketStart: Column<Int32>
-    let bracketCount: Column<Int32>
-    /// Upper bound of each bracket; `+inf` for the open last one.
+    /// Brackets padded to `bracketStride` per instrument (options: one zero
+    /// bracket; padding: open bounds repeating the last rates), so the bracket
+    /// of a notional is found without branches.
+    public let bracketStride: Int
+    /// Upper bound of each bracket; `+inf` for the open last one and the padding.
     let upTo: Column<Double>
     let imf: Column<Double>
     let mmf: Column<Double>
@@ -82,16 +83,21 @@ public struct CompiledMarket: Sendable {
         for (i, u) in underlying.enumerated() { ofAsset[u].append(i) }
         instrumentsOfAsset = ofAsset
 
-        var bs: [Int32] = [], bc: [Int32] = [], up: [Double] = [], im: [Double] = [], mm: [Double] = []
-        var ci: [Double] = [], cm: [Double] = []
+        let stride = max(1, book.instruments.map { $0.kind == .option ? 1 : $0.brackets.count }.max() ?? 1)
+        bracketStride = stride
+        var up: [Double] = [], im: [Double] = [], mm: [Double] = [], ci: [Double] = [], cm: [Double] = []
         for inst in book.instruments {
-            bs.append(Int32(up.count))
-            bc.append(Int32(inst.kind == .option ? 0 : inst.brackets.count))
-            guard inst.kind != .option else { continue }
+            let brackets = inst.kind == .option ? [Bracket(upTo: nil, imf: 0, mmf: 0)] : inst.brackets
             var cumI = 0.0, cumM = 0.0
-            for (k, b) in inst.brackets.enumerated() {
+            for k in 0..<stride {
+                guard k < brackets.count else {
+                    up.append(.infinity); im.append(im.last ?? 0); mm.append(mm.last ?? 0)
+                    ci.append(cumI); cm.append(cumM)
+                    continue
+                }
+                let b = brackets[k]
                 if k > 0 {
-                    let prev = inst.brackets[k - 1]
+                    let prev = brackets[k - 1]
                     let bound = prev.upTo ?? 0
                     cumI += bound * (b.imf - prev.imf)
                     cumM += bound * (b.mmf - prev.mmf)
@@ -103,7 +109,6 @@ public struct CompiledMarket: Sendable {
                 cm.append(cumM)
             }
         }
-        bracketStart = Column(bs); bracketCount = Column(bc)
         upTo = Column(up); imf = Column(im); mmf = Column(mm); cumI = Column(ci); cumM = Column(cm)
 
         let n = book.history?.dates.count ?? 0
@@ -121,13 +126,19 @@ public struct CompiledMarket: Sendable {
         insuranceFund = book.insuranceFund
     }
 
+    /// Index (into the padded tables) of the bracket of a notional: the first whose bound is `>= n`.
+    @inline(__always)
+    func bracketIndex(instrument i: Int, notional n: Double) -> Int {
+        let base = i * bracketStride
+        var k = base
+        for j in 0..<(bracketStride - 1) { k &+= n > upTo[base + j] ? 1 : 0 }
+        return k
+    }
+
     /// Bracket margin `(IM, MM)` of a notional, before the vol factor.
     @inline(__always)
     func bracketMargin(instrument i: Int, notional n: Double) -> (Double, Double) {
-        var k = Int(bracketStart[i])
-        let end = k + Int(bracketCount[i])
-        guard k < end else { return (0, 0) }
-        while k < end - 1 && n > upTo[k] { k += 1 }
+        let k = bracketIndex(instrument: i, notional: n)
         return (n * imf[k] - cumI[k], n * mmf[k] - cumM[k])
     }
 

@@ -44,16 +44,17 @@ public struct Evaluator: ~Copyable {
     public func evaluate(_ u: Int, _ q: Quotes) -> UnitMetrics {
         let b = book
         let m = b.market
-        var mv = b.cash[u], wc = b.cash[u]
+        // Summation order is the batch kernel's (MarginBook.compute), so both give the same bits.
+        var equity = b.cash[u] - b.entryCost[u]
+        var ae = equity
         var l = Int(b.colStart[u])
         let le = Int(b.colStart[u + 1])
         while l < le {
             let p = q.price[Int(b.colAsset[l])]
-            mv += b.colAmount[l] * p
-            wc += b.colWeighted[l] * p
+            equity += b.colAmount[l] * p
+            ae += b.colWeighted[l] * p
             l += 1
         }
-        var mtm = -b.entryCost[u]
         var im = 0.0, mm = 0.0, shortForward = 0.0
         let model = b.model[u]
         var i0 = Int(b.insStart[u])
@@ -62,24 +63,21 @@ public struct Evaluator: ~Copyable {
             let i = Int(b.insInstr[i0])
             let net = b.insNet[i0]
             let v = q.unitValue[i]
-            mtm += net * v
+            let x = net * v
+            equity += x
+            ae += x
             let sa = b.insShort[i0]
             if model == .standard {
-                im += sa * q.imShort[i]
-                mm += sa * q.mmShort[i]
-                if m.bracketCount[i] > 0 {
-                    let (bi, bm) = m.bracketMargin(instrument: i, notional: abs(net) * v)
-                    let f = q.bracketFactor[i]
-                    im += f * bi
-                    mm += f * bm
-                }
+                let n = abs(net) * v
+                let k = m.bracketIndex(instrument: i, notional: n)
+                let f = q.bracketFactor[i]
+                im += sa * q.imShort[i] + f * (n * m.imf[k] - m.cumI[k])
+                mm += sa * q.mmShort[i] + f * (n * m.mmf[k] - m.cumM[k])
             } else {
                 shortForward += sa * q.forward[i]
             }
             i0 += 1
         }
-        let equity = mv + mtm
-        let ae = wc + mtm
         switch model {
         case .standard:
             return UnitMetrics(equity: equity, adjustedEquity: ae, initialMargin: im, maintenanceMargin: mm)

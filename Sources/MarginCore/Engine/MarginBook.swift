@@ -22,6 +22,9 @@ public final class MarginBook: @unchecked Sendable {
     /// `sum q * cs * entryPrice` over the unit's perpetuals and futures.
     let entryCost: Column<Double>
     let colStart: Column<Int32>
+    /// Unit of each collateral line / instrument line, for the flat batch passes.
+    let colUnit: Column<Int32>
+    let insUnit: Column<Int32>
     let colAsset: Column<Int32>
     let colAmount: Column<Double>
     /// `amount * (1 - h)` or `amount * (1 + borrowAddOn)` summed; the model decides which lines are weighted.
@@ -96,6 +99,7 @@ public final class MarginBook: @unchecked Sendable {
         model = Column(models)
         cash = Column(b.cash); entryCost = Column(b.entryCost)
         colStart = Column(b.colStart + [Int32(b.colAsset.count)])
+        colUnit = Column(b.colUnit); insUnit = Column(b.insUnit)
         colAsset = Column(b.colAsset); colAmount = Column(b.colAmount); colWeighted = Column(b.colWeighted)
         insStart = Column(b.insStart + [Int32(b.insInstr.count)])
         insInstr = Column(b.insInstr); insNet = Column(b.insNet); insShort = Column(b.insShort)
@@ -130,6 +134,7 @@ public final class MarginBook: @unchecked Sendable {
     struct Builder {
         let market: CompiledMarket
         var cash: [Double] = [], entryCost: [Double] = []
+        var colUnit: [Int32] = [], insUnit: [Int32] = []
         var colStart: [Int32] = [], colAsset: [Int32] = [], colAmount: [Double] = [], colWeighted: [Double] = []
         var insStart: [Int32] = [], insInstr: [Int32] = [], insNet: [Double] = [], insShort: [Double] = []
         var riskStart: [Int32] = [], riskRow: [Int32] = [], riskMult: [Double] = [], riskGroup: [Int32] = []
@@ -168,7 +173,9 @@ public final class MarginBook: @unchecked Sendable {
                 }
             }
             merged.sort { $0.asset < $1.asset }
+            let unit = Int32(cash.count - 1)
             for m in merged {
+                colUnit.append(unit)
                 colAsset.append(Int32(m.asset)); colAmount.append(m.amount); colWeighted.append(m.weighted)
             }
             // Positions netted per instrument.
@@ -190,6 +197,7 @@ public final class MarginBook: @unchecked Sendable {
             }
             lines.sort { (market.underlying[$0.instrument], $0.instrument) < (market.underlying[$1.instrument], $1.instrument) }
             for l in lines {
+                insUnit.append(unit)
                 insInstr.append(Int32(l.instrument)); insNet.append(l.net); insShort.append(l.short)
             }
             entryCost.append(entry)
