@@ -61,10 +61,23 @@ public final class BookResults: @unchecked Sendable {
     }
 
     /// Account indices `0 ..< accountCount` in liquidation-priority order.
+    ///
+    /// Sorts precomputed keys (group, ratio, MM) rather than calling back into
+    /// the columns; ids are compared only on exact ties.
     public func priorityOrder(accountCount: Int, ids: [String]) -> [Int] {
-        var order = Array(0..<accountCount)
-        order.sort { precedes($0, $1, ids: ids) }
-        return order
+        struct Key { var liquidatable: Bool; var ratio: Double; var mm: Double; var index: Int32 }
+        var keys = [Key]()
+        keys.reserveCapacity(accountCount)
+        for a in 0..<accountCount {
+            keys.append(Key(liquidatable: state[a].isLiquidatable, ratio: marginRatio(a), mm: maintenanceMargin[a], index: Int32(a)))
+        }
+        keys.sort { x, y in
+            if x.liquidatable != y.liquidatable { return x.liquidatable }
+            if x.ratio != y.ratio { return x.ratio > y.ratio }
+            if x.mm != y.mm { return x.mm > y.mm }
+            return ids[Int(x.index)] < ids[Int(y.index)]
+        }
+        return keys.map { Int($0.index) }
     }
 
     /// Counts per state over the pooled accounts, and their total shortfall (`-E` of bankrupt ones).

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+
+/// End-to-end: runs the built `margintop` binary as a user would.
+@Suite struct CLITests {
+    struct Run { var status: Int32; var stdout: String; var stderr: String }
+
+    static let binary: URL = {
+        // The test bundle sits next to the package's products.
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("margintop")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/margintop")
+    }()
+
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures")
+
+    func run(_ args: [String], stdin: String? = nil) throws -> Run {
+        let p = Process()
+        p.executableURL = CLITests.binary
+        p.arguments = args
+        let out = Pipe(), err = Pipe(), inp = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = inp
+        try p.run()
+        if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try inp.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func tempFile(_ text: String, name: String = "book.json") throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("margintop-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent(name)
+        try Data(text.utf8).write(to: url)
+        return url.path
+    }
+
+    @Test func snapshotJSONOfTheExampleBook() throws {
+        let r = try run(["snapshot", "--book", CLITests.fixtures.appendingPathComponent("example-book.json").path, "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains(#""format": "margintop.snapshot/1""#))
+        #expect(r.stdout.contains(#""equity": 412458.2160388794"#))
+        #expect(r.stdout.contains(#""accounts": 1,"#))
+        #expect(r.stderr.isEmpty)
+    }
+
+    @Test func snapshotTableAndCSV() throws {
+        let book = CLITests.fixtures.appendingPathComponent("example-book.json").path
+        let t = try run(["snapshot", "--book", book])
+        #expect(t.status == 0)
+        #expect(t.stdout.contains("ACC-1001") && t.stdout.contains("11.57%") && t.stdout.contains("+60.62%"))
+        let c = try run(["snapshot", "--book", book, "--format", "csv"])
+        let lines = c.stdout.split(separator: "\r\n")
+        #expect(lines.count == 2)
+        #expect(lines[0].hasPrefix("id,name,model,state,equity"))
+        #expect(lines[1].hasPrefix("ACC-1001,Alpha Fund,standard,safe,412458.2160388794"))
+    }
+
+    @Test func asOfAndModelOverrides() throws {
+        let book = CLITests.fixtures.appendingPathComponent("example-book.json").path
+        let later = try run(["snapshot", "--book", book, "--format", "json", "--as-of", "2026-12-27T08:00:00Z"])
+        #expect(later.status == 0)
+        #expect(later.stdout.contains(#""asOf": "2026-12-27T08:00:00Z""#))
+        // At expiry the ATM call is worth its intrinsic 0: E = 450000 + 3960 + 1515.
+        #expect(later.stdout.contains(#""equity": 455475.0"#))
+        let pm = try run(["snapshot", "--book", book, "--format", "json", "--model", "portfolio"])
+        #expect(pm.status == 0)
+        #expect(pm.stdout.contains(#""model": "portfolio""#))
+        let bad = try run(["snapshot", "--book", book, "--as-of", "yesterday"])
+        #expect(bad.status == 64)
+    }
+
+    @Test func aBadBookExits65WithThePathOnStderrAndNothingOnStdout() throws {
+        let text = try String(contentsOf: CLITests.fixtures.appendingPathComponent("example-book.json"), encoding: .utf8)
+            .replacingOccurrences(of: #""instrument": "BTC-PERP", "quantity": -4"#, with: #""instrument": "BTC-PERPX", "quantity": -4"#)
+        let path = try tempFile(text)
+        for args in [["snapshot", "--book", path], ["validate", path], ["snapshot", "--book", path, "--format", "json"]] {
+            let r = try run(args)
+            #expect(r.status == 65)
+            #expect(r.stdout.isEmpty)
+            #expect(r.stderr == "margintop: \(path): accounts[0].subaccounts[0].positions[0].instrument: unknown instrument \"BTC-PERPX\"\n")
+        }
+        let syntax = try run(["validate", try tempFile("{\"format\": ")])
+        #expect(syntax.status == 65)
+        #expect(syntax.stderr.contains("line 1, column 12"))
+    }
+
+    @Test func missingFileIsARuntimeFailure() throws {
+        let r = try run(["snapshot", "--book", "/nonexistent/book.json"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("/nonexistent/book.json: no such file"))
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test func validateReportsCounts() throws {
+        let r = try run(["validate", CLITests.fixtures.appendingPathComponent("example-book.json").path])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("valid: 3 assets, 4 instruments, 1 accounts, 4 positions"))
+    }
+
+    @Test func demoBookIsDeterministicAndValid() throws {
+        let a = try run(["demo-book", "--accounts", "25", "--seed", "5"])
+        let b = try run(["demo-book", "--accounts", "25", "--seed", "5"])
+        #expect(a.status == 0 && a.stdout == b.stdout)
+        let v = try run(["validate", "-"], stdin: a.stdout)
+        #expect(v.status == 0, "\(v.stderr)")
+        #expect(v.stdout.contains("25 accounts"))
+        let snap = try run(["snapshot", "--book", "-", "--format", "json"], stdin: a.stdout)
+        #expect(snap.status == 0)
+    }
+
+    @Test func benchPrintsJSON() throws {
+        let r = try run(["bench", "--accounts", "300", "--runs", "2", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        for key in ["\"model\"", "\"accounts\":300", "\"positions\"", "\"fullRecomputeMs\"", "\"positionsPerSecond\""] {
+            #expect(r.stdout.contains(key), "\(key) in \(r.stdout)")
+        }
+    }
+
+    @Test func usageErrorsExit64() throws {
+        #expect(try run(["snapshot"]).status == 64)
+        #expect(try run(["snapshot", "--book", "x", "--format", "yaml"]).status == 64)
+        #expect(try run(["frobnicate"]).status == 64)
+        let help = try run(["snapshot", "--help"])
+        #expect(help.status == 0 && help.stdout.contains("--as-of"))
+    }
+}
