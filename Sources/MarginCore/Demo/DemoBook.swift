@@ -176,7 +176,7 @@ public enum DemoBook {
             subs.append(sub)
         }
         let name = "\(rng.pick(firms)) \(rng.pick(kinds))" + (n >= firms.count * kinds.count ? " \(n / 100)" : "")
-        return Account(id: String(format: "ACC-%07d", 100_000 + n), name: name, model: model, subaccounts: subs)
+        return Account(id: "ACC-\(100_000 + n)", name: name, model: model, subaccounts: subs)
     }
 
     /// Sizes each account's first stable line so its margin ratio lands on a

@@ -53,7 +53,7 @@ public final class Analyzer: @unchecked Sendable {
 
     /// Metrics of unit `u` at `state`.
     public func metrics(_ u: Int, at state: PriceState) -> UnitMetrics {
-        scratch.update(state, instruments: book.instruments(ofUnit: u), assets: book.collateralAssets(ofUnit: u))
+        scratch.update(state, instruments: book.instruments(ofUnit: u), assets: book.collateralAssets(ofUnit: u), model: book.model[u])
         return evaluator.evaluate(u, scratch)
     }
 

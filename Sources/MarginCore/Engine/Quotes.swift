@@ -47,10 +47,13 @@ public final class Quotes: @unchecked Sendable {
         for i in 0..<market.instrumentCount { updateInstrument(i, state) }
     }
 
-    /// Recomputes only the given instruments and assets (what one account rests on).
-    public func update(_ state: PriceState, instruments: some Sequence<Int>, assets: some Sequence<Int>) {
-        for a in assets { updateAsset(a, state) }
-        for i in instruments { updateInstrument(i, state) }
+    /// Recomputes only the given instruments and assets (what one account rests on),
+    /// and only the scenario arrays of `model` (none for the standard model).
+    public func update(_ state: PriceState, instruments: some Sequence<Int>, assets: some Sequence<Int>, model: MarginModel? = nil) {
+        let p = model.map { $0 == .portfolio } ?? true
+        let e = model.map { $0 == .es } ?? true
+        for a in assets { updateAsset(a, state, portfolio: p, es: e) }
+        for i in instruments { updateInstrument(i, state, portfolio: p, es: e) }
     }
 
     /// The price moves, vol shifts and count fractions of the 16 scenarios for an underlying.
@@ -66,11 +69,11 @@ public final class Quotes: @unchecked Sendable {
         return out
     }
 
-    func updateAsset(_ a: Int, _ state: PriceState) {
+    func updateAsset(_ a: Int, _ state: PriceState, portfolio: Bool = true, es: Bool = true) {
         let p = state.assetPrice[a]
         price[a] = p
         let row = market.instrumentCount + a
-        if hasPortfolio {
+        if hasPortfolio && portfolio {
             if let scan = market.scanRange[a] {
                 let sc = Quotes.scenarios(scan: scan * state.volFactor[a], volScan: market.volScanRange[a],
                                           params: market.params.portfolio)
@@ -79,13 +82,13 @@ public final class Quotes: @unchecked Sendable {
                 for j in 0..<16 { risk[row * 16 + j] = 0 }
             }
         }
-        if hasES {
+        if hasES && es {
             let n = market.historyCount
             for k in 0..<n { hist[row * n + k] = p * market.historyReturn(asset: a, scenario: k) }
         }
     }
 
-    func updateInstrument(_ i: Int, _ state: PriceState) {
+    func updateInstrument(_ i: Int, _ state: PriceState, portfolio: Bool = true, es: Bool = true) {
         let u = market.underlying[i]
         let f = state.assetPrice[u]
         forward[i] = f
@@ -107,7 +110,7 @@ public final class Quotes: @unchecked Sendable {
             mmShort[i] = 0
         }
         unitValue[i] = now
-        if hasPortfolio {
+        if hasPortfolio && portfolio {
             if let scan = market.scanRange[u] {
                 let sc = Quotes.scenarios(scan: scan * state.volFactor[u], volScan: market.volScanRange[u],
                                           params: market.params.portfolio)
@@ -125,7 +128,7 @@ public final class Quotes: @unchecked Sendable {
                 for j in 0..<16 { risk[i * 16 + j] = 0 }
             }
         }
-        if hasES {
+        if hasES && es {
             let n = market.historyCount
             for s in 0..<n {
                 let r = market.historyReturn(asset: u, scenario: s)
