@@ -103,14 +103,23 @@ extension MarginBook {
 
     /// Evaluates units `range` (for incremental or parallel recompute).
     ///
-    /// Three flat passes over raw column pointers hoisted out of the loops
-    /// (no retain/release, no bounds checks, no allocation, no data-dependent
-    /// branches): collateral lines, then instrument lines (padded bracket tables),
+    /// Works in blocks of units whose outputs stay in cache; in each block, three
+    /// flat passes over raw column pointers hoisted out of the loops (no
+    /// retain/release, no bounds checks, no allocation, no data-dependent
+    /// branches): collateral lines, instrument lines (padded bracket tables),
     /// then units (states). Portfolio and es units get their margins from
     /// ``Evaluator`` in the unit pass. Same summation order as the evaluator.
     public func compute(_ range: Range<Int>, _ quotes: Quotes, into results: BookResults) {
-        guard !range.isEmpty else { return }
         let ev = Evaluator(book: self)
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let block = start..<min(start + 4096, range.upperBound)
+            computeBlock(block, quotes, results, ev)
+            start = block.upperBound
+        }
+    }
+
+    private func computeBlock(_ block: Range<Int>, _ quotes: Quotes, _ results: BookResults, _ ev: borrowing Evaluator) {
         let warn = market.params.warn, danger = market.params.danger
         let model = self.model.base, cash = self.cash.base, entryCost = self.entryCost.base
         let colUnit = self.colUnit.base, colAsset = self.colAsset.base
@@ -125,20 +134,20 @@ extension MarginBook {
         let outE = results.equity.base, outAE = results.adjustedEquity.base
         let outIM = results.initialMargin.base, outMM = results.maintenanceMargin.base
         let outState = results.state.base
-        for u in range {
+        for u in block {
             let base = cash[u] - entryCost[u]
             outE[u] = base
             outAE[u] = base
             outIM[u] = 0
             outMM[u] = 0
         }
-        for l in Int(colStart[range.lowerBound])..<Int(colStart[range.upperBound]) {
+        for l in Int(colStart[block.lowerBound])..<Int(colStart[block.upperBound]) {
             let u = Int(colUnit[l])
             let p = price[Int(colAsset[l])]
             outE[u] += colAmount[l] * p
             outAE[u] += colWeighted[l] * p
         }
-        for k in Int(insStart[range.lowerBound])..<Int(insStart[range.upperBound]) {
+        for k in Int(insStart[block.lowerBound])..<Int(insStart[block.upperBound]) {
             let u = Int(insUnit[k])
             let i = Int(insInstr[k])
             let net = insNet[k]
@@ -155,7 +164,7 @@ extension MarginBook {
             outIM[u] += sa * imShort[i] + f * (n * imf[b] - cumI[b])
             outMM[u] += sa * mmShort[i] + f * (n * mmf[b] - cumM[b])
         }
-        for u in range {
+        for u in block {
             if model[u] == .standard {
                 outState[u] = Health.state(equity: outE[u], adjustedEquity: outAE[u], maintenanceMargin: outMM[u],
                                            warn: warn, danger: danger)

@@ -191,16 +191,19 @@ public enum Health {
         ae <= mm && (mm > 0 || ae < 0)
     }
 
+    /// The state of section 4. Branch-free (selects only), because states are
+    /// mixed across accounts and mispredicted branches dominate a full recompute.
+    /// The ratio is a true division so boundaries are exact (`0.7 * 100 != 70`).
     @inline(__always)
     public static func state(equity e: Double, adjustedEquity ae: Double, maintenanceMargin mm: Double,
                              warn: Double, danger: Double) -> AccountState {
-        if e < 0 { return .bankrupt }
-        if isLiquidatable(adjustedEquity: ae, maintenanceMargin: mm) { return .liquidatable }
-        guard ae > 0 else { return .safe }
         let mr = mm / ae
-        if mr < warn { return .safe }
-        if mr < danger { return .warning }
-        return .danger
+        let tier = mr >= warn ? (mr >= danger ? 2 : 1) : 0
+        var code = ae > 0 ? tier : 0
+        let liquidatable = (ae <= mm) && ((mm > 0) || (ae < 0))
+        code = liquidatable ? 3 : code
+        code = e < 0 ? 4 : code
+        return AccountState(rawValue: code) ?? .bankrupt
     }
 
     public static func state(_ m: UnitMetrics, _ p: BookDefaults) -> AccountState {
