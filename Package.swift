@@ -14,6 +14,8 @@ let package = Package(
     targets: [
         // Pure margin engine: book model, codec, the three models, health. No I/O.
         .target(name: "MarginCore"),
+        // The live book: ticks and account changes in, incremental recompute, states with hysteresis.
+        .target(name: "MarginLive", dependencies: ["MarginCore"]),
         .executableTarget(
             name: "margintop",
             dependencies: [
@@ -22,6 +24,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MarginCoreTests", dependencies: ["MarginCore"]),
+        .testTarget(name: "MarginLiveTests", dependencies: ["MarginLive", "MarginCore"]),
         .testTarget(name: "MargintopCLITests", dependencies: ["margintop"]),
     ],
     swiftLanguageModes: [.v6]

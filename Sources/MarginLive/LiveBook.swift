@@ -1,0 +1,326 @@
+import Foundation
+import MarginCore
+
+/// Settings of the live loop.
+public struct LiveConfig: Sendable, Equatable {
+    /// How far below a threshold an account's margin ratio must fall to leave a
+    /// worse state (warning, danger, liquidatable), so rows do not flap.
+    public var hysteresis: Double = 0.02
+    /// EWMA decay of the vol factor (spec 5).
+    public var ewmaLambda: Double = 0.94
+    /// Index ticks an underlying needs before its vol factor leaves 1.
+    public var volWarmupTicks: Int = 30
+    /// Above this share of affected units a tick recomputes everything in the batch kernel.
+    public var fullRecomputeShare: Double = 0.25
+    /// Whether option time value decays with the clock (live) or stays at the book's asOf (replays, tests).
+    public var advanceTime: Bool = true
+    public init() {}
+}
+
+/// An account moving from one state to another (after hysteresis).
+public struct StateChange: Sendable, Equatable {
+    public var time: Double
+    public var account: Int
+    public var accountId: String
+    public var from: AccountState
+    public var to: AccountState
+    /// `nil` when infinite.
+    public var marginRatio: Double?
+    /// The price update that caused it, when one did.
+    public var cause: PriceUpdate?
+}
+
+/// Why an update was not applied.
+public enum RejectReason: String, Sendable, CaseIterable {
+    case unknownSymbol = "unknown symbol"
+    case badValue = "non-finite, zero or negative value"
+}
+
+/// The whole book in memory, kept current tick by tick.
+///
+/// A tick recomputes only the per-instrument values it changes and the units
+/// exposed to them (an index from asset and instrument to units); beyond
+/// `fullRecomputeShare` of the book it runs the batch kernel instead. Live
+/// numbers are bit-identical to a fresh computation of the same book at the
+/// same prices. Not thread-safe: one owner (an actor or a single task) drives it.
+public final class LiveBook: @unchecked Sendable {
+    public let config: LiveConfig
+    public private(set) var book: Book
+    public private(set) var marginBook: MarginBook
+    /// The prices (and vol factors, and valuation time) the results rest on.
+    public private(set) var prices: PriceState
+    public private(set) var results: BookResults
+    private var quotes: Quotes
+    /// Account states after hysteresis (what the operator sees and alerts fire on).
+    public private(set) var displayed: [AccountState]
+    private var unitsOfAsset: [[Int32]] = []
+    private var unitsOfInstrument: [[Int32]] = []
+    private var touched: [UInt32] = []
+    private var epoch: UInt32 = 0
+    /// Last tick time per asset (index) and per instrument (mark), seconds; start time until the first tick.
+    public private(set) var lastIndexTick: [Double]
+    public private(set) var lastMarkTick: [Double?]
+    private var vol: [VolEstimator]
+    public private(set) var rejected: [RejectReason: Int] = [:]
+    /// Units recomputed by the last `apply`, and whether it ran the full batch.
+    public private(set) var lastRecomputed = 0
+    public private(set) var lastWasFull = false
+    /// Increases with every change of results, for caches keyed on it.
+    public private(set) var version = 0
+
+    public init(book: Book, config: LiveConfig = LiveConfig(), now: Double) {
+        self.config = config
+        self.book = book
+        let mb = MarginBook(book: book)
+        marginBook = mb
+        prices = PriceState(book: book, asOf: config.advanceTime ? now : nil)
+        quotes = Quotes(market: mb.market, portfolio: mb.usesPortfolio, es: mb.usesES)
+        results = BookResults(unitCount: mb.unitCount)
+        displayed = []
+        lastIndexTick = Array(repeating: now, count: book.assets.count)
+        lastMarkTick = Array(repeating: nil, count: book.instruments.count)
+        vol = book.assets.map { _ in VolEstimator() }
+        rebuild()
+    }
+
+    /// Recompiles after account changes, keeping the live prices; returns state changes.
+    @discardableResult
+    public func replace(book newBook: Book, now: Double) -> [StateChange] {
+        let old = Dictionary(uniqueKeysWithValues: book.accounts.enumerated().map { ($1.id, displayed[$0]) })
+        var carried = PriceState(book: newBook, asOf: prices.asOf)
+        let m = marginBook.market
+        for (a, name) in m.assetNames.enumerated() {
+            guard let na = newBook.assets.firstIndex(where: { $0.name == name }) else { continue }
+            carried.assetPrice[na] = prices.assetPrice[a]
+            carried.volFactor[na] = prices.volFactor[a]
+            carried.assetVol[na] = prices.assetVol[a]
+        }
+        for (i, name) in m.instrumentNames.enumerated() {
+            guard let ni = newBook.instruments.firstIndex(where: { $0.name == name }) else { continue }
+            carried.mark[ni] = prices.mark[i]
+            carried.iv[ni] = prices.iv[i]
+        }
+        let sameMarket = newBook.assets.map(\.name) == book.assets.map(\.name)
+            && newBook.instruments.map(\.name) == book.instruments.map(\.name)
+        book = newBook
+        marginBook = MarginBook(book: newBook)
+        prices = carried
+        quotes = Quotes(market: marginBook.market, portfolio: marginBook.usesPortfolio, es: marginBook.usesES)
+        results = BookResults(unitCount: marginBook.unitCount)
+        if !sameMarket {
+            lastIndexTick = Array(repeating: now, count: newBook.assets.count)
+            lastMarkTick = Array(repeating: nil, count: newBook.instruments.count)
+            vol = newBook.assets.map { _ in VolEstimator() }
+        }
+        rebuild(previous: old)
+        var changes: [StateChange] = []
+        for (a, acct) in newBook.accounts.enumerated() {
+            if let was = old[acct.id], was != displayed[a] {
+                changes.append(change(a, from: was, to: displayed[a], now: now, cause: nil))
+            }
+        }
+        return changes
+    }
+
+    private func rebuild(previous: [String: AccountState] = [:]) {
+        let mb = marginBook
+        quotes.update(prices)
+        mb.computeAll(quotes, into: results)
+        displayed = (0..<mb.accountCount).map { a in
+            guard let was = previous[mb.accountIds[a]] else { return results.state[a] }
+            return withHysteresis(a, was: was)
+        }
+        var ofAsset = Array(repeating: [Int32](), count: mb.market.assetCount)
+        var ofInst = Array(repeating: [Int32](), count: mb.market.instrumentCount)
+        for u in 0..<mb.unitCount {
+            var assets = Set<Int>(mb.collateralAssets(ofUnit: u))
+            for i in mb.instruments(ofUnit: u) {
+                ofInst[i].append(Int32(u))
+                assets.insert(mb.market.underlying[i])
+            }
+            for a in assets { ofAsset[a].append(Int32(u)) }
+        }
+        unitsOfAsset = ofAsset.map { $0.sorted() }
+        unitsOfInstrument = ofInst
+        touched = Array(repeating: 0, count: mb.unitCount)
+        version += 1
+    }
+
+    /// Applies coalesced updates at time `now` and recomputes what they touch.
+    /// Returns the state changes they caused, in account order.
+    @discardableResult
+    public func apply(_ updates: [PriceUpdate], now: Double) -> [StateChange] {
+        let m = marginBook.market
+        var changedAssets = Set<Int>()
+        var changedInstruments = Set<Int>()
+        var causeOfAsset: [Int: PriceUpdate] = [:]
+        var causeOfInstrument: [Int: PriceUpdate] = [:]
+        for u in updates {
+            guard u.value.isFinite, u.value > 0 || (u.kind == .iv && u.value == 0) else {
+                rejected[.badValue, default: 0] += 1
+                continue
+            }
+            switch u.kind {
+            case .index:
+                guard let a = m.assetIndex[u.symbol] else { rejected[.unknownSymbol, default: 0] += 1; continue }
+                let previous = prices.assetPrice[a]
+                let dt = u.time - lastIndexTick[a]
+                vol[a].observe(logReturn: log(u.value / previous), years: dt / (365 * 86400), lambda: config.ewmaLambda)
+                lastIndexTick[a] = max(lastIndexTick[a], u.time)
+                prices.assetPrice[a] = u.value
+                prices.volFactor[a] = vol[a].factor(baseVol: m.vol[a], maxFactor: m.params.volFactorMax,
+                                                    warmup: config.volWarmupTicks)
+                changedAssets.insert(a)
+                causeOfAsset[a] = u
+            case .mark:
+                guard let i = m.instrumentIndex[u.symbol], m.kind[i] != .option else {
+                    rejected[.unknownSymbol, default: 0] += 1
+                    continue
+                }
+                prices.mark[i] = u.value
+                lastMarkTick[i] = max(lastMarkTick[i] ?? u.time, u.time)
+                changedInstruments.insert(i)
+                causeOfInstrument[i] = u
+            case .iv:
+                if let i = m.instrumentIndex[u.symbol], m.kind[i] == .option {
+                    prices.iv[i] = u.value
+                    changedInstruments.insert(i)
+                    causeOfInstrument[i] = u
+                } else if let a = m.assetIndex[u.symbol] {
+                    prices.assetVol[a] = u.value
+                    for i in m.instrumentsOfAsset[a] where m.kind[i] == .option && prices.iv[i] == nil {
+                        changedInstruments.insert(i)
+                        causeOfInstrument[i] = u
+                    }
+                } else {
+                    rejected[.unknownSymbol, default: 0] += 1
+                }
+            }
+        }
+        if config.advanceTime, now > prices.asOf {
+            prices.asOf = now
+            for i in 0..<m.instrumentCount where m.kind[i] == .option { changedInstruments.insert(i) }
+        }
+        for a in changedAssets { changedInstruments.formUnion(m.instrumentsOfAsset[a]) }
+        guard !changedAssets.isEmpty || !changedInstruments.isEmpty else {
+            lastRecomputed = 0
+            return []
+        }
+        quotes.update(prices, instruments: changedInstruments.sorted(), assets: changedAssets.sorted())
+
+        // Units exposed to what changed, deduplicated with an epoch mark.
+        epoch &+= 1
+        if epoch == 0 { touched = Array(repeating: 0, count: touched.count); epoch = 1 }
+        var affected: [Int32] = []
+        for a in changedAssets { for u in unitsOfAsset[a] where touched[Int(u)] != epoch { touched[Int(u)] = epoch; affected.append(u) } }
+        for i in changedInstruments { for u in unitsOfInstrument[i] where touched[Int(u)] != epoch { touched[Int(u)] = epoch; affected.append(u) } }
+        let mb = marginBook
+        if Double(affected.count) > config.fullRecomputeShare * Double(mb.unitCount) {
+            mb.computeAll(quotes, into: results)
+            lastWasFull = true
+        } else {
+            let ev = Evaluator(book: mb)
+            for u in affected {
+                results.store(Int(u), ev.evaluate(Int(u), quotes), warn: m.params.warn, danger: m.params.danger)
+            }
+            lastWasFull = false
+        }
+        lastRecomputed = affected.count
+        version += 1
+
+        var changes: [StateChange] = []
+        for u in affected where Int(u) < mb.accountCount {
+            let a = Int(u)
+            let next = withHysteresis(a, was: displayed[a])
+            guard next != displayed[a] else { continue }
+            let cause = mb.instruments(ofUnit: a).compactMap { causeOfInstrument[$0] }.first
+                ?? causeOfAsset.first { exposure(a, $0.key) }?.value
+            changes.append(change(a, from: displayed[a], to: next, now: now, cause: cause))
+            displayed[a] = next
+        }
+        changes.sort { $0.account < $1.account }
+        return changes
+    }
+
+    private func exposure(_ a: Int, _ asset: Int) -> Bool {
+        unitsOfAsset[asset].contains(Int32(a))
+    }
+
+    private func change(_ a: Int, from: AccountState, to: AccountState, now: Double, cause: PriceUpdate?) -> StateChange {
+        let mr = results.marginRatio(a)
+        return StateChange(time: now, account: a, accountId: marginBook.accountIds[a], from: from, to: to,
+                           marginRatio: mr.isFinite ? mr : nil, cause: cause)
+    }
+
+    /// The displayed state: worsening at once; improving only once the ratio
+    /// is `hysteresis` below the threshold being left.
+    func withHysteresis(_ a: Int, was: AccountState) -> AccountState {
+        let raw = results.state[a]
+        guard raw < was else { return raw }
+        let p = marginBook.market.params
+        let h = config.hysteresis
+        var shifted = Health.state(equity: results.equity[a], adjustedEquity: results.adjustedEquity[a],
+                                   maintenanceMargin: results.maintenanceMargin[a], warn: p.warn - h, danger: p.danger - h)
+        if shifted < .liquidatable && results.marginRatio(a) >= 1 - h { shifted = .liquidatable }
+        return max(raw, min(was, shifted))
+    }
+
+    // MARK: - Reading
+
+    /// Whether asset `a`'s index is stale at `now` (spec 5).
+    public func isStale(asset a: Int, now: Double) -> Bool {
+        now - lastIndexTick[a] > marginBook.market.params.staleAfterSeconds
+    }
+
+    /// Whether account `a`'s health rests on a stale price (an index it is exposed
+    /// to, or a fed mark of an instrument it holds).
+    public func isStale(account a: Int, now: Double) -> Bool {
+        let m = marginBook.market
+        let limit = m.params.staleAfterSeconds
+        for i in marginBook.instruments(ofUnit: a) {
+            if let t = lastMarkTick[i], now - t > limit { return true }
+            if now - lastIndexTick[m.underlying[i]] > limit && !m.stable[m.underlying[i]] { return true }
+        }
+        for asset in marginBook.collateralAssets(ofUnit: a) where !m.stable[asset] {
+            if now - lastIndexTick[asset] > limit { return true }
+        }
+        return false
+    }
+
+    /// Account indices in liquidation-priority order.
+    public func priorityOrder() -> [Int] {
+        results.priorityOrder(accountCount: marginBook.accountCount, ids: marginBook.accountIds)
+    }
+
+    /// Accounts per displayed state, and the shortfall of bankrupt accounts.
+    public func summary() -> (counts: [AccountState: Int], shortfall: Double, insuranceFund: Double) {
+        var counts: [AccountState: Int] = [:]
+        for s in AccountState.allCases { counts[s] = 0 }
+        for s in displayed { counts[s, default: 0] += 1 }
+        let shortfall = results.summary(accountCount: marginBook.accountCount).shortfall
+        return (counts, shortfall, book.insuranceFund)
+    }
+
+    /// The vol factor of each asset now.
+    public var volFactors: [Double] { prices.volFactor }
+}
+
+/// EWMA of annualised variance from log returns scaled by their time step.
+struct VolEstimator: Sendable {
+    var variance = 0.0
+    var ticks = 0
+
+    mutating func observe(logReturn r: Double, years dt: Double, lambda: Double) {
+        guard dt > 0, r.isFinite else { return }
+        let sample = r * r / dt
+        variance = ticks == 0 ? sample : lambda * variance + (1 - lambda) * sample
+        ticks += 1
+    }
+
+    /// `clamp(sigmaEWMA / vol, 1, maxFactor)` once warmed up; 1 before, or without a base vol.
+    func factor(baseVol: Double?, maxFactor: Double, warmup: Int) -> Double {
+        guard ticks >= warmup, let v = baseVol, v > 0 else { return 1 }
+        return min(max(variance.squareRoot() / v, 1), maxFactor)
+    }
+}
+
