@@ -67,6 +67,13 @@ public final class LiveBook: @unchecked Sendable {
     public private(set) var lastWasFull = false
     /// Increases with every change of results, for caches keyed on it.
     public private(set) var version = 0
+    /// Sparkline history per asset and per tracked account (by id), and the start prices.
+    var assetHistory: [HistoryRing]
+    var accountHistory: [String: HistoryRing] = [:]
+    public private(set) var referencePrice: [Double]
+    /// The last state changes, newest last (at most `recentChangeLimit`).
+    public private(set) var recentChanges: [StateChange] = []
+    public static let recentChangeLimit = 200
 
     public init(book: Book, config: LiveConfig = LiveConfig(), now: Double) {
         self.config = config
@@ -80,6 +87,8 @@ public final class LiveBook: @unchecked Sendable {
         lastIndexTick = Array(repeating: now, count: book.assets.count)
         lastMarkTick = Array(repeating: nil, count: book.instruments.count)
         vol = book.assets.map { _ in VolEstimator() }
+        assetHistory = book.assets.map { _ in HistoryRing() }
+        referencePrice = book.assets.map(\.effectivePrice)
         rebuild()
     }
 
@@ -111,6 +120,8 @@ public final class LiveBook: @unchecked Sendable {
             lastIndexTick = Array(repeating: now, count: newBook.assets.count)
             lastMarkTick = Array(repeating: nil, count: newBook.instruments.count)
             vol = newBook.assets.map { _ in VolEstimator() }
+            assetHistory = newBook.assets.map { _ in HistoryRing() }
+            referencePrice = carried.assetPrice
         }
         rebuild(previous: old)
         var changes: [StateChange] = []
@@ -119,6 +130,7 @@ public final class LiveBook: @unchecked Sendable {
                 changes.append(change(a, from: was, to: displayed[a], now: now, cause: nil))
             }
         }
+        remember(changes)
         return changes
     }
 
@@ -239,7 +251,16 @@ public final class LiveBook: @unchecked Sendable {
             displayed[a] = next
         }
         changes.sort { $0.account < $1.account }
+        remember(changes)
         return changes
+    }
+
+    private func remember(_ changes: [StateChange]) {
+        guard !changes.isEmpty else { return }
+        recentChanges.append(contentsOf: changes)
+        if recentChanges.count > LiveBook.recentChangeLimit {
+            recentChanges.removeFirst(recentChanges.count - LiveBook.recentChangeLimit)
+        }
     }
 
     private func exposure(_ a: Int, _ asset: Int) -> Bool {
