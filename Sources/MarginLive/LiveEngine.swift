@@ -1,0 +1,82 @@
+import MarginCore
+
+/// Owns a ``LiveBook`` and drives it: updates are submitted as they arrive
+/// (coalesced per symbol), `step` applies what is pending and recomputes,
+/// `sample` keeps the 1-second history, `snapshot` publishes.
+///
+/// Ticks that arrive faster than `step` runs are coalesced, so the backlog is
+/// bounded by the number of symbols, never by the feed rate.
+public actor LiveEngine {
+    private let live: LiveBook
+    private var pending = TickCoalescer()
+    private var oldestPending: Double?
+    private var stats = LoopStats()
+    private var feedStatus = "connecting"
+    private var feedIsLive = false
+    private var storeStatus = "connected"
+    private var lastSample = -Double.infinity
+    public private(set) var steps = 0
+    public private(set) var coalescedTotal = 0
+
+    public init(book: Book, config: LiveConfig = LiveConfig(), now: Double) {
+        live = LiveBook(book: book, config: config, now: now)
+    }
+
+    /// Queues updates received at `receivedAt` (seconds since the epoch).
+    public func submit(_ updates: [PriceUpdate], receivedAt: Double) {
+        guard !updates.isEmpty else { return }
+        for u in updates { pending.add(u) }
+        if oldestPending == nil { oldestPending = receivedAt }
+        stats.received(updates.count, at: receivedAt)
+    }
+
+    /// Updates waiting for the next step (one per symbol at most).
+    public var backlog: Int { pending.pending }
+
+    /// Applies pending updates at `now`; returns the state changes they caused.
+    public func step(now: Double) -> [StateChange] {
+        coalescedTotal += pending.coalesced
+        let batch = pending.drain()
+        let oldest = oldestPending
+        oldestPending = nil
+        let changes = live.apply(batch, now: now)
+        if let oldest, !batch.isEmpty {
+            stats.record(updates: batch.count, oldestReceived: oldest, published: now)
+        }
+        if now - lastSample >= 1 {
+            live.sample(now: now)
+            lastSample = now
+        }
+        steps += 1
+        return changes
+    }
+
+    /// Replaces the book after account changes (prices carried over).
+    public func replace(book: Book, now: Double) -> [StateChange] {
+        live.replace(book: book, now: now)
+    }
+
+    public func setFeedStatus(_ status: String, isLive: Bool) {
+        feedStatus = status
+        feedIsLive = isLive
+    }
+
+    public func setStoreStatus(_ status: String) { storeStatus = status }
+
+    /// The loop's health now.
+    public func health(now: Double) -> LoopHealth {
+        LoopHealth(feedStatus: feedStatus, feedIsLive: feedIsLive, storeStatus: storeStatus,
+                   ticksPerSecond: stats.ticksPerSecond(now: now), recomputeP50Ms: stats.latencyPercentile(0.5),
+                   recomputeP99Ms: stats.latencyPercentile(0.99))
+    }
+
+    /// Keeps and returns an account's margin-ratio history (for a drill-down).
+    public func marginRatioHistory(accountId: String) -> [Double] {
+        live.track(accountId: accountId)
+        return live.marginRatioHistory(accountId: accountId)
+    }
+
+    public func snapshot(now: Double) -> LiveSnapshot {
+        live.snapshot(now: now, health: health(now: now))
+    }
+}
