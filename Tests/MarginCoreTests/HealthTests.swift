@@ -182,3 +182,13 @@ import Testing
         #expect(Set(a.instruments.map(\.kind)) == Set(InstrumentKind.allCases))
     }
 }
+
+@Suite struct StateLayoutTests {
+    /// `Health.state` builds the state from its 0...4 code by bit cast: pin the layout it relies on.
+    @Test func stateTagIsTheDeclarationIndex() {
+        #expect(MemoryLayout<AccountState>.size == 1)
+        for s in AccountState.allCases {
+            #expect(unsafeBitCast(UInt8(s.rawValue), to: AccountState.self) == s)
+        }
+    }
+}

@@ -141,28 +141,32 @@ extension MarginBook {
             outIM[u] = 0
             outMM[u] = 0
         }
-        for l in Int(colStart[block.lowerBound])..<Int(colStart[block.upperBound]) {
-            let u = Int(colUnit[l])
-            let p = price[Int(colAsset[l])]
+        var l = Int(truncatingIfNeeded: colStart[block.lowerBound])
+        let le = Int(truncatingIfNeeded: colStart[block.upperBound])
+        while l < le {
+            let u = Int(truncatingIfNeeded: colUnit[l])
+            let p = price[Int(truncatingIfNeeded: colAsset[l])]
             outE[u] += colAmount[l] * p
             outAE[u] += colWeighted[l] * p
+            l &+= 1
         }
-        for k in Int(insStart[block.lowerBound])..<Int(insStart[block.upperBound]) {
-            let u = Int(insUnit[k])
-            let i = Int(insInstr[k])
+        var k = Int(truncatingIfNeeded: insStart[block.lowerBound])
+        let ke = Int(truncatingIfNeeded: insStart[block.upperBound])
+        while k < ke {
+            let u = Int(truncatingIfNeeded: insUnit[k])
+            let i = Int(truncatingIfNeeded: insInstr[k])
             let net = insNet[k]
             let v = unitValue[i]
             let x = net * v
             outE[u] += x
             outAE[u] += x
             let n = abs(net) * v
-            let b0 = i * stride
-            var b = b0
-            for j in 0..<(stride - 1) { b &+= n > upTo[b0 + j] ? 1 : 0 }
+            let b = MarginBook.bracketIndex(upTo: upTo, base: i &* stride, stride: stride, notional: n)
             let f = factor[i]
             let sa = insShort[k]
             outIM[u] += sa * imShort[i] + f * (n * imf[b] - cumI[b])
             outMM[u] += sa * mmShort[i] + f * (n * mmf[b] - cumM[b])
+            k &+= 1
         }
         for u in block {
             if model[u] == .standard {

@@ -83,7 +83,9 @@ public struct CompiledMarket: Sendable {
         for (i, u) in underlying.enumerated() { ofAsset[u].append(i) }
         instrumentsOfAsset = ofAsset
 
-        let stride = max(1, book.instruments.map { $0.kind == .option ? 1 : $0.brackets.count }.max() ?? 1)
+        // A multiple of 4 so the bracket search is whole SIMD4 comparisons.
+        let longest = max(1, book.instruments.map { $0.kind == .option ? 1 : $0.brackets.count }.max() ?? 1)
+        let stride = (longest + 3) / 4 * 4
         bracketStride = stride
         var up: [Double] = [], im: [Double] = [], mm: [Double] = [], ci: [Double] = [], cm: [Double] = []
         for inst in book.instruments {
@@ -126,13 +128,11 @@ public struct CompiledMarket: Sendable {
         insuranceFund = book.insuranceFund
     }
 
-    /// Index (into the padded tables) of the bracket of a notional: the first whose bound is `>= n`.
+    /// Index (into the padded tables) of the bracket of a notional: the first whose bound is `>= n`,
+    /// that is the number of bounds below `n`, counted with SIMD comparisons (no branches).
     @inline(__always)
     func bracketIndex(instrument i: Int, notional n: Double) -> Int {
-        let base = i * bracketStride
-        var k = base
-        for j in 0..<(bracketStride - 1) { k &+= n > upTo[base + j] ? 1 : 0 }
-        return k
+        MarginBook.bracketIndex(upTo: upTo.base, base: i &* bracketStride, stride: bracketStride, notional: n)
     }
 
     /// Bracket margin `(IM, MM)` of a notional, before the vol factor.

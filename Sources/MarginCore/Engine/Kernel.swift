@@ -197,13 +197,18 @@ public enum Health {
     @inline(__always)
     public static func state(equity e: Double, adjustedEquity ae: Double, maintenanceMargin mm: Double,
                              warn: Double, danger: Double) -> AccountState {
+        // Comparisons as SIMD lane masks (-1 true, 0 false) so the compiler cannot turn them into jumps.
         let mr = mm / ae
-        let tier = mr >= warn ? (mr >= danger ? 2 : 1) : 0
-        var code = ae > 0 ? tier : 0
-        let liquidatable = (ae <= mm) && ((mm > 0) || (ae < 0))
-        code = liquidatable ? 3 : code
-        code = e < 0 ? 4 : code
-        return AccountState(rawValue: code) ?? .bankrupt
+        let ge = unsafeBitCast(SIMD4<Double>(mr, mr, mm, 0) .>= SIMD4<Double>(warn, danger, ae, 1), to: SIMD4<Int64>.self)
+        let gt = unsafeBitCast(SIMD4<Double>(ae, mm, 0, 0) .> SIMD4<Double>(0, 0, ae, e), to: SIMD4<Int64>.self)
+        let w = -ge[0], d = -ge[1], aeAtMostMM = -ge[2]
+        let positive = -gt[0], mmPositive = -gt[1], aeNegative = -gt[2], bankrupt = -gt[3]
+        var code = positive &* w &* (1 &+ d)                      // 0 safe, 1 warning, 2 danger
+        let liquidatable = aeAtMostMM & (mmPositive | aeNegative)
+        code &+= liquidatable &* (3 &- code)
+        code &+= bankrupt &* (4 &- code)
+        // `code` is 0...4, the cases in declaration order (the enum's one-byte tag).
+        return unsafeBitCast(UInt8(truncatingIfNeeded: code), to: AccountState.self)
     }
 
     public static func state(_ m: UnitMetrics, _ p: BookDefaults) -> AccountState {

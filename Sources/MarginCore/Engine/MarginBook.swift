@@ -107,6 +107,21 @@ public final class MarginBook: @unchecked Sendable {
         riskRow = Column(b.riskRow); riskMult = Column(b.riskMult); riskGroup = Column(b.riskGroup)
     }
 
+    /// Number of bounds below `n` in `upTo[base ..< base + stride]` (stride a multiple of 4), plus `base`.
+    @inline(__always)
+    static func bracketIndex(upTo: UnsafeMutablePointer<Double>, base: Int, stride: Int, notional n: Double) -> Int {
+        let raw = UnsafeRawPointer(upTo + base)
+        let splat = SIMD4<Double>(repeating: n)
+        var below = SIMD4<Int64>(repeating: 0)
+        var j = 0
+        while j < stride {
+            let bounds = raw.loadUnaligned(fromByteOffset: j &* 8, as: SIMD4<Double>.self)
+            below &-= unsafeBitCast(splat .> bounds, to: SIMD4<Int64>.self)
+            j &+= 4
+        }
+        return base &+ Int(below.wrappedSum())
+    }
+
     /// Instruments unit `u` holds (pooled, netted).
     public func instruments(ofUnit u: Int) -> [Int] {
         (Int(insStart[u])..<Int(insStart[u + 1])).map { Int(insInstr[$0]) }
