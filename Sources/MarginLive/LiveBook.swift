@@ -60,6 +60,8 @@ public final class LiveBook: @unchecked Sendable {
     /// Last tick time per asset (index) and per instrument (mark), seconds; start time until the first tick.
     public private(set) var lastIndexTick: [Double]
     public private(set) var lastMarkTick: [Double?]
+    /// Exchange time of the last index tick per asset, for the EWMA's time steps.
+    private var lastIndexExchangeTime: [Double?]
     private var vol: [VolEstimator]
     public private(set) var rejected: [RejectReason: Int] = [:]
     /// Units recomputed by the last `apply`, and whether it ran the full batch.
@@ -86,6 +88,7 @@ public final class LiveBook: @unchecked Sendable {
         displayed = []
         lastIndexTick = Array(repeating: now, count: book.assets.count)
         lastMarkTick = Array(repeating: nil, count: book.instruments.count)
+        lastIndexExchangeTime = Array(repeating: nil, count: book.assets.count)
         vol = book.assets.map { _ in VolEstimator() }
         assetHistory = book.assets.map { _ in HistoryRing() }
         referencePrice = book.assets.map(\.effectivePrice)
@@ -119,6 +122,7 @@ public final class LiveBook: @unchecked Sendable {
         if !sameMarket {
             lastIndexTick = Array(repeating: now, count: newBook.assets.count)
             lastMarkTick = Array(repeating: nil, count: newBook.instruments.count)
+            lastIndexExchangeTime = Array(repeating: nil, count: newBook.assets.count)
             vol = newBook.assets.map { _ in VolEstimator() }
             assetHistory = newBook.assets.map { _ in HistoryRing() }
             referencePrice = carried.assetPrice
@@ -176,9 +180,13 @@ public final class LiveBook: @unchecked Sendable {
             case .index:
                 guard let a = m.assetIndex[u.symbol] else { rejected[.unknownSymbol, default: 0] += 1; continue }
                 let previous = prices.assetPrice[a]
-                let dt = u.time - lastIndexTick[a]
-                vol[a].observe(logReturn: log(u.value / previous), years: dt / (365 * 86400), lambda: config.ewmaLambda)
-                lastIndexTick[a] = max(lastIndexTick[a], u.time)
+                vol[a].seen += 1
+                if let last = lastIndexExchangeTime[a] {
+                    vol[a].observe(logReturn: log(u.value / previous), years: (u.time - last) / (365 * 86400),
+                                   lambda: config.ewmaLambda)
+                }
+                lastIndexExchangeTime[a] = max(lastIndexExchangeTime[a] ?? u.time, u.time)
+                lastIndexTick[a] = max(lastIndexTick[a], u.received)
                 prices.assetPrice[a] = u.value
                 prices.volFactor[a] = vol[a].factor(baseVol: m.vol[a], maxFactor: m.params.volFactorMax,
                                                     warmup: config.volWarmupTicks)
@@ -190,7 +198,7 @@ public final class LiveBook: @unchecked Sendable {
                     continue
                 }
                 prices.mark[i] = u.value
-                lastMarkTick[i] = max(lastMarkTick[i] ?? u.time, u.time)
+                lastMarkTick[i] = max(lastMarkTick[i] ?? u.received, u.received)
                 changedInstruments.insert(i)
                 causeOfInstrument[i] = u
             case .iv:
@@ -329,7 +337,9 @@ public final class LiveBook: @unchecked Sendable {
 /// EWMA of annualised variance from log returns scaled by their time step.
 struct VolEstimator: Sendable {
     var variance = 0.0
+    /// Returns observed, and index ticks seen (the first tick has no return).
     var ticks = 0
+    var seen = 0
 
     mutating func observe(logReturn r: Double, years dt: Double, lambda: Double) {
         guard dt > 0, r.isFinite else { return }
@@ -338,9 +348,9 @@ struct VolEstimator: Sendable {
         ticks += 1
     }
 
-    /// `clamp(sigmaEWMA / vol, 1, maxFactor)` once warmed up; 1 before, or without a base vol.
+    /// `clamp(sigmaEWMA / vol, 1, maxFactor)` once `warmup` ticks were seen; 1 before, or without a base vol.
     func factor(baseVol: Double?, maxFactor: Double, warmup: Int) -> Double {
-        guard ticks >= warmup, let v = baseVol, v > 0 else { return 1 }
+        guard seen >= warmup, ticks > 0, let v = baseVol, v > 0 else { return 1 }
         return min(max(variance.squareRoot() / v, 1), maxFactor)
     }
 }

@@ -7,11 +7,13 @@ public struct PriceUpdate: Sendable, Equatable {
     public var symbol: String
     public var kind: Kind
     public var value: Double
-    /// Exchange time, seconds since the epoch.
+    /// Exchange time, seconds since the epoch (drives the vol EWMA's time steps).
     public var time: Double
+    /// When it reached us, seconds since the epoch (drives staleness); the exchange time when not given.
+    public var received: Double
 
-    public init(symbol: String, kind: Kind, value: Double, time: Double) {
-        self.symbol = symbol; self.kind = kind; self.value = value; self.time = time
+    public init(symbol: String, kind: Kind, value: Double, time: Double, received: Double? = nil) {
+        self.symbol = symbol; self.kind = kind; self.value = value; self.time = time; self.received = received ?? time
     }
 }
 

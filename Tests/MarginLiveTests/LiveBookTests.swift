@@ -185,5 +185,9 @@ import Testing
         live.apply([PriceUpdate(symbol: "BTC-PERP", kind: .mark, value: 60110, time: t0 + 7)], now: t0 + 7)
         live.apply([PriceUpdate(symbol: "BTC", kind: .index, value: 60120, time: t0 + 11)], now: t0 + 11)
         #expect(live.isStale(account: 0, now: t0 + 12.5), "the fed mark stopped at t0+7")
+        // A replay carries old exchange times: staleness follows receive time.
+        live.apply([PriceUpdate(symbol: "BTC", kind: .index, value: 60200, time: 1_500_000_000, received: t0 + 20),
+                    PriceUpdate(symbol: "BTC-PERP", kind: .mark, value: 60210, time: 1_500_000_000, received: t0 + 20)], now: t0 + 20)
+        #expect(!live.isStale(account: 0, now: t0 + 21))
     }
 }
