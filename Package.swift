@@ -3,24 +3,41 @@ import PackageDescription
 
 let package = Package(
     name: "margintop",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "margintop", targets: ["margintop"]),
         .library(name: "MarginCore", targets: ["MarginCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
     ],
     targets: [
         // Pure margin engine: book model, codec, the three models, health. No I/O.
         .target(name: "MarginCore"),
         // The live book: ticks and account changes in, incremental recompute, states with hysteresis.
         .target(name: "MarginLive", dependencies: ["MarginCore"]),
+        // Price feeds: simulated, replay/record, NDJSON, Binance/Deribit/Coinbase websockets.
+        .target(
+            name: "MarginFeeds",
+            dependencies: [
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "margintop",
             dependencies: [
-                "MarginCore",
+                "MarginCore", "MarginLive", "MarginFeeds",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "MarginCoreTests", dependencies: ["MarginCore"]),

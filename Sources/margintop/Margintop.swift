@@ -13,7 +13,7 @@ struct Margintop: AsyncParsableCommand {
             65 invalid data.
             """,
         version: "0.1.0",
-        subcommands: [SnapshotCommand.self, ValidateCommand.self, DemoBookCommand.self, BenchCommand.self]
+        subcommands: [SnapshotCommand.self, ValidateCommand.self, DemoBookCommand.self, WatchCommand.self, BenchCommand.self]
     )
 
     func run() async throws {

@@ -127,6 +127,35 @@ import Testing
         }
     }
 
+    /// Issue 5's end-to-end check: a replay drives one account from safe to liquidatable;
+    /// the state events appear in order, each with the tick that caused it, and the alert command sees the worsening.
+    @Test func watchHeadlessReportsStateChangesInOrder() throws {
+        let alerts = try tempFile("", name: "alerts.txt")
+        let r = try run(["watch", "--headless", "--book", CLITests.fixtures.appendingPathComponent("watch-book.json").path,
+                         "--feed", "replay:" + CLITests.fixtures.appendingPathComponent("watch-ticks.ndjson").path + ",speed=10",
+                         "--alert-command", "cat >> '\(alerts)'"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let events = r.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let states = events.filter { $0["type"] as? String == "state" }
+        #expect(states.map { "\($0["from"]!)>\($0["to"]!)" } == ["safe>warning", "warning>danger", "danger>liquidatable"])
+        #expect(states.allSatisfy { $0["account"] as? String == "ACC-1" })
+        #expect(states.allSatisfy { (($0["cause"] as? [String: Any])?["symbol"] as? String) == "BTC" })
+        #expect(events.last?["type"] as? String == "summary")
+        #expect(events.last?["liquidatable"] as? Int == 1)
+        #expect(events.contains { $0["type"] as? String == "feed" && $0["status"] as? String == "finished" })
+        let alerted = try String(contentsOfFile: alerts, encoding: .utf8).split(separator: "\n")
+        #expect(alerted.count == 3)
+    }
+
+    @Test func watchRejectsBadFeedsClearly() throws {
+        let book = CLITests.fixtures.appendingPathComponent("watch-book.json").path
+        #expect(try run(["watch", "--headless", "--book", book, "--feed", "bogus:x"]).status == 64)
+        let missing = try run(["watch", "--headless", "--book", book, "--feed", "replay:/nonexistent.ndjson"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("/nonexistent.ndjson"))
+        #expect(try run(["watch", "--book", book]).status == 64)
+    }
+
     @Test func usageErrorsExit64() throws {
         #expect(try run(["snapshot"]).status == 64)
         #expect(try run(["snapshot", "--book", "x", "--format", "yaml"]).status == 64)

@@ -1,0 +1,68 @@
+import Foundation
+
+/// Decodes Binance USD-M futures mark-price frames.
+///
+/// Accepts a single `markPriceUpdate` object (`<symbol>@markPrice@1s`), an array of them
+/// (`!markPrice@arr@1s`), and combined-stream wrappers `{"stream":...,"data":...}`.
+/// `p` (mark) becomes a `mark` price, `i` (index) an `index` price, `E` (ms) the exchange time.
+/// Subscription responses (`{"result":null,"id":1}`) are control messages.
+public struct BinanceDecoder: MessageDecoder {
+    public init() {}
+
+    public mutating func decode(_ text: String) -> DecodedMessage {
+        let json: JSONValue
+        do { json = try JSONValue.parse(text) } catch {
+            return .rejected(RejectReason.malformedJSON, text)
+        }
+        var out = DecodedMessage()
+        decodeValue(json, text: text, into: &out)
+        return out
+    }
+
+    private func decodeValue(_ json: JSONValue, text: String, into out: inout DecodedMessage) {
+        switch json {
+        case .array(let items):
+            if items.isEmpty { out.rejections.append(Rejection(RejectReason.noPrices, text)) }
+            for item in items { decodeEvent(item, text: text, into: &out) }
+        case .object(let object):
+            if let data = object["data"], object["stream"] != nil {
+                switch data {
+                case .array, .object: decodeValue(data, text: text, into: &out)
+                default: out.rejections.append(Rejection(RejectReason.unknownMessage, text))
+                }
+            } else if object["result"] != nil || (object["id"] != nil && object["e"] == nil) {
+                if let error = object["error"], error != .null {
+                    out.rejections.append(Rejection(RejectReason.exchangeError, text))
+                } else {
+                    out.isControl = true
+                }
+            } else {
+                decodeEvent(json, text: text, into: &out)
+            }
+        default:
+            out.rejections.append(Rejection(RejectReason.unknownMessage, text))
+        }
+    }
+
+    private func decodeEvent(_ event: JSONValue, text: String, into out: inout DecodedMessage) {
+        guard let object = event.objectValue else {
+            out.rejections.append(Rejection(RejectReason.unknownMessage, text))
+            return
+        }
+        guard object["e"]?.stringValue == "markPriceUpdate" else {
+            out.rejections.append(Rejection(RejectReason.unknownMessage, text))
+            return
+        }
+        guard let symbol = object["s"]?.stringValue, !symbol.isEmpty else {
+            out.rejections.append(Rejection(RejectReason.missingField, "s missing: " + text))
+            return
+        }
+        guard let ms = object["E"]?.int64Value else {
+            out.rejections.append(Rejection(RejectReason.badTimestamp, text))
+            return
+        }
+        let time = Timestamp.date(milliseconds: ms)
+        out.price(object["p"], field: "p", symbol: symbol, kind: .mark, time: time, sample: text)
+        out.price(object["i"], field: "i", symbol: symbol, kind: .index, time: time, sample: text)
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+/// A price read from an exchange message, before symbol mapping and validation.
+public struct RawPrice: Sendable, Equatable {
+    public var exchangeSymbol: String
+    public var kind: TickKind
+    public var value: Double
+    public var exchangeTime: Date
+    public init(exchangeSymbol: String, kind: TickKind, value: Double, exchangeTime: Date) {
+        self.exchangeSymbol = exchangeSymbol
+        self.kind = kind
+        self.value = value
+        self.exchangeTime = exchangeTime
+    }
+}
+
+/// A skipped item and why; `sample` is the offending text (truncated) for the log.
+public struct Rejection: Sendable, Equatable {
+    public var reason: String
+    public var sample: String
+    public init(_ reason: String, _ sample: some StringProtocol) {
+        self.reason = reason
+        self.sample = sample.count > 200 ? String(sample.prefix(200)) + "…" : String(sample)
+    }
+}
+
+/// Well-known rejection reasons (counter keys).
+public enum RejectReason {
+    public static let malformedJSON = "malformed_json"
+    public static let unknownMessage = "unknown_message"
+    public static let missingField = "missing_field"
+    public static let badPrice = "bad_price"
+    public static let badTimestamp = "bad_timestamp"
+    public static let badKind = "bad_kind"
+    public static let outOfOrder = "out_of_order"
+    public static let missingIndex = "missing_index"
+    public static let exchangeError = "exchange_error"
+    public static let noPrices = "no_prices"
+}
+
+/// What one inbound message contained.
+public struct DecodedMessage: Sendable, Equatable {
+    public var prices: [RawPrice] = []
+    public var rejections: [Rejection] = []
+    /// An acknowledgement, heartbeat or similar: no prices expected.
+    public var isControl = false
+    /// Messages to send back (e.g. Deribit's `public/test` answer to a `test_request`).
+    public var replies: [String] = []
+    public init() {}
+
+    static func rejected(_ reason: String, _ sample: some StringProtocol) -> DecodedMessage {
+        var m = DecodedMessage()
+        m.rejections.append(Rejection(reason, sample))
+        return m
+    }
+
+    static var control: DecodedMessage {
+        var m = DecodedMessage()
+        m.isControl = true
+        return m
+    }
+}
+
+/// Turns one inbound text message into prices, rejections and replies. Never throws:
+/// anything unusable becomes a counted ``Rejection``.
+public protocol MessageDecoder: Sendable {
+    mutating func decode(_ text: String) -> DecodedMessage
+}
+
+extension DecodedMessage {
+    /// Reads a positive price field that may be a number or a numeric string.
+    mutating func price(_ value: JSONValue?, field: String, symbol: String, kind: TickKind, time: Date, sample: @autoclosure () -> String) {
+        guard let value else {
+            rejections.append(Rejection(RejectReason.missingField, "\(field) missing: " + sample()))
+            return
+        }
+        guard let number = value.numberValue else {
+            rejections.append(Rejection(RejectReason.badPrice, "\(field) not a number: " + sample()))
+            return
+        }
+        prices.append(RawPrice(exchangeSymbol: symbol, kind: kind, value: number, exchangeTime: time))
+    }
+}

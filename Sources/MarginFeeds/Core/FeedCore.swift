@@ -1,0 +1,295 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// The plumbing every feed shares: status, counters, per-symbol times, validation and
+/// fan-out of ticks and statuses to any number of listeners.
+///
+/// Adapters call ``ingest(_:receiveTime:)`` with each decoded message (or ``emit(_:)`` with a
+/// ready tick); the core maps symbols, rejects bad prices (non-finite, zero, negative) and
+/// out-of-order exchange times per symbol and kind, counts everything and logs a sample of
+/// each rejection reason.
+public final class FeedCore: Sendable {
+    struct SeriesKey: Hashable {
+        var symbol: String
+        var kind: TickKind
+    }
+
+    struct State {
+        var status: FeedStatus = .connecting
+        var counters = FeedCounters()
+        var lastReceive: [String: Date] = [:]
+        var lastExchange: [SeriesKey: Date] = [:]
+        var tickSubscribers: [Int: AsyncStream<Tick>.Continuation] = [:]
+        var statusSubscribers: [Int: AsyncStream<FeedStatus>.Continuation] = [:]
+        var nextID = 0
+        var started = false
+        var finished = false
+        var runTask: Task<Void, Never>?
+    }
+
+    public let name: String
+    public let clock: any FeedClock
+    public let logger: Logger
+    public let symbolMap: SymbolMap
+    private let state = Mutex(State())
+    private let driver: Mutex<(@Sendable (FeedCore) async -> Void)?>
+
+    /// - Parameters:
+    ///   - driver: runs the feed until done or cancelled; the core marks it `finished` afterwards.
+    public init(
+        name: String, clock: any FeedClock = SystemFeedClock(), symbolMap: SymbolMap = .passthrough,
+        logger: Logger? = nil, driver: (@Sendable (FeedCore) async -> Void)? = nil
+    ) {
+        self.name = name
+        self.clock = clock
+        self.symbolMap = symbolMap
+        self.logger = logger ?? Logger(label: "margintop.feeds.\(name)")
+        self.driver = Mutex(driver)
+    }
+
+    // MARK: Listeners
+
+    /// A new tick stream; starts the driver on first use.
+    public func ticks() -> AsyncStream<Tick> {
+        let (stream, continuation) = AsyncStream<Tick>.makeStream(bufferingPolicy: .unbounded)
+        let alreadyFinished = state.withLock { s -> Bool in
+            if s.finished { return true }
+            s.nextID += 1
+            let id = s.nextID
+            s.tickSubscribers[id] = continuation
+            continuation.onTermination = { [weak self] _ in self?.removeTickSubscriber(id) }
+            return false
+        }
+        if alreadyFinished { continuation.finish() } else { start() }
+        return stream
+    }
+
+    /// A new status stream, beginning with the current status.
+    public func statuses() -> AsyncStream<FeedStatus> {
+        let (stream, continuation) = AsyncStream<FeedStatus>.makeStream(bufferingPolicy: .bufferingNewest(256))
+        state.withLock { s in
+            continuation.yield(s.status)
+            if s.finished {
+                continuation.finish()
+                return
+            }
+            s.nextID += 1
+            let id = s.nextID
+            s.statusSubscribers[id] = continuation
+            continuation.onTermination = { [weak self] _ in
+                _ = self?.state.withLock { $0.statusSubscribers.removeValue(forKey: id) }
+            }
+        }
+        return stream
+    }
+
+    private func removeTickSubscriber(_ id: Int) {
+        let task = state.withLock { s -> Task<Void, Never>? in
+            s.tickSubscribers.removeValue(forKey: id)
+            // Nobody listens any more: stop producing.
+            return s.tickSubscribers.isEmpty && s.started && !s.finished ? s.runTask : nil
+        }
+        task?.cancel()
+    }
+
+    /// Starts the driver if it has not started yet.
+    public func start() {
+        let run = driver.withLock { d -> (@Sendable (FeedCore) async -> Void)? in
+            let taken = d
+            d = nil
+            return taken
+        }
+        guard let run else { return }
+        state.withLock { s in
+            guard !s.started, !s.finished else { return }
+            s.started = true
+            s.runTask = Task { [self] in
+                await run(self)
+                self.finish()
+            }
+        }
+    }
+
+    /// Cancels the driver, waits for it, and finishes every stream.
+    public func stop() async {
+        driver.withLock { d in d = nil }
+        let task = state.withLock { $0.runTask }
+        task?.cancel()
+        await task?.value
+        finish()
+    }
+
+    /// Marks the feed finished and ends all streams (idempotent).
+    public func finish() {
+        let (ticks, statuses) = state.withLock { s -> ([AsyncStream<Tick>.Continuation], [AsyncStream<FeedStatus>.Continuation]) in
+            guard !s.finished else { return ([], []) }
+            s.finished = true
+            s.status = .finished
+            let t = Array(s.tickSubscribers.values)
+            let st = Array(s.statusSubscribers.values)
+            s.tickSubscribers = [:]
+            s.statusSubscribers = [:]
+            return (t, st)
+        }
+        for c in statuses {
+            c.yield(.finished)
+            c.finish()
+        }
+        for c in ticks { c.finish() }
+    }
+
+    // MARK: Status and counters
+
+    public var status: FeedStatus { state.withLock { $0.status } }
+
+    public var counters: FeedCounters { state.withLock { $0.counters } }
+
+    public var isFinished: Bool { state.withLock { $0.finished } }
+
+    /// Reports a status change to listeners (duplicates and changes after `finished` are dropped).
+    public func setStatus(_ status: FeedStatus) {
+        state.withLock { s in
+            guard !s.finished, s.status != status else { return }
+            s.status = status
+            for c in s.statusSubscribers.values { c.yield(status) }
+        }
+        switch status {
+        case .down(let reason): logger.warning("feed \(name) down: \(reason)")
+        case .reconnecting(let attempt, let delay): logger.info("feed \(name) reconnecting: attempt \(attempt) in \(delay)")
+        default: logger.debug("feed \(name): \(status)")
+        }
+    }
+
+    /// Counts a successful connection.
+    public func noteConnected() {
+        state.withLock { $0.counters.connections += 1 }
+    }
+
+    /// Last receive time of any tick for `symbol`.
+    public func lastUpdate(symbol: String) -> Date? {
+        state.withLock { $0.lastReceive[symbol] }
+    }
+
+    /// Last receive times of every symbol seen.
+    public var lastUpdates: [String: Date] { state.withLock { $0.lastReceive } }
+
+    // MARK: Ingest
+
+    /// Accounts for one inbound message: maps, validates and delivers its prices, counts its
+    /// rejections. Returns the number of ticks delivered. A message that yields nothing and is
+    /// not a control message is counted as a `no_prices` rejection, so every message is
+    /// accounted for. A feed in `connecting` becomes `live` on its first tick.
+    @discardableResult
+    public func ingest(_ message: DecodedMessage, receiveTime: Date) -> Int {
+        var rejections = message.rejections
+        var delivered = 0
+        var unmapped = 0
+        let becameLive = state.withLock { s -> Bool in
+            s.counters.messages += 1
+            if message.isControl { s.counters.control += 1 }
+            for price in message.prices {
+                guard let target = symbolMap.resolve(price.exchangeSymbol, price.kind) else {
+                    unmapped += 1
+                    continue
+                }
+                let tick = Tick(
+                    symbol: target.symbol, kind: target.kind, value: price.value,
+                    exchangeTime: price.exchangeTime, receiveTime: receiveTime)
+                if let reason = Self.validate(tick, state: &s) {
+                    rejections.append(Rejection(reason, "\(price.exchangeSymbol) \(price.kind.rawValue) \(price.value) at \(Timestamp.format(price.exchangeTime))"))
+                    continue
+                }
+                deliver(tick, state: &s)
+                delivered += 1
+            }
+            s.counters.unmapped += unmapped
+            if delivered == 0 && unmapped == 0 && rejections.isEmpty && !message.isControl {
+                rejections.append(Rejection(RejectReason.noPrices, "message without prices"))
+            }
+            for r in rejections { s.counters.rejected[r.reason, default: 0] += 1 }
+            if delivered > 0, s.status == .connecting, !s.finished {
+                s.status = .live
+                for c in s.statusSubscribers.values { c.yield(.live) }
+                return true
+            }
+            return false
+        }
+        if becameLive { logger.info("feed \(name) live") }
+        for r in rejections { logRejection(r) }
+        return delivered
+    }
+
+    /// Validates and delivers one ready tick (simulated, replayed); counts it as a message.
+    @discardableResult
+    public func emit(_ tick: Tick) -> Bool {
+        var reason: String?
+        state.withLock { s in
+            s.counters.messages += 1
+            if let r = Self.validate(tick, state: &s) {
+                reason = r
+                s.counters.rejected[r, default: 0] += 1
+            } else {
+                deliver(tick, state: &s)
+            }
+        }
+        if let reason {
+            logRejection(Rejection(reason, "\(tick.symbol) \(tick.kind.rawValue) \(tick.value) at \(Timestamp.format(tick.exchangeTime))"))
+            return false
+        }
+        return true
+    }
+
+    /// Counts one message as rejected (e.g. an unreadable line) and logs the sample.
+    public func reject(_ rejection: Rejection) {
+        state.withLock { s in
+            s.counters.messages += 1
+            s.counters.rejected[rejection.reason, default: 0] += 1
+        }
+        logRejection(rejection)
+    }
+
+    private static func validate(_ tick: Tick, state s: inout State) -> String? {
+        guard tick.value.isFinite, tick.value > 0 else { return RejectReason.badPrice }
+        let key = SeriesKey(symbol: tick.symbol, kind: tick.kind)
+        if let last = s.lastExchange[key], tick.exchangeTime < last { return RejectReason.outOfOrder }
+        s.lastExchange[key] = tick.exchangeTime
+        return nil
+    }
+
+    private func deliver(_ tick: Tick, state s: inout State) {
+        s.counters.ticks += 1
+        s.lastReceive[tick.symbol] = tick.receiveTime
+        for c in s.tickSubscribers.values { c.yield(tick) }
+    }
+
+    private let logCounts = Mutex<[String: Int]>([:])
+
+    /// Logs the first few samples of each reason at warning level, then every 1000th at debug.
+    private func logRejection(_ r: Rejection) {
+        let n = logCounts.withLock { counts -> Int in
+            counts[r.reason, default: 0] += 1
+            return counts[r.reason, default: 0]
+        }
+        if n <= 3 {
+            logger.warning("feed \(name) skipped (\(r.reason)): \(r.sample)")
+        } else if n % 1000 == 0 {
+            logger.debug("feed \(name) skipped \(n) × \(r.reason), e.g.: \(r.sample)")
+        }
+    }
+}
+
+/// Feeds built on a ``FeedCore`` get ``PriceFeed`` for free.
+public protocol CoreBackedFeed: PriceFeed {
+    var core: FeedCore { get }
+}
+
+extension CoreBackedFeed {
+    public var name: String { core.name }
+    public func ticks() -> AsyncStream<Tick> { core.ticks() }
+    public func statuses() -> AsyncStream<FeedStatus> { core.statuses() }
+    public func status() async -> FeedStatus { core.status }
+    public func counters() async -> FeedCounters { core.counters }
+    public func lastUpdate(symbol: String) async -> Date? { core.lastUpdate(symbol: symbol) }
+    public func stop() async { await core.stop() }
+}

@@ -1,0 +1,205 @@
+import Foundation
+
+/// A parsed `--feed` spec: `KIND:TARGET` with options after commas.
+///
+/// ```swift
+/// let spec = try FeedSpec.parse("sim:seed=7,rate=500")
+/// // .sim(SimOptions(seed: 7, rate: 500))
+/// let replay = try FeedSpec.parse("replay:ticks.ndjson,speed=10,loop")
+/// ```
+/// Websocket kinds take the URL as target (`binance:wss://fstream.binance.com/market/ws/!markPrice@arr@1s`)
+/// and accept `map=FILE` (a ``SymbolMap`` file), `timeout=SECONDS` (watchdog) and a list of
+/// subscriptions joined with `+`: `instruments=` and `indexes=` for Deribit, `products=` for
+/// Coinbase. A URL may therefore not contain commas.
+public enum FeedSpec: Sendable, Equatable {
+    case sim(SimOptions)
+    case replay(ReplayOptions)
+    case ndjson(NDJSONSource)
+    case binance(WebSocketOptions)
+    case deribit(WebSocketOptions)
+    case coinbase(WebSocketOptions)
+
+    /// The feed kinds, as written in specs.
+    public static let kinds = ["sim", "replay", "ndjson", "binance", "deribit", "coinbase"]
+
+    /// The kind word of this spec.
+    public var kind: String {
+        switch self {
+        case .sim: "sim"
+        case .replay: "replay"
+        case .ndjson: "ndjson"
+        case .binance: "binance"
+        case .deribit: "deribit"
+        case .coinbase: "coinbase"
+        }
+    }
+}
+
+/// Options of the simulated feed.
+public struct SimOptions: Sendable, Equatable {
+    public var seed: UInt64 = 1
+    /// Ticks per second (over all series).
+    public var rate: Double = 200
+    /// Market seconds per wall second, so a demo shows visible moves (default 600: 10 min per s).
+    public var acceleration: Double = 600
+    public init(seed: UInt64 = 1, rate: Double = 200, acceleration: Double = 600) {
+        self.seed = seed
+        self.rate = rate
+        self.acceleration = acceleration
+    }
+}
+
+/// Options of a replay.
+public struct ReplayOptions: Sendable, Equatable {
+    public enum Speed: Sendable, Equatable {
+        /// Original gaps divided by the factor (1 = original timing).
+        case factor(Double)
+        /// No waiting.
+        case max
+    }
+    public var path: String
+    public var speed: Speed = .factor(1)
+    public var loop = false
+    public init(path: String, speed: Speed = .factor(1), loop: Bool = false) {
+        self.path = path
+        self.speed = speed
+        self.loop = loop
+    }
+}
+
+/// Where NDJSON ticks come from.
+public enum NDJSONSource: Sendable, Equatable {
+    case stdin
+    case file(String)
+}
+
+/// Options shared by the websocket adapters.
+public struct WebSocketOptions: Sendable, Equatable {
+    public var url: String
+    /// A ``SymbolMap`` file (`map=FILE`).
+    public var mapPath: String?
+    /// Watchdog: no message for this long while connected marks the feed down (`timeout=SECONDS`).
+    public var timeout: Duration = .seconds(10)
+    /// Instruments (Deribit) or products (Coinbase) to subscribe; empty means the adapter default.
+    public var symbols: [String] = []
+    /// Deribit price indexes to subscribe (`indexes=btc_usd+eth_usd`).
+    public var indexes: [String] = []
+    public init(url: String, mapPath: String? = nil, timeout: Duration = .seconds(10), symbols: [String] = [], indexes: [String] = []) {
+        self.url = url
+        self.mapPath = mapPath
+        self.timeout = timeout
+        self.symbols = symbols
+        self.indexes = indexes
+    }
+}
+
+extension FeedSpec {
+    /// Parses a spec, throwing a ``FeedError`` (`.badSpec`) that says what is wrong and what is expected.
+    public static func parse(_ text: String) throws(FeedError) -> FeedSpec {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let kind: String
+        let rest: String?
+        if let colon = trimmed.firstIndex(of: ":") {
+            kind = String(trimmed[..<colon])
+            rest = String(trimmed[trimmed.index(after: colon)...])
+        } else {
+            kind = trimmed
+            rest = nil
+        }
+        func fail(_ message: String) -> FeedError {
+            FeedError(.badSpec, "bad feed spec '\(text)': \(message)")
+        }
+        let parts = rest.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
+
+        switch kind {
+        case "sim":
+            var options = SimOptions()
+            for part in parts where !part.isEmpty {
+                let (key, value) = splitOption(part)
+                switch key {
+                case "seed":
+                    guard let v = value, let seed = UInt64(v) else { throw fail("seed must be a non-negative integer, got '\(value ?? "")'") }
+                    options.seed = seed
+                case "rate":
+                    guard let v = value, let rate = Double(v), rate.isFinite, rate > 0, rate <= 1_000_000 else {
+                        throw fail("rate must be ticks per second in (0, 1000000], got '\(value ?? "")'")
+                    }
+                    options.rate = rate
+                case "accel":
+                    guard let v = value, let a = Double(v), a.isFinite, a > 0 else {
+                        throw fail("accel must be a number > 0, got '\(value ?? "")'")
+                    }
+                    options.acceleration = a
+                default: throw fail("unknown sim option '\(key)' (expected seed=N, rate=N, accel=N)")
+                }
+            }
+            return .sim(options)
+
+        case "replay":
+            guard let path = parts.first, !path.isEmpty else { throw fail("missing file: use replay:FILE[,speed=N|max][,loop]") }
+            var options = ReplayOptions(path: path)
+            for part in parts.dropFirst() {
+                let (key, value) = splitOption(part)
+                switch key {
+                case "speed":
+                    if value == "max" { options.speed = .max; break }
+                    guard let v = value, let s = Double(v), s.isFinite, s > 0 else {
+                        throw fail("speed must be a number > 0 or 'max', got '\(value ?? "")'")
+                    }
+                    options.speed = .factor(s)
+                case "loop":
+                    guard value == nil else { throw fail("loop takes no value") }
+                    options.loop = true
+                default: throw fail("unknown replay option '\(key)' (expected speed=N|max, loop)")
+                }
+            }
+            return .replay(options)
+
+        case "ndjson":
+            guard parts.count == 1, let target = parts.first, !target.isEmpty else {
+                throw fail("use ndjson:- (stdin) or ndjson:FILE")
+            }
+            return .ndjson(target == "-" ? .stdin : .file(target))
+
+        case "binance", "deribit", "coinbase":
+            guard let url = parts.first, !url.isEmpty else { throw fail("missing URL: use \(kind):wss://HOST/PATH") }
+            let lower = url.lowercased()
+            guard lower.hasPrefix("ws://") || lower.hasPrefix("wss://"), url.count > 6 else {
+                throw fail("URL must start with ws:// or wss://, got '\(url)'")
+            }
+            var options = WebSocketOptions(url: url)
+            for part in parts.dropFirst() {
+                let (key, value) = splitOption(part)
+                guard let value, !value.isEmpty else { throw fail("option '\(key)' needs a value") }
+                switch key {
+                case "map": options.mapPath = value
+                case "timeout":
+                    guard let s = Double(value), s.isFinite, s > 0 else { throw fail("timeout must be seconds > 0, got '\(value)'") }
+                    options.timeout = .fromSeconds(s)
+                case "instruments" where kind == "deribit", "products" where kind == "coinbase":
+                    options.symbols = value.split(separator: "+").map(String.init)
+                case "indexes" where kind == "deribit":
+                    options.indexes = value.split(separator: "+").map(String.init)
+                default:
+                    let extra = kind == "deribit" ? ", instruments=A+B, indexes=a+b" : kind == "coinbase" ? ", products=A+B" : ""
+                    throw fail("unknown \(kind) option '\(key)' (expected map=FILE, timeout=SECONDS\(extra))")
+                }
+            }
+            switch kind {
+            case "binance": return .binance(options)
+            case "deribit": return .deribit(options)
+            default: return .coinbase(options)
+            }
+
+        case "":
+            throw fail("empty spec (expected one of \(kinds.joined(separator: ", ")))")
+        default:
+            throw fail("unknown feed kind '\(kind)' (expected one of \(kinds.joined(separator: ", ")))")
+        }
+    }
+
+    private static func splitOption(_ part: String) -> (String, String?) {
+        guard let eq = part.firstIndex(of: "=") else { return (part, nil) }
+        return (String(part[..<eq]), String(part[part.index(after: eq)...]))
+    }
+}

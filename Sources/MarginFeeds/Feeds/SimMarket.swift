@@ -1,0 +1,140 @@
+import Foundation
+
+/// The simulator's price process, without timing: each ``step()`` advances market time by
+/// `dt` and returns one value per series (asset indexes, perpetual/future marks, option ivs).
+///
+/// - Correlated moves: a one-factor model (market factor, correlation `rho`).
+/// - Vol regimes: calm ↔ stressed (vol × 2.5), switching at random.
+/// - Fat tails: market-wide and idiosyncratic jumps, more frequent when stressed.
+/// - Marks drift around the index: a mean-reverting basis (perpetuals around 0, futures a small premium).
+/// - Option ivs follow each underlying's realised vol (EWMA), mean-reverting to the base iv.
+/// - Stable assets never move.
+/// Deterministic for a given universe, seed and `dt`.
+public struct SimMarket: Sendable {
+    public struct Series: Sendable, Equatable {
+        public var symbol: String
+        public var kind: TickKind
+    }
+
+    public let universe: SimUniverse
+    /// The series in the order ``step()`` returns their values.
+    public let series: [Series]
+    /// Market seconds per step.
+    public let dt: Double
+
+    public var rho = 0.6
+    private var rng: SplitMix64
+    private var logPrice: [Double]
+    private var realisedVar: [Double]
+    private var stressed = false
+    private var basis: [Double]
+    private var ivs: [Double]
+    // Series layout helpers.
+    private let assetSeries: [Int]
+    private let instrumentUnderlying: [Int]
+
+    static let secondsPerYear = 365.25 * 86400
+
+    public init(universe: SimUniverse, seed: UInt64, dt: Double) {
+        self.universe = universe
+        self.dt = max(dt, 1e-6)
+        self.rng = SplitMix64(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
+        logPrice = universe.assets.map { log($0.price) }
+        realisedVar = universe.assets.map { $0.annualVol * $0.annualVol }
+        var series = universe.assets.map { Series(symbol: $0.symbol, kind: .index) }
+        assetSeries = Array(universe.assets.indices)
+        var underlying: [Int] = []
+        var basis: [Double] = []
+        var ivs: [Double] = []
+        for instrument in universe.instruments {
+            let u = universe.assets.firstIndex { $0.symbol == instrument.underlying } ?? 0
+            underlying.append(u)
+            basis.append(instrument.kind == .future ? 0.002 : 0)
+            ivs.append(instrument.iv ?? max(universe.assets.isEmpty ? 0.5 : universe.assets[u].annualVol, 0.05))
+            series.append(Series(symbol: instrument.symbol, kind: instrument.kind == .option ? .iv : .mark))
+        }
+        instrumentUnderlying = underlying
+        self.basis = basis
+        self.ivs = ivs
+        self.series = series
+    }
+
+    /// Current index price of asset `i`.
+    public func price(ofAsset i: Int) -> Double { exp(logPrice[i]) }
+
+    /// Whether the market is in its stressed regime.
+    public var isStressed: Bool { stressed }
+
+    private mutating func normal() -> Double {
+        // Box-Muller; u1 in (0, 1].
+        let u1 = 1 - rng.nextUnit()
+        let u2 = rng.nextUnit()
+        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+    }
+
+    /// Advances by `dt` and returns the value of every series, in ``series`` order.
+    public mutating func step() -> [Double] {
+        var out = [Double]()
+        out.reserveCapacity(series.count)
+        step(into: &out)
+        return out
+    }
+
+    /// Advances by `dt`, writing the value of every series into `out` (cleared first).
+    public mutating func step(into out: inout [Double]) {
+        out.removeAll(keepingCapacity: true)
+        let years = dt / Self.secondsPerYear
+        let days = dt / 86400
+        // Regime switches: calm lasts ~2 days, stress ~6 hours on average.
+        let switchProbability = stressed ? days * 4 : days * 0.5
+        if rng.nextUnit() < switchProbability { stressed.toggle() }
+        let volMultiplier = stressed ? 2.5 : 1
+        // Market-wide jump: ~1 a day calm, ~4 a day stressed; mostly down.
+        var marketJump = 0.0
+        if rng.nextUnit() < days * (stressed ? 4 : 1) {
+            marketJump = -0.01 + 0.03 * normal()
+        }
+        let z = normal()
+        let sqrtRho = rho.squareRoot()
+        let sqrtOneMinusRho = (1 - rho).squareRoot()
+        for (i, asset) in universe.assets.enumerated() where !asset.stable {
+            let sigma = asset.annualVol * volMultiplier
+            var r = sigma * years.squareRoot() * (sqrtRho * z + sqrtOneMinusRho * normal()) - 0.5 * sigma * sigma * years
+            // Jumps scale with the asset's vol relative to a 60 % reference.
+            r += marketJump * asset.annualVol / 0.6
+            if rng.nextUnit() < days * 0.5 { r += 0.02 * normal() * asset.annualVol / 0.6 }
+            r = min(max(r, -0.5), 0.5)
+            logPrice[i] += r
+            // Realised variance: EWMA with a ~1 h market half-life.
+            let lambda = exp(-dt / 5200)
+            realisedVar[i] = lambda * realisedVar[i] + (1 - lambda) * (r * r / years)
+        }
+        for i in assetSeries {
+            out.append(universe.assets[i].stable ? universe.assets[i].price : exp(logPrice[i]))
+        }
+        for (j, instrument) in universe.instruments.enumerated() {
+            let u = instrumentUnderlying[j]
+            let index = universe.assets.isEmpty ? 1 : (universe.assets[u].stable ? universe.assets[u].price : exp(logPrice[u]))
+            switch instrument.kind {
+            case .perpetual, .future:
+                // Ornstein-Uhlenbeck basis, half-life ~10 min, a few bp of noise.
+                let target = instrument.kind == .future ? 0.002 : 0
+                let kappa = 1 - exp(-dt / 900)
+                basis[j] += kappa * (target - basis[j]) + 0.0004 * (dt / 60).squareRoot() * normal()
+                basis[j] = min(max(basis[j], -0.05), 0.05)
+                out.append(index * (1 + basis[j]))
+            case .option:
+                let asset = universe.assets.isEmpty ? nil : universe.assets[u]
+                let baseVol = max(asset?.annualVol ?? 0.5, 0.05)
+                let base = instrument.iv ?? baseVol
+                let realised = realisedVar.isEmpty ? baseVol : realisedVar[u].squareRoot()
+                // Iv leans towards realised vol (scaled to this option's level), then reverts.
+                let target = base * pow(max(realised, 0.01) / baseVol, 0.6)
+                let kappa = 1 - exp(-dt / 1800)
+                ivs[j] += kappa * (target - ivs[j]) + 0.002 * (dt / 60).squareRoot() * normal()
+                ivs[j] = min(max(ivs[j], 0.05), 5)
+                out.append(ivs[j])
+            }
+        }
+    }
+}
