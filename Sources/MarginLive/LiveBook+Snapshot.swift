@@ -33,36 +33,6 @@ extension LiveBook {
     /// 1-second margin-ratio samples of an account, oldest first (infinite ratios are recorded as 10).
     public func marginRatioHistory(accountId: String) -> [Double] { accountHistory[accountId]?.samples ?? [] }
 
-    /// Per asset, the notional it carries in account `a`: positions `|net| * value` by underlying plus `|amount * P|`.
-    func largestExposure(_ a: Int) -> (asset: String, notional: Double) {
-        let m = marginBook.market
-        var by: [Int: Double] = [:]
-        for (i, net, _) in marginBook.netExposure(ofUnit: a) {
-            let v = m.kind[i] == .option ? prices.assetPrice[m.underlying[i]] : prices.markPrice(i, m)
-            by[m.underlying[i], default: 0] += abs(net) * v
-        }
-        for (asset, amount) in marginBook.collateral(ofUnit: a) where !m.stable[asset] {
-            by[asset, default: 0] += abs(amount) * prices.assetPrice[asset]
-        }
-        guard let top = by.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }) else { return ("", 0) }
-        return (m.assetNames[top.key], top.value)
-    }
-
-    /// Age of the oldest price account `a` rests on, seconds (0 when it rests on stables only).
-    func dataAge(_ a: Int, now: Double) -> Double {
-        let m = marginBook.market
-        var age = 0.0
-        for i in marginBook.instruments(ofUnit: a) {
-            let u = m.underlying[i]
-            if !m.stable[u] { age = max(age, now - lastIndexTick[u]) }
-            if let t = lastMarkTick[i] { age = max(age, now - t) }
-        }
-        for asset in marginBook.collateralAssets(ofUnit: a) where !m.stable[asset] {
-            age = max(age, now - lastIndexTick[asset])
-        }
-        return max(0, age)
-    }
-
     /// An immutable picture of everything, for the screen or a watcher.
     public func snapshot(now: Double, health: LoopHealth = LoopHealth()) -> LiveSnapshot {
         let mb = marginBook
@@ -70,15 +40,21 @@ extension LiveBook {
         let n = mb.accountCount
         let limit = m.params.staleAfterSeconds
         var table = AccountTable(
-            ids: mb.accountIds, names: mb.accountNames, models: (0..<n).map { mb.model[$0] },
-            equity: (0..<n).map { results.equity[$0] }, adjustedEquity: (0..<n).map { results.adjustedEquity[$0] },
-            initialMargin: (0..<n).map { results.initialMargin[$0] },
-            maintenanceMargin: (0..<n).map { results.maintenanceMargin[$0] },
+            ids: mb.accountIds, names: mb.accountNames, models: Array(mb.model.array.prefix(n)),
+            equity: Array(results.equity.array.prefix(n)), adjustedEquity: Array(results.adjustedEquity.array.prefix(n)),
+            initialMargin: Array(results.initialMargin.array.prefix(n)),
+            maintenanceMargin: Array(results.maintenanceMargin.array.prefix(n)),
             marginRatio: (0..<n).map { results.marginRatio($0) }, state: displayed,
             stale: [], largestExposure: [], dataAge: [])
-        table.dataAge = (0..<n).map { dataAge($0, now: now) }
-        table.stale = table.dataAge.map { $0 > limit }
-        table.largestExposure = (0..<n).map { largestExposure($0) }
+        let indexAge = lastIndexTick.map { max(0, now - $0) }
+        let markAge = lastMarkTick.map { t in t.map { max(0, now - $0) } ?? -1 }
+        let exposure = mb.exposures(prices: prices, indexAge: indexAge, markAge: markAge)
+        table.dataAge = exposure.dataAge
+        table.stale = exposure.dataAge.map { $0 > limit }
+        table.largestExposure = (0..<n).map { a in
+            let x = Int(exposure.asset[a])
+            return (x >= 0 ? m.assetNames[x] : "", exposure.notional[a])
+        }
         var h = health
         h.oldestPriceAge = (0..<m.assetCount).filter { !m.stable[$0] }.map { now - lastIndexTick[$0] }.max() ?? 0
         h.rejectedUpdates = rejected.values.reduce(0, +)

@@ -70,6 +70,12 @@ public actor LiveEngine {
                    recomputeP99Ms: stats.latencyPercentile(0.99))
     }
 
+    /// Forgets the latency and rate windows (after a warm-up).
+    public func resetStats() { stats = LoopStats() }
+
+    /// Units the last step recomputed, and whether it ran the full batch kernel.
+    public func lastRecompute() -> (units: Int, full: Bool) { (live.lastRecomputed, live.lastWasFull) }
+
     /// Keeps and returns an account's margin-ratio history (for a drill-down).
     public func marginRatioHistory(accountId: String) -> [Double] {
         live.track(accountId: accountId)

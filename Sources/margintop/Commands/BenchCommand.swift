@@ -31,12 +31,25 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 
+    @Flag(name: .long, help: "Live mode: the simulated feed into the live engine for --seconds at --rate ticks/s.")
+    var live = false
+
+    @Option(name: .long, help: "Live mode: seconds to run.")
+    var seconds: Double = 10
+
+    @Option(name: .long, help: "Live mode: simulated ticks per second.")
+    var rate: Int = 500
+
     func validate() throws {
         guard accounts > 0 else { throw ValidationError("--accounts must be > 0") }
         guard runs > 0 else { throw ValidationError("--runs must be > 0") }
     }
 
     func run() async throws {
+        if live {
+            try await reportingErrors { try await runLive() }
+            return
+        }
         try await reportingErrors {
             let clock = ContinuousClock()
             var genMs = 0.0
