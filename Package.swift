@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Pure margin engine: book model, codec, the three models, health. No I/O.
@@ -32,6 +34,39 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // A real websocket server on 127.0.0.1 and stream probes, for the feed tests.
+        .target(
+            name: "MarginFeedsTestSupport",
+            dependencies: [
+                "MarginFeeds",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Account store: SQLite (GRDB) and PostgreSQL (postgres-nio); reviews and the audit log.
+        .target(
+            name: "MarginStore",
+            dependencies: [
+                "MarginCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        // `import`, `export`, `review ...` subcommands.
+        .target(
+            name: "StoreCommands",
+            dependencies: [
+                "MarginStore", "MarginCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "margintop",
             dependencies: [
@@ -42,6 +77,8 @@ let package = Package(
         ),
         .testTarget(name: "MarginCoreTests", dependencies: ["MarginCore"]),
         .testTarget(name: "MarginLiveTests", dependencies: ["MarginLive", "MarginCore"]),
+        .testTarget(name: "MarginFeedsTests", dependencies: ["MarginFeeds", "MarginFeedsTestSupport"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "MargintopCLITests", dependencies: ["margintop"]),
     ],
     swiftLanguageModes: [.v6]

@@ -4,6 +4,21 @@ import MarginCore
 
 @main
 struct Margintop: AsyncParsableCommand {
+    /// Logs go to a file before anything else runs, so no library writes over a screen.
+    static func main() async {
+        FileLogHandler.bootstrap()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "margintop",
         abstract: "A live cross-margin risk dashboard for crypto derivatives books.",
@@ -13,7 +28,7 @@ struct Margintop: AsyncParsableCommand {
             65 invalid data.
             """,
         version: "0.1.0",
-        subcommands: [SnapshotCommand.self, ValidateCommand.self, DemoBookCommand.self, WatchCommand.self, BenchCommand.self]
+        subcommands: [SnapshotCommand.self, ValidateCommand.self, DemoBookCommand.self, WatchCommand.self, RecordCommand.self, BenchCommand.self]
     )
 
     func run() async throws {

@@ -156,6 +156,21 @@ import Testing
         #expect(try run(["watch", "--book", book]).status == 64)
     }
 
+    /// record → replay: the recorded NDJSON drives a watch to the same prices.
+    @Test func recordThenReplay() throws {
+        let out = try tempFile("", name: "ticks.ndjson")
+        let book = CLITests.fixtures.appendingPathComponent("watch-book.json").path
+        let r = try run(["record", "--feed", "sim:seed=4,rate=300", "--book", book, "--out", out, "--duration", "0.5"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count > 50)
+        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any]
+        #expect(Set(first?.keys.map { $0 } ?? []) == ["ts", "symbol", "kind", "price"])
+        let w = try run(["watch", "--headless", "--book", book, "--feed", "replay:\(out),speed=max"])
+        #expect(w.status == 0, "\(w.stderr)")
+        #expect(w.stdout.contains("\"type\":\"summary\""))
+    }
+
     @Test func usageErrorsExit64() throws {
         #expect(try run(["snapshot"]).status == 64)
         #expect(try run(["snapshot", "--book", "x", "--format", "yaml"]).status == 64)

@@ -152,6 +152,9 @@ struct JSONByteParser {
         var object = JSONObject()
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return object }
+        // Exchange objects have a handful of fields: one allocation each instead of regrowing.
+        object.keys.reserveCapacity(12)
+        object.values.reserveCapacity(12)
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a key") }

@@ -41,12 +41,15 @@ extension Duration {
 public final class ManualFeedClock: FeedClock {
     struct Sleeper {
         var id: Int
-        var deadline: Date
+        /// Exact offset from the start, so repeated small sleeps add up without rounding drift.
+        var deadline: Duration
         var continuation: CheckedContinuation<Void, any Error>
     }
 
     struct State {
-        var now: Date
+        var start: Date
+        var elapsed: Duration = .zero
+        var now: Date { start.addingTimeInterval(elapsed.seconds) }
         var nextID = 0
         var sleepers: [Sleeper] = []
         var requested: [Duration] = []
@@ -56,7 +59,7 @@ public final class ManualFeedClock: FeedClock {
 
     /// A clock starting at `start` (default 2026-01-01T00:00:00Z).
     public init(start: Date = Date(timeIntervalSince1970: 1_767_225_600)) {
-        state = Mutex(State(now: start))
+        state = Mutex(State(start: start))
     }
 
     public var now: Date { state.withLock { $0.now } }
@@ -79,7 +82,7 @@ public final class ManualFeedClock: FeedClock {
                     s.requested.append(duration)
                     if duration <= .zero { return true }
                     if Task.isCancelled { return true }
-                    s.sleepers.append(Sleeper(id: id, deadline: s.now.addingTimeInterval(duration.seconds), continuation: continuation))
+                    s.sleepers.append(Sleeper(id: id, deadline: s.elapsed + duration, continuation: continuation))
                     return false
                 }
                 if resumeNow { continuation.resume() }
@@ -97,8 +100,8 @@ public final class ManualFeedClock: FeedClock {
     /// Moves time forward, waking every sleeper whose deadline has passed.
     public func advance(by duration: Duration) {
         let woken = state.withLock { s -> [Sleeper] in
-            s.now = s.now.addingTimeInterval(duration.seconds)
-            let now = s.now
+            s.elapsed += duration
+            let now = s.elapsed
             let due = s.sleepers.filter { $0.deadline <= now }.sorted { $0.deadline < $1.deadline }
             s.sleepers.removeAll { $0.deadline <= now }
             return due
@@ -110,11 +113,12 @@ public final class ManualFeedClock: FeedClock {
     /// Returns the amount of time advanced.
     @discardableResult
     public func advanceToNextSleeper() -> Duration? {
-        let next = state.withLock { s -> Date? in s.sleepers.map(\.deadline).min() }
-        guard let next else { return nil }
-        let delta = max(0, next.timeIntervalSince(now))
-        advance(by: .fromSeconds(delta))
-        return .fromSeconds(delta)
+        let delta = state.withLock { s -> Duration? in
+            s.sleepers.map(\.deadline).min().map { max(.zero, $0 - s.elapsed) }
+        }
+        guard let delta else { return nil }
+        advance(by: delta)
+        return delta
     }
 
     /// Waits (in real time, polling) until at least `count` tasks sleep on this clock.

@@ -33,6 +33,9 @@ public final class FeedCore: Sendable {
     public let logger: Logger
     public let symbolMap: SymbolMap
     private let state = Mutex(State())
+    /// Serialises status publication so listeners see changes in order. Never taken by
+    /// onTermination handlers, so holding it while yielding cannot deadlock with task cancellation.
+    private let statusOrder = Mutex(())
     private let driver: Mutex<(@Sendable (FeedCore) async -> Void)?>
 
     /// - Parameters:
@@ -53,30 +56,39 @@ public final class FeedCore: Sendable {
     /// A new tick stream; starts the driver on first use.
     public func ticks() -> AsyncStream<Tick> {
         let (stream, continuation) = AsyncStream<Tick>.makeStream(bufferingPolicy: .unbounded)
-        let alreadyFinished = state.withLock { s -> Bool in
-            if s.finished { return true }
+        let id = state.withLock { s -> Int? in
+            if s.finished { return nil }
             s.nextID += 1
-            let id = s.nextID
-            s.tickSubscribers[id] = continuation
-            continuation.onTermination = { [weak self] _ in self?.removeTickSubscriber(id) }
-            return false
+            s.tickSubscribers[s.nextID] = continuation
+            return s.nextID
         }
-        if alreadyFinished { continuation.finish() } else { start() }
+        guard let id else {
+            continuation.finish()
+            return stream
+        }
+        continuation.onTermination = { [weak self] _ in self?.removeTickSubscriber(id) }
+        start()
         return stream
     }
 
     /// A new status stream, beginning with the current status.
     public func statuses() -> AsyncStream<FeedStatus> {
         let (stream, continuation) = AsyncStream<FeedStatus>.makeStream(bufferingPolicy: .bufferingNewest(256))
-        state.withLock { s in
-            continuation.yield(s.status)
-            if s.finished {
-                continuation.finish()
-                return
+        // Continuations are never touched while holding the lock: yielding resumes a task, and
+        // cancelling a task runs onTermination (which takes the lock) under the runtime's own lock.
+        let (finished, id) = statusOrder.withLock { _ -> (Bool, Int) in
+            let (current, finished, id) = state.withLock { s -> (FeedStatus, Bool, Int) in
+                if s.finished { return (s.status, true, 0) }
+                s.nextID += 1
+                s.statusSubscribers[s.nextID] = continuation
+                return (s.status, false, s.nextID)
             }
-            s.nextID += 1
-            let id = s.nextID
-            s.statusSubscribers[id] = continuation
+            continuation.yield(current)
+            return (finished, id)
+        }
+        if finished {
+            continuation.finish()
+        } else {
             continuation.onTermination = { [weak self] _ in
                 _ = self?.state.withLock { $0.statusSubscribers.removeValue(forKey: id) }
             }
@@ -122,19 +134,23 @@ public final class FeedCore: Sendable {
 
     /// Marks the feed finished and ends all streams (idempotent).
     public func finish() {
-        let (ticks, statuses) = state.withLock { s -> ([AsyncStream<Tick>.Continuation], [AsyncStream<FeedStatus>.Continuation]) in
-            guard !s.finished else { return ([], []) }
-            s.finished = true
-            s.status = .finished
-            let t = Array(s.tickSubscribers.values)
-            let st = Array(s.statusSubscribers.values)
-            s.tickSubscribers = [:]
-            s.statusSubscribers = [:]
-            return (t, st)
-        }
-        for c in statuses {
-            c.yield(.finished)
-            c.finish()
+        let ticks = statusOrder.withLock { _ -> [AsyncStream<Tick>.Continuation] in
+            let (ticks, statuses) = state.withLock {
+                s -> ([AsyncStream<Tick>.Continuation], [AsyncStream<FeedStatus>.Continuation]) in
+                guard !s.finished else { return ([], []) }
+                s.finished = true
+                s.status = .finished
+                defer {
+                    s.tickSubscribers = [:]
+                    s.statusSubscribers = [:]
+                }
+                return (Array(s.tickSubscribers.values), Array(s.statusSubscribers.values))
+            }
+            for c in statuses {
+                c.yield(.finished)
+                c.finish()
+            }
+            return ticks
         }
         for c in ticks { c.finish() }
     }
@@ -149,15 +165,29 @@ public final class FeedCore: Sendable {
 
     /// Reports a status change to listeners (duplicates and changes after `finished` are dropped).
     public func setStatus(_ status: FeedStatus) {
-        state.withLock { s in
-            guard !s.finished, s.status != status else { return }
+        let changed = publish { s in
+            guard !s.finished, s.status != status else { return false }
             s.status = status
-            for c in s.statusSubscribers.values { c.yield(status) }
+            return true
         }
+        guard changed else { return }
         switch status {
         case .down(let reason): logger.warning("feed \(name) down: \(reason)")
         case .reconnecting(let attempt, let delay): logger.info("feed \(name) reconnecting: attempt \(attempt) in \(delay)")
         default: logger.debug("feed \(name): \(status)")
+        }
+    }
+
+    /// Applies `change` under the state lock and, if it changed the status, yields the new status
+    /// to every listener in order (outside the state lock).
+    private func publish(_ change: (inout State) -> Bool) -> Bool {
+        statusOrder.withLock { _ in
+            let (changed, status, listeners) = state.withLock { s -> (Bool, FeedStatus, [AsyncStream<FeedStatus>.Continuation]) in
+                let changed = change(&s)
+                return (changed, s.status, changed ? Array(s.statusSubscribers.values) : [])
+            }
+            for c in listeners { c.yield(status) }
+            return changed
         }
     }
 
@@ -185,7 +215,9 @@ public final class FeedCore: Sendable {
         var rejections = message.rejections
         var delivered = 0
         var unmapped = 0
-        let becameLive = state.withLock { s -> Bool in
+        var accepted: [Tick] = []
+        accepted.reserveCapacity(message.prices.count)
+        let tickListeners = state.withLock { s -> [AsyncStream<Tick>.Continuation] in
             s.counters.messages += 1
             if message.isControl { s.counters.control += 1 }
             for price in message.prices {
@@ -200,7 +232,8 @@ public final class FeedCore: Sendable {
                     rejections.append(Rejection(reason, "\(price.exchangeSymbol) \(price.kind.rawValue) \(price.value) at \(Timestamp.format(price.exchangeTime))"))
                     continue
                 }
-                deliver(tick, state: &s)
+                record(tick, state: &s)
+                accepted.append(tick)
                 delivered += 1
             }
             s.counters.unmapped += unmapped
@@ -208,14 +241,19 @@ public final class FeedCore: Sendable {
                 rejections.append(Rejection(RejectReason.noPrices, "message without prices"))
             }
             for r in rejections { s.counters.rejected[r.reason, default: 0] += 1 }
-            if delivered > 0, s.status == .connecting, !s.finished {
+            return delivered > 0 ? Array(s.tickSubscribers.values) : []
+        }
+        for c in tickListeners {
+            for tick in accepted { c.yield(tick) }
+        }
+        if delivered > 0, status == .connecting {
+            let becameLive = publish { s in
+                guard !s.finished, s.status == .connecting else { return false }
                 s.status = .live
-                for c in s.statusSubscribers.values { c.yield(.live) }
                 return true
             }
-            return false
+            if becameLive { logger.info("feed \(name) live") }
         }
-        if becameLive { logger.info("feed \(name) live") }
         for r in rejections { logRejection(r) }
         return delivered
     }
@@ -223,16 +261,16 @@ public final class FeedCore: Sendable {
     /// Validates and delivers one ready tick (simulated, replayed); counts it as a message.
     @discardableResult
     public func emit(_ tick: Tick) -> Bool {
-        var reason: String?
-        state.withLock { s in
+        let (reason, listeners) = state.withLock { s -> (String?, [AsyncStream<Tick>.Continuation]) in
             s.counters.messages += 1
             if let r = Self.validate(tick, state: &s) {
-                reason = r
                 s.counters.rejected[r, default: 0] += 1
-            } else {
-                deliver(tick, state: &s)
+                return (r, [])
             }
+            record(tick, state: &s)
+            return (nil, Array(s.tickSubscribers.values))
         }
+        for c in listeners { c.yield(tick) }
         if let reason {
             logRejection(Rejection(reason, "\(tick.symbol) \(tick.kind.rawValue) \(tick.value) at \(Timestamp.format(tick.exchangeTime))"))
             return false
@@ -257,10 +295,10 @@ public final class FeedCore: Sendable {
         return nil
     }
 
-    private func deliver(_ tick: Tick, state s: inout State) {
+    /// Counts an accepted tick; the caller yields it to listeners after releasing the lock.
+    private func record(_ tick: Tick, state s: inout State) {
         s.counters.ticks += 1
         s.lastReceive[tick.symbol] = tick.receiveTime
-        for c in s.tickSubscribers.values { c.yield(tick) }
     }
 
     private let logCounts = Mutex<[String: Int]>([:])

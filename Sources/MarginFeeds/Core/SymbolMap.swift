@@ -69,7 +69,7 @@ public struct SymbolMap: Sendable, Equatable {
     /// Parses the text form; `file` only labels errors.
     public static func parse(_ text: String, file: String = "symbol map") throws(FeedError) -> SymbolMap {
         var map = SymbolMap(entries: [:])
-        for (n, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (n, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).enumerated() {
             let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," || $0 == "\r" })
             if fields.isEmpty { continue }

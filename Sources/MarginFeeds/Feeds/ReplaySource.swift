@@ -40,8 +40,9 @@ public struct ReplaySource: Sendable {
     public static func parseNDJSON(_ text: String) -> ReplaySource {
         var decoder = NDJSONTickDecoder()
         var items: [Item] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            let trimmed = line.hasSuffix("\r") ? line.dropLast() : line[...]
+        // "\r\n" is one Character in Swift: split on every newline form.
+        for line in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
+            let trimmed = line[...]
             if trimmed.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             let decoded = decoder.decode(String(trimmed))
             for p in decoded.prices { items.append(.price(p)) }
@@ -55,7 +56,7 @@ public struct ReplaySource: Sendable {
     /// `2019-10-17 09-AM` (hourly, UTC) or `2019-10-17` (daily). Each row's close becomes an
     /// `index` price for the base asset (`BTCUSD` → `BTC`); rows are returned oldest first.
     public static func parseCSV(_ text: String, file: String = "replay") throws(FeedError) -> ReplaySource {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0[...] }
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
         guard let headerIndex = lines.prefix(5).firstIndex(where: { $0.lowercased().hasPrefix("date,") }) else {
             throw FeedError(.badFile, "not NDJSON ticks and no CSV header 'date,symbol,open,high,low,close,...' in the first lines", file: file)
         }

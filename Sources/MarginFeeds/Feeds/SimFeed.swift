@@ -30,13 +30,20 @@ public final class SimFeed: CoreBackedFeed {
         var values: [Double] = []
         core.setStatus(.live)
         // Wake every 10 ms (or per tick when slower than 100/s) and emit what is due.
-        let interval = max(0.01, 1 / rate)
-        let perWake = max(1, Int((rate * interval).rounded()))
+        let interval = (max(0.01, 1 / rate) * 1e3).rounded() / 1e3
+        // Ticks owed carry over between wakes, so fractional rates (150/s at 10 ms) stay exact.
+        let perWake = rate * interval
+        var owed = max(0, 1 - perWake) + 1e-9  // the first wake emits at least one tick
         var position = seriesCount
+        var scheduleStart = core.clock.now
+        var slot = 0
         while !Task.isCancelled {
             let now = core.clock.now
             let stamp = Timestamp.date(milliseconds: Timestamp.milliseconds(now))
-            for _ in 0..<perWake {
+            owed += perWake
+            let due = Int(owed)
+            owed -= Double(due)
+            for _ in 0..<due {
                 if position == seriesCount {
                     market.step(into: &values)
                     position = 0
@@ -45,7 +52,16 @@ public final class SimFeed: CoreBackedFeed {
                 core.emit(Tick(symbol: s.symbol, kind: s.kind, value: values[position], exchangeTime: stamp, receiveTime: now))
                 position += 1
             }
-            do { try await core.clock.sleep(for: .fromSeconds(interval)) } catch { return }
+            // Sleep to the next slot rather than a fixed interval, so time spent emitting and
+            // sleep overshoot do not lower the rate; after a long stall, restart the schedule.
+            slot += 1
+            var wait = (scheduleStart.addingTimeInterval(Double(slot) * interval).timeIntervalSince(core.clock.now) * 1e3).rounded() / 1e3
+            if wait < -1 {
+                scheduleStart = core.clock.now
+                slot = 0
+                wait = 0
+            }
+            do { try await core.clock.sleep(for: .fromSeconds(max(wait, 0))) } catch { return }
         }
     }
 }

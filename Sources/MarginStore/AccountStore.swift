@@ -1,0 +1,114 @@
+import MarginCore
+
+/// A place where the book lives and where operators' decisions are kept.
+///
+/// Two backends speak it: SQLite (``SQLiteStore``) and PostgreSQL
+/// (``PostgresStore``). Open one by URL with ``openStore(_:)``:
+///
+/// ```swift
+/// let store = try await openStore(StoreURL.parse("sqlite:/tmp/m.sqlite"))
+/// let changes = await store.changes()      // subscribe first,
+/// let book = try await store.loadBook()    // then load: nothing is missed
+/// for await change in changes { ... }
+/// ```
+///
+/// Every write is committed before the call returns.
+public protocol AccountStore: Sendable {
+    /// Where the store lives.
+    var url: StoreURL { get }
+
+    /// The whole book: market and every account, in their stored order.
+    func loadBook() async throws(StoreError) -> Book
+    /// The market only (assets, venues, instruments, parameters, history): `accounts` is empty.
+    func loadMarket() async throws(StoreError) -> Book
+    /// One account, or `nil` when the store has none with that id.
+    func loadAccount(id: String) async throws(StoreError) -> Account?
+    /// The number of stored accounts.
+    func accountCount() async throws(StoreError) -> Int
+
+    /// Replaces the whole book in one transaction and audits it; all or nothing.
+    @discardableResult
+    func importBook(_ book: Book, operator: String) async throws(StoreError) -> ImportSummary
+    /// Adds an account or replaces the one with the same id (what other systems do all day).
+    /// Its assets, venues and instruments must be in the stored market.
+    func putAccount(_ account: Account) async throws(StoreError)
+    /// Removes an account; `false` when there was none.
+    @discardableResult
+    func removeAccount(id: String) async throws(StoreError) -> Bool
+
+    /// Changes committed by anyone (this process or another) from now on.
+    ///
+    /// Returns once the watcher has its starting point, so a change committed
+    /// after this call returns is delivered. Ends when the store is closed.
+    func changes() async -> AsyncStream<StoreChange>
+    /// The connection status of the change watcher: the current one first, then each change.
+    func statusUpdates() async -> AsyncStream<StoreStatus>
+
+    /// Opens a review of `account`, storing the account's metrics at this moment.
+    /// - Parameter prices: current prices (same asset and instrument order as
+    ///   the stored market); `nil` uses the stored book's prices.
+    func openReview(account: String, operator: String, note: String, prices: PriceState?) async throws(StoreError)
+        -> Review
+    /// Moves a review on (`acknowledged`, `liquidated` or `dismissed`), storing the account's metrics.
+    /// - Parameter expectedVersion: the version the caller saw; another version is a
+    ///   ``StoreError/conflict(review:expected:found:)``. `nil` takes the current one
+    ///   (the write is still compare-and-set against it).
+    func transitionReview(id: Int64, to status: ReviewStatus, expectedVersion: Int?, operator: String, note: String?,
+                          prices: PriceState?) async throws(StoreError) -> Review
+    /// One review with its transitions, or `nil`.
+    func review(id: Int64) async throws(StoreError) -> Review?
+    /// Reviews, newest first, optionally of one status.
+    func reviews(status: ReviewStatus?) async throws(StoreError) -> [Review]
+    /// Audit entries in order, those after sequence number `after`.
+    func auditLog(after: Int64) async throws(StoreError) -> [AuditEntry]
+
+    /// Stops the watchers and closes connections; streams finish.
+    func close() async
+}
+
+extension AccountStore {
+    /// Acknowledges an open review.
+    public func acknowledgeReview(id: Int64, expectedVersion: Int? = nil, operator: String, note: String? = nil,
+                                  prices: PriceState? = nil) async throws(StoreError) -> Review {
+        try await transitionReview(id: id, to: .acknowledged, expectedVersion: expectedVersion, operator: `operator`,
+                                   note: note, prices: prices)
+    }
+
+    /// Resolves a review as liquidated or dismissed.
+    public func resolveReview(id: Int64, outcome: ReviewOutcome, expectedVersion: Int? = nil, operator: String,
+                              note: String? = nil, prices: PriceState? = nil) async throws(StoreError) -> Review {
+        try await transitionReview(id: id, to: outcome.status, expectedVersion: expectedVersion, operator: `operator`,
+                                   note: note, prices: prices)
+    }
+
+    /// Every audit entry.
+    public func auditLog() async throws(StoreError) -> [AuditEntry] { try await auditLog(after: 0) }
+}
+
+/// What changed in a store.
+public enum StoreChange: Sendable, Equatable {
+    case accountAdded(Account)
+    case accountChanged(Account)
+    case accountRemoved(id: String)
+    /// Assets, venues, instruments, parameters or history changed: reload the market.
+    case marketChanged
+    /// The whole book was replaced (an import): reload everything.
+    case bookReplaced
+}
+
+/// The state of a store's change watcher.
+public enum StoreStatus: Sendable, Equatable {
+    case connected
+    /// Trying again after losing the connection; `attempt` counts from 1.
+    case reconnecting(attempt: Int, reason: String)
+    /// Not connected; changes are caught up when the connection comes back.
+    case down(reason: String)
+}
+
+/// What an import stored.
+public struct ImportSummary: Sendable, Equatable {
+    public var accounts: Int
+    public var assets: Int
+    public var instruments: Int
+    public var auditSeq: Int64
+}

@@ -1,0 +1,69 @@
+import MarginCore
+
+/// Review rows as both backends read them, and the checks both apply.
+enum ReviewRows {
+    static let reviewColumns = "id, account_id, status, version, opened_by, opened_at_ms, updated_at_ms"
+    static let transitionColumns = """
+        review_id, version, status, operator, at_ms, note, equity, adjusted_equity, initial_margin, \
+        maintenance_margin, margin_ratio, state, distance_to_liquidation
+        """
+
+    static func review(_ r: [SQLValue]) throws(StoreError) -> Review {
+        guard let id = r[0].int, let account = r[1].text, let statusText = r[2].text,
+              let status = ReviewStatus(rawValue: statusText), let version = r[3].int, let by = r[4].text,
+              let opened = r[5].int, let updated = r[6].int else {
+            throw BookAssembler.corrupt("reviews", "columns")
+        }
+        return Review(id: id, account: account, status: status, version: Int(version), openedBy: by,
+                      openedAt: Millis.date(opened), updatedAt: Millis.date(updated), transitions: [])
+    }
+
+    /// `(review id, transition)` from a `transitionColumns` row.
+    static func transition(_ r: [SQLValue]) throws(StoreError) -> (Int64, ReviewTransition) {
+        guard let id = r[0].int, let statusText = r[2].text, let status = ReviewStatus(rawValue: statusText),
+              let op = r[3].text, let at = r[4].int else {
+            throw BookAssembler.corrupt("review_transitions", "columns")
+        }
+        var metrics: AccountMetrics?
+        if let e = r[6].double, let ae = r[7].double, let im = r[8].double, let mm = r[9].double, let st = r[11].text {
+            metrics = AccountMetrics(equity: e, adjustedEquity: ae, initialMargin: im, maintenanceMargin: mm,
+                                     marginRatio: r[10].double, state: st, distanceToLiquidation: r[12].double)
+        }
+        return (id, ReviewTransition(status: status, operator: op, at: Millis.date(at), note: r[5].text,
+                                     metrics: metrics))
+    }
+
+    static func transitionValues(review: Int64, version: Int, status: ReviewStatus, operator op: String, at: Int64,
+                                 note: String?, metrics m: AccountMetrics?) -> [SQLValue] {
+        [.int(review), SQLValue(version), .text(status.rawValue), .text(op), .int(at), SQLValue(note),
+         SQLValue(m?.equity), SQLValue(m?.adjustedEquity), SQLValue(m?.initialMargin), SQLValue(m?.maintenanceMargin),
+         SQLValue(m?.marginRatio), SQLValue(m?.state), SQLValue(m?.distanceToLiquidation)]
+    }
+
+    /// Refuses a move that the rules or the caller's version forbid.
+    static func check(_ current: Review, to next: ReviewStatus, expectedVersion: Int?) throws(StoreError) {
+        if let v = expectedVersion, v != current.version {
+            throw .conflict(review: current.id, expected: v, found: current.version)
+        }
+        guard current.status.canMove(to: next) else {
+            throw .illegalTransition(review: current.id, from: current.status, to: next)
+        }
+    }
+
+    static func audit(_ r: [SQLValue]) throws(StoreError) -> AuditEntry {
+        guard let seq = r[0].int, let at = r[1].int, let op = r[2].text, let action = r[3].text,
+              let payload = r[4].text else {
+            throw BookAssembler.corrupt("audit_log", "columns")
+        }
+        return AuditEntry(seq: seq, at: Millis.date(at), operator: op, action: action, payload: payload)
+    }
+}
+
+extension AccountStore {
+    /// The account's metrics from the stored market and account (`nil` when the account is gone).
+    func currentMetrics(account: String, prices: PriceState?) async throws(StoreError) -> AccountMetrics? {
+        guard let a = try await loadAccount(id: account) else { return nil }
+        let market = try await loadMarket()
+        return try AccountMetrics.compute(account: a, market: market, prices: prices)
+    }
+}

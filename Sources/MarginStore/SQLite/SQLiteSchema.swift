@@ -1,0 +1,124 @@
+import GRDB
+
+/// SQLite schema, applied by a `DatabaseMigrator` (one migration per version).
+enum SQLiteSchema {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: v1)
+            for sql in changeTriggers() { try db.execute(sql: sql) }
+        }
+        return m
+    }
+
+    static let v1 = """
+        CREATE TABLE market (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            as_of TEXT NOT NULL, quote TEXT NOT NULL, insurance_fund REAL NOT NULL,
+            model TEXT NOT NULL, warn REAL NOT NULL, danger REAL NOT NULL,
+            so_im_base REAL NOT NULL, so_im_floor REAL NOT NULL, so_mm REAL NOT NULL,
+            pf_extreme_multiple REAL NOT NULL, pf_extreme_cover REAL NOT NULL, pf_somc REAL NOT NULL,
+            pf_im_multiplier REAL NOT NULL, es_horizon_days REAL NOT NULL, es_im_multiplier REAL NOT NULL,
+            vol_factor_max REAL NOT NULL, stale_after_seconds REAL NOT NULL, has_history INTEGER NOT NULL);
+        CREATE TABLE assets (
+            ord INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, price REAL, stable INTEGER NOT NULL,
+            haircut REAL NOT NULL, borrow_add_on REAL NOT NULL, vol REAL, scan_range REAL, vol_scan_range REAL);
+        CREATE TABLE venues (
+            ord INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, haircut_add_on REAL NOT NULL,
+            transfer_latency_seconds REAL);
+        CREATE TABLE instruments (
+            ord INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, underlying TEXT NOT NULL,
+            contract_size REAL NOT NULL, mark REAL, expiry TEXT, option_right TEXT, strike REAL, iv REAL);
+        CREATE TABLE brackets (
+            instrument_ord INTEGER NOT NULL REFERENCES instruments(ord) ON DELETE CASCADE, ord INTEGER NOT NULL,
+            up_to REAL, imf REAL NOT NULL, mmf REAL NOT NULL, PRIMARY KEY (instrument_ord, ord)) WITHOUT ROWID;
+        CREATE TABLE history_dates (ord INTEGER PRIMARY KEY, date TEXT NOT NULL);
+        CREATE TABLE history_series (ord INTEGER PRIMARY KEY, asset TEXT NOT NULL UNIQUE);
+        CREATE TABLE history_returns (
+            series_ord INTEGER NOT NULL REFERENCES history_series(ord) ON DELETE CASCADE,
+            day_ord INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (series_ord, day_ord)) WITHOUT ROWID;
+        CREATE TABLE accounts (pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT, model TEXT);
+        CREATE TABLE subaccounts (
+            account_pk INTEGER NOT NULL REFERENCES accounts(pk) ON DELETE CASCADE, ord INTEGER NOT NULL,
+            id TEXT NOT NULL, PRIMARY KEY (account_pk, ord)) WITHOUT ROWID;
+        CREATE TABLE collateral (
+            account_pk INTEGER NOT NULL, sub_ord INTEGER NOT NULL, ord INTEGER NOT NULL,
+            asset TEXT NOT NULL, amount REAL NOT NULL, venue TEXT,
+            PRIMARY KEY (account_pk, sub_ord, ord),
+            FOREIGN KEY (account_pk, sub_ord) REFERENCES subaccounts(account_pk, ord) ON DELETE CASCADE) WITHOUT ROWID;
+        CREATE TABLE positions (
+            account_pk INTEGER NOT NULL, sub_ord INTEGER NOT NULL, ord INTEGER NOT NULL,
+            instrument TEXT NOT NULL, quantity REAL NOT NULL, entry_price REAL NOT NULL, isolated_collateral REAL,
+            PRIMARY KEY (account_pk, sub_ord, ord),
+            FOREIGN KEY (account_pk, sub_ord) REFERENCES subaccounts(account_pk, ord) ON DELETE CASCADE) WITHOUT ROWID;
+
+        CREATE TABLE change_log (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, op TEXT NOT NULL, account_id TEXT);
+        CREATE TABLE change_suppress (flag INTEGER PRIMARY KEY);
+
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, account_id TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('open', 'acknowledged', 'liquidated', 'dismissed')),
+            version INTEGER NOT NULL, opened_by TEXT NOT NULL, opened_at_ms INTEGER NOT NULL,
+            updated_at_ms INTEGER NOT NULL);
+        CREATE UNIQUE INDEX reviews_one_active ON reviews(account_id) WHERE status IN ('open', 'acknowledged');
+        CREATE INDEX reviews_status ON reviews(status);
+        CREATE TABLE review_transitions (
+            review_id INTEGER NOT NULL REFERENCES reviews(id), version INTEGER NOT NULL,
+            status TEXT NOT NULL, operator TEXT NOT NULL, at_ms INTEGER NOT NULL, note TEXT,
+            equity REAL, adjusted_equity REAL, initial_margin REAL,
+            maintenance_margin REAL, margin_ratio REAL, state TEXT, distance_to_liquidation REAL,
+            PRIMARY KEY (review_id, version));
+        CREATE TRIGGER review_transitions_no_update BEFORE UPDATE ON review_transitions
+            BEGIN SELECT RAISE(ABORT, 'review_transitions is append-only'); END;
+        CREATE TRIGGER review_transitions_no_delete BEFORE DELETE ON review_transitions
+            BEGIN SELECT RAISE(ABORT, 'review_transitions is append-only'); END;
+
+        CREATE TABLE audit_log (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, operator TEXT NOT NULL,
+            action TEXT NOT NULL, payload TEXT NOT NULL);
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE refused'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE refused'); END;
+        """
+
+    static func changeTriggers() -> [String] {
+        let quiet = "NOT EXISTS (SELECT 1 FROM change_suppress)"
+        var out: [String] = []
+        for t in Schema.marketTables {
+            for ev in ["INSERT", "UPDATE", "DELETE"] {
+                out.append("""
+                    CREATE TRIGGER \(t)_\(ev.lowercased())_log AFTER \(ev) ON \(t) WHEN \(quiet)
+                    BEGIN INSERT INTO change_log (kind, op, account_id) VALUES ('market', 'changed', NULL); END;
+                    """)
+            }
+        }
+        out.append("""
+            CREATE TRIGGER accounts_insert_log AFTER INSERT ON accounts WHEN \(quiet)
+            BEGIN INSERT INTO change_log (kind, op, account_id) VALUES ('account', 'added', NEW.id); END;
+            """)
+        out.append("""
+            CREATE TRIGGER accounts_update_log AFTER UPDATE ON accounts WHEN \(quiet)
+            BEGIN
+                INSERT INTO change_log (kind, op, account_id) SELECT 'account', 'removed', OLD.id WHERE OLD.id <> NEW.id;
+                INSERT INTO change_log (kind, op, account_id)
+                    SELECT 'account', CASE WHEN OLD.id <> NEW.id THEN 'added' ELSE 'changed' END, NEW.id;
+            END;
+            """)
+        out.append("""
+            CREATE TRIGGER accounts_delete_log AFTER DELETE ON accounts WHEN \(quiet)
+            BEGIN INSERT INTO change_log (kind, op, account_id) VALUES ('account', 'removed', OLD.id); END;
+            """)
+        for t in Schema.accountChildTables {
+            for (ev, row) in [("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")] {
+                out.append("""
+                    CREATE TRIGGER \(t)_\(ev.lowercased())_log AFTER \(ev) ON \(t) WHEN \(quiet)
+                    BEGIN INSERT INTO change_log (kind, op, account_id)
+                        SELECT 'account', 'changed', id FROM accounts WHERE pk = \(row).account_pk; END;
+                    """)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,350 @@
+import Foundation
+import GRDB
+import MarginCore
+import NIOConcurrencyHelpers
+
+/// The SQLite backend: one file in WAL mode, written through GRDB.
+///
+/// Other processes may write the same file. GRDB's observation does not see
+/// their writes, so triggers append every change to `change_log` and a watcher
+/// polls it every 200 ms (`PRAGMA data_version` first, so an idle poll is one
+/// cheap statement).
+public final class SQLiteStore: AccountStore {
+    public let url: StoreURL
+    public let path: String
+    let pool: DatabasePool
+    /// Poll interval of the change watcher.
+    public static let pollInterval: Duration = .milliseconds(200)
+
+    private let changeHub = Broadcaster<StoreChange>()
+    private let statusHub = Broadcaster<StoreStatus>(replayLast: true)
+    private let watcher = NIOLockedValueBox<Task<Void, Never>?>(nil)
+
+    /// Opens (creating when needed) the store file at `path` and migrates it.
+    public init(path: String) throws(StoreError) {
+        self.path = path
+        url = .sqlite(path: path)
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            } catch {
+                throw .unreachable("cannot create folder \(dir): \(error.localizedDescription)")
+            }
+        }
+        var config = Configuration()
+        config.busyMode = .timeout(15)
+        config.label = "margintop"
+        config.prepareDatabase { db in
+            // Durable before return: a committed transaction survives power loss, not only a crash.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            try SQLiteSchema.migrator.migrate(pool)
+        } catch {
+            throw .unreachable("cannot open \(path): \(SQLiteStore.message(error))")
+        }
+        statusHub.yield(.connected)
+    }
+
+    static func message(_ error: any Error) -> String {
+        if let e = error as? DatabaseError { return e.message ?? e.description }
+        return describe(error)
+    }
+
+    static func map(_ error: any Error) -> StoreError {
+        if let e = error as? StoreError { return e }
+        return .database(message(error))
+    }
+
+    /// Runs `body` in one IMMEDIATE transaction, committed before this returns.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                guard let result else { throw StoreError.database("transaction returned nothing") }
+                return result
+            }
+        } catch {
+            throw SQLiteStore.map(error)
+        }
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await pool.read(body)
+        } catch {
+            throw SQLiteStore.map(error)
+        }
+    }
+
+    // MARK: - Book
+
+    func isEmpty() async throws(StoreError) -> Bool {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM market") == 0 }
+    }
+
+    static func values(_ row: Row, _ t: TableSpec) -> [SQLValue] {
+        var out: [SQLValue] = []
+        out.reserveCapacity(t.columns.count)
+        for i in 0..<t.columns.count {
+            switch row[i] as DatabaseValue {
+            case let v where v.isNull: out.append(.null)
+            case let v:
+                switch v.storage {
+                case let .int64(x): out.append(t.columns[i].type == .double ? .double(Double(x)) : .int(x))
+                case let .double(x): out.append(.double(x))
+                case let .string(x): out.append(.text(x))
+                case .blob, .null: out.append(.null)
+                }
+            }
+        }
+        return out
+    }
+
+    static func scan(_ db: Database, _ t: TableSpec, where clause: String = "", _ args: StatementArguments = [],
+                     into asm: inout BookAssembler) throws {
+        let sql = "SELECT \(t.columnList) FROM \(t.name) \(clause) ORDER BY \(t.orderBy)"
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: args)
+        while let row = try rows.next() { try asm.add(t, values(row, t)) }
+    }
+
+    static func loadMarket(_ db: Database) throws -> BookAssembler {
+        var asm = BookAssembler()
+        for t in BookTables.marketSide { try scan(db, t, into: &asm) }
+        return asm
+    }
+
+    static func loadAccount(_ db: Database, id: String) throws -> Account? {
+        guard let pk = try Int64.fetchOne(db, sql: "SELECT pk FROM accounts WHERE id = ?", arguments: [id]) else {
+            return nil
+        }
+        var asm = BookAssembler()
+        for t in BookTables.accountSide {
+            try scan(db, t, where: "WHERE \(t.columns[0].name) = ?", [pk], into: &asm)
+        }
+        return asm.loadedAccounts.first
+    }
+
+    public func loadBook() async throws(StoreError) -> Book {
+        try await read { db in
+            var asm = try SQLiteStore.loadMarket(db)
+            for t in BookTables.accountSide { try SQLiteStore.scan(db, t, into: &asm) }
+            return try asm.finish()
+        }
+    }
+
+    public func loadMarket() async throws(StoreError) -> Book {
+        try await read { db in
+            var asm = try SQLiteStore.loadMarket(db)
+            return try asm.finish()
+        }
+    }
+
+    public func loadAccount(id: String) async throws(StoreError) -> Account? {
+        try await read { db in try SQLiteStore.loadAccount(db, id: id) }
+    }
+
+    public func accountCount() async throws(StoreError) -> Int {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM accounts") ?? 0 }
+    }
+
+    static func insertSQL(_ t: TableSpec) -> String {
+        let placeholders = Array(repeating: "?", count: t.columns.count).joined(separator: ", ")
+        return "INSERT INTO \(t.name) (\(t.columnList)) VALUES (\(placeholders))"
+    }
+
+    static func insert(_ db: Database, _ t: TableSpec, _ values: [SQLValue]) throws {
+        let stmt = try db.cachedStatement(sql: insertSQL(t))
+        try stmt.execute(arguments: StatementArguments(values.map(dbValue)))
+    }
+
+    static func dbValue(_ v: SQLValue) -> DatabaseValue {
+        switch v {
+        case .null: return .null
+        case let .int(i): return i.databaseValue
+        case let .double(d): return d.databaseValue
+        case let .text(s): return s.databaseValue
+        }
+    }
+
+    @discardableResult
+    public func importBook(_ book: Book, operator op: String) async throws(StoreError) -> ImportSummary {
+        try AccountCheck.validate(book)
+        return try await importUnchecked(book, operator: op)
+    }
+
+    /// The import without the codec check: tests use it to make the database fail midway.
+    func importUnchecked(_ book: Book, operator op: String) async throws(StoreError) -> ImportSummary {
+        let now = Millis.now()
+        return try await write { db in
+            try db.execute(sql: "INSERT INTO change_suppress (flag) VALUES (1)")
+            for t in BookTables.deleteOrder { try db.execute(sql: "DELETE FROM \(t.name)") }
+            // One prepared statement per table, reused for every row.
+            var statements: [String: Statement] = [:]
+            for t in BookTables.marketSide + BookTables.accountSide {
+                statements[t.name] = try db.makeStatement(sql: SQLiteStore.insertSQL(t))
+            }
+            let insert = { (t: TableSpec, v: [SQLValue]) throws in
+                guard let stmt = statements[t.name] else { return }
+                stmt.setUncheckedArguments(StatementArguments(v.map(SQLiteStore.dbValue)))
+                try stmt.execute()
+            }
+            try BookTables.emitMarket(book, insert)
+            for (i, a) in book.accounts.enumerated() { try BookTables.emitAccount(a, pk: Int64(i), insert) }
+            try db.execute(sql: "DELETE FROM change_suppress")
+            try db.execute(sql: "DELETE FROM change_log")
+            try db.execute(sql: "INSERT INTO change_log (kind, op, account_id) VALUES ('reset', 'replaced', NULL)")
+            try db.execute(sql: "INSERT INTO audit_log (at_ms, operator, action, payload) VALUES (?, ?, ?, ?)",
+                           arguments: [now, op, AuditAction.importBook, AuditPayload.importBook(book)])
+            return ImportSummary(accounts: book.accounts.count, assets: book.assets.count,
+                                 instruments: book.instruments.count, auditSeq: db.lastInsertedRowID)
+        }
+    }
+
+    public func putAccount(_ account: Account) async throws(StoreError) {
+        try await write { db in
+            let market = try SQLiteStore.loadMarket(db).book
+            guard let market else { throw StoreError.database("the store holds no book yet: import one first") }
+            try AccountCheck.validate(account, against: market)
+            let pk: Int64
+            if let old = try Int64.fetchOne(db, sql: "SELECT pk FROM accounts WHERE id = ?", arguments: [account.id]) {
+                pk = old
+                for t in [BookTables.positions, BookTables.collateral, BookTables.subaccounts] {
+                    try db.execute(sql: "DELETE FROM \(t.name) WHERE account_pk = ?", arguments: [pk])
+                }
+                try db.execute(sql: "UPDATE accounts SET name = ?, model = ? WHERE pk = ?",
+                               arguments: [account.name, account.model?.rawValue, pk])
+            } else {
+                pk = (try Int64.fetchOne(db, sql: "SELECT coalesce(max(pk), -1) + 1 FROM accounts")) ?? 0
+                try SQLiteStore.insert(db, BookTables.accounts,
+                                       [.int(pk), .text(account.id), SQLValue(account.name),
+                                        SQLValue(account.model?.rawValue)])
+            }
+            try BookTables.emitAccount(account, pk: pk) { t, v in
+                if t.name != "accounts" { try SQLiteStore.insert(db, t, v) }
+            }
+        }
+    }
+
+    @discardableResult
+    public func removeAccount(id: String) async throws(StoreError) -> Bool {
+        try await write { db in
+            guard let pk = try Int64.fetchOne(db, sql: "SELECT pk FROM accounts WHERE id = ?", arguments: [id]) else {
+                return false
+            }
+            for t in [BookTables.positions, BookTables.collateral, BookTables.subaccounts] {
+                try db.execute(sql: "DELETE FROM \(t.name) WHERE account_pk = ?", arguments: [pk])
+            }
+            try db.execute(sql: "DELETE FROM accounts WHERE pk = ?", arguments: [pk])
+            return true
+        }
+    }
+
+    // MARK: - Change watching
+
+    public func changes() async -> AsyncStream<StoreChange> {
+        let stream = changeHub.subscribe()
+        await startWatcher()
+        return stream
+    }
+
+    public func statusUpdates() async -> AsyncStream<StoreStatus> {
+        let stream = statusHub.subscribe()
+        await startWatcher()
+        return stream
+    }
+
+    private func startWatcher() async {
+        if watcher.withLockedValue({ $0 != nil }) { return }
+        let baseline = (try? await read { db in
+            try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM change_log") ?? 0
+        }) ?? 0
+        watcher.withLockedValue { task in
+            guard task == nil else { return }
+            task = Task { [path, changeHub, statusHub] in
+                await SQLiteStore.watch(path: path, from: baseline, changes: changeHub, status: statusHub)
+            }
+        }
+    }
+
+    /// Polls `change_log` from a connection of its own until cancelled.
+    private static func watch(path: String, from baseline: Int64,
+                              changes: Broadcaster<StoreChange>, status: Broadcaster<StoreStatus>) async {
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(5)
+        var lastSeq = baseline
+        var lastVersion: Int64?
+        var queue: DatabaseQueue?
+        var down = false
+        while !Task.isCancelled {
+            do {
+                if queue == nil { queue = try DatabaseQueue(path: path, configuration: config) }
+                guard let q = queue else { continue }
+                let since = lastSeq
+                let known = lastVersion
+                let (version, rows): (Int64?, [ChangeLogRow]) = try await q.read { db in
+                    let v = try Int64.fetchOne(db, sql: "PRAGMA data_version")
+                    if v == known { return (v, []) }
+                    let rows = try Row.fetchAll(
+                        db, sql: "SELECT seq, kind, op, account_id FROM change_log WHERE seq > ? ORDER BY seq LIMIT 100000",
+                        arguments: [since])
+                    return (v, rows.map { ChangeLogRow(seq: $0[0], kind: $0[1], op: $0[2], accountId: $0[3]) })
+                }
+                if down { down = false; status.yield(.connected) }
+                if let last = rows.last {
+                    let items = ChangeCoalescer.coalesce(rows)
+                    let accounts = try await q.read { db in
+                        var out: [String: Account] = [:]
+                        for case let .account(id, _) in items { out[id] = try SQLiteStore.loadAccount(db, id: id) }
+                        return out
+                    }
+                    for item in items { if let c = item.change(accounts) { changes.yield(c) } }
+                    lastSeq = last.seq
+                    // More rows may be waiting than one batch held: do not skip the next read.
+                    lastVersion = rows.count == 100000 ? nil : version
+                } else {
+                    lastVersion = version
+                }
+            } catch {
+                if !down { down = true; status.yield(.down(reason: SQLiteStore.message(error))) }
+                queue = nil
+                lastVersion = nil
+            }
+            try? await Task.sleep(for: pollInterval)
+        }
+    }
+
+    public func close() async {
+        let task = watcher.withLockedValue { t -> Task<Void, Never>? in defer { t = nil }; return t }
+        task?.cancel()
+        await task?.value
+        changeHub.finish()
+        statusHub.yield(.down(reason: "closed"))
+        statusHub.finish()
+        try? pool.close()
+    }
+
+    deinit {
+        watcher.withLockedValue { $0?.cancel() }
+    }
+}
+
+extension ChangeCoalescer.Item {
+    /// The change to report, given the accounts as they are now (`nil` when gone).
+    func change(_ accounts: [String: Account]) -> StoreChange? {
+        switch self {
+        case .market: return .marketChanged
+        case .reset: return .bookReplaced
+        case let .account(id, firstOp):
+            if let a = accounts[id] { return firstOp == "added" ? .accountAdded(a) : .accountChanged(a) }
+            return firstOp == "added" ? nil : .accountRemoved(id: id)
+        }
+    }
+}

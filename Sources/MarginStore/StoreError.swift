@@ -1,0 +1,45 @@
+import MarginCore
+
+/// Everything that can go wrong in a store, with a message fit for an operator.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The store URL cannot be understood.
+    case badURL(String, reason: String)
+    /// The database cannot be reached or opened.
+    case unreachable(String)
+    /// Data that breaks the book's rules (an import or an account of another system).
+    case invalidBook(BookError)
+    /// No account with this id.
+    case accountNotFound(String)
+    /// No review with this id.
+    case reviewNotFound(Int64)
+    /// The move is not allowed from the review's current status.
+    case illegalTransition(review: Int64, from: ReviewStatus, to: ReviewStatus)
+    /// Someone else changed the review first (compare-and-set on its version failed).
+    case conflict(review: Int64, expected: Int, found: Int)
+    /// The account already has a review that is not resolved.
+    case activeReviewExists(account: String, review: Int64)
+    /// Prices given for a market of another shape.
+    case pricesMismatch(String)
+    /// The database refused or failed.
+    case database(String)
+
+    public var description: String {
+        switch self {
+        case let .badURL(url, reason): return "bad store URL \"\(url)\": \(reason)"
+        case let .unreachable(m): return "store unreachable: \(m)"
+        case let .invalidBook(e): return e.description
+        case let .accountNotFound(id): return "no account \"\(id)\" in the store"
+        case let .reviewNotFound(id): return "no review \(id) in the store"
+        case let .illegalTransition(id, from, to):
+            return "review \(id) is \(from.rawValue): it cannot become \(to.rawValue)"
+                + (from.isTerminal ? " (it is resolved)" : "")
+        case let .conflict(id, expected, found):
+            return "review \(id) was changed by someone else (version \(found), you had \(expected)): "
+                + "look at it again and retry"
+        case let .activeReviewExists(account, review):
+            return "account \"\(account)\" already has review \(review) in progress"
+        case let .pricesMismatch(m): return "prices do not fit the stored market: \(m)"
+        case let .database(m): return "database error: \(m)"
+        }
+    }
+}

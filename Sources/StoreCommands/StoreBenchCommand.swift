@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import MarginCore
+import MarginStore
+
+/// `store-bench [--accounts N] --store URL`: times importing a demo book and loading it back.
+public struct StoreBenchCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "store-bench",
+        abstract: "Time importing a demo book into a store and loading it back (replaces the store's book).")
+
+    @Option(name: .long, help: "Accounts in the demo book.")
+    var accounts: Int = 1_000_000
+    @Option(name: .long, help: "Demo book seed.")
+    var seed: UInt64 = 1
+    @Flag(name: .long, help: "Also check that the loaded book equals the imported one.")
+    var verify = false
+    @OptionGroup var storeOptions: StoreOptions
+
+    public init() {}
+
+    public func run() async throws {
+        try await StoreCLI.run {
+            let result = try await StoreBench.run(accounts: accounts, seed: seed, url: storeOptions.store,
+                                                  verify: verify)
+            try StoreCLI.write(result.description + "\n", to: nil)
+        }
+    }
+}
+
+/// Times of one store benchmark, in seconds.
+public struct StoreBench: Sendable, CustomStringConvertible {
+    public var accounts: Int
+    public var rows: Int
+    public var generate: Double
+    public var importTime: Double
+    public var load: Double
+    public var equal: Bool?
+
+    public static func run(accounts: Int, seed: UInt64, url: String?, verify: Bool) async throws -> StoreBench {
+        let clock = ContinuousClock()
+        var t = clock.now
+        let book = DemoBook.generate(accounts: accounts, seed: seed)
+        let generate = seconds(clock.now - t)
+        let rows = book.accounts.reduce(0) { n, a in
+            n + 1 + a.subaccounts.reduce(0) { $0 + 1 + $1.collateral.count + $1.positions.count }
+        }
+        let store = try await openStore(url)
+        do {
+            t = clock.now
+            try await store.importBook(book, operator: "bench")
+            let imp = seconds(clock.now - t)
+            t = clock.now
+            let loaded = try await store.loadBook()
+            let load = seconds(clock.now - t)
+            await store.close()
+            return StoreBench(accounts: accounts, rows: rows, generate: generate, importTime: imp, load: load,
+                              equal: verify ? loaded == book : nil)
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    public var description: String {
+        var s = String(format: "%d accounts (%d account-side rows): generate %.2f s, import %.2f s, load %.2f s",
+                       accounts, rows, generate, importTime, load)
+        if let equal { s += equal ? ", loaded book equals imported" : ", LOADED BOOK DIFFERS" }
+        return s
+    }
+}

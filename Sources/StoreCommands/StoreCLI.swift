@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import MarginCore
+import MarginStore
+
+/// `--store URL`, shared by every store command.
+public struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Store URL: sqlite:PATH, a plain path, or postgres://USER@HOST:PORT/DB "
+            + "(password from PGPASSWORD or ~/.pgpass). Default: sqlite:$XDG_DATA_HOME/margintop/margintop.sqlite.",
+        valueName: "URL"))
+    public var store: String?
+
+    public init() {}
+
+    /// Opens the store (seeding the default one with the demo book on first use).
+    func open() async throws -> any AccountStore {
+        try await openStore(store)
+    }
+}
+
+/// `--operator NAME`, defaulting to the login name.
+public struct OperatorOption: ParsableArguments {
+    @Option(name: .customLong("operator"), help: "Who acts (default: the login name).")
+    public var name: String?
+
+    public init() {}
+
+    var resolved: String { name ?? StoreCLI.loginName() }
+}
+
+/// Error reporting and small helpers of the store commands.
+public enum StoreCLI {
+    /// The login name: `$USER`, `$LOGNAME`, then the password database.
+    public static func loginName() -> String {
+        let env = ProcessInfo.processInfo.environment
+        if let u = env["USER"], !u.isEmpty { return u }
+        if let u = env["LOGNAME"], !u.isEmpty { return u }
+        if let pw = getpwuid(geteuid()), let name = pw.pointee.pw_name { return String(cString: name) }
+        return "uid\(geteuid())"
+    }
+
+    /// Runs a command body: a message on stderr and exit 1 (runtime) or 65 (invalid data) on failure.
+    public static func run(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let e as StoreError {
+            if case let .invalidBook(b) = e {
+                fail(b.description)
+                throw ExitCode(65)
+            }
+            fail(e.description)
+            throw ExitCode(1)
+        } catch let e as BookError {
+            fail(e.description)
+            throw ExitCode(65)
+        } catch let e as StoreCLIFailure {
+            fail(e.message)
+            throw ExitCode(e.code)
+        }
+    }
+
+    static func fail(_ message: String) {
+        FileHandle.standardError.write(Data("margintop: \(message)\n".utf8))
+    }
+
+    static func readFile(_ path: String) throws -> [UInt8] {
+        if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
+                throw StoreCLIFailure(message: isDir.boolValue ? "\(path): is a directory" : "\(path): cannot be read",
+                                      code: 1)
+            }
+            throw StoreCLIFailure(message: "\(path): no such file", code: 1)
+        }
+        return Array(data)
+    }
+
+    static func write(_ text: String, to path: String?) throws {
+        if let path, path != "-" {
+            do {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            } catch {
+                throw StoreCLIFailure(message: "\(path): cannot write: \(error.localizedDescription)", code: 1)
+            }
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+}
+
+/// A failure with its exit status.
+struct StoreCLIFailure: Error {
+    var message: String
+    var code: Int32
+}
+
+extension ReviewStatus: ExpressibleByArgument {}
+extension ReviewOutcome: ExpressibleByArgument {}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import MarginCore
+import MarginFeeds
+
+struct RecordCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Record a feed to NDJSON ticks (the replay: format).",
+        discussion: """
+            Without a symbol map (map=FILE on websocket specs) the exchange's own symbols are written \
+            (BTCUSDT, BTC-PERPETUAL, BTC-USD). sim records the demo universe, or --book's assets and instruments.
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The feed to record.", valueName: "SPEC"))
+    var feed: String
+
+    @Option(name: .long, help: "The NDJSON file to write ('-' for stdout).")
+    var out: String
+
+    @Option(name: .long, help: "Seconds to record (default: until the feed ends or a signal).")
+    var duration: Double?
+
+    @Option(name: .long, help: "A book whose assets and instruments a sim feed moves.")
+    var book: String?
+
+    func validate() throws {
+        if let duration, duration <= 0 { throw ValidationError("--duration must be > 0") }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let universe = try book.map { SimUniverse(book: try loadBook($0)) } ?? .demo
+            let f: any PriceFeed
+            do {
+                f = try FeedFactory.make(spec: feed, universe: universe)
+            } catch let e as FeedError {
+                if e.code == .badSpec { throw ValidationError("--feed \(feed): \(e.message)") }
+                throw CLIError.runtime("\(e)")
+            }
+            let limit = duration.map { Duration.milliseconds(Int64($0 * 1000)) }
+            let summary: FeedRecorder.Summary
+            do {
+                summary = out == "-" ? try await FeedRecorder.record(f, to: .standardOutput, duration: limit)
+                    : try await FeedRecorder.record(f, toPath: out, duration: limit)
+            } catch {
+                throw CLIError.runtime("\(error)")
+            }
+            FileHandle.standardError.write(Data("margintop: recorded \(summary.ticks) ticks to \(out)\(summary.feedFinished ? " (feed finished)" : "")\n".utf8))
+        }
+    }
+}

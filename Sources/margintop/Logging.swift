@@ -1,0 +1,45 @@
+import Foundation
+import Logging
+
+/// swift-log to a file, never to the terminal: `$XDG_STATE_HOME/margintop/margintop.log`
+/// (`~/.local/state/margintop/margintop.log`), or `MARGINTOP_LOG`.
+struct FileLogHandler: LogHandler {
+    let label: String
+    let file: FileHandle
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let meta = metadata.merging(event.metadata ?? [:]) { $1 }
+        let extra = meta.isEmpty ? "" : " " + meta.map { "\($0)=\($1)" }.sorted().joined(separator: " ")
+        let line = "\(ISO8601DateFormatter().string(from: Date())) \(event.level) \(label): \(event.message)\(extra)\n"
+        file.write(Data(line.utf8))
+    }
+
+    static func logPath() -> String {
+        if let p = ProcessInfo.processInfo.environment["MARGINTOP_LOG"], !p.isEmpty { return p }
+        let env = ProcessInfo.processInfo.environment
+        let base = env["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (NSHomeDirectory() + "/.local/state")
+        return base + "/margintop/margintop.log"
+    }
+
+    /// Sends every logger of the process to the log file (or nowhere if it cannot be opened).
+    static func bootstrap() {
+        let path = logPath()
+        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                 withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        let handle = FileHandle(forWritingAtPath: path)
+        handle?.seekToEndOfFile()
+        LoggingSystem.bootstrap { label in
+            guard let handle else { return SwiftLogNoOpLogHandler() }
+            return FileLogHandler(label: label, file: handle)
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import MarginFeeds
+import Testing
+
+/// 10,000 random and mutated messages through each decoder: no crash, and every message is
+/// accounted for as ≥1 tick, a counted rejection, unmapped prices or a control message.
+struct FuzzTests {
+    static let seeds: [String: [String]] = [
+        "binance": [
+            #"{"e":"markPriceUpdate","E":1562305380000,"s":"BTCUSDT","p":"11794.15000000","i":"11784.62659091","P":"11784.25641265","r":"0.00038167","T":1562306400000}"#,
+            #"[{"e":"markPriceUpdate","E":1562305380000,"s":"ETHUSDT","p":"3000.1","i":"2999.9","P":"3000","r":"0.0001","T":1562306400000}]"#,
+            #"{"stream":"btcusdt@markPrice@1s","data":{"e":"markPriceUpdate","E":1562305381000,"s":"BTCUSDT","p":"11795","i":"11785","r":"0","T":0}}"#,
+            #"{"result":null,"id":1}"#,
+        ],
+        "deribit": [
+            #"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"ticker.BTC-PERPETUAL.100ms","data":{"timestamp":1764000000100,"instrument_name":"BTC-PERPETUAL","mark_price":60020.5,"index_price":60010.25}}}"#,
+            #"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"ticker.BTC-27DEC26-60000-C.100ms","data":{"timestamp":1764000000200,"instrument_name":"BTC-27DEC26-60000-C","mark_price":0.0825,"mark_iv":55.3,"index_price":60000.0}}}"#,
+            #"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"deribit_price_index.btc_usd","data":{"timestamp":1764000000000,"price":60010.25,"index_name":"btc_usd"}}}"#,
+            #"{"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}}"#,
+            #"{"jsonrpc":"2.0","id":2,"result":["ticker.BTC-PERPETUAL.100ms"]}"#,
+        ],
+        "coinbase": [
+            #"{"channel":"ticker","client_id":"","timestamp":"2026-11-24T12:00:00.123456789Z","sequence_num":1,"events":[{"type":"snapshot","tickers":[{"type":"ticker","product_id":"BTC-USD","price":"60012.5"},{"type":"ticker","product_id":"ETH-USD","price":"3001.25"}]}]}"#,
+            #"{"channel":"heartbeats","client_id":"","timestamp":"2026-11-24T12:00:01.000Z","sequence_num":2,"events":[{"current_time":"2026-11-24 12:00:01","heartbeat_counter":"1"}]}"#,
+            #"{"type":"error","message":"nope"}"#,
+        ],
+        "ndjson": [
+            #"{"ts":"2026-11-24T12:00:00.123Z","symbol":"BTC","kind":"index","price":60012.5}"#,
+            #"{"ts":1764000000000,"symbol":"BTC-PERP","kind":"mark","price":"60020"}"#,
+            #"{"ts":"2026-11-24T12:00:00Z","symbol":"BTC-C","kind":"iv","price":0.55}"#,
+        ],
+    ]
+
+    static let junk = [
+        "\"NaN\"", "\"-1\"", "\"0\"", "\"1e309\"", "-0", "1e400", "null", "true", "[]", "{}", "\"\"", "\"abc\"",
+        "12345678901234567890123", "\"\\u0000\"", "[[[[[[]]]]]]", "\"2026-13-45T99:99:99Z\"", "-1.5", "0.0",
+    ]
+
+    static func mutate(_ text: String, rng: inout SplitMix64) -> String {
+        var bytes = Array(text.utf8)
+        let ops = 1 + Int(rng.next() % 3)
+        for _ in 0..<ops {
+            switch rng.next() % 9 {
+            case 0 where !bytes.isEmpty:  // flip a byte
+                let i = Int(rng.next() % UInt64(bytes.count))
+                bytes[i] = UInt8(truncatingIfNeeded: rng.next())
+            case 1 where !bytes.isEmpty:  // truncate
+                bytes = Array(bytes.prefix(Int(rng.next() % UInt64(bytes.count))))
+            case 2:  // insert a structural character
+                let chars = Array("{}[]\",:\\0-.e ".utf8)
+                let i = bytes.isEmpty ? 0 : Int(rng.next() % UInt64(bytes.count + 1))
+                bytes.insert(chars[Int(rng.next() % UInt64(chars.count))], at: i)
+            case 3, 4:  // replace a value after a colon with junk
+                let colons = bytes.indices.filter { bytes[$0] == UInt8(ascii: ":") }
+                if let c = colons.isEmpty ? nil : colons[Int(rng.next() % UInt64(colons.count))] {
+                    var end = c + 1
+                    var depth = 0
+                    var inString = false
+                    while end < bytes.count {
+                        let b = bytes[end]
+                        if inString {
+                            if b == UInt8(ascii: "\\") { end += 1 } else if b == UInt8(ascii: "\"") { inString = false }
+                        } else if b == UInt8(ascii: "\"") { inString = true }
+                        else if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") { depth += 1 }
+                        else if b == UInt8(ascii: "}") || b == UInt8(ascii: "]") {
+                            if depth == 0 { break }
+                            depth -= 1
+                        } else if b == UInt8(ascii: ","), depth == 0 { break }
+                        end += 1
+                    }
+                    let j = Array(junk[Int(rng.next() % UInt64(junk.count))].utf8)
+                    bytes.replaceSubrange((c + 1)..<min(end, bytes.count), with: j)
+                }
+            case 5:  // delete a key/value pair
+                if let comma = bytes.firstIndex(of: UInt8(ascii: ",")), comma + 1 < bytes.count {
+                    let next = bytes[(comma + 1)...].firstIndex(of: UInt8(ascii: ",")) ?? bytes.count - 1
+                    bytes.removeSubrange(comma..<next)
+                }
+            case 6:  // duplicate the whole message (trailing garbage)
+                bytes += bytes
+            case 7:  // random bytes
+                bytes = (0..<Int(rng.next() % 64)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            default:  // deep nesting
+                let depth = Int(rng.next() % 200)
+                bytes = Array(repeating: UInt8(ascii: "["), count: depth) + bytes + Array(repeating: UInt8(ascii: "]"), count: depth)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func makeDecoder(_ name: String) -> any MessageDecoder {
+        switch name {
+        case "binance": BinanceDecoder()
+        case "deribit": DeribitDecoder()
+        case "coinbase": CoinbaseDecoder()
+        default: NDJSONTickDecoder()
+        }
+    }
+
+    @Test(arguments: ["binance", "deribit", "coinbase", "ndjson"])
+    func tenThousandMessages(decoderName: String) {
+        var rng = SplitMix64(seed: UInt64(decoderName.utf8.count) * 7919)
+        var decoder = Self.makeDecoder(decoderName)
+        // A map that leaves some symbols unmapped, to exercise that path too.
+        var map = SymbolMap.passthrough
+        map.set("BTCUSDT", .mark, to: "BTC-PERP")
+        map.set("BTC-PERPETUAL", .mark, to: "BTC-PERP")
+        map.set("btc_usd", .index, to: "BTC")
+        map.set("BTC-USD", .index, to: "BTC")
+        map.set("BTC", .index, to: "BTC")
+        let core = FeedCore(name: "fuzz-\(decoderName)", symbolMap: decoderName == "ndjson" ? .passthrough : map)
+        let seeds = Self.seeds[decoderName]!
+        var before = core.counters
+        var ticksSeen = 0, rejectedSeen = 0, controlSeen = 0, unmappedSeen = 0
+        for n in 0..<10_000 {
+            let base = seeds[Int(rng.next() % UInt64(seeds.count))]
+            let message = n % 10 == 0 ? base : Self.mutate(base, rng: &rng)
+            let decoded = decoder.decode(message)
+            for p in decoded.prices where p.value.isFinite && p.value > 0 { #expect(!p.exchangeSymbol.isEmpty) }
+            core.ingest(decoded, receiveTime: Date())
+            let after = core.counters
+            let dt = after.ticks - before.ticks
+            let dr = after.rejectedTotal - before.rejectedTotal
+            let dc = after.control - before.control
+            let du = after.unmapped - before.unmapped
+            #expect(dt + dr + dc + du >= 1, "message \(n) unaccounted: \(message)")
+            ticksSeen += dt; rejectedSeen += dr; controlSeen += dc; unmappedSeen += du
+            before = after
+        }
+        let c = core.counters
+        #expect(c.messages == 10_000)
+        #expect(c.ticks == ticksSeen && c.rejectedTotal == rejectedSeen && c.control == controlSeen && c.unmapped == unmappedSeen)
+        #expect(c.ticks > 0 && c.rejectedTotal > 0)
+    }
+}
