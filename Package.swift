@@ -70,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "margintop",
             dependencies: [
-                "MarginCore", "MarginLive", "MarginFeeds",
+                "MarginCore", "MarginLive", "MarginFeeds", "MarginStore", "StoreCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MarginCore
+import StoreCommands
 
 @main
 struct Margintop: AsyncParsableCommand {
@@ -28,7 +29,8 @@ struct Margintop: AsyncParsableCommand {
             65 invalid data.
             """,
         version: "0.1.0",
-        subcommands: [SnapshotCommand.self, ValidateCommand.self, DemoBookCommand.self, WatchCommand.self, RecordCommand.self, BenchCommand.self]
+        subcommands: [SnapshotCommand.self, ValidateCommand.self, DemoBookCommand.self, ImportCommand.self, ExportCommand.self,
+                      ReviewCommand.self, WatchCommand.self, RecordCommand.self, BenchCommand.self]
     )
 
     func run() async throws {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MarginCore
+import MarginStore
 
 struct SnapshotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,6 +14,9 @@ struct SnapshotCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A margintop.book/1 file ('-' for stdin).")
     var book: String?
 
+    @Option(name: .long, help: ArgumentHelp("An account store instead of a book: sqlite:PATH or postgres://USER@HOST:PORT/DB.", valueName: "URL"))
+    var store: String?
+
     @Option(name: .long, help: ArgumentHelp("Output format.", valueName: "table|json|csv"))
     var format: Format = .table
 
@@ -23,7 +27,7 @@ struct SnapshotCommand: AsyncParsableCommand {
     var model: MarginModel?
 
     func validate() throws {
-        guard book != nil else { throw ValidationError("give a book with --book FILE") }
+        guard (book == nil) != (store == nil) else { throw ValidationError("give either --book FILE or --store URL") }
         if let asOf, Timestamp.parse(asOf) == nil {
             throw ValidationError("--as-of \(asOf): expected YYYY-MM-DDTHH:MM:SS[.frac] with Z or +HH:MM")
         }
@@ -31,7 +35,16 @@ struct SnapshotCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let b = try loadBook(book ?? "-")
+            let b: Book
+            if let store {
+                do {
+                    b = try await openStore(store).loadBook()
+                } catch {
+                    throw CLIError.runtime("\(error)")
+                }
+            } else {
+                b = try loadBook(book ?? "-")
+            }
             let snap = try Snapshot.compute(book: b, asOf: asOf.flatMap(Timestamp.parse), model: model)
             switch format {
             case .json: try writeOutput(JSONWriter().write(snap.json()) + "\n", to: nil)
