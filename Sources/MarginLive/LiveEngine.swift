@@ -70,6 +70,9 @@ public actor LiveEngine {
                    recomputeP99Ms: stats.latencyPercentile(0.99))
     }
 
+    /// The prices the live numbers rest on now (for a review's metrics at the moment it is written).
+    public func currentPrices() -> PriceState { live.prices }
+
     /// Forgets the latency and rate windows (after a warm-up).
     public func resetStats() { stats = LoopStats() }
 
