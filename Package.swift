@@ -67,6 +67,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The store's own small CLI: the store tests run it as a child process (crash test, other-process writes).
+        .executableTarget(name: "margintop-store", dependencies: ["StoreCommands", "MarginStore", "MarginCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .target(name: "StoreTestSupport", dependencies: ["MarginStore"], path: "Tests/StoreTestSupport"),
         .executableTarget(
             name: "margintop",
             dependencies: [
@@ -77,6 +81,11 @@ let package = Package(
         ),
         .testTarget(name: "MarginCoreTests", dependencies: ["MarginCore"]),
         .testTarget(name: "MarginLiveTests", dependencies: ["MarginLive", "MarginCore"]),
+        .testTarget(name: "MarginStoreTests", dependencies: [
+            "MarginStore", "StoreCommands", "StoreTestSupport", "margintop-store", "MarginCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
         .testTarget(name: "MarginFeedsTests", dependencies: ["MarginFeeds", "MarginFeedsTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "MargintopCLITests", dependencies: ["margintop"]),

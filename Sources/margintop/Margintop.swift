@@ -30,7 +30,7 @@ struct Margintop: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [SnapshotCommand.self, ValidateCommand.self, DemoBookCommand.self, ImportCommand.self, ExportCommand.self,
-                      ReviewCommand.self, WatchCommand.self, RecordCommand.self, BenchCommand.self]
+                      ReviewCommand.self, StoreBenchCommand.self, WatchCommand.self, RecordCommand.self, BenchCommand.self]
     )
 
     func run() async throws {

@@ -255,6 +255,11 @@ public final class PostgresStore: AccountStore {
         let now = Millis.now()
         return try await transaction { conn in
             try await conn.query("SET LOCAL margintop.suppress = 'on'", logger: log)
+            // Millions of rows: skip the per-row change-log triggers altogether (transactional DDL,
+            // undone on rollback; one `reset` change is logged below instead).
+            for t in BookTables.accountSide {
+                try await PostgresStore.execute(conn, "ALTER TABLE \(t.name) DISABLE TRIGGER USER", logger: log)
+            }
             for t in BookTables.deleteOrder {
                 try await PostgresStore.execute(conn, "DELETE FROM \(t.name)", logger: log)
             }
@@ -262,6 +267,9 @@ public final class PostgresStore: AccountStore {
             try await writer.addMarket(book)
             for (i, a) in book.accounts.enumerated() { try await writer.add(a, pk: Int64(i)) }
             try await writer.flush()
+            for t in BookTables.accountSide {
+                try await PostgresStore.execute(conn, "ALTER TABLE \(t.name) ENABLE TRIGGER USER", logger: log)
+            }
             try await conn.query("SET LOCAL margintop.suppress = 'off'", logger: log)
             try await PostgresStore.execute(conn, "DELETE FROM change_log", logger: log)
             try await PostgresStore.execute(conn, "SELECT mt_log('reset', 'replaced', NULL)", logger: log)

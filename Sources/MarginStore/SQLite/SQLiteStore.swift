@@ -38,6 +38,7 @@ public final class SQLiteStore: AccountStore {
         config.prepareDatabase { db in
             // Durable before return: a committed transaction survives power loss, not only a crash.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)
@@ -185,6 +186,9 @@ public final class SQLiteStore: AccountStore {
         return try await write { db in
             try db.execute(sql: "INSERT INTO change_suppress (flag) VALUES (1)")
             for t in BookTables.deleteOrder { try db.execute(sql: "DELETE FROM \(t.name)") }
+            // A large import thrashes the default 2 MB page cache; widen it for this transaction.
+            try db.execute(sql: "PRAGMA cache_size = -524288")
+            defer { try? db.execute(sql: "PRAGMA cache_size = -65536") }
             // One prepared statement per table, reused for every row.
             var statements: [String: Statement] = [:]
             for t in BookTables.marketSide + BookTables.accountSide {
