@@ -67,6 +67,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The terminal: CNCurses (system library) under TerminalBackend, the only module that imports it.
+        .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
+        .target(name: "TerminalBackend", dependencies: ["CNCurses", "MarginTUI"]),
+        // State, actions, reduce, views -> CellBuffer, themes, key map. No ncurses.
+        .target(name: "MarginTUI", dependencies: ["MarginCore", "MarginLive"], resources: [.copy("Themes")]),
+        // The app loop: a LiveEngine fed by PriceUpdate batches, a ReviewService, the terminal.
+        .target(name: "MarginDashboard", dependencies: ["TerminalBackend", "MarginTUI", "MarginCore", "MarginLive"]),
+        // A self-contained demo of the dashboard (in-process simulator, JSON-lines reviews) for the tmux tests.
+        .executableTarget(name: "margintop-tui", dependencies: [
+            "MarginDashboard", "MarginTUI", "MarginCore", "MarginLive",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .target(name: "MarginTUITestSupport", dependencies: ["MarginTUI", "MarginCore", "MarginLive"],
+                path: "Tests/MarginTUITestSupport"),
         // The store's own small CLI: the store tests run it as a child process (crash test, other-process writes).
         .executableTarget(name: "margintop-store", dependencies: ["StoreCommands", "MarginStore", "MarginCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -74,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "margintop",
             dependencies: [
-                "MarginCore", "MarginLive", "MarginFeeds", "MarginStore", "StoreCommands",
+                "MarginCore", "MarginLive", "MarginFeeds", "MarginStore", "StoreCommands", "MarginDashboard", "MarginTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -86,6 +100,8 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
+        .testTarget(name: "MarginTUITests", dependencies: ["MarginTUI", "MarginTUITestSupport"], exclude: ["Goldens"]),
+        .testTarget(name: "MarginTUIEndToEndTests", dependencies: ["margintop-tui"]),
         .testTarget(name: "MarginFeedsTests", dependencies: ["MarginFeeds", "MarginFeedsTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "MargintopCLITests", dependencies: ["margintop"]),

@@ -24,8 +24,8 @@ struct Margintop: AsyncParsableCommand {
         commandName: "margintop",
         abstract: "A live cross-margin risk dashboard for crypto derivatives books.",
         discussion: """
-            With no subcommand, margintop starts the dashboard (not built yet in this version: \
-            use `margintop snapshot`). Exit status: 0 success, 1 runtime failure, 64 bad usage, \
+            With no subcommand, margintop starts the dashboard on the account store and the feed. \
+            Exit status: 0 success, 1 runtime failure, 64 bad usage, \
             65 invalid data.
             """,
         version: "0.1.0",
@@ -33,7 +33,22 @@ struct Margintop: AsyncParsableCommand {
                       ReviewCommand.self, StoreBenchCommand.self, WatchCommand.self, RecordCommand.self, BenchCommand.self]
     )
 
+    @Option(name: .long, help: ArgumentHelp("Account store: sqlite:PATH or postgres://USER@HOST:PORT/DB (default: the embedded SQLite store, seeded with a demo book).", valueName: "URL"))
+    var store: String?
+
+    @Option(name: .long, help: ArgumentHelp("Price feed (see `margintop watch --help`).", valueName: "SPEC"))
+    var feed: String = "sim:accel=1"
+
+    @Option(name: .long, help: "Theme: default, light, high-contrast, monochrome, or a .toml file.")
+    var theme: String = "default"
+
+    @Option(name: .customLong("operator"), help: "Operator name on reviews (default: the login name).")
+    var operatorName: String?
+
+    @Flag(name: .customLong("read-only"), help: "Hide every action (reviews).")
+    var readOnly = false
+
     func run() async throws {
-        throw CLIError.runtime("the dashboard is not built yet; try `margintop snapshot --book FILE` or `margintop --help`")
+        try await reportingErrors { try await runDashboard() }
     }
 }

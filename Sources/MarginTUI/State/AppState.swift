@@ -1,0 +1,159 @@
+import MarginCore
+import MarginLive
+
+/// Which full screen is showing.
+public enum Screen: Sendable, Equatable { case overview, drill, queue, system }
+
+/// Columns the account table can be sorted by (distance is computed for visible rows only, so it cannot).
+public enum SortKey: String, Sendable, Equatable, CaseIterable {
+    case priority, id, name, model, equity, adjustedEquity, initialMargin, maintenanceMargin, ratio, exposure, age, state
+
+    /// The key that sorts by this column.
+    public var key: Character {
+        switch self {
+        case .priority: "p"
+        case .id: "i"
+        case .name: "n"
+        case .model: "o"
+        case .equity: "e"
+        case .adjustedEquity: "a"
+        case .initialMargin: "I"
+        case .maintenanceMargin: "M"
+        case .ratio: "r"
+        case .exposure: "x"
+        case .age: "t"
+        case .state: "s"
+        }
+    }
+}
+
+/// A cached distance to liquidation of one account (nil value: no move liquidates it).
+public struct DistanceEntry: Sendable, Equatable {
+    public var value: Double?
+    public var version: Int
+    public var time: Double
+}
+
+/// The drill-down of one account.
+public struct DrillState: Sendable {
+    public var accountId: String
+    /// The what-if asset (index into the market's assets) and its move in 5% steps.
+    public var shockAsset: Int?
+    public var shockSteps = 0
+    public var scroll = 0
+    public var marginRatioHistory: [Double] = []
+    /// Figures for the current snapshot (recomputed when it changes).
+    public var data: DrillData?
+    public init(accountId: String) { self.accountId = accountId }
+}
+
+/// The manual liquidation review dialog.
+public struct ReviewDialog: Sendable {
+    public enum Phase: Sendable, Equatable { case editing, saving, failed(String), stored([String]) }
+    public var accountIds: [String]
+    public var metrics: [ReviewMetrics]
+    public var note = TextField()
+    public var phase = Phase.editing
+    public init(accountIds: [String], metrics: [ReviewMetrics]) { self.accountIds = accountIds; self.metrics = metrics }
+}
+
+/// A note prompt on the review queue (acknowledge or resolve).
+public struct QueuePrompt: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable { case acknowledge, resolve(ReviewOutcome) }
+    public var reviewId: String
+    public var kind: Kind
+    public var note = TextField()
+    public var saving = false
+    public var error: String?
+}
+
+/// The review queue screen.
+public struct QueueState: Sendable, Equatable {
+    public var rows: [ReviewRow] = []
+    public var cursor = 0
+    public var loading = false
+    public var error: String?
+    public var prompt: QueuePrompt?
+    public var loadedAt: Double?
+}
+
+/// A transient line in the footer.
+public struct Notice: Sendable, Equatable {
+    public var text: String
+    public var role: Role
+    public var until: Double
+}
+
+/// Everything the dashboard shows; `render(state)` draws only from this.
+public struct AppState: Sendable {
+    public var rows = 24
+    public var cols = 80
+    public var now: Double = 0
+    public var operatorName: String
+    public var readOnly: Bool
+    public var snapshot: LiveSnapshot?
+    public var screen = Screen.overview
+    public var sort = SortKey.priority
+    public var sortReversed = false
+    public var filter = ""
+    /// Non-nil while the filter is being typed.
+    public var filterEdit: TextField?
+    /// Account indices shown, after filter and sort.
+    public var tableRows: [Int] = []
+    public var cursor = 0
+    public var top = 0
+    /// Accounts marked with Space (ids).
+    public var marked: Set<String> = []
+    public var distances: [String: DistanceEntry] = [:]
+    public var drill: DrillState?
+    public var dialog: ReviewDialog?
+    public var queue = QueueState()
+    public var systemCurve: [SystemCurvePoint] = []
+    public var systemCurveVersion: Int?
+    public var systemCurveTime: Double?
+    public var showHelp = false
+    public var notice: Notice?
+    public var quit = false
+    /// How long a worsened row stays highlighted, seconds.
+    public var flashSeconds = 5.0
+    /// Distances older than this are recomputed when their row is on screen.
+    public var distanceMaxAge = 1.0
+
+    public init(operatorName: String, readOnly: Bool) { self.operatorName = operatorName; self.readOnly = readOnly }
+
+    /// The account under the cursor.
+    public var selectedAccount: Int? { tableRows.indices.contains(cursor) ? tableRows[cursor] : nil }
+
+    /// Whether the screen is big enough to draw.
+    public var isTooSmall: Bool { cols < Layout.minCols || rows < Layout.minRows }
+}
+
+/// What the app must do after an action: values, performed by the app loop.
+public enum Effect: Sendable, Equatable {
+    case openReviews(accountIds: [String], note: String, operator: String, metrics: [ReviewMetrics])
+    case loadReviews
+    case acknowledge(id: String, note: String)
+    case resolve(id: String, outcome: ReviewOutcome, note: String)
+    /// Keep (and send) the margin-ratio history of this account.
+    case trackAccount(String)
+    /// Compute the system curve for the current snapshot (throttled by the app to once a second).
+    case computeSystemCurve
+    case quit
+}
+
+/// Everything that can happen to the dashboard.
+public enum Action: Sendable {
+    case key(Key)
+    case resize(rows: Int, cols: Int)
+    case snapshot(LiveSnapshot)
+    case tick(now: Double)
+    case marginRatioHistory(accountId: String, [Double])
+    case reviewsStored(ids: [String])
+    case reviewFailed(String)
+    case reviewsLoaded([ReviewRow])
+    case reviewsLoadFailed(String)
+    case reviewUpdated(id: String)
+    case reviewUpdateFailed(String)
+    case systemCurve([SystemCurvePoint], version: Int, time: Double)
+    case quitRequested
+}

@@ -1,0 +1,24 @@
+/// The keys, grouped for the help overlay (the reducer is the source of behaviour; this is its documentation).
+public enum KeyMap {
+    public struct Section: Sendable { public var title: String; public var keys: [(String, String)] }
+
+    public static func help(readOnly: Bool) -> [Section] {
+        var overview: [(String, String)] = [
+            ("↑ ↓ j k", "move"), ("PgUp PgDn", "page"), ("g G", "top / bottom"), ("Enter l →", "drill into account"),
+            ("/", "filter by id, name, state, asset"), ("Esc", "clear filter / marks"),
+            ("p i n o e a", "sort: priority id name model equity adj.eq"),
+            ("I M r x t s", "sort: IM MM ratio exposure age state (again: reverse)"),
+        ]
+        if !readOnly { overview += [("Space", "mark account"), ("L", "liquidation review (selected or marked)")] }
+        var drill: [(String, String)] = [("Esc h ←", "back"), ("↑ ↓ PgUp PgDn", "scroll"), ("[ ]", "choose what-if asset"),
+                                         ("+ -", "what-if price ±5% (HYPOTHETICAL)"), ("0", "reset what-if")]
+        if !readOnly { drill.append(("L", "liquidation review of this account")) }
+        var queue: [(String, String)] = [("R", "review queue"), ("r", "refresh")]
+        if !readOnly { queue += [("a", "acknowledge"), ("l / x", "resolve: liquidated / dismissed")] }
+        return [
+            Section(title: "Overview", keys: overview), Section(title: "Drill-down", keys: drill),
+            Section(title: "Reviews", keys: queue),
+            Section(title: "Everywhere", keys: [("S", "system curve"), ("?", "help"), ("q", "quit")]),
+        ]
+    }
+}

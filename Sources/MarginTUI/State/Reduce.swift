@@ -1,0 +1,397 @@
+import MarginCore
+import MarginLive
+
+/// Applies `action` to `state`; returns the effects the app must perform.
+///
+/// Pure apart from CPU: figures needing re-valuation (distances of the rows
+/// on screen, the drill-down) are computed here from the snapshot, so tests
+/// drive exactly what the app does.
+public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
+    var effects: [Effect] = []
+    switch action {
+    case .key(let key):
+        effects = handleKey(&state, key)
+    case .resize(let rows, let cols):
+        state.rows = rows; state.cols = cols
+        clampCursor(&state)
+    case .snapshot(let snap):
+        state.snapshot = snap
+        state.now = max(state.now, snap.time)
+        rebuildRows(&state)
+        if let d = state.drill { refreshDrill(&state, d.accountId) }
+        if let d = state.drill { effects.append(.trackAccount(d.accountId)) }
+        if state.screen == .system { effects.append(.computeSystemCurve) }
+    case .tick(let now):
+        state.now = now
+        if let n = state.notice, n.until < now { state.notice = nil }
+    case .marginRatioHistory(let id, let h):
+        if state.drill?.accountId == id { state.drill?.marginRatioHistory = h }
+    case .reviewsStored(let ids):
+        if state.dialog != nil {
+            state.dialog?.phase = .stored(ids)
+            state.marked.removeAll()
+        }
+        state.notice = Notice(text: "stored review \(ids.joined(separator: ", "))", role: .ok, until: state.now + 5)
+        if state.screen == .queue || state.drill != nil { effects.append(.loadReviews) }
+    case .reviewFailed(let message):
+        if state.dialog != nil { state.dialog?.phase = .failed(message) }
+    case .reviewsLoaded(let rows):
+        state.queue.rows = rows
+        state.queue.loading = false
+        state.queue.error = nil
+        state.queue.loadedAt = state.now
+        state.queue.cursor = min(state.queue.cursor, max(0, rows.count - 1))
+    case .reviewsLoadFailed(let message):
+        state.queue.loading = false
+        state.queue.error = message
+    case .reviewUpdated(let id):
+        state.queue.prompt = nil
+        state.notice = Notice(text: "updated review \(id)", role: .ok, until: state.now + 5)
+        effects.append(.loadReviews)
+    case .reviewUpdateFailed(let message):
+        state.queue.prompt?.saving = false
+        state.queue.prompt?.error = message
+    case .systemCurve(let points, let version, let time):
+        state.systemCurve = points
+        state.systemCurveVersion = version
+        state.systemCurveTime = time
+    case .quitRequested:
+        state.quit = true
+        effects.append(.quit)
+    }
+    refreshVisibleDistances(&state)
+    return effects
+}
+
+/// Value-style wrapper of ``reduce(_:_:)-(inout AppState, Action)``.
+public func reduced(_ state: AppState, _ action: Action) -> (AppState, [Effect]) {
+    var s = state
+    let e = reduce(&s, action)
+    return (s, e)
+}
+
+// MARK: - Keys
+
+func handleKey(_ s: inout AppState, _ key: Key) -> [Effect] {
+    if key == .ctrl("c") { s.quit = true; return [.quit] }
+    if key == .resize { return [] }
+    if s.showHelp {
+        s.showHelp = false
+        return []
+    }
+    if s.isTooSmall {
+        if key == .char("q") { s.quit = true; return [.quit] }
+        return []
+    }
+    if s.dialog != nil { return dialogKey(&s, key) }
+    if s.filterEdit != nil { filterKey(&s, key); return [] }
+    switch s.screen {
+    case .overview: return overviewKey(&s, key)
+    case .drill: return drillKey(&s, key)
+    case .queue: return queueKey(&s, key)
+    case .system: return systemKey(&s, key)
+    }
+}
+
+func commonKey(_ s: inout AppState, _ key: Key) -> [Effect]? {
+    switch key {
+    case .char("q"): s.quit = true; return [.quit]
+    case .char("?"): s.showHelp = true; return []
+    case .char("R"):
+        s.screen = .queue; s.queue.loading = true
+        return [.loadReviews]
+    case .char("S"):
+        s.screen = .system
+        return [.computeSystemCurve]
+    default: return nil
+    }
+}
+
+func overviewKey(_ s: inout AppState, _ key: Key) -> [Effect] {
+    if let e = commonKey(&s, key) { return e }
+    let page = Layout.tableHeight(s)
+    switch key {
+    case .down, .char("j"): moveCursor(&s, 1)
+    case .up, .char("k"): moveCursor(&s, -1)
+    case .pageDown, .ctrl("f"): moveCursor(&s, page)
+    case .pageUp, .ctrl("b"): moveCursor(&s, -page)
+    case .home, .char("g"): moveCursor(&s, -s.tableRows.count)
+    case .end, .char("G"): moveCursor(&s, s.tableRows.count)
+    case .enter, .right, .char("l"):
+        guard let a = s.selectedAccount, let snap = s.snapshot else { return [] }
+        let id = snap.accounts.ids[a]
+        s.drill = DrillState(accountId: id)
+        s.drill?.shockAsset = whatIfAssets(snap, account: a).first
+        s.screen = .drill
+        refreshDrill(&s, id)
+        return [.trackAccount(id), .loadReviews]
+    case .char("/"):
+        s.filterEdit = TextField(s.filter)
+    case .escape:
+        if !s.filter.isEmpty { s.filter = ""; rebuildRows(&s) } else { s.marked.removeAll() }
+    case .char(" "):
+        guard !s.readOnly, let a = s.selectedAccount, let snap = s.snapshot else { return [] }
+        let id = snap.accounts.ids[a]
+        if s.marked.contains(id) { s.marked.remove(id) } else { s.marked.insert(id) }
+        moveCursor(&s, 1)
+    case .char("L"):
+        return openDialog(&s)
+    case .char(let c):
+        if let k = SortKey.allCases.first(where: { $0.key == c }) {
+            if s.sort == k { s.sortReversed.toggle() } else { s.sort = k; s.sortReversed = false }
+            rebuildRows(&s)
+        }
+    default: break
+    }
+    return []
+}
+
+func filterKey(_ s: inout AppState, _ key: Key) {
+    guard var f = s.filterEdit else { return }
+    switch key {
+    case .enter:
+        s.filter = f.text; s.filterEdit = nil
+    case .escape:
+        s.filterEdit = nil
+    default:
+        _ = f.handle(key)
+        s.filterEdit = f
+        s.filter = f.text
+    }
+    s.cursor = 0; s.top = 0
+    rebuildRows(&s)
+}
+
+func drillKey(_ s: inout AppState, _ key: Key) -> [Effect] {
+    if let e = commonKey(&s, key) { return e }
+    guard var d = s.drill else { s.screen = .overview; return [] }
+    switch key {
+    case .escape, .left, .char("h"), .backspace:
+        s.drill = nil; s.screen = .overview
+        return []
+    case .down, .char("j"): d.scroll += 1
+    case .up, .char("k"): d.scroll = max(0, d.scroll - 1)
+    case .pageDown, .ctrl("f"): d.scroll += max(1, s.rows - 4)
+    case .pageUp, .ctrl("b"): d.scroll = max(0, d.scroll - max(1, s.rows - 4))
+    case .home, .char("g"): d.scroll = 0
+    case .end, .char("G"): d.scroll = 10_000
+    case .char("]"), .char("["):
+        guard let snap = s.snapshot else { break }
+        guard let a = snap.accountIndex(id: d.accountId) else { break }
+        let candidates = whatIfAssets(snap, account: a)
+        guard !candidates.isEmpty else { break }
+        let cur = candidates.firstIndex(of: d.shockAsset ?? -1) ?? 0
+        let next = key == .char("]") ? (cur + 1) % candidates.count : (cur + candidates.count - 1) % candidates.count
+        d.shockAsset = candidates[next]
+        d.shockSteps = 0
+    case .char("+"), .char("="): d.shockSteps = min(d.shockSteps + 1, 19)
+    case .char("-"), .char("_"): d.shockSteps = max(d.shockSteps - 1, -19)
+    case .char("0"): d.shockSteps = 0
+    case .char("L"):
+        s.drill = d
+        return openDialog(&s, ids: [d.accountId])
+    default: return []
+    }
+    let reshock = d.shockSteps != s.drill?.shockSteps || d.shockAsset != s.drill?.shockAsset
+    s.drill = d
+    if reshock { refreshDrill(&s, d.accountId) }
+    return []
+}
+
+func queueKey(_ s: inout AppState, _ key: Key) -> [Effect] {
+    if var p = s.queue.prompt {
+        switch key {
+        case .escape: s.queue.prompt = nil
+        case .enter:
+            guard !p.saving else { return [] }
+            p.saving = true; p.error = nil
+            s.queue.prompt = p
+            switch p.kind {
+            case .acknowledge: return [.acknowledge(id: p.reviewId, note: p.note.text)]
+            case .resolve(let o): return [.resolve(id: p.reviewId, outcome: o, note: p.note.text)]
+            }
+        default:
+            if !p.saving { _ = p.note.handle(key); s.queue.prompt = p }
+        }
+        return []
+    }
+    if key == .char("R") { s.queue.loading = true; return [.loadReviews] }
+    if let e = commonKey(&s, key) { return e }
+    let n = s.queue.rows.count
+    switch key {
+    case .escape, .left, .char("h"): s.screen = s.drill != nil ? .drill : .overview
+    case .down, .char("j"): s.queue.cursor = min(max(0, n - 1), s.queue.cursor + 1)
+    case .up, .char("k"): s.queue.cursor = max(0, s.queue.cursor - 1)
+    case .home, .char("g"): s.queue.cursor = 0
+    case .end, .char("G"): s.queue.cursor = max(0, n - 1)
+    case .pageDown: s.queue.cursor = min(max(0, n - 1), s.queue.cursor + max(1, s.rows - 6))
+    case .pageUp: s.queue.cursor = max(0, s.queue.cursor - max(1, s.rows - 6))
+    case .char("r"): s.queue.loading = true; return [.loadReviews]
+    case .char("a"), .char("l"), .char("x"):
+        guard !s.readOnly, s.queue.rows.indices.contains(s.queue.cursor) else { return [] }
+        let row = s.queue.rows[s.queue.cursor]
+        let kind: QueuePrompt.Kind = key == .char("a") ? .acknowledge : (key == .char("l") ? .resolve(.liquidated) : .resolve(.dismissed))
+        if kind == .acknowledge && row.status != .open { s.notice = Notice(text: "only open reviews can be acknowledged", role: .error, until: s.now + 4); return [] }
+        if row.status == .liquidated || row.status == .dismissed {
+            s.notice = Notice(text: "review \(row.id) is already \(row.status.rawValue)", role: .error, until: s.now + 4)
+            return []
+        }
+        s.queue.prompt = QueuePrompt(reviewId: row.id, kind: kind)
+    default: break
+    }
+    return []
+}
+
+func systemKey(_ s: inout AppState, _ key: Key) -> [Effect] {
+    if key == .char("S") { return [.computeSystemCurve] }
+    if let e = commonKey(&s, key) { return e }
+    if key == .escape || key == .left || key == .char("h") { s.screen = s.drill != nil ? .drill : .overview }
+    return []
+}
+
+// MARK: - Review dialog
+
+func openDialog(_ s: inout AppState, ids explicit: [String]? = nil) -> [Effect] {
+    guard !s.readOnly, let snap = s.snapshot else { return [] }
+    var ids: [String]
+    if let explicit { ids = explicit } else if !s.marked.isEmpty {
+        // Marked accounts in table order, then any filtered out.
+        let shown = s.tableRows.map { snap.accounts.ids[$0] }.filter { s.marked.contains($0) }
+        ids = shown + s.marked.subtracting(shown).sorted()
+    } else if let a = s.selectedAccount {
+        ids = [snap.accounts.ids[a]]
+    } else { return [] }
+    ids = ids.filter { snap.accountIndex(id: $0) != nil }
+    guard !ids.isEmpty else { return [] }
+    let metrics = ids.compactMap { id in snap.accountIndex(id: id).map { snap.reviewMetrics(account: $0) } }
+    s.dialog = ReviewDialog(accountIds: ids, metrics: metrics)
+    return []
+}
+
+func dialogKey(_ s: inout AppState, _ key: Key) -> [Effect] {
+    guard var d = s.dialog else { return [] }
+    switch d.phase {
+    case .stored:
+        s.dialog = nil
+        return []
+    case .saving:
+        return []
+    case .editing, .failed:
+        switch key {
+        case .escape:
+            s.dialog = nil
+            return []
+        case .enter:
+            let note = d.note.text.trimmingCharacters(in: .whitespaces)
+            guard !note.isEmpty else {
+                d.phase = .failed("a note is required")
+                s.dialog = d
+                return []
+            }
+            // Metrics recomputed now, at the latest prices.
+            if let snap = s.snapshot {
+                d.metrics = d.accountIds.compactMap { id in snap.accountIndex(id: id).map { snap.reviewMetrics(account: $0) } }
+            }
+            d.phase = .saving
+            s.dialog = d
+            return [.openReviews(accountIds: d.accountIds, note: note, operator: s.operatorName, metrics: d.metrics)]
+        default:
+            _ = d.note.handle(key)
+            s.dialog = d
+            return []
+        }
+    }
+}
+
+// MARK: - Rows, cursor, distances
+
+/// Assets a what-if can move for account `a`: those it is exposed to, else every non-stable asset.
+func whatIfAssets(_ snap: LiveSnapshot, account a: Int) -> [Int] {
+    let exposed = Analyzer(book: snap.marginBook, base: snap.prices).exposedAssets(a)
+    if !exposed.isEmpty { return exposed }
+    let m = snap.marginBook.market
+    return (0..<m.assetCount).filter { !m.stable[$0] }
+}
+
+func moveCursor(_ s: inout AppState, _ delta: Int) {
+    s.cursor += delta
+    clampCursor(&s)
+}
+
+func clampCursor(_ s: inout AppState) {
+    let n = s.tableRows.count
+    s.cursor = max(0, min(s.cursor, n - 1))
+    let h = Layout.tableHeight(s)
+    if s.cursor < s.top { s.top = s.cursor }
+    if s.cursor >= s.top + h { s.top = s.cursor - h + 1 }
+    s.top = max(0, min(s.top, max(0, n - h)))
+}
+
+/// Re-filters and re-sorts the table, keeping the selected account under the cursor.
+public func rebuildRows(_ s: inout AppState) {
+    guard let snap = s.snapshot else { s.tableRows = []; return }
+    let selectedId = s.selectedAccount.flatMap { snap.accounts.ids.indices.contains($0) ? snap.accounts.ids[$0] : nil }
+    let t = snap.accounts
+    var rows = snap.priority
+    let q = s.filter.trimmingCharacters(in: .whitespaces).lowercased()
+    if !q.isEmpty {
+        rows = rows.filter { a in
+            t.ids[a].lowercased().contains(q) || t.names[a].lowercased().contains(q)
+                || t.state[a].name.contains(q) || t.largestExposure[a].asset.lowercased() == q
+                || (q.count >= 2 && t.largestExposure[a].asset.lowercased().contains(q))
+        }
+    }
+    func by<T: Comparable>(_ f: (Int) -> T, descending: Bool) {
+        let keyed = rows.enumerated().map { (f($0.element), $0.offset, $0.element) }
+        rows = keyed.sorted { l, r in
+            if l.0 != r.0 { return descending ? l.0 > r.0 : l.0 < r.0 }
+            return l.1 < r.1
+        }.map(\.2)
+    }
+    switch s.sort {
+    case .priority: break
+    case .id: by({ t.ids[$0] }, descending: false)
+    case .name: by({ t.names[$0].lowercased() }, descending: false)
+    case .model: by({ t.models[$0].rawValue }, descending: false)
+    case .equity: by({ t.equity[$0] }, descending: true)
+    case .adjustedEquity: by({ t.adjustedEquity[$0] }, descending: true)
+    case .initialMargin: by({ t.initialMargin[$0] }, descending: true)
+    case .maintenanceMargin: by({ t.maintenanceMargin[$0] }, descending: true)
+    case .ratio: by({ t.marginRatio[$0].isNaN ? -1 : t.marginRatio[$0] }, descending: true)
+    case .exposure: by({ t.largestExposure[$0].notional }, descending: true)
+    case .age: by({ t.dataAge[$0] }, descending: true)
+    case .state: by({ t.state[$0].rawValue }, descending: true)
+    }
+    if s.sortReversed { rows.reverse() }
+    s.tableRows = rows
+    if let selectedId, let a = snap.accountIndex(id: selectedId), let pos = rows.firstIndex(of: a) {
+        s.cursor = pos
+    }
+    clampCursor(&s)
+}
+
+/// Computes distances to liquidation for the rows on screen that have none, or an old one.
+public func refreshVisibleDistances(_ s: inout AppState) {
+    guard s.screen == .overview, !s.isTooSmall, let snap = s.snapshot else { return }
+    let h = Layout.tableHeight(s)
+    let visible = s.tableRows[min(s.top, s.tableRows.count)..<min(s.top + h, s.tableRows.count)]
+    var analyzer: Analyzer?
+    for a in visible {
+        let id = snap.accounts.ids[a]
+        if let e = s.distances[id], e.version == snap.version || snap.time - e.time < s.distanceMaxAge { continue }
+        if analyzer == nil { analyzer = Analyzer(book: snap.marginBook, base: snap.prices) }
+        let d = analyzer?.distanceToLiquidation(a)
+        s.distances[id] = DistanceEntry(value: d, version: snap.version, time: snap.time)
+    }
+    if s.distances.count > 5_000 {
+        let keep = Set(visible.map { snap.accounts.ids[$0] })
+        s.distances = s.distances.filter { keep.contains($0.key) }
+    }
+}
+
+func refreshDrill(_ s: inout AppState, _ id: String) {
+    guard let snap = s.snapshot, var d = s.drill else { return }
+    guard let a = snap.accountIndex(id: id) else { d.data = nil; s.drill = d; return }
+    d.data = DrillData.compute(snapshot: snap, account: a, shockAsset: d.shockAsset, shockSteps: d.shockSteps)
+    s.drill = d
+}

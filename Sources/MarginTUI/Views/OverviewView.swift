@@ -1,0 +1,179 @@
+import MarginCore
+import MarginLive
+
+/// One column of the account table.
+struct TableColumn {
+    enum ID { case mark, id, name, model, equity, adjustedEquity, im, mm, ratio, bar, distance, exposure, age, state }
+    var id: ID
+    var title: String
+    var width: Int
+    var right: Bool
+    var sort: SortKey?
+    /// Columns with lower keep values are dropped first when the screen is narrow.
+    var keep: Int
+}
+
+enum OverviewLayout {
+    static let all: [TableColumn] = [
+        TableColumn(id: .mark, title: "", width: 2, right: false, sort: nil, keep: 100),
+        TableColumn(id: .id, title: "ID", width: 11, right: false, sort: .id, keep: 99),
+        TableColumn(id: .name, title: "NAME", width: 10, right: false, sort: .name, keep: 98),
+        TableColumn(id: .model, title: "MODEL", width: 9, right: false, sort: .model, keep: 20),
+        TableColumn(id: .equity, title: "EQUITY", width: 12, right: true, sort: .equity, keep: 60),
+        TableColumn(id: .adjustedEquity, title: "ADJ.EQ", width: 12, right: true, sort: .adjustedEquity, keep: 70),
+        TableColumn(id: .im, title: "IM", width: 11, right: true, sort: .initialMargin, keep: 30),
+        TableColumn(id: .mm, title: "MM", width: 11, right: true, sort: .maintenanceMargin, keep: 65),
+        TableColumn(id: .ratio, title: "RATIO", width: 7, right: true, sort: .ratio, keep: 95),
+        TableColumn(id: .bar, title: "", width: 10, right: false, sort: nil, keep: 25),
+        TableColumn(id: .distance, title: "DIST", width: 8, right: true, sort: nil, keep: 80),
+        TableColumn(id: .exposure, title: "LARGEST EXP", width: 15, right: false, sort: .exposure, keep: 40),
+        TableColumn(id: .age, title: "AGE", width: 6, right: true, sort: .age, keep: 50),
+        TableColumn(id: .state, title: "STATE", width: 12, right: false, sort: .state, keep: 97),
+    ]
+
+    /// The columns that fit `cols`, with their x positions; the name column takes spare width (up to 30).
+    static func fit(cols: Int) -> [(TableColumn, Int)] {
+        var chosen = all
+        func total(_ c: [TableColumn]) -> Int { c.reduce(0) { $0 + $1.width } + max(0, c.count - 1) }
+        while total(chosen) > cols, let drop = chosen.filter({ $0.keep < 90 }).min(by: { $0.keep < $1.keep }) {
+            chosen.removeAll { $0.id == drop.id }
+        }
+        let spare = max(0, cols - total(chosen))
+        if let i = chosen.firstIndex(where: { $0.id == .name }) { chosen[i].width += min(spare, 20) }
+        var x = 0
+        return chosen.map { c in defer { x += c.width + 1 }; return (c, x) }
+    }
+}
+
+func renderOverview(_ s: AppState, _ b: inout CellBuffer) {
+    renderTitleBar(s, &b, screenName: "overview")
+    guard let snap = s.snapshot else {
+        b.put(row: 2, col: 1, "Waiting for the live book…", role: .dim)
+        return
+    }
+    renderCounts(s, snap, &b, row: 1)
+    let stripRows = Layout.stripRows(assetCount: snap.assets.count, cols: b.cols)
+    renderPriceStrip(snap, &b, row: 2, rows: stripRows)
+    renderTable(s, snap, &b, headerRow: 2 + stripRows)
+}
+
+func renderCounts(_ s: AppState, _ snap: LiveSnapshot, _ b: inout CellBuffer, row: Int) {
+    var spans: [Span] = [Span(" ")]
+    for st in AccountState.allCases {
+        let n = snap.counts[st] ?? 0
+        spans.append(Span("\(st.name) ", .dim))
+        spans.append(Span("\(n)", n > 0 ? Role.of(st) : .dim))
+        spans.append(Span("  "))
+    }
+    spans.append(Span("│ shortfall ", .dim))
+    spans.append(Span(Fmt.compact(snap.shortfall), snap.shortfall > 0 ? .negative : .text))
+    spans.append(Span(" vs fund ", .dim))
+    spans.append(Span(Fmt.compact(snap.insuranceFund), .text))
+    if snap.socializedLoss > 0 {
+        spans.append(Span("  socialized ", .dim)); spans.append(Span(Fmt.compact(snap.socializedLoss), .error))
+    }
+    spans.append(Span("  │ \(s.tableRows.count)/\(snap.accounts.count) shown", .dim))
+    if !s.marked.isEmpty { spans.append(Span("  \(s.marked.count) marked", .marked)) }
+    b.put(row: row, col: 0, spans: spans)
+}
+
+func renderPriceStrip(_ snap: LiveSnapshot, _ b: inout CellBuffer, row: Int, rows: Int) {
+    let per = max(1, b.cols / Layout.stripItemWidth)
+    for (k, q) in snap.assets.prefix(per * rows).enumerated() {
+        let r = row + k / per
+        let c = (k % per) * Layout.stripItemWidth
+        let name = TextCell.truncate(TextCell.sanitize(q.name), width: 5)
+        var spans = [Span(" " + TextCell.padRight(name, 5), q.stale ? .stale : .tableHeader),
+                     Span(TextCell.padLeft(Fmt.price(q.price), 11), q.stale ? .stale : .text)]
+        if q.stable {
+            spans.append(Span("  stable", .dim))
+        } else {
+            let ch = q.reference != 0 ? q.price / q.reference - 1 : 0
+            spans.append(Span(" " + TextCell.padLeft(String(format: "%+.2f%%", ch * 100), 7), ch > 0 ? .positive : (ch < 0 ? .negative : .text)))
+            spans.append(Span(" " + Fmt.sparkline(q.history, width: 10), .sparkline))
+            if q.stale { spans.append(Span(" STALE", .error)) }
+        }
+        b.put(row: r, col: c, spans: spans, maxCol: c + Layout.stripItemWidth - 1)
+    }
+}
+
+func renderTable(_ s: AppState, _ snap: LiveSnapshot, _ b: inout CellBuffer, headerRow: Int) {
+    let cols = OverviewLayout.fit(cols: b.cols)
+    for (c, x) in cols {
+        var title = c.title
+        var role = Role.tableHeader
+        if let k = c.sort, k == s.sort {
+            title += s.sortReversed ? "↑" : "↓"
+            role = .sortedHeader
+        }
+        if c.id == .id && s.sort == .priority { title += s.sortReversed ? " (prio↑)" : " (prio)" }
+        if c.id == .name && s.sort == .priority { title = c.title }
+        b.putPadded(row: headerRow, col: x, title, width: c.width, role: role, alignRight: c.right)
+    }
+    let top = headerRow + 1
+    let h = b.rows - 1 - top
+    guard h > 0 else { return }
+    if s.tableRows.isEmpty {
+        b.put(row: top, col: 2, s.filter.isEmpty ? "No accounts." : "No account matches \"\(s.filter)\".", role: .dim)
+        return
+    }
+    let t = snap.accounts
+    // Accounts whose state worsened recently, newest change wins.
+    var flashing: Set<Int> = []
+    for ch in snap.recentChanges.reversed() {
+        if snap.time - ch.time > s.flashSeconds { break }
+        if ch.to > ch.from { flashing.insert(ch.account) }
+    }
+    // Only visible rows are formatted.
+    for (i, a) in s.tableRows[min(s.top, s.tableRows.count)..<min(s.top + h, s.tableRows.count)].enumerated() {
+        let r = top + i
+        let state = t.state[a]
+        let selected = s.top + i == s.cursor
+        let rowRole: Role = selected ? .selected : (flashing.contains(a) ? .flash : (t.stale[a] ? .stale : Role.of(state)))
+        if selected || flashing.contains(a) { b.fill(row: r, col: 0, height: 1, width: b.cols, role: rowRole) }
+        let mr = t.marginRatio[a]
+        for (c, x) in cols {
+            var text = ""
+            var role = rowRole
+            switch c.id {
+            case .mark:
+                let marked = s.marked.contains(t.ids[a])
+                text = (marked ? "+" : " ") + (t.stale[a] ? "~" : " ")
+                if marked && !selected { role = .marked }
+            case .id: text = t.ids[a]
+            case .name: text = t.names[a]
+            case .model: text = t.models[a].rawValue
+            case .equity: text = money(t.equity[a], c.width)
+            case .adjustedEquity: text = money(t.adjustedEquity[a], c.width)
+            case .im: text = money(t.initialMargin[a], c.width)
+            case .mm: text = money(t.maintenanceMargin[a], c.width)
+            case .ratio: text = Fmt.ratio(mr)
+            case .bar:
+                text = Fmt.bar(mr.isFinite ? mr : 0, width: c.width)
+                if !selected && !flashing.contains(a) { role = mr.isFinite && mr > 0 ? Role.of(state) : .dim }
+            case .distance:
+                if let e = s.distances[t.ids[a]] { text = e.value.map { Fmt.move($0) } ?? "none" } else { text = "…" }
+            case .exposure:
+                let ex = t.largestExposure[a]
+                text = ex.asset.isEmpty ? "-" : "\(ex.asset) \(Fmt.compact(ex.notional))"
+            case .age:
+                text = Fmt.age(t.dataAge[a])
+                if t.stale[a] && !selected { role = .stale }
+            case .state:
+                text = state.name + (t.stale[a] ? "~" : "")
+                if !selected && !flashing.contains(a) { role = Role.of(state) }
+            }
+            b.putPadded(row: r, col: x, text, width: c.width, role: role, alignRight: c.right)
+        }
+    }
+    // Scroll position on the right edge of the header.
+    let pos = "\(min(s.cursor + 1, s.tableRows.count))/\(s.tableRows.count)"
+    let lastEnd = cols.last.map { $0.1 + $0.0.width } ?? 0
+    if lastEnd + TextCell.width(pos) + 2 <= b.cols { b.put(row: headerRow, col: b.cols - TextCell.width(pos) - 1, pos, role: .dim) }
+}
+
+/// Money without decimals when it fits, compact otherwise.
+func money(_ x: Double, _ width: Int) -> String {
+    let full = Money.format(x, decimals: 0)
+    return full.count <= width ? full : Fmt.compact(x)
+}

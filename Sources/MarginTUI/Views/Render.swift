@@ -1,0 +1,157 @@
+import MarginCore
+import MarginLive
+
+/// A run of text in one role.
+public struct Span: Sendable, Equatable {
+    public var text: String
+    public var role: Role
+    public init(_ text: String, _ role: Role = .text) { self.text = text; self.role = role }
+}
+
+extension CellBuffer {
+    /// Draws spans left to right from `col`, clipped at `maxCol`; returns the column after the last cell.
+    @discardableResult
+    public mutating func put(row: Int, col: Int, spans: [Span], maxCol: Int? = nil) -> Int {
+        var c = col
+        let end = min(cols, maxCol ?? cols)
+        for s in spans {
+            guard c < end else { break }
+            c += put(row: row, col: c, s.text, role: s.role, width: end - c)
+        }
+        return c
+    }
+}
+
+/// Draws the whole screen for `state` at its size.
+public func render(_ state: AppState) -> CellBuffer {
+    var b = CellBuffer(rows: state.rows, cols: state.cols)
+    guard !state.isTooSmall else {
+        renderTooSmall(state, &b)
+        return b
+    }
+    switch state.screen {
+    case .overview: renderOverview(state, &b)
+    case .drill: renderDrill(state, &b)
+    case .queue: renderQueue(state, &b)
+    case .system: renderSystem(state, &b)
+    }
+    renderFooter(state, &b)
+    if state.dialog != nil { renderReviewDialog(state, &b) }
+    if state.screen == .queue, state.queue.prompt != nil { renderQueuePrompt(state, &b) }
+    if state.showHelp { renderHelp(state, &b) }
+    return b
+}
+
+/// Renders at an explicit size (tests, the backend after a resize).
+public func render(_ state: AppState, rows: Int, cols: Int) -> CellBuffer {
+    var s = state
+    s.rows = rows; s.cols = cols
+    return render(s)
+}
+
+func renderTooSmall(_ s: AppState, _ b: inout CellBuffer) {
+    let lines = [
+        "Terminal too small: \(s.cols)x\(s.rows)",
+        "margintop needs at least \(Layout.minCols)x\(Layout.minRows).",
+        "Enlarge the window, or press q to quit.",
+    ]
+    let top = max(0, b.rows / 2 - 1)
+    for (i, l) in lines.enumerated() {
+        let w = TextCell.width(l)
+        b.put(row: top + i, col: max(0, (b.cols - w) / 2), l, role: i == 0 ? .error : .text)
+    }
+}
+
+/// The header bar shared by every screen: feed, rates, latency, operator, mode.
+func renderTitleBar(_ s: AppState, _ b: inout CellBuffer, screenName: String) {
+    b.fill(row: 0, col: 0, height: 1, width: b.cols, role: .title)
+    var spans: [Span] = [Span(" margintop ", .titleAccent), Span("│ \(screenName) ", .title)]
+    spans.append(Span(s.readOnly ? "│ READ-ONLY " : "│ LIVE ", .titleAccent))
+    if let snap = s.snapshot {
+        let h = snap.health
+        spans.append(Span("│ feed \(h.feedStatus) ", h.feedIsLive ? .title : .titleAccent))
+        spans.append(Span("│ \(Int(h.ticksPerSecond.rounded())) ticks/s ", .title))
+        spans.append(Span("│ oldest \(Fmt.age(h.oldestPriceAge)) ", h.oldestPriceAge > snap.marginBook.market.params.staleAfterSeconds ? .titleAccent : .title))
+        spans.append(Span(String(format: "│ p99 %.1fms ", h.recomputeP99Ms), .title))
+        spans.append(Span("│ store \(h.storeStatus) ", .title))
+    } else {
+        spans.append(Span("│ waiting for the first snapshot… ", .title))
+    }
+    spans.append(Span("│ op \(s.operatorName) ", .title))
+    if let snap = s.snapshot { spans.append(Span("│ \(Fmt.clock(snap.time))Z", .title)) }
+    b.put(row: 0, col: 0, spans: spans)
+}
+
+func renderFooter(_ s: AppState, _ b: inout CellBuffer) {
+    let r = b.rows - 1
+    b.fill(row: r, col: 0, height: 1, width: b.cols, role: .footer)
+    if let f = s.filterEdit {
+        let c = b.put(row: r, col: 0, spans: [Span(" filter: ", .footerKey), Span(f.text, .input)])
+        b.put(row: r, col: c, spans: [Span("▏", .input), Span("  Enter apply  Esc close  (id, name, state, asset)", .footer)])
+        return
+    }
+    if let n = s.notice, n.until >= s.now {
+        b.put(row: r, col: 0, spans: [Span(" "), Span(n.text, n.role)])
+        return
+    }
+    var hints: [(String, String)] = [("q", "quit"), ("?", "help")]
+    switch s.screen {
+    case .overview:
+        hints += [("↑↓jk", "move"), ("Enter", "drill"), ("/", "filter")]
+        if !s.readOnly { hints += [("Space", "mark"), ("L", "review")] }
+        hints += [("R", "reviews"), ("S", "system"), ("p i n e r s…", "sort")]
+    case .drill:
+        hints += [("Esc", "back"), ("↑↓", "scroll"), ("[ ]", "asset"), ("+ -", "what-if ±5%"), ("0", "reset")]
+        if !s.readOnly { hints.append(("L", "review")) }
+        hints += [("R", "reviews"), ("S", "system")]
+    case .queue:
+        hints += [("Esc", "back"), ("↑↓", "move"), ("r", "refresh")]
+        if !s.readOnly { hints += [("a", "acknowledge"), ("l", "liquidated"), ("x", "dismiss")] }
+    case .system:
+        hints += [("Esc", "back"), ("R", "reviews")]
+    }
+    var spans: [Span] = []
+    for (k, v) in hints { spans.append(Span(" \(k)", .footerKey)); spans.append(Span(" \(v) ", .footer)) }
+    if !s.filter.isEmpty, s.screen == .overview { spans.append(Span(" filter: \(s.filter) ", .footerKey)) }
+    b.put(row: r, col: 0, spans: spans)
+}
+
+/// A framed box in the middle of the screen; returns its inner rectangle (row, col, height, width).
+func drawBox(_ b: inout CellBuffer, title: String, height: Int, width: Int, role: Role = .dialog) -> (Int, Int, Int, Int) {
+    let w = min(width, b.cols - 2)
+    let h = min(height, b.rows - 2)
+    let top = max(0, (b.rows - h) / 2)
+    let left = max(0, (b.cols - w) / 2)
+    b.fill(row: top, col: left, height: h, width: w, role: role)
+    b.put(row: top, col: left, "┌" + String(repeating: "─", count: max(0, w - 2)) + "┐", role: role)
+    b.put(row: top + h - 1, col: left, "└" + String(repeating: "─", count: max(0, w - 2)) + "┘", role: role)
+    for r in (top + 1)..<(top + h - 1) {
+        b.put(row: r, col: left, "│", role: role)
+        b.put(row: r, col: left + w - 1, "│", role: role)
+    }
+    b.put(row: top, col: left + 2, " \(title) ", role: .dialogTitle, width: w - 4)
+    return (top + 1, left + 2, h - 2, w - 4)
+}
+
+func renderHelp(_ s: AppState, _ b: inout CellBuffer) {
+    var lines: [[Span]] = []
+    for section in KeyMap.help(readOnly: s.readOnly) {
+        lines.append([Span(section.title, .dialogTitle)])
+        for (k, v) in section.keys { lines.append([Span("  " + TextCell.padRight(k, 14), .dialogTitle), Span(v, .dialog)]) }
+    }
+    let closing: [Span] = [Span("any key closes this help", .dialog)]
+    // One column when it fits, else two side by side.
+    let oneColumn = lines.count + 3 <= b.rows - 2
+    let perColumn = oneColumn ? lines.count : (lines.count + 1) / 2
+    let width = oneColumn ? 72 : b.cols - 2
+    let (top, left, h, w) = drawBox(&b, title: "Help", height: min(perColumn + 3, b.rows - 2), width: width)
+    let colW = oneColumn ? w : (w - 2) / 2
+    for (i, l) in lines.enumerated() {
+        let c = i / max(1, perColumn)
+        let r = i % max(1, perColumn)
+        guard r < h - 1 else { continue }
+        let x = left + c * (colW + 2)
+        b.put(row: top + r, col: x, spans: l, maxCol: x + colW)
+    }
+    b.put(row: top + h - 1, col: left, spans: closing, maxCol: left + w)
+}

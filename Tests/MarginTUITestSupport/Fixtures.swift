@@ -1,0 +1,58 @@
+import Foundation
+import MarginCore
+import MarginLive
+import MarginTUI
+
+/// Deterministic books, snapshots and states for reduce/render tests.
+public enum Fixtures {
+    public static let hostileName = "\u{1b}]0;pwned\u{07}"
+    public static let cjkName = "東京リスク管理デスク第一部門グローバル"
+
+    /// The book's `asOf`, used as "now" everywhere so screens are reproducible.
+    public static var now: Double { Timestamp.parse(DemoBook.asOf)?.epochSeconds ?? 0 }
+
+    /// A 40-account demo book with a hostile name and a long CJK name.
+    public static func book(accounts: Int = 40) -> Book {
+        var b = DemoBook.generate(accounts: accounts, seed: 7)
+        b.accounts[0].name = hostileName
+        b.accounts[1].name = cjkName
+        return b
+    }
+
+    /// A snapshot after a few seconds of deterministic ticks (history and recent changes filled).
+    public static func snapshot(accounts: Int = 40) -> LiveSnapshot {
+        let t0 = now
+        let live = LiveBook(book: book(accounts: accounts), now: t0)
+        let moves: [(String, Double)] = [("BTC", 60_000), ("ETH", 3_000), ("SOL", 150)]
+        for k in 1...12 {
+            let t = t0 + Double(k)
+            let f = 1 - 0.006 * Double(k)
+            _ = live.apply(moves.map { PriceUpdate(symbol: $0.0, kind: .index, value: $0.1 * f, time: t) }, now: t)
+            live.sample(now: t)
+        }
+        let end = t0 + 12.5
+        return live.snapshot(now: end, health: LoopHealth(feedStatus: "live", feedIsLive: true, ticksPerSecond: 50,
+                                                          recomputeP50Ms: 0.4, recomputeP99Ms: 1.5))
+    }
+
+    /// A state showing `snapshot` at a size.
+    public static func state(rows: Int = 40, cols: Int = 120, readOnly: Bool = false, snapshot snap: LiveSnapshot? = nil) -> AppState {
+        var s = AppState(operatorName: "alice", readOnly: readOnly)
+        _ = reduce(&s, .resize(rows: rows, cols: cols))
+        let sn = snap ?? snapshot()
+        _ = reduce(&s, .tick(now: sn.time))
+        _ = reduce(&s, .snapshot(sn))
+        return s
+    }
+
+    public static func reviews(now: Double) -> [ReviewRow] {
+        [
+            ReviewRow(id: "rev-000003", accountId: "ACC-100002", status: .open, operator: "alice", openedAt: now - 30,
+                      updatedAt: now - 30, note: "margin call sent"),
+            ReviewRow(id: "rev-000002", accountId: "ACC-100005", status: .acknowledged, operator: "bob", openedAt: now - 700,
+                      updatedAt: now - 100, note: "desk says collateral in flight " + hostileName),
+            ReviewRow(id: "rev-000001", accountId: "ACC-100001", status: .liquidated, operator: "carol", openedAt: now - 7_300,
+                      updatedAt: now - 3_600, note: "closed out " + cjkName),
+        ]
+    }
+}

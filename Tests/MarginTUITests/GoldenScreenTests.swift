@@ -1,0 +1,116 @@
+import Foundation
+import MarginCore
+import MarginLive
+import MarginTUI
+import MarginTUITestSupport
+import Testing
+
+/// Golden screens: text plus one role mark per cell. Re-record on purpose with
+/// `MARGINTOP_RECORD_GOLDENS=1 swift test --filter GoldenScreenTests`.
+enum Golden {
+    static let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Goldens")
+    static var recording: Bool { ProcessInfo.processInfo.environment["MARGINTOP_RECORD_GOLDENS"] == "1" }
+
+    static func check(_ buffer: CellBuffer, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let file = dir.appendingPathComponent("\(name)-\(buffer.cols)x\(buffer.rows).txt")
+        let text = buffer.golden
+        if recording {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            return
+        }
+        guard let expected = try? String(contentsOf: file, encoding: .utf8) else {
+            Issue.record("missing golden \(file.lastPathComponent); record with MARGINTOP_RECORD_GOLDENS=1", sourceLocation: sourceLocation)
+            return
+        }
+        if expected != text {
+            let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
+            let a = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let first = zip(e, a).enumerated().first { $0.element.0 != $0.element.1 }
+            let where_ = first.map { "line \($0.offset + 1):\n expected: \($0.element.0)\n actual:   \($0.element.1)" } ?? "length differs"
+            Issue.record("golden \(file.lastPathComponent) differs at \(where_)", sourceLocation: sourceLocation)
+        }
+    }
+}
+
+@Suite struct GoldenScreenTests {
+    static let sizes: [(Int, Int)] = [(120, 40), (80, 24), (200, 60), (60, 20)]
+    static let snap = Fixtures.snapshot()
+
+    func states(cols: Int, rows: Int) -> [(String, AppState)] {
+        var out: [(String, AppState)] = []
+        var s = Fixtures.state(rows: rows, cols: cols, snapshot: Self.snap)
+        _ = reduce(&s, .reviewsLoaded(Fixtures.reviews(now: s.now)))
+        out.append(("overview", s))
+
+        var f = s
+        for k: Key in [.char("/"), .char("d"), .char("a"), .char("n")] { _ = reduce(&f, .key(k)) }
+        out.append(("overview-filter", f))
+
+        var sorted = s
+        _ = reduce(&sorted, .key(.char("e")))
+        _ = reduce(&sorted, .key(.char("j")))
+        _ = reduce(&sorted, .key(.char(" ")))
+        out.append(("overview-sorted-marked", sorted))
+
+        var d = s
+        _ = reduce(&d, .key(.enter))
+        _ = reduce(&d, .marginRatioHistory(accountId: d.drill?.accountId ?? "", [0.5, 0.6, 0.7, 0.8, 0.95, 1.1, 1.05]))
+        out.append(("drill", d))
+        var w = d
+        _ = reduce(&w, .key(.char("-")))
+        _ = reduce(&w, .key(.char("-")))
+        out.append(("drill-whatif", w))
+        var ds = d
+        _ = reduce(&ds, .key(.char("G")))
+        out.append(("drill-bottom", ds))
+
+        var dl = s
+        _ = reduce(&dl, .key(.char("L")))
+        for c in "call desk" { _ = reduce(&dl, .key(.char(c))) }
+        out.append(("review-dialog", dl))
+        var dlf = dl
+        _ = reduce(&dlf, .key(.enter))
+        _ = reduce(&dlf, .reviewFailed("store unreachable: connection refused"))
+        out.append(("review-dialog-failed", dlf))
+        var dls = dl
+        _ = reduce(&dls, .key(.enter))
+        _ = reduce(&dls, .reviewsStored(ids: ["rev-000004"]))
+        out.append(("review-dialog-stored", dls))
+
+        var q = s
+        _ = reduce(&q, .key(.char("R")))
+        _ = reduce(&q, .reviewsLoaded(Fixtures.reviews(now: s.now)))
+        out.append(("queue", q))
+        var qp = q
+        _ = reduce(&qp, .key(.char("a")))
+        for c in "looking" { _ = reduce(&qp, .key(.char(c))) }
+        out.append(("queue-prompt", qp))
+
+        var sy = s
+        _ = reduce(&sy, .key(.char("S")))
+        _ = reduce(&sy, .systemCurve(SystemCurve.compute(book: Self.snap.marginBook, prices: Self.snap.prices,
+                                                         insuranceFund: Self.snap.insuranceFund), version: Self.snap.version, time: Self.snap.time))
+        out.append(("system", sy))
+
+        var h = s
+        _ = reduce(&h, .key(.char("?")))
+        out.append(("help", h))
+
+        var ro = Fixtures.state(rows: rows, cols: cols, readOnly: true, snapshot: Self.snap)
+        _ = reduce(&ro, .key(.char("L")))
+        out.append(("overview-readonly", ro))
+        return out
+    }
+
+    @Test(arguments: [0, 1, 2, 3])
+    func screens(sizeIndex: Int) throws {
+        let (cols, rows) = Self.sizes[sizeIndex]
+        for (name, st) in states(cols: cols, rows: rows) {
+            let b = render(st)
+            #expect(b.rows == rows && b.cols == cols)
+            try Golden.check(b, name)
+            if cols < 80 || rows < 24 { #expect(b.text.contains("Terminal too small")) }
+        }
+    }
+}
