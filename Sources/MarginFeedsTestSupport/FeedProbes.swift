@@ -26,7 +26,7 @@ public func withTimeout<T: Sendable>(
 }
 
 /// Polls `condition` every 2 ms until true or `timeout` (real time) passes.
-public func waitUntil(_ what: String, timeout: Double = 5, _ condition: @Sendable () async -> Bool) async throws {
+public func waitUntil(_ what: String, timeout: Double = 20, _ condition: @Sendable () async -> Bool) async throws {
     let limit = ContinuousClock.now.advanced(by: .milliseconds(Int(timeout * 1000)))
     while ContinuousClock.now < limit {
         if await condition() { return }
@@ -61,7 +61,7 @@ public final class StatusLog: Sendable {
 
     /// Waits until some status satisfies `predicate`, searching from index `from`; returns its index.
     @discardableResult
-    public func wait(for what: String, from: Int = 0, timeout: Double = 5, _ predicate: @escaping @Sendable (FeedStatus) -> Bool) async throws -> Int {
+    public func wait(for what: String, from: Int = 0, timeout: Double = 20, _ predicate: @escaping @Sendable (FeedStatus) -> Bool) async throws -> Int {
         let limit = ContinuousClock.now.advanced(by: .milliseconds(Int(timeout * 1000)))
         repeat {
             let values = all
@@ -97,12 +97,12 @@ public final class TickCollector: Sendable {
     public var count: Int { box.values.withLock { $0.count } }
 
     /// Waits until at least `count` ticks arrived.
-    public func wait(count: Int, timeout: Double = 5) async throws {
+    public func wait(count: Int, timeout: Double = 20) async throws {
         try await waitUntil("\(count) ticks (have \(self.count))", timeout: timeout) { self.count >= count }
     }
 
     /// Waits until the feed's tick stream ended.
-    public func waitFinished(timeout: Double = 10) async throws {
+    public func waitFinished(timeout: Double = 30) async throws {
         try await waitUntil("tick stream end", timeout: timeout) { self.box.finished.withLock { $0 } }
     }
 

@@ -29,26 +29,8 @@ struct Margintop: AsyncParsableCommand {
             65 invalid data.
             """,
         version: "0.1.0",
-        subcommands: [SnapshotCommand.self, ValidateCommand.self, DemoBookCommand.self, ImportCommand.self, ExportCommand.self,
-                      ReviewCommand.self, StoreBenchCommand.self, WatchCommand.self, RecordCommand.self, BenchCommand.self]
+        subcommands: [DashboardCommand.self, SnapshotCommand.self, ValidateCommand.self, DemoBookCommand.self, ImportCommand.self, ExportCommand.self,
+                      ReviewCommand.self, StoreBenchCommand.self, WatchCommand.self, RecordCommand.self, BenchCommand.self],
+        defaultSubcommand: DashboardCommand.self
     )
-
-    @Option(name: .long, help: ArgumentHelp("Account store: sqlite:PATH or postgres://USER@HOST:PORT/DB (default: the embedded SQLite store, seeded with a demo book).", valueName: "URL"))
-    var store: String?
-
-    @Option(name: .long, help: ArgumentHelp("Price feed (see `margintop watch --help`).", valueName: "SPEC"))
-    var feed: String = "sim:accel=1"
-
-    @Option(name: .long, help: "Theme: default, light, high-contrast, monochrome, or a .toml file.")
-    var theme: String = "default"
-
-    @Option(name: .customLong("operator"), help: "Operator name on reviews (default: the login name).")
-    var operatorName: String?
-
-    @Flag(name: .customLong("read-only"), help: "Hide every action (reviews).")
-    var readOnly = false
-
-    func run() async throws {
-        try await reportingErrors { try await runDashboard() }
-    }
 }

@@ -9,21 +9,22 @@ import Testing
 struct CLITests {
     let exe = ChildProcess.storeExecutable()
 
-    func run(_ args: [String], env: [String: String]? = nil) throws -> ChildProcess.Result {
-        try ChildProcess.run(exe, args, environment: env, timeout: 60)
+    func run(_ args: [String], env: [String: String]? = nil) async throws -> ChildProcess.Result {
+        let exe = self.exe
+        return try await offThread { try ChildProcess.run(exe, args, environment: env, timeout: 60) }
     }
 
     @Test("import, export, review: statuses and output")
-    func endToEnd() throws {
+    func endToEnd() async throws {
         let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = "sqlite:\(dir)/s.sqlite"
         let bookPath = dir + "/book.json"
         try Data(BookEncoder.encode(smallBook(5)).utf8).write(to: URL(fileURLWithPath: bookPath))
 
-        var r = try run(["import", bookPath, "--store", store])
+        var r = try await run(["import", bookPath, "--store", store])
         #expect(r.status == 0, "\(r.stderr)")
-        r = try run(["export", "--store", store, "--out", dir + "/out.json"])
+        r = try await run(["export", "--store", store, "--out", dir + "/out.json"])
         #expect(r.status == 0)
         #expect(try String(contentsOfFile: dir + "/out.json", encoding: .utf8)
             == String(contentsOfFile: bookPath, encoding: .utf8))
@@ -33,27 +34,27 @@ struct CLITests {
         bad.accounts[3].subaccounts[0].positions.append(Position(instrument: "BTC-PERPX", quantity: 1, entryPrice: 1))
         let badPath = dir + "/bad.json"
         try Data(BookEncoder.encode(bad).utf8).write(to: URL(fileURLWithPath: badPath))
-        r = try run(["import", badPath, "--store", store])
+        r = try await run(["import", badPath, "--store", store])
         #expect(r.status == 65)
         #expect(r.stdout.isEmpty)
         #expect(r.stderr.contains(badPath) && r.stderr.contains("accounts[3]") && r.stderr.contains("BTC-PERPX"))
-        r = try run(["export", "--store", store])
+        r = try await run(["export", "--store", store])
         #expect(r.stdout == (try String(contentsOfFile: bookPath, encoding: .utf8)))
 
         // Reviews.
-        r = try run(["review", "open", smallBook(5).accounts[1].id, "--note", "thin", "--operator", "alice", "--store", store])
+        r = try await run(["review", "open", smallBook(5).accounts[1].id, "--note", "thin", "--operator", "alice", "--store", store])
         #expect(r.status == 0 && r.stdout.hasPrefix("review 1 open"), "\(r.stderr)")
-        r = try run(["review", "ack", "1", "--store", store, "--note", hostile])
+        r = try await run(["review", "ack", "1", "--store", store, "--note", hostile])
         #expect(r.status == 0)
-        r = try run(["review", "ack", "1", "--store", store])
+        r = try await run(["review", "ack", "1", "--store", store])
         #expect(r.status == 1 && r.stderr.contains("acknowledged"))
-        r = try run(["review", "resolve", "1", "--outcome", "liquidated", "--store", store])
+        r = try await run(["review", "resolve", "1", "--outcome", "liquidated", "--store", store])
         #expect(r.status == 0)
-        r = try run(["review", "resolve", "1", "--outcome", "gone", "--store", store])
+        r = try await run(["review", "resolve", "1", "--outcome", "gone", "--store", store])
         #expect(r.status == 64)
-        r = try run(["review", "ack", "42", "--store", store])
+        r = try await run(["review", "ack", "42", "--store", store])
         #expect(r.status == 1 && r.stderr.contains("no review 42"))
-        r = try run(["review", "list", "--store", store, "--status", "liquidated", "--format", "json"])
+        r = try await run(["review", "list", "--store", store, "--status", "liquidated", "--format", "json"])
         #expect(r.status == 0)
         let doc = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         let reviews = doc?["reviews"] as? [[String: Any]]
@@ -61,19 +62,19 @@ struct CLITests {
         let notes = (reviews?.first?["transitions"] as? [[String: Any]])?.compactMap { $0["note"] as? String }
         #expect(notes == ["thin", hostile])
         // The table never passes terminal escapes through.
-        r = try run(["review", "list", "--store", store])
+        r = try await run(["review", "list", "--store", store])
         #expect(r.status == 0 && !r.stdout.contains("\u{1b}") && r.stdout.contains("liquidated"))
-        r = try run(["review", "list", "--store", store, "--status", "nonsense"])
+        r = try await run(["review", "list", "--store", store, "--status", "nonsense"])
         #expect(r.status == 64)
     }
 
     @Test("the default store is created under XDG_DATA_HOME and seeded with the demo book")
-    func defaultStore() throws {
+    func defaultStore() async throws {
         let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var env = ProcessInfo.processInfo.environment
         env["XDG_DATA_HOME"] = dir + "/data"
-        let r = try run(["export"], env: env)
+        let r = try await run(["export"], env: env)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(FileManager.default.fileExists(atPath: dir + "/data/margintop/margintop.sqlite"))
         let book = try BookDecoder.decode(Array(r.stdout.utf8))
@@ -81,11 +82,11 @@ struct CLITests {
     }
 
     @Test("an unreachable store exits 1")
-    func unreachable() throws {
-        let r = try run(["export", "--store", "postgres://nobody@127.0.0.1:\(TestPostgres.freePort())/db"])
+    func unreachable() async throws {
+        let r = try await run(["export", "--store", "postgres://nobody@127.0.0.1:\(TestPostgres.freePort())/db"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("unreachable"))
-        let p = try run(["export", "--store", "postgres://u:secret@127.0.0.1:5432/db"])
+        let p = try await run(["export", "--store", "postgres://u:secret@127.0.0.1:5432/db"])
         #expect(p.status == 1 && p.stderr.contains("PGPASSWORD") && !p.stderr.contains("secret"))
     }
 }

@@ -90,7 +90,11 @@ enum E2E {
 @Suite(.serialized, .timeLimit(.minutes(1)))
 struct TmuxEndToEndTests {
     @Test(.enabled(if: E2E.tmuxAvailable))
-    func fullOperatorSession() throws {
+    func fullOperatorSession() async throws {
+        try await offThread { try Self.fullOperatorSessionBlocking() }
+    }
+
+    static func fullOperatorSessionBlocking() throws {
         try #require(FileManager.default.isExecutableFile(atPath: E2E.binary), "no binary at \(E2E.binary): run swift build or set MARGINTOP_TUI_BIN")
         let t = TmuxSession()
         defer { t.kill() }
@@ -156,7 +160,11 @@ struct TmuxEndToEndTests {
     }
 
     @Test(.enabled(if: E2E.tmuxAvailable))
-    func sigtermRestoresTheTerminal() throws {
+    func sigtermRestoresTheTerminal() async throws {
+        try await offThread { try Self.sigtermRestoresTheTerminalBlocking() }
+    }
+
+    static func sigtermRestoresTheTerminalBlocking() throws {
         let t = TmuxSession()
         defer { t.kill() }
         try t.start(command: E2E.command(reviews: E2E.tempReviews()), cols: 120, rows: 40)

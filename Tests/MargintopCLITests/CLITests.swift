@@ -20,7 +20,11 @@ import Testing
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures")
 
-    func run(_ args: [String], stdin: String? = nil) throws -> Run {
+    func run(_ args: [String], stdin: String? = nil) async throws -> Run {
+        try await offThread { try CLITests.runBlocking(args, stdin: stdin) }
+    }
+
+    static func runBlocking(_ args: [String], stdin: String?) throws -> Run {
         let p = Process()
         p.executableURL = CLITests.binary
         p.arguments = args
@@ -45,8 +49,8 @@ import Testing
         return url.path
     }
 
-    @Test func snapshotJSONOfTheExampleBook() throws {
-        let r = try run(["snapshot", "--book", CLITests.fixtures.appendingPathComponent("example-book.json").path, "--format", "json"])
+    @Test func snapshotJSONOfTheExampleBook() async throws {
+        let r = try await run(["snapshot", "--book", CLITests.fixtures.appendingPathComponent("example-book.json").path, "--format", "json"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains(#""format": "margintop.snapshot/1""#))
         #expect(r.stdout.contains(#""equity": 412458.2160388794"#))
@@ -54,73 +58,73 @@ import Testing
         #expect(r.stderr.isEmpty)
     }
 
-    @Test func snapshotTableAndCSV() throws {
+    @Test func snapshotTableAndCSV() async throws {
         let book = CLITests.fixtures.appendingPathComponent("example-book.json").path
-        let t = try run(["snapshot", "--book", book])
+        let t = try await run(["snapshot", "--book", book])
         #expect(t.status == 0)
         #expect(t.stdout.contains("ACC-1001") && t.stdout.contains("11.57%") && t.stdout.contains("+60.62%"))
-        let c = try run(["snapshot", "--book", book, "--format", "csv"])
+        let c = try await run(["snapshot", "--book", book, "--format", "csv"])
         let lines = c.stdout.split(separator: "\r\n")
         #expect(lines.count == 2)
         #expect(lines[0].hasPrefix("id,name,model,state,equity"))
         #expect(lines[1].hasPrefix("ACC-1001,Alpha Fund,standard,safe,412458.2160388794"))
     }
 
-    @Test func asOfAndModelOverrides() throws {
+    @Test func asOfAndModelOverrides() async throws {
         let book = CLITests.fixtures.appendingPathComponent("example-book.json").path
-        let later = try run(["snapshot", "--book", book, "--format", "json", "--as-of", "2026-12-27T08:00:00Z"])
+        let later = try await run(["snapshot", "--book", book, "--format", "json", "--as-of", "2026-12-27T08:00:00Z"])
         #expect(later.status == 0)
         #expect(later.stdout.contains(#""asOf": "2026-12-27T08:00:00Z""#))
         // At expiry the ATM call is worth its intrinsic 0: E = 450000 + 3960 + 1515.
         #expect(later.stdout.contains(#""equity": 455475.0"#))
-        let pm = try run(["snapshot", "--book", book, "--format", "json", "--model", "portfolio"])
+        let pm = try await run(["snapshot", "--book", book, "--format", "json", "--model", "portfolio"])
         #expect(pm.status == 0)
         #expect(pm.stdout.contains(#""model": "portfolio""#))
-        let bad = try run(["snapshot", "--book", book, "--as-of", "yesterday"])
+        let bad = try await run(["snapshot", "--book", book, "--as-of", "yesterday"])
         #expect(bad.status == 64)
     }
 
-    @Test func aBadBookExits65WithThePathOnStderrAndNothingOnStdout() throws {
+    @Test func aBadBookExits65WithThePathOnStderrAndNothingOnStdout() async throws {
         let text = try String(contentsOf: CLITests.fixtures.appendingPathComponent("example-book.json"), encoding: .utf8)
             .replacingOccurrences(of: #""instrument": "BTC-PERP", "quantity": -4"#, with: #""instrument": "BTC-PERPX", "quantity": -4"#)
         let path = try tempFile(text)
         for args in [["snapshot", "--book", path], ["validate", path], ["snapshot", "--book", path, "--format", "json"]] {
-            let r = try run(args)
+            let r = try await run(args)
             #expect(r.status == 65)
             #expect(r.stdout.isEmpty)
             #expect(r.stderr == "margintop: \(path): accounts[0].subaccounts[0].positions[0].instrument: unknown instrument \"BTC-PERPX\"\n")
         }
-        let syntax = try run(["validate", try tempFile("{\"format\": ")])
+        let syntax = try await run(["validate", try tempFile("{\"format\": ")])
         #expect(syntax.status == 65)
         #expect(syntax.stderr.contains("line 1, column 12"))
     }
 
-    @Test func missingFileIsARuntimeFailure() throws {
-        let r = try run(["snapshot", "--book", "/nonexistent/book.json"])
+    @Test func missingFileIsARuntimeFailure() async throws {
+        let r = try await run(["snapshot", "--book", "/nonexistent/book.json"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("/nonexistent/book.json: no such file"))
         #expect(r.stdout.isEmpty)
     }
 
-    @Test func validateReportsCounts() throws {
-        let r = try run(["validate", CLITests.fixtures.appendingPathComponent("example-book.json").path])
+    @Test func validateReportsCounts() async throws {
+        let r = try await run(["validate", CLITests.fixtures.appendingPathComponent("example-book.json").path])
         #expect(r.status == 0)
         #expect(r.stdout.contains("valid: 3 assets, 4 instruments, 1 accounts, 4 positions"))
     }
 
-    @Test func demoBookIsDeterministicAndValid() throws {
-        let a = try run(["demo-book", "--accounts", "25", "--seed", "5"])
-        let b = try run(["demo-book", "--accounts", "25", "--seed", "5"])
+    @Test func demoBookIsDeterministicAndValid() async throws {
+        let a = try await run(["demo-book", "--accounts", "25", "--seed", "5"])
+        let b = try await run(["demo-book", "--accounts", "25", "--seed", "5"])
         #expect(a.status == 0 && a.stdout == b.stdout)
-        let v = try run(["validate", "-"], stdin: a.stdout)
+        let v = try await run(["validate", "-"], stdin: a.stdout)
         #expect(v.status == 0, "\(v.stderr)")
         #expect(v.stdout.contains("25 accounts"))
-        let snap = try run(["snapshot", "--book", "-", "--format", "json"], stdin: a.stdout)
+        let snap = try await run(["snapshot", "--book", "-", "--format", "json"], stdin: a.stdout)
         #expect(snap.status == 0)
     }
 
-    @Test func benchPrintsJSON() throws {
-        let r = try run(["bench", "--accounts", "300", "--runs", "2", "--json"])
+    @Test func benchPrintsJSON() async throws {
+        let r = try await run(["bench", "--accounts", "300", "--runs", "2", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         for key in ["\"model\"", "\"accounts\":300", "\"positions\"", "\"fullRecomputeMs\"", "\"positionsPerSecond\""] {
             #expect(r.stdout.contains(key), "\(key) in \(r.stdout)")
@@ -129,9 +133,9 @@ import Testing
 
     /// Issue 5's end-to-end check: a replay drives one account from safe to liquidatable;
     /// the state events appear in order, each with the tick that caused it, and the alert command sees the worsening.
-    @Test func watchHeadlessReportsStateChangesInOrder() throws {
+    @Test func watchHeadlessReportsStateChangesInOrder() async throws {
         let alerts = try tempFile("", name: "alerts.txt")
-        let r = try run(["watch", "--headless", "--book", CLITests.fixtures.appendingPathComponent("watch-book.json").path,
+        let r = try await run(["watch", "--headless", "--book", CLITests.fixtures.appendingPathComponent("watch-book.json").path,
                          "--feed", "replay:" + CLITests.fixtures.appendingPathComponent("watch-ticks.ndjson").path + ",speed=10",
                          "--alert-command", "cat >> '\(alerts)'"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -147,35 +151,37 @@ import Testing
         #expect(alerted.count == 3)
     }
 
-    @Test func watchRejectsBadFeedsClearly() throws {
+    @Test func watchRejectsBadFeedsClearly() async throws {
         let book = CLITests.fixtures.appendingPathComponent("watch-book.json").path
-        #expect(try run(["watch", "--headless", "--book", book, "--feed", "bogus:x"]).status == 64)
-        let missing = try run(["watch", "--headless", "--book", book, "--feed", "replay:/nonexistent.ndjson"])
+        #expect(try await run(["watch", "--headless", "--book", book, "--feed", "bogus:x"]).status == 64)
+        let missing = try await run(["watch", "--headless", "--book", book, "--feed", "replay:/nonexistent.ndjson"])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("/nonexistent.ndjson"))
-        #expect(try run(["watch", "--book", book]).status == 64)
+        #expect(try await run(["watch", "--book", book]).status == 64)
     }
 
     /// record → replay: the recorded NDJSON drives a watch to the same prices.
-    @Test func recordThenReplay() throws {
+    @Test func recordThenReplay() async throws {
         let out = try tempFile("", name: "ticks.ndjson")
         let book = CLITests.fixtures.appendingPathComponent("watch-book.json").path
-        let r = try run(["record", "--feed", "sim:seed=4,rate=300", "--book", book, "--out", out, "--duration", "0.5"])
+        let r = try await run(["record", "--feed", "sim:seed=4,rate=300", "--book", book, "--out", out, "--duration", "0.5"])
         #expect(r.status == 0, "\(r.stderr)")
         let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
-        #expect(lines.count > 50)
+        try #require(lines.count > 50)
         let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any]
         #expect(Set(first?.keys.map { $0 } ?? []) == ["ts", "symbol", "kind", "price"])
-        let w = try run(["watch", "--headless", "--book", book, "--feed", "replay:\(out),speed=max"])
+        let w = try await run(["watch", "--headless", "--book", book, "--feed", "replay:\(out),speed=max"])
         #expect(w.status == 0, "\(w.stderr)")
         #expect(w.stdout.contains("\"type\":\"summary\""))
     }
 
-    @Test func usageErrorsExit64() throws {
-        #expect(try run(["snapshot"]).status == 64)
-        #expect(try run(["snapshot", "--book", "x", "--format", "yaml"]).status == 64)
-        #expect(try run(["frobnicate"]).status == 64)
-        let help = try run(["snapshot", "--help"])
+    @Test func usageErrorsExit64() async throws {
+        #expect(try await run(["snapshot"]).status == 64)
+        #expect(try await run(["snapshot", "--book", "x", "--format", "yaml"]).status == 64)
+        #expect(try await run(["frobnicate"]).status == 64)
+        // Root options would shadow the subcommands' --store/--feed: the dashboard's live in its own subcommand.
+        #expect(try await run(["dashboard", "--feed", "bogus:x"]).status == 64)
+        let help = try await run(["snapshot", "--help"])
         #expect(help.status == 0 && help.stdout.contains("--as-of"))
     }
 }
