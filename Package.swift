@@ -74,11 +74,6 @@ let package = Package(
         .target(name: "MarginTUI", dependencies: ["MarginCore", "MarginLive"], resources: [.copy("Themes")]),
         // The app loop: a LiveEngine fed by PriceUpdate batches, a ReviewService, the terminal.
         .target(name: "MarginDashboard", dependencies: ["TerminalBackend", "MarginTUI", "MarginCore", "MarginLive"]),
-        // A self-contained demo of the dashboard (in-process simulator, JSON-lines reviews) for the tmux tests.
-        .executableTarget(name: "margintop-tui", dependencies: [
-            "MarginDashboard", "MarginTUI", "MarginCore", "MarginLive",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
         .target(name: "MarginTUITestSupport", dependencies: ["MarginTUI", "MarginCore", "MarginLive"],
                 path: "Tests/MarginTUITestSupport"),
         // The store's own small CLI: the store tests run it as a child process (crash test, other-process writes).
@@ -101,7 +96,7 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .testTarget(name: "MarginTUITests", dependencies: ["MarginTUI", "MarginTUITestSupport"], exclude: ["Goldens"]),
-        .testTarget(name: "MarginTUIEndToEndTests", dependencies: ["margintop-tui"]),
+        .testTarget(name: "MarginTUIEndToEndTests", dependencies: ["margintop"]),
         .testTarget(name: "MarginFeedsTests", dependencies: ["MarginFeeds", "MarginFeedsTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "MargintopCLITests", dependencies: ["margintop"]),
