@@ -14,6 +14,10 @@ public struct LiveConfig: Sendable, Equatable {
     public var fullRecomputeShare: Double = 0.25
     /// Whether option time value decays with the clock (live) or stays at the book's asOf (replays, tests).
     public var advanceTime: Bool = true
+    /// Seconds between valuation-time steps when `advanceTime` is on. Moving `asOf` reprices
+    /// every option and so every account holding one; in steps of a second, ticks in between stay
+    /// incremental, and an option's value moves by at most one second of time decay.
+    public var timeStep: Double = 1
     public init() {}
 }
 
@@ -217,7 +221,7 @@ public final class LiveBook: @unchecked Sendable {
                 }
             }
         }
-        if config.advanceTime, now > prices.asOf {
+        if config.advanceTime, now >= prices.asOf + config.timeStep {
             prices.asOf = now
             for i in 0..<m.instrumentCount where m.kind[i] == .option { changedInstruments.insert(i) }
         }

@@ -33,27 +33,30 @@ import Testing
 
     /// Item 2 of issue 5: after any sequence of ticks and account changes, the live
     /// numbers equal a fresh computation of the same book and prices, bit for bit.
-    @Test(arguments: [MarginModel.standard, .portfolio, .es])
-    func liveEqualsFreshAfterRandomSequences(_ model: MarginModel) async throws {
+    /// With `advanceTime` the valuation time moves in `timeStep`s, repricing every option in between ticks.
+    @Test(arguments: [MarginModel.standard, .portfolio, .es], [false, true])
+    func liveEqualsFreshAfterRandomSequences(_ model: MarginModel, _ advanceTime: Bool) async throws {
         // CPU-heavy: on a thread of its own, not the concurrency pool the async tests need.
-        try await offThread { try LiveBookTests().propertyRun(model) }
+        try await offThread { try LiveBookTests().propertyRun(model, advanceTime: advanceTime) }
     }
 
-    func propertyRun(_ model: MarginModel) throws {
+    func propertyRun(_ model: MarginModel, advanceTime: Bool) throws {
         var book = DemoBook.generate(accounts: 120, seed: 11)
         for a in book.accounts.indices { book.accounts[a].model = model }
         let start = book.asOf.epochSeconds
         var config = LiveConfig()
-        config.advanceTime = false
+        config.advanceTime = advanceTime
         config.volWarmupTicks = 5
         let live = LiveBook(book: book, config: config, now: start)
-        var rng = SeededRandom(seed: 99)
+        var rng = SeededRandom(seed: advanceTime ? 7 : 99)
         var t = start
-        for step in 0..<2000 {
+        var incremental = 0
+        for step in 0..<3000 {
             t += 0.05 + rng.uniform()
             var batch: [PriceUpdate] = []
             for _ in 0..<(1 + Int(rng.next() % 4)) { batch.append(randomUpdate(&rng, book, live, time: t)) }
             live.apply(batch, now: t)
+            if !live.lastWasFull && live.lastRecomputed > 0 { incremental += 1 }
             if step % 250 == 125 {
                 // An account change: scale one account's first collateral line, drop another, add one back.
                 var b = live.book
@@ -65,7 +68,7 @@ import Testing
                 b.accounts.append(Account(id: removed.id + "-B", name: removed.name, model: removed.model, subaccounts: removed.subaccounts))
                 live.replace(book: b, now: t)
             }
-            if step % 50 == 0 || step == 1999 {
+            if step % 50 == 0 || step == 2999 {
                 let f = fresh(live)
                 for u in 0..<live.marginBook.unitCount {
                     #expect(live.results.metrics(u) == f.metrics(u), "step \(step) unit \(u)")
@@ -74,6 +77,25 @@ import Testing
             }
         }
         #expect(live.volFactors.contains { $0 > 1 }, "vol factors moved in \(model)")
+        #expect(incremental > 100, "the incremental path ran \(incremental) times")
+        if advanceTime { #expect(live.prices.asOf > start + 1000, "valuation time advanced to \(live.prices.asOf - start)s") }
+    }
+
+    /// The valuation time moves in whole `timeStep`s: a tick in between recomputes only its accounts.
+    @Test func valuationTimeMovesInSteps() throws {
+        let book = DemoBook.generate(accounts: 200, seed: 5)
+        let start = book.asOf.epochSeconds
+        let live = LiveBook(book: book, config: LiveConfig(), now: start)
+        #expect(live.prices.asOf == start)
+        let option = try #require(book.instruments.first { $0.kind == .option })
+        live.apply([PriceUpdate(symbol: option.name, kind: .iv, value: 0.61, time: start + 0.5)], now: start + 0.5)
+        #expect(live.prices.asOf == start)
+        #expect(!live.lastWasFull && live.lastRecomputed > 0 && live.lastRecomputed < 50, "recomputed \(live.lastRecomputed)")
+        live.apply([], now: start + 0.99)
+        #expect(live.prices.asOf == start && live.lastRecomputed == 0)
+        live.apply([], now: start + 1.0)
+        #expect(live.prices.asOf == start + 1.0)
+        #expect(live.lastRecomputed > 50, "every account holding an option: \(live.lastRecomputed)")
     }
 
     @Test func coalescerKeepsTheLatestPerSymbolAndIsBounded() {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import MarginCore
 import MarginDashboard
 import MarginFeeds
@@ -87,7 +88,8 @@ struct DashboardCommand: AsyncParsableCommand {
         let app = await DashboardApp(engine: engine, reviews: service, options: options)
         let outcome: (any Error)?
         do {
-            _ = try await app.run(updates: updates)
+            let stats = try await app.run(updates: updates)
+            Logger(label: "margintop.dashboard").info("dashboard closed: \(stats), \(book.accounts.count) accounts, feed \(feed.name)")
             outcome = nil
         } catch {
             outcome = error
