@@ -8,6 +8,8 @@ struct Margintop: AsyncParsableCommand {
     /// Logs go to a file before anything else runs, so no library writes over a screen.
     static func main() async {
         FileLogHandler.bootstrap()
+        // A write to a closed pipe (an alert command that exited early, `| head`) is an error to handle, not a kill.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -151,6 +151,65 @@ import Testing
         #expect(alerted.count == 3)
     }
 
+    /// ACC-1 (long 2 BTC-PERP on 3000 USDC) worsens to liquidatable, recovers at 60000, and worsens again.
+    static let roundTripTicks = (0..<17).map { n -> String in
+        let prices = [60000, 59800, 59600, 59400, 59300, 59200, 59100, 59000, 58800,
+                      60000, 59800, 59600, 59400, 59300, 59200, 59100, 58800]
+        return #"{"ts": "2026-11-24T12:00:\#(String(format: "%02d", n)).000Z", "symbol": "BTC", "kind": "index", "price": \#(prices[n])}"#
+    }.joined(separator: "\n") + "\n"
+
+    static func states(_ stdout: String) -> [String] {
+        stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["type"] as? String == "state" }.map { "\($0["from"]!)>\($0["to"]!)" }
+    }
+
+    /// Alerts are deduplicated per account and state for a minute, and a failing command never stops the loop.
+    @Test func alertsAreDeduplicatedAndAFailingCommandIsReported() async throws {
+        let ticks = try tempFile(CLITests.roundTripTicks, name: "ticks.ndjson")
+        let alerts = try tempFile("", name: "alerts.txt")
+        let r = try await run(["watch", "--headless", "--book", CLITests.fixtures.appendingPathComponent("watch-book.json").path,
+                               "--feed", "replay:\(ticks),speed=10", "--alert-command", "cat >> '\(alerts)'; exit 3"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(CLITests.states(r.stdout) == ["safe>warning", "warning>danger", "danger>liquidatable", "liquidatable>safe",
+                                              "safe>warning", "warning>danger", "danger>liquidatable"])
+        let alerted = try String(contentsOfFile: alerts, encoding: .utf8).split(separator: "\n")
+        // The second round repeats the first's (account, state) keys within the minute: no new alerts.
+        #expect(alerted.count == 3, "\(alerted)")
+        #expect(alerted.allSatisfy { $0.contains(#""account":"ACC-1""#) })
+        #expect(r.stderr.components(separatedBy: "exited 3").count - 1 == 3, "\(r.stderr)")
+    }
+
+    /// At most --alert-rate alerts a minute; the rest are dropped with a message. A command that
+    /// exits without reading its input does not kill the loop.
+    @Test func alertsAreRateLimited() async throws {
+        let ticks = try tempFile(CLITests.roundTripTicks, name: "ticks.ndjson")
+        let alerts = try tempFile("", name: "alerts.txt")
+        let r = try await run(["watch", "--headless", "--book", CLITests.fixtures.appendingPathComponent("watch-book.json").path,
+                               "--feed", "replay:\(ticks),speed=10", "--alert-rate", "2", "--alert-command", "cat >> '\(alerts)'"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try String(contentsOfFile: alerts, encoding: .utf8).split(separator: "\n").count == 2)
+        #expect(r.stderr.contains("alert rate limit (2/min) reached"))
+        let closed = try await run(["watch", "--headless", "--book", CLITests.fixtures.appendingPathComponent("watch-book.json").path,
+                                    "--feed", "replay:\(ticks),speed=10", "--alert-command", "exec 0<&-; exit 0"])
+        #expect(closed.status == 0, "\(closed.stderr)")
+        #expect(CLITests.states(closed.stdout).count == 7)
+    }
+
+    /// `watch --store`: the book comes from the account store, and the same ticks give the same events.
+    @Test func watchHeadlessOnAStore() async throws {
+        let db = try tempFile("", name: "watch.sqlite")
+        try FileManager.default.removeItem(atPath: db)
+        let imported = try await run(["import", CLITests.fixtures.appendingPathComponent("watch-book.json").path, "--store", "sqlite:" + db])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let r = try await run(["watch", "--headless", "--store", "sqlite:" + db,
+                               "--feed", "replay:" + CLITests.fixtures.appendingPathComponent("watch-ticks.ndjson").path + ",speed=10"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(CLITests.states(r.stdout) == ["safe>warning", "warning>danger", "danger>liquidatable"])
+        #expect(r.stdout.contains(#""store":"connected""#))
+        let both = try await run(["watch", "--headless", "--store", "sqlite:" + db, "--book", "x.json"])
+        #expect(both.status == 64)
+    }
+
     @Test func watchRejectsBadFeedsClearly() async throws {
         let book = CLITests.fixtures.appendingPathComponent("watch-book.json").path
         #expect(try await run(["watch", "--headless", "--book", book, "--feed", "bogus:x"]).status == 64)
@@ -158,6 +217,8 @@ import Testing
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("/nonexistent.ndjson"))
         #expect(try await run(["watch", "--book", book]).status == 64)
+        let unreachable = try await run(["watch", "--headless", "--store", "postgres://nobody@127.0.0.1:1/none", "--feed", "sim"])
+        #expect(unreachable.status == 1 && unreachable.stdout.isEmpty, "\(unreachable.stderr)")
     }
 
     /// record → replay: the recorded NDJSON drives a watch to the same prices.

@@ -3,6 +3,7 @@ import Foundation
 import MarginCore
 import MarginFeeds
 import MarginLive
+import MarginStore
 
 struct WatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,8 +23,11 @@ struct WatchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Run without a screen (the only mode of this command; the dashboard is `margintop`).")
     var headless = false
 
-    @Option(name: .long, help: "A margintop.book/1 file to watch.")
+    @Option(name: .long, help: "A margintop.book/1 file to watch (instead of a store).")
     var book: String?
+
+    @Option(name: .long, help: ArgumentHelp("Account store to watch: sqlite:PATH or postgres://USER@HOST:PORT/DB (default: the embedded SQLite store). Accounts changed in the store are picked up live.", valueName: "URL"))
+    var store: String?
 
     @Option(name: .long, help: ArgumentHelp("Price feed: sim[:seed=7,rate=500], replay:FILE[,speed=N|max][,loop], ndjson:-|FILE, binance:URL, deribit:URL, coinbase:URL.", valueName: "SPEC"))
     var feed: String = "sim"
@@ -42,17 +46,31 @@ struct WatchCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard headless else { throw ValidationError("watch needs --headless (the interactive view is `margintop` itself)") }
-        guard book != nil else { throw ValidationError("give the book to watch with --book FILE") }
+        guard book == nil || store == nil else { throw ValidationError("give either --book FILE or --store URL, not both") }
         guard summaryEvery > 0 else { throw ValidationError("--summary-every must be > 0") }
     }
 
     func run() async throws {
         try await reportingErrors {
-            let b = try loadBook(book ?? "-")
+            let b: Book
+            var accountStore: (any AccountStore)?
+            if let book {
+                b = try loadBook(book)
+            } else {
+                do {
+                    let opened = try await openStore(store)
+                    accountStore = opened
+                    b = try await opened.loadBook()
+                } catch {
+                    await accountStore?.close()
+                    throw CLIError.runtime("\(error)")
+                }
+            }
             let priceFeed: any PriceFeed
             do {
                 priceFeed = try FeedFactory.make(spec: feed, universe: SimUniverse(book: b))
             } catch let e as FeedError {
+                await accountStore?.close()
                 // A bad spec is usage, an unreadable file a runtime failure, bad file content invalid data.
                 switch e.code {
                 case .badSpec: throw ValidationError("--feed \(feed): \(e.message)")
@@ -62,7 +80,26 @@ struct WatchCommand: AsyncParsableCommand {
             }
             let watcher = Watcher(book: b, feed: priceFeed, alerts: alertCommand.map { AlertRunner(command: $0, perMinute: alertRate) },
                                   summaryEvery: summaryEvery, duration: duration)
+            // Store changes (other processes importing, trading systems writing) reload the book at live prices.
+            let storeTasks = accountStore.map { st in [
+                Task {
+                    for await _ in await st.changes() {
+                        guard let fresh = try? await st.loadBook() else { continue }
+                        for c in await watcher.engine.replace(book: fresh, now: wallClock()) { await watcher.report(c) }
+                    }
+                },
+                Task {
+                    for await status in await st.statusUpdates() {
+                        await watcher.engine.setStoreStatus("\(status)")
+                        watcher.out.emit(.object([("type", .string("store")), ("time", .string(Timestamp.format(wallClock()))),
+                                                  ("status", .string("\(status)"))]))
+                    }
+                },
+            ] } ?? []
+            if accountStore == nil { await watcher.engine.setStoreStatus("none") }
             try await watcher.run()
+            for t in storeTasks { t.cancel() }
+            await accountStore?.close()
         }
     }
 }
@@ -153,7 +190,7 @@ struct Watcher {
         for st in AccountState.allCases { members.append((st.name, .integer(s.counts[st] ?? 0))) }
         members += [
             ("shortfall", .number(s.shortfall)), ("insuranceFund", .number(s.insuranceFund)),
-            ("socializedLoss", .number(s.socializedLoss)), ("feed", .string(s.health.feedStatus)),
+            ("socializedLoss", .number(s.socializedLoss)), ("feed", .string(s.health.feedStatus)), ("store", .string(s.health.storeStatus)),
             ("ticksPerSecond", .number(s.health.ticksPerSecond)), ("recomputeP50Ms", .number(s.health.recomputeP50Ms)),
             ("recomputeP99Ms", .number(s.health.recomputeP99Ms)), ("oldestPriceAgeSeconds", .number(s.health.oldestPriceAge)),
             ("staleAccounts", .integer(s.accounts.stale.filter { $0 }.count)),
@@ -166,7 +203,12 @@ struct Watcher {
 /// Writes one compact JSON object per line to stdout, flushed per line.
 final class EventWriter: Sendable {
     func emit(_ event: JSONValue) {
-        FileHandle.standardOutput.write(Data((JSONWriter(pretty: false).write(event) + "\n").utf8))
+        do {
+            try FileHandle.standardOutput.write(contentsOf: Data((JSONWriter(pretty: false).write(event) + "\n").utf8))
+        } catch {
+            // The reader went away (`watch | head`): nothing left to report to.
+            exit(0)
+        }
     }
 }
 
@@ -209,7 +251,8 @@ actor AlertRunner {
         }
         do {
             try p.run()
-            input.fileHandleForWriting.write(Data((JSONWriter(pretty: false).write(event) + "\n").utf8))
+            // A command that exits without reading its input must not stop the loop (EPIPE, SIGPIPE ignored).
+            try? input.fileHandleForWriting.write(contentsOf: Data((JSONWriter(pretty: false).write(event) + "\n").utf8))
             try? input.fileHandleForWriting.close()
             running.append(p)
         } catch {
