@@ -17,9 +17,16 @@ public actor LiveEngine {
     private var lastSample = -Double.infinity
     public private(set) var steps = 0
     public private(set) var coalescedTotal = 0
+    /// When the oldest update applied by the last step was received (`nil`: it applied none).
+    public private(set) var lastStepOldestReceived: Double?
+    /// Reads the time a step's results are published (after its recompute); without one, the step's `now`.
+    private let clock: (@Sendable () -> Double)?
 
-    public init(book: Book, config: LiveConfig = LiveConfig(), now: Double) {
+    /// - Parameter clock: the wall clock, so latency covers the recompute itself; leave it out for
+    ///   deterministic tests (latency is then measured to the step's `now`).
+    public init(book: Book, config: LiveConfig = LiveConfig(), now: Double, clock: (@Sendable () -> Double)? = nil) {
         live = LiveBook(book: book, config: config, now: now)
+        self.clock = clock
     }
 
     /// Queues updates received at `receivedAt` (seconds since the epoch).
@@ -40,8 +47,9 @@ public actor LiveEngine {
         let oldest = oldestPending
         oldestPending = nil
         let changes = live.apply(batch, now: now)
+        lastStepOldestReceived = batch.isEmpty ? nil : oldest
         if let oldest, !batch.isEmpty {
-            stats.record(updates: batch.count, oldestReceived: oldest, published: now)
+            stats.record(updates: batch.count, oldestReceived: oldest, published: clock?() ?? now)
         }
         if now - lastSample >= 1 {
             live.sample(now: now)

@@ -131,6 +131,23 @@ import Testing
         }
     }
 
+    /// The live and decode modes print their figures (values are for people to read, not asserted).
+    @Test func benchLiveAndDecodeModes() async throws {
+        let live = try await run(["bench", "--live", "--accounts", "300", "--seconds", "1", "--rate", "200", "--model", "portfolio", "--json"])
+        #expect(live.status == 0, "\(live.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(live.stdout.utf8)) as? [String: Any])
+        #expect(obj["model"] as? String == "portfolio")
+        #expect(obj["accounts"] as? Int == 300)
+        for key in ["tickToResultP99Ms", "tickToSnapshotP50Ms", "tickToSnapshotP99Ms", "recomputesPerSecond", "peakRSSMiB",
+                    "incrementalSteps", "fullSteps", "maxBacklog"] {
+            #expect(obj[key] != nil, "\(key) in \(live.stdout)")
+        }
+        #expect((obj["recomputesPerSecond"] as? Double ?? 0) > 0)
+        let decode = try await run(["bench", "--decode", "--json"])
+        #expect(decode.status == 0, "\(decode.stderr)")
+        #expect(decode.stdout.contains(#""adapter":"binance""#) && decode.stdout.contains("\"ticksPerSecond\""))
+    }
+
     /// Issue 5's end-to-end check: a replay drives one account from safe to liquidatable;
     /// the state events appear in order, each with the tick that caused it, and the alert command sees the worsening.
     @Test func watchHeadlessReportsStateChangesInOrder() async throws {

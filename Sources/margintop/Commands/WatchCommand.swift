@@ -114,7 +114,7 @@ struct Watcher {
     let out = EventWriter()
 
     init(book: Book, feed: any PriceFeed, alerts: AlertRunner?, summaryEvery: Double, duration: Double?) {
-        engine = LiveEngine(book: book, now: wallClock())
+        engine = LiveEngine(book: book, now: wallClock(), clock: wallClock)
         self.feed = feed
         self.alerts = alerts
         self.summaryEvery = summaryEvery

@@ -64,7 +64,7 @@ struct DashboardCommand: AsyncParsableCommand {
             if error.code == .badSpec { throw ValidationError("--feed \(self.feed): \(error.message)") }
             throw CLIError.runtime("\(error)")
         }
-        let engine = LiveEngine(book: book, now: wallClock())
+        let engine = LiveEngine(book: book, now: wallClock(), clock: wallClock)
         var options = DashboardOptions(operatorName: operatorName ?? NSUserName(), readOnly: readOnly, theme: theme)
         options.feedName = feed.name
         let service = StoreReviewService(store: store, engine: engine, operatorName: options.operatorName)
