@@ -154,11 +154,36 @@ import Testing
         #expect(snap.counts[.bankrupt] == 2)
         expectClose(snap.shortfall, 600, "shortfall")
         #expect(snap.socializedLoss == 0)
-        #expect(snap.rows.map(\.id) == ["A", "B", "C"] || snap.rows.map(\.id) == ["B", "A", "C"])
+        // Priority: A and B are bankrupt with AE = -500 and -100 <= 0, so both have mr infinite (null); both have
+        // MM = |1| * 60000 * 0.01 = 600: a full tie broken by id ascending, A before B. C (AE 5000, MM 0) is safe, last.
+        #expect(snap.rows.map(\.id) == ["A", "B", "C"])
         var big = book
         big.insuranceFund = 250
         let s2 = try Snapshot.compute(book: big)
         expectClose(s2.socializedLoss, 350, "socialized loss")
+    }
+
+    @Test func bankruptAccountsWithInfiniteRatioAreOrderedByMMThenId() throws {
+        // Same mr (infinite: AE <= 0 for A, B, D); MM decides before the id:
+        //   A: long 1 at 61500, 1000 USDC: E = AE = 1000 + 1*(60000-61500) = -500; MM = 60000 * 0.01 = 600.
+        //   B: short 2 at 59800, 100 USDC: E = AE = 100 - 2*(60000-59800) = -300; MM = 120000 * 0.01 = 1200.
+        //   D: short 2 at 59900, 100 USDC: E = AE = 100 - 2*(60000-59900) = -100; MM = 1200 (ties B, after it by id).
+        //   C: 5000 USDC only: safe (MM 0, mr null) but not in the liquidatable/bankrupt group, so last.
+        // Order: B (1200), D (1200, id after B), A (600), C. Shortfall 500 + 300 + 100 = 900 vs fund 1000: no loss.
+        let book = try testBook(accounts: """
+            [{"id": "C", "collateral": [{"asset": "USDC", "amount": 5000}]},
+             {"id": "A", "collateral": [{"asset": "USDC", "amount": 1000}],
+              "positions": [{"instrument": "BTC-PERP", "quantity": 1, "entryPrice": 61500}]},
+             {"id": "D", "collateral": [{"asset": "USDC", "amount": 100}],
+              "positions": [{"instrument": "BTC-PERP", "quantity": -2, "entryPrice": 59900}]},
+             {"id": "B", "collateral": [{"asset": "USDC", "amount": 100}],
+              "positions": [{"instrument": "BTC-PERP", "quantity": -2, "entryPrice": 59800}]}]
+            """)
+        let snap = try Snapshot.compute(book: book)
+        #expect(snap.counts[.bankrupt] == 3)
+        expectClose(snap.shortfall, 900, "shortfall")
+        #expect(snap.socializedLoss == 0)
+        #expect(snap.rows.map(\.id) == ["B", "D", "A", "C"])
     }
 }
 
