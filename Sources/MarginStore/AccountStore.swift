@@ -29,12 +29,13 @@ public protocol AccountStore: Sendable {
     /// Replaces the whole book in one transaction and audits it; all or nothing.
     @discardableResult
     func importBook(_ book: Book, operator: String) async throws(StoreError) -> ImportSummary
-    /// Adds an account or replaces the one with the same id (what other systems do all day).
+    /// Adds an account or replaces the one with the same id (what other systems do all day),
+    /// audited as `account.put` by `operator` in the same transaction.
     /// Its assets, venues and instruments must be in the stored market.
-    func putAccount(_ account: Account) async throws(StoreError)
-    /// Removes an account; `false` when there was none.
+    func putAccount(_ account: Account, operator: String) async throws(StoreError)
+    /// Removes an account, audited as `account.remove`; `false` when there was none (nothing audited).
     @discardableResult
-    func removeAccount(id: String) async throws(StoreError) -> Bool
+    func removeAccount(id: String, operator: String) async throws(StoreError) -> Bool
 
     /// Changes committed by anyone (this process or another) from now on.
     ///
@@ -111,4 +112,17 @@ public struct ImportSummary: Sendable, Equatable {
     public var assets: Int
     public var instruments: Int
     public var auditSeq: Int64
+}
+
+extension AccountStore {
+    /// An edit by another system (no operator at the keyboard): audited as operator `system`.
+    public func putAccount(_ account: Account) async throws(StoreError) {
+        try await putAccount(account, operator: "system")
+    }
+
+    /// A removal by another system: audited as operator `system`.
+    @discardableResult
+    public func removeAccount(id: String) async throws(StoreError) -> Bool {
+        try await removeAccount(id: id, operator: "system")
+    }
 }

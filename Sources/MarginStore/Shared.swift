@@ -18,6 +18,17 @@ enum AuditPayload {
         ]))
     }
 
+    static func account(_ id: String, removed: Bool, account: Account? = nil) -> String {
+        var members: [(String, JSONValue)] = [("account", .string(id)), ("removed", .bool(removed))]
+        if let account {
+            let subs = account.subaccounts
+            members += [("subaccounts", .integer(subs.count)),
+                        ("collateralLines", .integer(subs.reduce(0) { $0 + $1.collateral.count })),
+                        ("positions", .integer(subs.reduce(0) { $0 + $1.positions.count }))]
+        }
+        return JSONWriter(pretty: false).write(.object(members))
+    }
+
     static func review(id: Int64, account: String, from: ReviewStatus?, to: ReviewStatus, version: Int,
                        note: String?, metrics m: AccountMetrics?) -> String {
         func num(_ x: Double?) -> JSONValue { x.map { .number($0) } ?? .null }

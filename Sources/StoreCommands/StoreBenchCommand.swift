@@ -19,6 +19,14 @@ public struct StoreBenchCommand: AsyncParsableCommand {
 
     public init() {}
 
+    public func validate() throws {
+        // The bench replaces the store's whole book: never the operator's default store by accident.
+        guard storeOptions.store != nil else {
+            throw ValidationError("store-bench replaces the store's book: name a scratch store with --store (e.g. sqlite:/tmp/bench.sqlite)")
+        }
+        guard accounts > 0 else { throw ValidationError("--accounts must be > 0") }
+    }
+
     public func run() async throws {
         try await StoreCLI.run {
             let result = try await StoreBench.run(accounts: accounts, seed: seed, url: storeOptions.store,

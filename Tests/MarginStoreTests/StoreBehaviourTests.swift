@@ -254,6 +254,29 @@ struct StoreBehaviourTests {
         }
     }
 
+    @Test("account edits are audited with their operator in the same transaction", arguments: Backend.allCases)
+    func editsAreAudited(_ backend: Backend) async throws {
+        try await withFixture(backend) { f in
+            var book = smallBook(3)
+            try await f.store.importBook(book, operator: "tester")
+            book.accounts[0].name = "renamed"
+            try await f.store.putAccount(book.accounts[0], operator: "desk-1")
+            #expect(try await f.store.removeAccount(id: book.accounts[1].id, operator: "desk-2"))
+            #expect(try await f.store.removeAccount(id: "nobody", operator: "desk-2") == false)
+            try await f.store.putAccount(book.accounts[2])
+            let log = try await f.store.auditLog()
+            #expect(log.map(\.action) == ["import", "account.put", "account.remove", "account.put"])
+            #expect(log.map(\.operator) == ["tester", "desk-1", "desk-2", "system"])
+            #expect(log[1].payload.contains("\"account\":\"\(book.accounts[0].id)\"") && log[1].payload.contains("\"removed\":false"))
+            #expect(log[2].payload.contains("\"removed\":true"))
+            // A refused edit (an unknown instrument) writes neither the account nor an audit entry.
+            var bad = book.accounts[0]
+            bad.subaccounts[0].positions.append(Position(instrument: "NOPE-PERP", quantity: 1, entryPrice: 1))
+            await #expect(throws: StoreError.self) { try await f.store.putAccount(bad, operator: "desk-1") }
+            #expect(try await f.store.auditLog().count == 4)
+        }
+    }
+
     @Test("quotes, semicolons, newlines and terminal escapes come back byte for byte", arguments: Backend.allCases)
     func hostileText(_ backend: Backend) async throws {
         try await withFixture(backend) { f in

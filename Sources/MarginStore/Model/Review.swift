@@ -84,7 +84,7 @@ public struct AuditEntry: Sendable, Equatable {
     public var seq: Int64
     public var at: Date
     public var `operator`: String
-    /// `import`, `review.open`, `review.ack`, `review.resolve`.
+    /// `import`, `account.put`, `account.remove`, `review.open`, `review.ack`, `review.resolve`.
     public var action: String
     /// A JSON object describing the action.
     public var payload: String
@@ -93,6 +93,8 @@ public struct AuditEntry: Sendable, Equatable {
 /// Audit action names.
 enum AuditAction {
     static let importBook = "import"
+    static let putAccount = "account.put"
+    static let removeAccount = "account.remove"
     static func review(_ status: ReviewStatus) -> String {
         switch status {
         case .open: return "review.open"

@@ -281,7 +281,7 @@ public final class PostgresStore: AccountStore {
         }
     }
 
-    public func putAccount(_ account: Account) async throws(StoreError) {
+    public func putAccount(_ account: Account, operator op: String) async throws(StoreError) {
         let log = logger
         try await transaction { conn in
             guard let market = try await PostgresStore.loadMarket(conn, logger: log).book else {
@@ -313,11 +313,14 @@ public final class PostgresStore: AccountStore {
                 try await PostgresStore.execute(conn, "INSERT INTO \(t.name) (\(t.columnList)) VALUES (\(ph))", v,
                                                 logger: log)
             }
+            try await PostgresStore.audit(conn, at: Millis.now(), operator: op, action: AuditAction.putAccount,
+                                          payload: AuditPayload.account(account.id, removed: false, account: account),
+                                          logger: log)
         }
     }
 
     @discardableResult
-    public func removeAccount(id: String) async throws(StoreError) -> Bool {
+    public func removeAccount(id: String, operator op: String) async throws(StoreError) -> Bool {
         let log = logger
         return try await transaction { conn in
             guard let pk = try await PostgresStore.scalar(conn, "SELECT pk FROM accounts WHERE id = $1 FOR UPDATE",
@@ -326,6 +329,8 @@ public final class PostgresStore: AccountStore {
                 let key = t == "accounts" ? "pk" : "account_pk"
                 try await PostgresStore.execute(conn, "DELETE FROM \(t) WHERE \(key) = $1", [.int(pk)], logger: log)
             }
+            try await PostgresStore.audit(conn, at: Millis.now(), operator: op, action: AuditAction.removeAccount,
+                                          payload: AuditPayload.account(id, removed: true), logger: log)
             return true
         }
     }

@@ -211,7 +211,7 @@ public final class SQLiteStore: AccountStore {
         }
     }
 
-    public func putAccount(_ account: Account) async throws(StoreError) {
+    public func putAccount(_ account: Account, operator op: String) async throws(StoreError) {
         try await write { db in
             let market = try SQLiteStore.loadMarket(db).book
             guard let market else { throw StoreError.database("the store holds no book yet: import one first") }
@@ -233,11 +233,13 @@ public final class SQLiteStore: AccountStore {
             try BookTables.emitAccount(account, pk: pk) { t, v in
                 if t.name != "accounts" { try SQLiteStore.insert(db, t, v) }
             }
+            try SQLiteStore.audit(db, at: Millis.now(), operator: op, action: AuditAction.putAccount,
+                                  payload: AuditPayload.account(account.id, removed: false, account: account))
         }
     }
 
     @discardableResult
-    public func removeAccount(id: String) async throws(StoreError) -> Bool {
+    public func removeAccount(id: String, operator op: String) async throws(StoreError) -> Bool {
         try await write { db in
             guard let pk = try Int64.fetchOne(db, sql: "SELECT pk FROM accounts WHERE id = ?", arguments: [id]) else {
                 return false
@@ -246,6 +248,8 @@ public final class SQLiteStore: AccountStore {
                 try db.execute(sql: "DELETE FROM \(t.name) WHERE account_pk = ?", arguments: [pk])
             }
             try db.execute(sql: "DELETE FROM accounts WHERE pk = ?", arguments: [pk])
+            try SQLiteStore.audit(db, at: Millis.now(), operator: op, action: AuditAction.removeAccount,
+                                  payload: AuditPayload.account(id, removed: true))
             return true
         }
     }
