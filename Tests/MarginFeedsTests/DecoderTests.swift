@@ -147,10 +147,8 @@ struct CodecTests {
         #expect(map.resolve("ETHUSDT", .mark) == nil)
         #expect(SymbolMap.passthrough.resolve("ETHUSDT", .mark)?.symbol == "ETHUSDT")
         #expect(throws: FeedError.self) { try SymbolMap.parse("BTCUSDT price BTC") }
-        do {
-            _ = try SymbolMap.parse("ok mark x\nBTCUSDT", file: "m.txt")
-        } catch {
-            #expect(error.description.hasPrefix("m.txt:2: "))
-        }
+        let error = #expect(throws: FeedError.self) { try SymbolMap.parse("ok mark x\nBTCUSDT", file: "m.txt") }
+        #expect(error?.description.hasPrefix("m.txt:2: ") == true, "\(String(describing: error))")
+        #expect(error?.code == .badFile && error?.file == "m.txt" && error?.line == 2)
     }
 }

@@ -3,7 +3,9 @@ import MarginFeeds
 import Testing
 
 /// 10,000 random and mutated messages through each decoder: no crash, and every message is
-/// accounted for as ≥1 tick, a counted rejection, unmapped prices or a control message.
+/// accounted for exactly: the core's counters move by what an independent model of the core
+/// predicts from the decoded message (ticks, unmapped prices, rejections by reason, control),
+/// and every unmodified fixture decodes to exactly its known prices.
 struct FuzzTests {
     static let seeds: [String: [String]] = [
         "binance": [
@@ -30,6 +32,100 @@ struct FuzzTests {
             #"{"ts":"2026-11-24T12:00:00Z","symbol":"BTC-C","kind":"iv","price":0.55}"#,
         ],
     ]
+
+    /// What each seed (same order as ``seeds``) decodes to when sent unmodified.
+    struct Expected {
+        var prices: [(symbol: String, kind: TickKind, value: Double)] = []
+        var control = false
+        var rejections: [String] = []
+    }
+
+    static let expected: [String: [Expected]] = [
+        "binance": [
+            Expected(prices: [("BTCUSDT", .mark, 11794.15), ("BTCUSDT", .index, 11784.62659091)]),
+            Expected(prices: [("ETHUSDT", .mark, 3000.1), ("ETHUSDT", .index, 2999.9)]),
+            Expected(prices: [("BTCUSDT", .mark, 11795), ("BTCUSDT", .index, 11785)]),
+            Expected(control: true),
+        ],
+        "deribit": [
+            Expected(prices: [("BTC-PERPETUAL", .mark, 60020.5)]),
+            Expected(prices: [("BTC-27DEC26-60000-C", .mark, 0.0825 * 60000.0), ("BTC-27DEC26-60000-C", .iv, 55.3 / 100)]),
+            Expected(prices: [("btc_usd", .index, 60010.25)]),
+            Expected(control: true),
+            Expected(control: true),
+        ],
+        "coinbase": [
+            Expected(prices: [("BTC-USD", .index, 60012.5), ("ETH-USD", .index, 3001.25)]),
+            Expected(control: true),
+            Expected(rejections: [RejectReason.exchangeError]),
+        ],
+        "ndjson": [
+            Expected(prices: [("BTC", .index, 60012.5)]),
+            Expected(prices: [("BTC-PERP", .mark, 60020)]),
+            Expected(prices: [("BTC-C", .iv, 0.55)]),
+        ],
+    ]
+
+    /// How one message moves the core's counters.
+    struct Accounting: Equatable, CustomStringConvertible {
+        var messages = 0
+        var ticks = 0
+        var unmapped = 0
+        var control = 0
+        var rejected: [String: Int] = [:]
+
+        init() {}
+
+        /// The difference between two counter snapshots (zero reasons left out).
+        init(from before: FeedCounters, to after: FeedCounters) {
+            messages = after.messages - before.messages
+            ticks = after.ticks - before.ticks
+            unmapped = after.unmapped - before.unmapped
+            control = after.control - before.control
+            for reason in Set(before.rejected.keys).union(after.rejected.keys) {
+                let d = after.rejected[reason, default: 0] - before.rejected[reason, default: 0]
+                if d != 0 { rejected[reason] = d }
+            }
+        }
+
+        var description: String { "messages \(messages) ticks \(ticks) unmapped \(unmapped) control \(control) rejected \(rejected)" }
+    }
+
+    /// An independent model of ``FeedCore/ingest(_:receiveTime:)``'s bookkeeping: map, reject
+    /// non-positive/non-finite prices and per-series older exchange times, and count a message
+    /// that yields nothing at all as `no_prices`.
+    struct CoreModel {
+        let map: SymbolMap
+        var lastExchange: [String: Date] = [:]
+
+        mutating func account(_ m: DecodedMessage) -> Accounting {
+            var a = Accounting()
+            a.messages = 1
+            a.control = m.isControl ? 1 : 0
+            for r in m.rejections { a.rejected[r.reason, default: 0] += 1 }
+            for p in m.prices {
+                guard let target = map.resolve(p.exchangeSymbol, p.kind) else {
+                    a.unmapped += 1
+                    continue
+                }
+                guard p.value.isFinite, p.value > 0 else {
+                    a.rejected[RejectReason.badPrice, default: 0] += 1
+                    continue
+                }
+                let key = target.symbol + "\u{1}" + target.kind.rawValue
+                if let last = lastExchange[key], p.exchangeTime < last {
+                    a.rejected[RejectReason.outOfOrder, default: 0] += 1
+                    continue
+                }
+                lastExchange[key] = p.exchangeTime
+                a.ticks += 1
+            }
+            if a.ticks == 0 && a.unmapped == 0 && a.rejected.isEmpty && !m.isControl {
+                a.rejected[RejectReason.noPrices] = 1
+            }
+            return a
+        }
+    }
 
     static let junk = [
         "\"NaN\"", "\"-1\"", "\"0\"", "\"1e309\"", "-0", "1e400", "null", "true", "[]", "{}", "\"\"", "\"abc\"",
@@ -108,28 +204,51 @@ struct FuzzTests {
         map.set("btc_usd", .index, to: "BTC")
         map.set("BTC-USD", .index, to: "BTC")
         map.set("BTC", .index, to: "BTC")
-        let core = FeedCore(name: "fuzz-\(decoderName)", symbolMap: decoderName == "ndjson" ? .passthrough : map)
+        let coreMap = decoderName == "ndjson" ? SymbolMap.passthrough : map
+        let core = FeedCore(name: "fuzz-\(decoderName)", symbolMap: coreMap)
+        var model = CoreModel(map: coreMap)
         let seeds = Self.seeds[decoderName]!
+        let expected = Self.expected[decoderName]!
+        #expect(expected.count == seeds.count)
         var before = core.counters
-        var ticksSeen = 0, rejectedSeen = 0, controlSeen = 0, unmappedSeen = 0
+        var total = Accounting()
+        var unmodified = 0, unmodifiedTicks = 0
         for n in 0..<10_000 {
-            let base = seeds[Int(rng.next() % UInt64(seeds.count))]
+            let seed = Int(rng.next() % UInt64(seeds.count))
+            let base = seeds[seed]
             let message = n % 10 == 0 ? base : Self.mutate(base, rng: &rng)
             let decoded = decoder.decode(message)
             for p in decoded.prices where p.value.isFinite && p.value > 0 { #expect(!p.exchangeSymbol.isEmpty) }
+            let predicted = model.account(decoded)
             core.ingest(decoded, receiveTime: Date())
             let after = core.counters
-            let dt = after.ticks - before.ticks
-            let dr = after.rejectedTotal - before.rejectedTotal
-            let dc = after.control - before.control
-            let du = after.unmapped - before.unmapped
-            #expect(dt + dr + dc + du >= 1, "message \(n) unaccounted: \(message)")
-            ticksSeen += dt; rejectedSeen += dr; controlSeen += dc; unmappedSeen += du
+            let moved = Accounting(from: before, to: after)
+            // Exactly what was fed, nothing lost or double-counted.
+            #expect(moved == predicted, "message \(n): counters moved \(moved), expected \(predicted): \(message)")
+            if message == base {
+                // An unmodified fixture: exactly its known prices, none silently dropped.
+                let want = expected[seed]
+                unmodified += 1
+                unmodifiedTicks += moved.ticks
+                #expect(decoded.prices.map(\.exchangeSymbol) == want.prices.map(\.symbol), "message \(n): \(message)")
+                #expect(decoded.prices.map(\.kind) == want.prices.map(\.kind), "message \(n): \(message)")
+                #expect(decoded.prices.map(\.value) == want.prices.map(\.value), "message \(n): \(message)")
+                #expect(decoded.isControl == want.control && decoded.rejections.map(\.reason) == want.rejections, "message \(n): \(message)")
+                #expect(moved.ticks + moved.unmapped + moved.rejected[RejectReason.outOfOrder, default: 0] == want.prices.count,
+                    "message \(n): \(moved)")
+            }
+            total.messages += moved.messages
+            total.ticks += moved.ticks
+            total.unmapped += moved.unmapped
+            total.control += moved.control
+            total.rejected.merge(moved.rejected, uniquingKeysWith: +)
             before = after
         }
         let c = core.counters
-        #expect(c.messages == 10_000)
-        #expect(c.ticks == ticksSeen && c.rejectedTotal == rejectedSeen && c.control == controlSeen && c.unmapped == unmappedSeen)
+        #expect(c.messages == 10_000 && total.messages == 10_000)
+        #expect(c.ticks == total.ticks && c.unmapped == total.unmapped && c.control == total.control)
+        #expect(c.rejected.filter { $0.value != 0 } == total.rejected)
+        #expect(unmodified >= 1_000 && unmodifiedTicks > 0)
         #expect(c.ticks > 0 && c.rejectedTotal > 0)
     }
 }

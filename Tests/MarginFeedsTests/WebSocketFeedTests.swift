@@ -154,8 +154,14 @@ struct WebSocketFeedTests {
         let down = try await statuses.wait(for: "down", from: live1) { if case .down = $0 { true } else { false } }
         let reconnecting = try await statuses.wait(for: "reconnecting", from: down) { if case .reconnecting = $0 { true } else { false } }
         #expect(statuses.all[reconnecting] == .reconnecting(attempt: 1, nextDelay: .milliseconds(500)))
-        // Nothing happens until the test clock moves.
+        // Nothing happens until the test clock moves: the run loop is parked in its one backoff
+        // sleep (the first connection's watchdog was cancelled), so no second attempt can start.
+        #expect(await clock.waitForSleepers(1))
+        #expect(clock.sleeperCount == 1)
+        #expect(clock.sleepDurations.filter { $0 < .seconds(10) } == [.milliseconds(500)])
+        #expect(!statuses.all[reconnecting...].contains(.connecting))
         #expect(server.connectionCount == 1)
+        #expect(await feed.counters().connections == 1)
         clock.advance(by: .milliseconds(500))
         try await ticks.wait(count: 4)
         try await statuses.wait(for: "live again", from: reconnecting) { $0 == .live }
@@ -181,6 +187,7 @@ struct WebSocketFeedTests {
         let down = try await statuses.wait(for: "down") { if case .down = $0 { true } else { false } }
         #expect(statuses.all[down] == .down(reason: "closed by server (code 1000: bye)"))
         try await statuses.wait(for: "reconnecting", from: down) { $0 == .reconnecting(attempt: 1, nextDelay: .milliseconds(500)) }
+        #expect(await clock.waitForSleepers(1))  // the backoff sleep has begun: advancing now wakes it
         clock.advance(by: .milliseconds(500))
         try await ticks.wait(count: 4)
         #expect(server.connectionCount >= 2)
@@ -207,6 +214,7 @@ struct WebSocketFeedTests {
             #expect(statuses.all[from] == .reconnecting(attempt: n + 1, nextDelay: delay))
             #expect(statuses.all[from - 1].isDown)
             from += 1
+            #expect(await clock.waitForSleepers(1))  // the backoff sleep has begun (also before sleepDurations is read)
             if n < expected.count - 1 { clock.advance(by: delay) }
         }
         #expect(clock.sleepDurations.filter { $0 != .seconds(30) } == Array(expected.prefix(5)))
@@ -215,9 +223,100 @@ struct WebSocketFeedTests {
             try await conn.send(Self.binanceUpdate("BTCUSDT", mark: "3", index: "3", time: 1_764_000_000_000))
             await conn.waitUntilClosed()
         }
+        #expect(await clock.waitForSleepers(1))  // the backoff sleep has begun: advancing now wakes it
         clock.advance(by: expected.removeLast())
         try await ticks.wait(count: 2)
         try await statuses.wait(for: "live", from: from) { $0 == .live }
+        await feed.stop()
+        await server.stop()
+    }
+
+    /// The server accepts TCP but answers the websocket upgrade with HTTP 403 (once to a raw
+    /// check, then twice to the feed): each attempt is reported down and backed off on the test
+    /// clock (0.5 s, then 1 s) with no connection counted; the next upgrade succeeds and the
+    /// feed goes live. WSClient drops the response, so the reason cannot name the 403.
+    @Test func upgradeRefusedWithHTTPErrorBacksOffThenRecovers() async throws {
+        let server = try await TestWebSocketServer.start(refusingUpgrades: .init(count: 3, status: 403, body: "banned")) { conn in
+            try await conn.send(Self.binanceUpdate("BTCUSDT", mark: "7.5", index: "7.25", time: 1_764_000_000_000))
+            await conn.waitUntilClosed()
+        }
+        // What a client sees on the wire: a complete 403 response, then the server hangs up.
+        let raw = try await withTimeout(10, "raw handshake") { try await server.rawUpgradeResponse(path: "/market/ws/x") }
+        #expect(raw.hasPrefix("HTTP/1.1 403 Forbidden\r\n") && raw.hasSuffix("\r\n\r\nbanned"), "\(raw)")
+        #expect(server.refusedUpgradeCount == 1)
+        let clock = ManualFeedClock()
+        let feed = WebSocketFeed(adapter: .binance(),
+            configuration: .init(url: server.url("/market/ws/x"), watchdogTimeout: .seconds(30), backoff: Self.exactBackoff()),
+            clock: clock)
+        let statuses = StatusLog(feed)
+        let ticks = TickCollector(feed)
+        let schedule: [Duration] = [.milliseconds(500), .seconds(1)]
+        var from = 0
+        for (n, delay) in schedule.enumerated() {
+            let down = try await statuses.wait(for: "down \(n + 1)", from: from) { $0.isDown }
+            #expect(statuses.all[down] == .down(reason: "connection failed: WebSocket upgrade failed"))
+            let reconnecting = try await statuses.wait(for: "reconnecting \(n + 1)", from: down) {
+                if case .reconnecting = $0 { true } else { false }
+            }
+            #expect(statuses.all[reconnecting] == .reconnecting(attempt: n + 1, nextDelay: delay))
+            // Parked in the backoff sleep: no further attempt until the clock moves.
+            #expect(await clock.waitForSleepers(1))
+            #expect(clock.sleepDurations.filter { $0 < .seconds(10) } == Array(schedule.prefix(n + 1)))
+            #expect(server.refusedUpgradeCount == n + 2)
+            #expect(server.connectionCount == 0)
+            #expect(await feed.counters().connections == 0)
+            #expect(ticks.count == 0)
+            from = reconnecting + 1
+            clock.advance(by: delay)
+        }
+        try await ticks.wait(count: 2)
+        let live = try await statuses.wait(for: "live", from: from) { $0 == .live }
+        #expect(!statuses.all[..<live].contains(.live))
+        #expect(ticks.ticks.map { "\($0.symbol) \($0.kind) \($0.value)" } == ["BTCUSDT mark 7.5", "BTCUSDT index 7.25"])
+        #expect(server.refusedUpgradeCount == 3 && server.connectionCount == 1)
+        #expect(server.requestPaths == ["/market/ws/x"])
+        #expect(await feed.counters().connections == 1)
+        await feed.stop()
+        await server.stop()
+    }
+
+    /// A real symbol-map file named by the spec's `map=FILE`, through the factory: a mapped
+    /// symbol arrives under the book's symbols with exact values, an unmapped one is counted.
+    @Test func specMapFileMapsThroughFactory() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("margintop-map-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let mapPath = dir.appendingPathComponent("binance.map").path
+        try """
+            # exchange-symbol  source-kind  book-symbol  [book-kind]
+            BTCUSDT  mark   BTC-PERP
+
+            BTCUSDT  index  BTC  index   # spot reference
+            """.write(toFile: mapPath, atomically: true, encoding: .utf8)
+        let btc = Self.binanceUpdate("BTCUSDT", mark: "60012.50000000", index: "60001.12345678", time: 1_764_000_000_123)
+        let eth = Self.binanceUpdate("ETHUSDT", mark: "3000.10000000", index: "2999.90000000", time: 1_764_000_000_123)
+        let server = try await TestWebSocketServer.start { conn in
+            try await conn.send("[\(btc),\(eth)]")
+            await conn.waitUntilClosed()
+        }
+        let clock = ManualFeedClock()
+        let spec = "binance:\(server.url("/market/ws/!markPrice@arr@1s")),map=\(mapPath),timeout=30"
+        let feed = try FeedFactory.make(spec: spec, clock: clock)
+        let ws = try #require(feed as? WebSocketFeed)
+        #expect(ws.core.symbolMap == (try SymbolMap.load(path: mapPath)))
+        #expect(ws.configuration.watchdogTimeout == .seconds(30))
+        let ticks = TickCollector(feed)
+        try await ticks.wait(count: 2)
+        try await waitUntil("frame counted") { await feed.counters().messages == 1 }
+        let t = ticks.ticks
+        #expect(t.map { "\($0.symbol) \($0.kind)" } == ["BTC-PERP mark", "BTC index"])
+        #expect(t.map(\.value) == [60012.5, 60001.12345678])
+        #expect(t.allSatisfy { $0.exchangeTime == Date(timeIntervalSince1970: 1_764_000_000.123) })
+        let counters = await feed.counters()
+        #expect(counters.messages == 1 && counters.ticks == 2 && counters.unmapped == 2 && counters.rejectedTotal == 0)
+        #expect(await feed.lastUpdate(symbol: "BTC-PERP") != nil)
+        #expect(await feed.lastUpdate(symbol: "ETHUSDT") == nil)
+        #expect(server.requestPaths == ["/market/ws/!markPrice@arr@1s"])
         await feed.stop()
         await server.stop()
     }
@@ -244,6 +343,7 @@ struct WebSocketFeedTests {
         let down = try await statuses.wait(for: "down", from: live) { if case .down = $0 { true } else { false } }
         #expect(statuses.all[down] == .down(reason: "no message for 5.0 seconds"))
         try await statuses.wait(for: "reconnecting", from: down) { $0 == .reconnecting(attempt: 1, nextDelay: .milliseconds(500)) }
+        #expect(await clock.waitForSleepers(1))  // the backoff sleep has begun: advancing now wakes it
         clock.advance(by: .milliseconds(500))
         try await ticks.wait(count: 4)
         try await statuses.wait(for: "live again", from: down) { $0 == .live }
@@ -298,6 +398,7 @@ struct WebSocketFeedTests {
         let down = try await statuses.wait(for: "down") { $0.isDown }
         #expect(statuses.all[down] == .down(reason: "closed by server (code 1001: going away)"))
         try await statuses.wait(for: "reconnecting", from: down) { $0 == .reconnecting(attempt: 1, nextDelay: .milliseconds(500)) }
+        #expect(await clock.waitForSleepers(1))  // the backoff sleep has begun: advancing now wakes it
         clock.advance(by: .milliseconds(500))
         try await ticks.wait(count: 2)
         try await waitUntil("resubscribed") { subscriptions.get().count >= 4 }
