@@ -178,15 +178,15 @@ public final class DashboardApp {
             Task { [weak self] in
                 do { self?.post(.reviewsLoaded(try await reviews.listReviews())) } catch { self?.post(.reviewsLoadFailed(String(describing: error))) }
             }
-        case .acknowledge(let id, let note):
+        case .acknowledge(let id, let version, let note):
             Task { [weak self] in
-                do { try await reviews.acknowledge(id: id, note: note); self?.post(.reviewUpdated(id: id)) } catch {
+                do { try await reviews.acknowledge(id: id, version: version, note: note); self?.post(.reviewUpdated(id: id)) } catch {
                     self?.post(.reviewUpdateFailed(String(describing: error)))
                 }
             }
-        case .resolve(let id, let outcome, let note):
+        case .resolve(let id, let version, let outcome, let note):
             Task { [weak self] in
-                do { try await reviews.resolve(id: id, outcome: outcome, note: note); self?.post(.reviewUpdated(id: id)) } catch {
+                do { try await reviews.resolve(id: id, version: version, outcome: outcome, note: note); self?.post(.reviewUpdated(id: id)) } catch {
                     self?.post(.reviewUpdateFailed(String(describing: error)))
                 }
             }

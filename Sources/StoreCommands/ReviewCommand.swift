@@ -81,6 +81,8 @@ public struct ReviewAckCommand: AsyncParsableCommand {
     var reviewID: Int64
     @Option(name: .long, help: "A note.")
     var note: String?
+    @Option(name: .customLong("expect-version"), help: "Refuse (conflict, exit 1) unless the review is still at this version (as `review list` showed it).")
+    var expectVersion: Int?
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var operatorOption: OperatorOption
 
@@ -89,7 +91,7 @@ public struct ReviewAckCommand: AsyncParsableCommand {
     public func run() async throws {
         try await StoreCLI.run {
             let r = try await withStore(storeOptions) {
-                try await $0.acknowledgeReview(id: reviewID, operator: operatorOption.resolved, note: note)
+                try await $0.acknowledgeReview(id: reviewID, expectedVersion: expectVersion, operator: operatorOption.resolved, note: note)
             }
             try StoreCLI.write(ReviewOutput.line(r), to: nil)
         }
@@ -106,6 +108,8 @@ public struct ReviewResolveCommand: AsyncParsableCommand {
     var outcome: ReviewOutcome
     @Option(name: .long, help: "A note.")
     var note: String?
+    @Option(name: .customLong("expect-version"), help: "Refuse (conflict, exit 1) unless the review is still at this version (as `review list` showed it).")
+    var expectVersion: Int?
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var operatorOption: OperatorOption
 
@@ -114,7 +118,8 @@ public struct ReviewResolveCommand: AsyncParsableCommand {
     public func run() async throws {
         try await StoreCLI.run {
             let r = try await withStore(storeOptions) {
-                try await $0.resolveReview(id: reviewID, outcome: outcome, operator: operatorOption.resolved, note: note)
+                try await $0.resolveReview(id: reviewID, outcome: outcome, expectedVersion: expectVersion, operator: operatorOption.resolved,
+                                           note: note)
             }
             try StoreCLI.write(ReviewOutput.line(r), to: nil)
         }

@@ -48,7 +48,10 @@ struct CLITests {
         #expect(r.status == 0)
         r = try await run(["review", "ack", "1", "--store", store])
         #expect(r.status == 1 && r.stderr.contains("acknowledged"))
-        r = try await run(["review", "resolve", "1", "--outcome", "liquidated", "--store", store])
+        // Acting on the version an operator saw (1) after someone moved it on (2): a conflict, nothing written.
+        r = try await run(["review", "resolve", "1", "--outcome", "dismissed", "--expect-version", "1", "--store", store])
+        #expect(r.status == 1 && r.stderr.contains("changed by someone else (version 2, you had 1)"), "\(r.stderr)")
+        r = try await run(["review", "resolve", "1", "--outcome", "liquidated", "--expect-version", "2", "--store", store])
         #expect(r.status == 0)
         r = try await run(["review", "resolve", "1", "--outcome", "gone", "--store", store])
         #expect(r.status == 64)

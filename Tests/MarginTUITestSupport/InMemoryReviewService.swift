@@ -39,16 +39,26 @@ public actor InMemoryReviewService: ReviewService {
         return rows
     }
 
-    public func acknowledge(id: String, note: String) async throws {
-        try checkFailure()
+    /// The row at `version`, as the store checks it (a conflict when someone moved it on).
+    private func current(_ id: String, _ version: Int) throws -> Int {
         guard let i = rows.firstIndex(where: { $0.id == id }) else { throw Failure(description: "no review \(id)") }
-        rows[i].status = .acknowledged; rows[i].note = note; rows[i].updatedAt = clock()
+        guard rows[i].version == version else {
+            throw Failure(description: "conflict: review \(id) is at version \(rows[i].version), you acted on version \(version)")
+        }
+        return i
     }
 
-    public func resolve(id: String, outcome: ReviewOutcome, note: String) async throws {
+    public func acknowledge(id: String, version: Int, note: String) async throws {
         try checkFailure()
-        guard let i = rows.firstIndex(where: { $0.id == id }) else { throw Failure(description: "no review \(id)") }
+        let i = try current(id, version)
+        rows[i].status = .acknowledged; rows[i].note = note; rows[i].updatedAt = clock(); rows[i].version += 1
+    }
+
+    public func resolve(id: String, version: Int, outcome: ReviewOutcome, note: String) async throws {
+        try checkFailure()
+        let i = try current(id, version)
         rows[i].status = outcome == .liquidated ? .liquidated : .dismissed; rows[i].note = note; rows[i].updatedAt = clock()
+        rows[i].version += 1
     }
 }
 
@@ -65,12 +75,12 @@ public func runReviewEffects(_ effects: [Effect], on service: any ReviewService,
             }
         case .loadReviews:
             do { result = .reviewsLoaded(try await service.listReviews()) } catch { result = .reviewsLoadFailed(String(describing: error)) }
-        case .acknowledge(let id, let note):
-            do { try await service.acknowledge(id: id, note: note); result = .reviewUpdated(id: id) } catch {
+        case .acknowledge(let id, let version, let note):
+            do { try await service.acknowledge(id: id, version: version, note: note); result = .reviewUpdated(id: id) } catch {
                 result = .reviewUpdateFailed(String(describing: error))
             }
-        case .resolve(let id, let o, let note):
-            do { try await service.resolve(id: id, outcome: o, note: note); result = .reviewUpdated(id: id) } catch {
+        case .resolve(let id, let version, let o, let note):
+            do { try await service.resolve(id: id, version: version, outcome: o, note: note); result = .reviewUpdated(id: id) } catch {
                 result = .reviewUpdateFailed(String(describing: error))
             }
         default: break

@@ -196,7 +196,7 @@ import Testing
         _ = press(&s, .char("a"))
         typeText(&s, "on it")
         eff = press(&s, .enter)
-        #expect(eff == [.acknowledge(id: s.queue.rows[0].id, note: "on it")])
+        #expect(eff == [.acknowledge(id: s.queue.rows[0].id, version: 1, note: "on it")])
         await runReviewEffects(eff, on: service, state: &s)
         #expect(s.queue.prompt == nil)
         #expect(s.queue.rows[0].status == .acknowledged)
@@ -206,6 +206,31 @@ import Testing
         #expect(s.queue.rows[0].status == .liquidated)
         _ = press(&s, .char("x"))
         #expect(s.queue.prompt == nil)
+    }
+
+    /// Two operators on one review: the second acts on the version it saw and gets the conflict,
+    /// with the prompt and its note kept, never a silent overwrite.
+    @Test func secondOperatorOnAReviewGetsAConflict() async {
+        let service = InMemoryReviewService()
+        _ = try? await service.openReviews(accountIds: ["ACC-1"], note: "n", operator: "bob", metrics: [])
+        var alice = Fixtures.state(snapshot: Self.snap)
+        var carol = Fixtures.state(snapshot: Self.snap)
+        await runReviewEffects(press(&alice, .char("R")), on: service, state: &alice)
+        await runReviewEffects(press(&carol, .char("R")), on: service, state: &carol)
+        _ = press(&alice, .char("a"))
+        typeText(&alice, "mine")
+        await runReviewEffects(press(&alice, .enter), on: service, state: &alice)
+        #expect(alice.queue.rows[0].status == .acknowledged && alice.queue.rows[0].version == 2)
+        // Carol still sees it open at version 1 and resolves it as dismissed.
+        _ = press(&carol, .char("x"))
+        typeText(&carol, "not needed")
+        let eff = press(&carol, .enter)
+        #expect(eff == [.resolve(id: carol.queue.rows[0].id, version: 1, outcome: .dismissed, note: "not needed")])
+        await runReviewEffects(eff, on: service, state: &carol)
+        #expect(carol.queue.prompt?.error?.contains("conflict") == true, "\(String(describing: carol.queue.prompt))")
+        #expect(carol.queue.prompt?.note.text == "not needed")
+        #expect(await service.rows[0].status == .acknowledged)
+        #expect(render(carol).text.contains("conflict"))
     }
 
     @Test func quitAndHelpAndTooSmall() {

@@ -61,6 +61,8 @@ public struct ReviewDialog: Sendable {
 public struct QueuePrompt: Sendable, Equatable {
     public enum Kind: Sendable, Equatable { case acknowledge, resolve(ReviewOutcome) }
     public var reviewId: String
+    /// The version the operator saw when choosing the action.
+    public var version: Int
     public var kind: Kind
     public var note = TextField()
     public var saving = false
@@ -132,8 +134,8 @@ public struct AppState: Sendable {
 public enum Effect: Sendable, Equatable {
     case openReviews(accountIds: [String], note: String, operator: String, metrics: [ReviewMetrics])
     case loadReviews
-    case acknowledge(id: String, note: String)
-    case resolve(id: String, outcome: ReviewOutcome, note: String)
+    case acknowledge(id: String, version: Int, note: String)
+    case resolve(id: String, version: Int, outcome: ReviewOutcome, note: String)
     /// Keep (and send) the margin-ratio history of this account.
     case trackAccount(String)
     /// Compute the system curve for the current snapshot (throttled by the app to once a second).

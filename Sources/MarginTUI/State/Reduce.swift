@@ -207,8 +207,8 @@ func queueKey(_ s: inout AppState, _ key: Key) -> [Effect] {
             p.saving = true; p.error = nil
             s.queue.prompt = p
             switch p.kind {
-            case .acknowledge: return [.acknowledge(id: p.reviewId, note: p.note.text)]
-            case .resolve(let o): return [.resolve(id: p.reviewId, outcome: o, note: p.note.text)]
+            case .acknowledge: return [.acknowledge(id: p.reviewId, version: p.version, note: p.note.text)]
+            case .resolve(let o): return [.resolve(id: p.reviewId, version: p.version, outcome: o, note: p.note.text)]
             }
         default:
             if !p.saving { _ = p.note.handle(key); s.queue.prompt = p }
@@ -236,7 +236,7 @@ func queueKey(_ s: inout AppState, _ key: Key) -> [Effect] {
             s.notice = Notice(text: "review \(row.id) is already \(row.status.rawValue)", role: .error, until: s.now + 4)
             return []
         }
-        s.queue.prompt = QueuePrompt(reviewId: row.id, kind: kind)
+        s.queue.prompt = QueuePrompt(reviewId: row.id, version: row.version, kind: kind)
     default: break
     }
     return []

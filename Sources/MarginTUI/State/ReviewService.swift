@@ -43,11 +43,13 @@ public struct ReviewRow: Sendable, Equatable, Codable {
     public var updatedAt: Double
     /// The latest note (opening, acknowledgement or resolution).
     public var note: String
+    /// The review's version as listed: an action on it is refused if someone else moved it on meanwhile.
+    public var version: Int
 
     public init(id: String, accountId: String, status: ReviewStatus, operator: String, openedAt: Double,
-                updatedAt: Double, note: String) {
+                updatedAt: Double, note: String, version: Int = 1) {
         self.id = id; self.accountId = accountId; self.status = status; self.operator = `operator`
-        self.openedAt = openedAt; self.updatedAt = updatedAt; self.note = note
+        self.openedAt = openedAt; self.updatedAt = updatedAt; self.note = note; self.version = version
     }
 }
 
@@ -63,8 +65,8 @@ public protocol ReviewService: Sendable {
     func openReviews(accountIds: [String], note: String, operator: String, metrics: [ReviewMetrics]) async throws -> [String]
     /// Every review, newest first.
     func listReviews() async throws -> [ReviewRow]
-    /// Marks an open review acknowledged.
-    func acknowledge(id: String, note: String) async throws
-    /// Closes a review as liquidated or dismissed.
-    func resolve(id: String, outcome: ReviewOutcome, note: String) async throws
+    /// Marks an open review acknowledged, if it is still at `version` (else a conflict error).
+    func acknowledge(id: String, version: Int, note: String) async throws
+    /// Closes a review as liquidated or dismissed, if it is still at `version` (else a conflict error).
+    func resolve(id: String, version: Int, outcome: ReviewOutcome, note: String) async throws
 }

@@ -27,21 +27,21 @@ struct StoreReviewService: ReviewService {
             ReviewRow(id: String(r.id), accountId: r.account,
                       status: MarginTUI.ReviewStatus(rawValue: r.status.rawValue) ?? .open,
                       operator: r.openedBy, openedAt: r.openedAt.timeIntervalSince1970,
-                      updatedAt: r.updatedAt.timeIntervalSince1970, note: r.notes.last ?? "")
+                      updatedAt: r.updatedAt.timeIntervalSince1970, note: r.notes.last ?? "", version: r.version)
         }
     }
 
-    func acknowledge(id: String, note: String) async throws {
+    func acknowledge(id: String, version: Int, note: String) async throws {
         guard let n = Int64(id) else { throw StoreReviewError(message: "no review \(id)") }
-        _ = try await store.acknowledgeReview(id: n, operator: currentOperator(), note: note.isEmpty ? nil : note,
-                                              prices: await engine.currentPrices())
+        _ = try await store.transitionReview(id: n, to: .acknowledged, expectedVersion: version, operator: currentOperator(),
+                                             note: note.isEmpty ? nil : note, prices: await engine.currentPrices())
     }
 
-    func resolve(id: String, outcome: MarginTUI.ReviewOutcome, note: String) async throws {
+    func resolve(id: String, version: Int, outcome: MarginTUI.ReviewOutcome, note: String) async throws {
         guard let n = Int64(id) else { throw StoreReviewError(message: "no review \(id)") }
-        let o: MarginStore.ReviewOutcome = outcome == .liquidated ? .liquidated : .dismissed
-        _ = try await store.resolveReview(id: n, outcome: o, operator: currentOperator(), note: note.isEmpty ? nil : note,
-                                          prices: await engine.currentPrices())
+        let next: MarginStore.ReviewStatus = outcome == .liquidated ? .liquidated : .dismissed
+        _ = try await store.transitionReview(id: n, to: next, expectedVersion: version, operator: currentOperator(),
+                                             note: note.isEmpty ? nil : note, prices: await engine.currentPrices())
     }
 
     let operatorName: String
