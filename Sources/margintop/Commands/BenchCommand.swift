@@ -120,6 +120,7 @@ struct BenchCommand: AsyncParsableCommand {
                     ("runs", .integer(runs)),
                     ("fullRecomputeMs", .number(recompute)),
                     ("fullRecomputeMinMs", .number(computeTimes.min() ?? 0)),
+                    ("fullRecomputeRunsMs", .array(computeTimes.map { .number(($0 * 100).rounded() / 100) })),
                     ("fullRecomputeCpuMs", .number(median(computeCPU))),
                     ("positionsPerCpuSecond", .number(Double(mb.positionCount) / (median(computeCPU) / 1000))),
                     ("positionsPerSecond", .number(pps)),
