@@ -18,6 +18,8 @@ public struct LiveConfig: Sendable, Equatable {
     /// every option and so every account holding one; in steps of a second, ticks in between stay
     /// incremental, and an option's value moves by at most one second of time decay.
     public var timeStep: Double = 1
+    /// A full recompute is split across cores in chunks of at least this many units (0: never split).
+    public var parallelChunkUnits: Int = 10_000
     public init() {}
 }
 
@@ -145,7 +147,7 @@ public final class LiveBook: @unchecked Sendable {
     private func rebuild(previous: [String: AccountState] = [:]) {
         let mb = marginBook
         quotes.update(prices)
-        mb.computeAll(quotes, into: results)
+        computeAll()
         displayed = (0..<mb.accountCount).map { a in
             guard let was = previous[mb.accountIds[a]] else { return results.state[a] }
             return withHysteresis(a, was: was)
@@ -240,7 +242,7 @@ public final class LiveBook: @unchecked Sendable {
         for i in changedInstruments { for u in unitsOfInstrument[i] where touched[Int(u)] != epoch { touched[Int(u)] = epoch; affected.append(u) } }
         let mb = marginBook
         if Double(affected.count) > config.fullRecomputeShare * Double(mb.unitCount) {
-            mb.computeAll(quotes, into: results)
+            computeAll()
             lastWasFull = true
         } else {
             let ev = Evaluator(book: mb)
@@ -265,6 +267,19 @@ public final class LiveBook: @unchecked Sendable {
         changes.sort { $0.account < $1.account }
         remember(changes)
         return changes
+    }
+
+    /// Every unit in the batch kernel; a big book is split across the cores (units are
+    /// independent, so the bits are the same as one pass).
+    private func computeAll() {
+        let mb = marginBook, q = quotes, r = results
+        let n = mb.unitCount
+        let perChunk = config.parallelChunkUnits
+        let chunks = perChunk > 0 ? min(ProcessInfo.processInfo.activeProcessorCount, max(1, n / perChunk), 8) : 1
+        guard chunks > 1 else { mb.computeAll(q, into: r); return }
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            mb.compute(n * c / chunks ..< n * (c + 1) / chunks, q, into: r)
+        }
     }
 
     private func remember(_ changes: [StateChange]) {

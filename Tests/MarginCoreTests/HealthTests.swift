@@ -217,3 +217,27 @@ import Testing
         }
     }
 }
+
+@Suite struct PriorityOrderTests {
+    /// The radix-sorted order equals a plain comparison sort by the spec's rules (`precedes`),
+    /// on books full of ties: equal ratios, equal MM, infinite ratios, -0 and +0 MM.
+    @Test(arguments: [1, 2, 7, 1_000, 20_000])
+    func radixOrderMatchesTheRules(_ n: Int) {
+        var rng = SystemRandomNumberGenerator()
+        let r = BookResults(unitCount: n)
+        let ratios: [Double] = [0, 0.3, 0.7, 0.9, 0.95, 1.0, 1.5]
+        let margins: [Double] = [-0.0, 0, 100, 250, 1000]
+        for u in 0..<n {
+            let mm = margins.randomElement(using: &rng) ?? 0
+            let kind = Int.random(in: 0..<10, using: &rng)
+            // Negative AE (infinite ratio) for some, else AE chosen to hit one of the ratios exactly.
+            let ratio = ratios.randomElement(using: &rng) ?? 0
+            let ae = kind == 0 ? -50 : (mm == 0 || ratio == 0 ? 500 : mm / ratio)
+            let e = kind == 1 ? -10 : ae + 1
+            r.store(u, UnitMetrics(equity: e, adjustedEquity: ae, initialMargin: mm, maintenanceMargin: mm), warn: 0.7, danger: 0.9)
+        }
+        let ids = (0..<n).map { "ACC-\(String(format: "%06d", ($0 * 7919) % max(n, 1)))-\($0)" }
+        let expected = (0..<n).sorted { r.precedes($0, $1, ids: ids) }
+        #expect(r.priorityOrder(accountCount: n, ids: ids) == expected)
+    }
+}

@@ -47,6 +47,8 @@ import Testing
         var config = LiveConfig()
         config.advanceTime = advanceTime
         config.volWarmupTicks = 5
+        // Full recomputes split across the cores in small chunks: still bit-identical to one pass.
+        config.parallelChunkUnits = 16
         let live = LiveBook(book: book, config: config, now: start)
         var rng = SeededRandom(seed: advanceTime ? 7 : 99)
         var t = start

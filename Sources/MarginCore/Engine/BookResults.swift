@@ -62,22 +62,66 @@ public final class BookResults: @unchecked Sendable {
 
     /// Account indices `0 ..< accountCount` in liquidation-priority order.
     ///
-    /// Sorts precomputed keys (group, ratio, MM) rather than calling back into
-    /// the columns; ids are compared only on exact ties.
+    /// Each account gets one 64-bit key whose ascending order is the order of the
+    /// first two rules (liquidatable and bankrupt first, then margin ratio descending,
+    /// infinite first): the ratio is never negative, so its bit pattern orders like the
+    /// number. The keys are radix-sorted (four 16-bit passes, no comparisons); only runs
+    /// of equal keys, which are rare, are then ordered by MM descending and id ascending.
     public func priorityOrder(accountCount: Int, ids: [String]) -> [Int] {
-        struct Key { var liquidatable: Bool; var ratio: Double; var mm: Double; var index: Int32 }
-        var keys = [Key]()
-        keys.reserveCapacity(accountCount)
-        for a in 0..<accountCount {
-            keys.append(Key(liquidatable: state[a].isLiquidatable, ratio: marginRatio(a), mm: maintenanceMargin[a], index: Int32(a)))
+        let n = accountCount
+        guard n > 1 else { return Array(0..<n) }
+        var keys = [UInt64](repeating: 0, count: n)
+        var order = [Int32](repeating: 0, count: n)
+        for a in 0..<n {
+            let ratio = marginRatio(a) + 0.0          // -0 becomes +0
+            let group: UInt64 = state[a].isLiquidatable ? 0 : 1 << 63
+            keys[a] = group | (~ratio.bitPattern & 0x7FFF_FFFF_FFFF_FFFF)
+            order[a] = Int32(a)
         }
-        keys.sort { x, y in
-            if x.liquidatable != y.liquidatable { return x.liquidatable }
-            if x.ratio != y.ratio { return x.ratio > y.ratio }
-            if x.mm != y.mm { return x.mm > y.mm }
-            return ids[Int(x.index)] < ids[Int(y.index)]
+        var tmpKeys = [UInt64](repeating: 0, count: n)
+        var tmpOrder = [Int32](repeating: 0, count: n)
+        var counts = [Int](repeating: 0, count: 1 << 16)
+        keys.withUnsafeMutableBufferPointer { k in
+            order.withUnsafeMutableBufferPointer { o in
+                tmpKeys.withUnsafeMutableBufferPointer { tk in
+                    tmpOrder.withUnsafeMutableBufferPointer { to in
+                        counts.withUnsafeMutableBufferPointer { c in
+                            var src = (k, o), dst = (tk, to)
+                            for pass in 0..<4 {
+                                let shift = UInt64(pass * 16)
+                                for d in 0..<c.count { c[d] = 0 }
+                                for i in 0..<n { c[Int(truncatingIfNeeded: (src.0[i] >> shift) & 0xFFFF)] += 1 }
+                                var sum = 0
+                                for d in 0..<c.count { let x = c[d]; c[d] = sum; sum += x }
+                                for i in 0..<n {
+                                    let d = Int(truncatingIfNeeded: (src.0[i] >> shift) & 0xFFFF)
+                                    dst.0[c[d]] = src.0[i]
+                                    dst.1[c[d]] = src.1[i]
+                                    c[d] += 1
+                                }
+                                swap(&src, &dst)
+                            }
+                            // Four passes: the sorted data is back in `keys` and `order`.
+                        }
+                    }
+                }
+            }
         }
-        return keys.map { Int($0.index) }
+        var result = order.map { Int($0) }
+        var start = 0
+        while start < n {
+            var end = start + 1
+            while end < n && keys[end] == keys[start] { end += 1 }
+            if end - start > 1 {
+                result[start..<end].sort { x, y in
+                    let mx = maintenanceMargin[x], my = maintenanceMargin[y]
+                    if mx != my { return mx > my }
+                    return ids[x] < ids[y]
+                }
+            }
+            start = end
+        }
+        return result
     }
 
     /// Counts per state over the pooled accounts, and their total shortfall (`-E` of bankrupt ones).
