@@ -234,35 +234,45 @@ public final class LiveBook: @unchecked Sendable {
         }
         quotes.update(prices, instruments: changedInstruments.sorted(), assets: changedAssets.sorted())
 
-        // Units exposed to what changed, deduplicated with an epoch mark.
-        epoch &+= 1
-        if epoch == 0 { touched = Array(repeating: 0, count: touched.count); epoch = 1 }
-        var affected: [Int32] = []
-        for a in changedAssets { for u in unitsOfAsset[a] where touched[Int(u)] != epoch { touched[Int(u)] = epoch; affected.append(u) } }
-        for i in changedInstruments { for u in unitsOfInstrument[i] where touched[Int(u)] != epoch { touched[Int(u)] = epoch; affected.append(u) } }
         let mb = marginBook
-        if Double(affected.count) > config.fullRecomputeShare * Double(mb.unitCount) {
+        // Units exposed to what changed. An upper bound first (instruments of a changed asset
+        // are counted with the asset): past the share, recompute everything without listing them.
+        var bound = 0
+        for a in changedAssets { bound += unitsOfAsset[a].count }
+        for i in changedInstruments where !changedAssets.contains(m.underlying[i]) { bound += unitsOfInstrument[i].count }
+        var changes: [StateChange] = []
+        func noteChange(_ a: Int) {
+            let next = withHysteresis(a, was: displayed[a])
+            guard next != displayed[a] else { return }
+            var cause: PriceUpdate?
+            if !causeOfInstrument.isEmpty, let i = mb.firstInstrument(ofUnit: a, where: { causeOfInstrument[$0] != nil }) {
+                cause = causeOfInstrument[i]
+            }
+            if cause == nil { cause = causeOfAsset.first { exposure(a, $0.key) }?.value }
+            changes.append(change(a, from: displayed[a], to: next, now: now, cause: cause))
+            displayed[a] = next
+        }
+        if Double(bound) > config.fullRecomputeShare * Double(mb.unitCount) {
             computeAll()
             lastWasFull = true
+            lastRecomputed = mb.unitCount
+            version += 1
+            for a in 0..<mb.accountCount { noteChange(a) }
         } else {
+            // Deduplicated with an epoch mark.
+            epoch &+= 1
+            if epoch == 0 { touched = Array(repeating: 0, count: touched.count); epoch = 1 }
+            var affected: [Int32] = []
+            for a in changedAssets { for u in unitsOfAsset[a] where touched[Int(u)] != epoch { touched[Int(u)] = epoch; affected.append(u) } }
+            for i in changedInstruments { for u in unitsOfInstrument[i] where touched[Int(u)] != epoch { touched[Int(u)] = epoch; affected.append(u) } }
             let ev = Evaluator(book: mb)
             for u in affected {
                 results.store(Int(u), ev.evaluate(Int(u), quotes), warn: m.params.warn, danger: m.params.danger)
             }
             lastWasFull = false
-        }
-        lastRecomputed = affected.count
-        version += 1
-
-        var changes: [StateChange] = []
-        for u in affected where Int(u) < mb.accountCount {
-            let a = Int(u)
-            let next = withHysteresis(a, was: displayed[a])
-            guard next != displayed[a] else { continue }
-            let cause = mb.instruments(ofUnit: a).compactMap { causeOfInstrument[$0] }.first
-                ?? causeOfAsset.first { exposure(a, $0.key) }?.value
-            changes.append(change(a, from: displayed[a], to: next, now: now, cause: cause))
-            displayed[a] = next
+            lastRecomputed = affected.count
+            version += 1
+            for u in affected where Int(u) < mb.accountCount { noteChange(Int(u)) }
         }
         changes.sort { $0.account < $1.account }
         remember(changes)
@@ -290,8 +300,16 @@ public final class LiveBook: @unchecked Sendable {
         }
     }
 
+    /// Whether unit `a` is exposed to `asset` (binary search: the lists are sorted).
     private func exposure(_ a: Int, _ asset: Int) -> Bool {
-        unitsOfAsset[asset].contains(Int32(a))
+        let list = unitsOfAsset[asset]
+        var lo = 0, hi = list.count
+        let key = Int32(a)
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if list[mid] < key { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < list.count && list[lo] == key
     }
 
     private func change(_ a: Int, from: AccountState, to: AccountState, now: Double, cause: PriceUpdate?) -> StateChange {
@@ -342,9 +360,10 @@ public final class LiveBook: @unchecked Sendable {
 
     /// Accounts per displayed state, and the shortfall of bankrupt accounts.
     public func summary() -> (counts: [AccountState: Int], shortfall: Double, insuranceFund: Double) {
+        var perState = [Int](repeating: 0, count: AccountState.allCases.count)
+        for s in displayed { perState[s.rawValue] += 1 }
         var counts: [AccountState: Int] = [:]
-        for s in AccountState.allCases { counts[s] = 0 }
-        for s in displayed { counts[s, default: 0] += 1 }
+        for s in AccountState.allCases { counts[s] = perState[s.rawValue] }
         let shortfall = results.summary(accountCount: marginBook.accountCount).shortfall
         return (counts, shortfall, book.insuranceFund)
     }

@@ -123,6 +123,19 @@ public final class MarginBook: @unchecked Sendable {
     }
 
     /// Instruments unit `u` holds (pooled, netted).
+    /// The first instrument held by unit `u` for which `match` holds, without allocating.
+    @inline(__always)
+    public func firstInstrument(ofUnit u: Int, where match: (Int) -> Bool) -> Int? {
+        var k = Int(insStart[u])
+        let e = Int(insStart[u + 1])
+        while k < e {
+            let i = Int(insInstr[k])
+            if match(i) { return i }
+            k += 1
+        }
+        return nil
+    }
+
     public func instruments(ofUnit u: Int) -> [Int] {
         (Int(insStart[u])..<Int(insStart[u + 1])).map { Int(insInstr[$0]) }
     }
