@@ -35,17 +35,53 @@ extension LiveBook {
 
     /// An immutable picture of everything, for the screen or a watcher.
     public func snapshot(now: Double, health: LoopHealth = LoopHealth()) -> LiveSnapshot {
+        capture(now: now, health: health).finish()
+    }
+
+    /// What a snapshot needs from the live book, as flat copies: cheap enough to take on the
+    /// engine between steps; ranking and exposures are worked out afterwards by ``SnapshotCapture/finish()``.
+    public func capture(now: Double, health: LoopHealth = LoopHealth()) -> SnapshotCapture {
+        let n = marginBook.accountCount
+        func copy<T>(_ c: Column<T>) -> [T] { Array(UnsafeBufferPointer(start: c.base, count: n)) }
+        var h = health
+        h.rejectedUpdates = rejected.values.reduce(0, +)
+        return SnapshotCapture(
+            time: now, version: version, book: book, marginBook: marginBook, prices: prices,
+            equity: copy(results.equity), adjustedEquity: copy(results.adjustedEquity),
+            initialMargin: copy(results.initialMargin), maintenanceMargin: copy(results.maintenanceMargin),
+            rawState: copy(results.state), displayed: displayed, lastIndexTick: lastIndexTick,
+            lastMarkTick: lastMarkTick, referencePrice: referencePrice, assetHistory: assetHistory.map(\.samples),
+            health: h, recentChanges: recentChanges)
+    }
+}
+
+/// The copied state of a live book at one moment (see ``LiveBook/capture(now:health:)``).
+public struct SnapshotCapture: Sendable {
+    let time: Double
+    let version: Int
+    let book: Book
+    let marginBook: MarginBook
+    let prices: PriceState
+    let equity: [Double], adjustedEquity: [Double], initialMargin: [Double], maintenanceMargin: [Double]
+    /// States as computed (the ranking's) and as displayed (after hysteresis: counts and the table).
+    let rawState: [AccountState], displayed: [AccountState]
+    let lastIndexTick: [Double], lastMarkTick: [Double?], referencePrice: [Double]
+    let assetHistory: [[Double]]
+    let health: LoopHealth
+    let recentChanges: [StateChange]
+
+    /// Ranks, counts and measures exposures and data ages: the costly part, off the engine.
+    public func finish() -> LiveSnapshot {
         let mb = marginBook
         let m = mb.market
         let n = mb.accountCount
+        let now = time
         let limit = m.params.staleAfterSeconds
+        let ratio = (0..<n).map { Health.marginRatio(adjustedEquity: adjustedEquity[$0], maintenanceMargin: maintenanceMargin[$0]) }
         var table = AccountTable(
-            ids: mb.accountIds, names: mb.accountNames, models: Array(mb.model.array.prefix(n)),
-            equity: Array(results.equity.array.prefix(n)), adjustedEquity: Array(results.adjustedEquity.array.prefix(n)),
-            initialMargin: Array(results.initialMargin.array.prefix(n)),
-            maintenanceMargin: Array(results.maintenanceMargin.array.prefix(n)),
-            marginRatio: (0..<n).map { results.marginRatio($0) }, state: displayed,
-            stale: [], largestExposure: [], dataAge: [])
+            ids: mb.accountIds, names: mb.accountNames, models: Array(UnsafeBufferPointer(start: mb.model.base, count: n)),
+            equity: equity, adjustedEquity: adjustedEquity, initialMargin: initialMargin, maintenanceMargin: maintenanceMargin,
+            marginRatio: ratio, state: displayed, stale: [], largestExposure: [], dataAge: [])
         let indexAge = lastIndexTick.map { max(0, now - $0) }
         let markAge = lastMarkTick.map { t in t.map { max(0, now - $0) } ?? -1 }
         let exposure = mb.exposures(prices: prices, indexAge: indexAge, markAge: markAge)
@@ -57,15 +93,28 @@ extension LiveBook {
         }
         var h = health
         h.oldestPriceAge = (0..<m.assetCount).filter { !m.stable[$0] }.map { now - lastIndexTick[$0] }.max() ?? 0
-        h.rejectedUpdates = rejected.values.reduce(0, +)
         let quotes = (0..<m.assetCount).map { a in
             AssetQuote(name: m.assetNames[a], price: prices.assetPrice[a], reference: referencePrice[a],
                        age: max(0, now - lastIndexTick[a]), stale: !m.stable[a] && now - lastIndexTick[a] > limit,
-                       stable: m.stable[a], volFactor: prices.volFactor[a], history: assetHistory[a].samples)
+                       stable: m.stable[a], volFactor: prices.volFactor[a], history: assetHistory[a])
         }
-        let s = summary()
+        var perState = [Int](repeating: 0, count: AccountState.allCases.count)
+        var shortfall = 0.0
+        for a in 0..<n {
+            perState[displayed[a].rawValue] += 1
+            if rawState[a] == .bankrupt { shortfall += -equity[a] }
+        }
+        var counts: [AccountState: Int] = [:]
+        for st in AccountState.allCases { counts[st] = perState[st.rawValue] }
+        let priority = rawState.withUnsafeBufferPointer { st in
+            adjustedEquity.withUnsafeBufferPointer { ae in
+                maintenanceMargin.withUnsafeBufferPointer { mm in
+                    BookResults.priorityOrder(count: n, state: st, adjustedEquity: ae, maintenanceMargin: mm, ids: mb.accountIds)
+                }
+            }
+        }
         return LiveSnapshot(time: now, version: version, book: book, marginBook: mb, prices: prices, accounts: table,
-                            priority: priorityOrder(), counts: s.counts, shortfall: s.shortfall,
-                            insuranceFund: s.insuranceFund, assets: quotes, health: h, recentChanges: recentChanges)
+                            priority: priority, counts: counts, shortfall: shortfall,
+                            insuranceFund: book.insuranceFund, assets: quotes, health: h, recentChanges: recentChanges)
     }
 }

@@ -93,7 +93,13 @@ public actor LiveEngine {
         return live.marginRatioHistory(accountId: accountId)
     }
 
-    public func snapshot(now: Double) -> LiveSnapshot {
-        live.snapshot(now: now, health: health(now: now))
+    /// A snapshot at `now`: the live book's columns are copied on the engine, then ranked and
+    /// measured on the caller's task, so steps go on meanwhile.
+    public nonisolated func snapshot(now: Double) async -> LiveSnapshot {
+        await capture(now: now).finish()
+    }
+
+    private func capture(now: Double) -> SnapshotCapture {
+        live.capture(now: now, health: health(now: now))
     }
 }

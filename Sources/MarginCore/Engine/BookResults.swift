@@ -68,12 +68,21 @@ public final class BookResults: @unchecked Sendable {
     /// number. The keys are radix-sorted (four 16-bit passes, no comparisons); only runs
     /// of equal keys, which are rare, are then ordered by MM descending and id ascending.
     public func priorityOrder(accountCount: Int, ids: [String]) -> [Int] {
-        let n = accountCount
+        BookResults.priorityOrder(count: accountCount, state: UnsafeBufferPointer(start: state.base, count: accountCount),
+                                  adjustedEquity: UnsafeBufferPointer(start: adjustedEquity.base, count: accountCount),
+                                  maintenanceMargin: UnsafeBufferPointer(start: maintenanceMargin.base, count: accountCount),
+                                  ids: ids)
+    }
+
+    /// ``priorityOrder(accountCount:ids:)`` over copied columns (a snapshot's).
+    public static func priorityOrder(count n: Int, state: UnsafeBufferPointer<AccountState>,
+                                     adjustedEquity: UnsafeBufferPointer<Double>,
+                                     maintenanceMargin: UnsafeBufferPointer<Double>, ids: [String]) -> [Int] {
         guard n > 1 else { return Array(0..<n) }
         var keys = [UInt64](repeating: 0, count: n)
         var order = [Int32](repeating: 0, count: n)
         for a in 0..<n {
-            let ratio = marginRatio(a) + 0.0          // -0 becomes +0
+            let ratio = Health.marginRatio(adjustedEquity: adjustedEquity[a], maintenanceMargin: maintenanceMargin[a]) + 0.0  // -0 is +0
             let group: UInt64 = state[a].isLiquidatable ? 0 : 1 << 63
             keys[a] = group | (~ratio.bitPattern & 0x7FFF_FFFF_FFFF_FFFF)
             order[a] = Int32(a)
