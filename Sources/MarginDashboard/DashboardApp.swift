@@ -10,7 +10,7 @@ public struct DashboardOptions: Sendable {
     public var readOnly: Bool
     public var theme: Theme
     /// Seconds between snapshots of the live book (the table refresh rate).
-    public var snapshotInterval: Double = 0.25
+    public var snapshotInterval: Double = 0.1
     /// Minimum seconds between frames (0.05 = at most 20 frames a second).
     public var frameInterval: Double = 0.05
     /// Seconds between engine steps (apply coalesced ticks, recompute).

@@ -69,6 +69,8 @@ public struct SnapshotCapture: Sendable {
     let assetHistory: [[Double]]
     let health: LoopHealth
     let recentChanges: [StateChange]
+    /// Receive time of the oldest update this snapshot is the first to show (set by ``LiveEngine``).
+    var oldestNewUpdate: Double?
 
     /// Ranks, counts and measures exposures and data ages: the costly part, off the engine.
     public func finish() -> LiveSnapshot {
@@ -113,8 +115,10 @@ public struct SnapshotCapture: Sendable {
                 }
             }
         }
-        return LiveSnapshot(time: now, version: version, book: book, marginBook: mb, prices: prices, accounts: table,
-                            priority: priority, counts: counts, shortfall: shortfall,
-                            insuranceFund: book.insuranceFund, assets: quotes, health: h, recentChanges: recentChanges)
+        var snap = LiveSnapshot(time: now, version: version, book: book, marginBook: mb, prices: prices, accounts: table,
+                                priority: priority, counts: counts, shortfall: shortfall,
+                                insuranceFund: book.insuranceFund, assets: quotes, health: h, recentChanges: recentChanges)
+        snap.oldestNewUpdate = oldestNewUpdate
+        return snap
     }
 }

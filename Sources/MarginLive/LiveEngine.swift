@@ -19,6 +19,8 @@ public actor LiveEngine {
     public private(set) var coalescedTotal = 0
     /// When the oldest update applied by the last step was received (`nil`: it applied none).
     public private(set) var lastStepOldestReceived: Double?
+    /// The oldest update applied since the last snapshot was captured (its receive time).
+    private var unpublishedOldest: Double?
     /// Reads the time a step's results are published (after its recompute); without one, the step's `now`.
     private let clock: (@Sendable () -> Double)?
 
@@ -48,6 +50,7 @@ public actor LiveEngine {
         oldestPending = nil
         let changes = live.apply(batch, now: now)
         lastStepOldestReceived = batch.isEmpty ? nil : oldest
+        if let oldest, !batch.isEmpty { unpublishedOldest = min(unpublishedOldest ?? oldest, oldest) }
         if let oldest, !batch.isEmpty {
             stats.record(updates: batch.count, oldestReceived: oldest, published: clock?() ?? now)
         }
@@ -100,6 +103,9 @@ public actor LiveEngine {
     }
 
     private func capture(now: Double) -> SnapshotCapture {
-        live.capture(now: now, health: health(now: now))
+        var c = live.capture(now: now, health: health(now: now))
+        c.oldestNewUpdate = unpublishedOldest
+        unpublishedOldest = nil
+        return c
     }
 }

@@ -23,6 +23,9 @@ public struct LiveSnapshot: Sendable {
     public var health: LoopHealth
     /// The most recent state changes, newest last.
     public var recentChanges: [StateChange]
+    /// Receive time of the oldest price update that this snapshot is the first to show
+    /// (`nil`: none new), for tick-to-screen latency.
+    public var oldestNewUpdate: Double?
 
     public init(time: Double, version: Int, book: Book, marginBook: MarginBook, prices: PriceState, accounts: AccountTable,
                 priority: [Int], counts: [AccountState: Int], shortfall: Double, insuranceFund: Double,

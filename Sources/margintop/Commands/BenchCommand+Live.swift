@@ -3,10 +3,16 @@ import MarginCore
 import MarginFeeds
 import MarginLive
 
+/// What the bench's stepper saw.
+struct StepFigures: Sendable {
+    var steps = 0, maxBacklog = 0, recomputedUnits = 0
+    var incremental: [Double] = [], full: [Double] = []
+}
+
 extension BenchCommand {
     /// The live loop under load: simulated ticks in, coalesced steps, latency from a tick's
-    /// arrival to the end of the step that applied it (results), and to the end of the
-    /// `LiveSnapshot` taken right after that step (what the screen reads).
+    /// arrival to the end of the step that applied it (results), and to the end of the first
+    /// `LiveSnapshot` that shows it (what the screen reads), snapshots taken back to back.
     func runLive() async throws {
         var b: Book = try book.map(loadBook) ?? DemoBook.generate(accounts: accounts, seed: seed)
         if let model {
@@ -23,40 +29,44 @@ extension BenchCommand {
                 await engine.submit([PriceUpdate(tick)], receivedAt: tick.receiveTime.timeIntervalSince1970)
             }
         }
-        var stepCPU: [Double] = []
-        var incremental: [Double] = []
-        var full: [Double] = []
-        var snapshotMs: [Double] = []
-        var tickToSnapshotMs: [Double] = []
-        var steps = 0, maxBacklog = 0, recomputedUnits = 0
         // One second of warm-up (first recompute, feed start) is not measured.
         while wallClock() - start < 1 {
             try await Task.sleep(for: .milliseconds(5))
             _ = await engine.step(now: wallClock())
         }
         await engine.resetStats()
+        _ = await engine.snapshot(now: wallClock())
         let measured = wallClock()
-        while wallClock() - measured < seconds {
-            try await Task.sleep(for: .milliseconds(5))
-            maxBacklog = max(maxBacklog, await engine.backlog)
-            let c0 = threadCPUms()
-            let t0 = wallClock()
-            _ = await engine.step(now: t0)
-            let dt = (wallClock() - t0) * 1000
-            stepCPU.append(threadCPUms() - c0)
-            let (recomputed, wasFull) = await engine.lastRecompute()
-            if recomputed > 0 { (wasFull ? { full.append(dt) } : { incremental.append(dt) })() }
-            recomputedUnits += recomputed
-            steps += 1
-            if let oldest = await engine.lastStepOldestReceived {
-                // Publish what this step changed, as the screen would read it.
-                let s0 = wallClock()
-                _ = await engine.snapshot(now: s0)
-                let s1 = wallClock()
-                snapshotMs.append((s1 - s0) * 1000)
-                tickToSnapshotMs.append((s1 - oldest) * 1000)
+        let seconds = self.seconds
+        // Steps and snapshots run side by side as in the dashboard: a stepper applying what
+        // arrived every 2 ms, and snapshots taken one after another on another task.
+        let stepper = Task.detached { () -> StepFigures in
+            var f = StepFigures()
+            while wallClock() - measured < seconds {
+                try? await Task.sleep(for: .milliseconds(2))
+                f.maxBacklog = max(f.maxBacklog, await engine.backlog)
+                let t0 = wallClock()
+                _ = await engine.step(now: t0)
+                let dt = (wallClock() - t0) * 1000
+                let (recomputed, wasFull) = await engine.lastRecompute()
+                if recomputed > 0 { wasFull ? f.full.append(dt) : f.incremental.append(dt) }
+                f.recomputedUnits += recomputed
+                f.steps += 1
             }
+            return f
         }
+        var snapshotMs: [Double] = []
+        var tickToSnapshotMs: [Double] = []
+        while wallClock() - measured < seconds {
+            let s0 = wallClock()
+            let snap = await engine.snapshot(now: s0)
+            let s1 = wallClock()
+            snapshotMs.append((s1 - s0) * 1000)
+            if let oldest = snap.oldestNewUpdate { tickToSnapshotMs.append((s1 - oldest) * 1000) }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        let f = await stepper.value
+        let (steps, maxBacklog, recomputedUnits, incremental, full) = (f.steps, f.maxBacklog, f.recomputedUnits, f.incremental, f.full)
         ticker.cancel()
         await feed.stop()
         let health = await engine.health(now: wallClock())
