@@ -26,8 +26,20 @@ final class TmuxSession {
         let argv = ["tmux", "-L", socket, "-f", "/dev/null"] + args
         var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { for p in cargs { free(p) } }
+        // A clean signal state: the test runner's threads block signals, and a child (a database
+        // server, a tmux server and the program in it) inheriting that mask would ignore SIGTERM
+        // and SIGHUP and outlive the test.
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attr, &none)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, "tmux", &actions, nil, &cargs, environ)
+        let rc = posix_spawnp(&pid, "tmux", &actions, &attr, &cargs, environ)
         guard rc == 0 else { throw Failure(description: "cannot run tmux: error \(rc)") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
@@ -43,6 +55,19 @@ final class TmuxSession {
     }
 
     func capture() -> String { (try? tmux(["capture-pane", "-p", "-t", target])) ?? "" }
+
+    /// Waits for the shell's `MARGINTOP_EXIT=<status>` line, looking in the scrollback too: tmux's
+    /// "Pane is dead" line can push it off the screen.
+    func waitForExit(status: Int, timeout: Double = 20) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last = ""
+        while Date() < deadline {
+            last = (try? tmux(["capture-pane", "-p", "-S", "-200", "-t", target])) ?? ""
+            if last.contains("MARGINTOP_EXIT=\(status)") { return }
+            usleep(50_000)
+        }
+        throw Failure(description: "timed out after \(timeout)s waiting for MARGINTOP_EXIT=\(status); pane was:\n\(last)")
+    }
 
     /// Polls until `predicate` holds for the pane text; fails with the last screen after `timeout` seconds.
     @discardableResult
@@ -223,7 +248,7 @@ struct TmuxEndToEndTests {
 
         // Quit: exit status 0 and the terminal back to normal (no alternate screen).
         try t.keys("q")
-        try t.waitFor(text: "MARGINTOP_EXIT=0")
+        try t.waitForExit(status: 0)
         #expect(t.display("#{alternate_on}") == "0")
     }
 
@@ -273,7 +298,7 @@ struct TmuxEndToEndTests {
         // The hostile name shows with its control characters made visible, not executed.
         #expect(screen.contains("]0;pwned"))
         try t.keys("q")
-        try t.waitFor(text: "MARGINTOP_EXIT=0")
+        try t.waitForExit(status: 0)
     }
 
     @Test(.enabled(if: E2E.tmuxAvailable))
@@ -292,7 +317,7 @@ struct TmuxEndToEndTests {
         let children = (try? String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)) ?? ""
         let pid = try #require(children.split(separator: " ").first.flatMap { Int32($0) })
         kill(pid, SIGTERM)
-        try t.waitFor(text: "MARGINTOP_EXIT=0")
+        try t.waitForExit(status: 0)
         #expect(t.display("#{alternate_on}") == "0")
     }
 }

@@ -27,8 +27,20 @@ public enum Spawn {
         let envList = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
         let envp: [UnsafeMutablePointer<CChar>?] = envList.map { strdup($0) } + [nil]
         defer { for p in envp { free(p) } }
+        // A clean signal state: the test runner's threads block signals, and a child (a database
+        // server, a tmux server and the program in it) inheriting that mask would ignore SIGTERM
+        // and SIGHUP and outlive the test.
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attr, &none)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, nil, argv, envp)
+        let rc = posix_spawn(&pid, path, &actions, &attr, argv, envp)
         guard rc == 0 else {
             throw TestPostgres.Failure(description: "cannot run \(path): \(String(cString: strerror(rc)))")
         }
