@@ -96,3 +96,14 @@ import Testing
         #expect(TextCell.width(c.line(0)) == 5)
     }
 }
+
+@Suite struct FormatTests {
+    /// Numbers too wide for their column fall back to the compact form, so columns never run together.
+    @Test func wideNumbersFitTheirColumns() {
+        #expect(Fmt.fit(-24.341, decimals: 3, width: 10) == "-24.341")
+        #expect(Fmt.fit(-30617.3, decimals: 3, width: 10) == "-30.6K")
+        #expect(Fmt.fit(-30617.3, decimals: 3, width: 10).count < 10)
+        #expect(Fmt.fit(0.000012, decimals: 5, width: 10) == "0.00001")
+        #expect(Fmt.sampledRatio(10) == "inf" && Fmt.sampledRatio(0.5) == "50.0%")
+    }
+}

@@ -25,6 +25,15 @@ public enum Fmt {
     }
 
     /// A margin ratio as a percentage; `inf` when infinite.
+    /// `x` with `decimals`, or `compact(x)` when that would not leave a space in `width` cells.
+    public static func fit(_ x: Double, decimals: Int, width: Int) -> String {
+        let full = String(format: "%.\(decimals)f", x)
+        return full.count < width ? full : compact(x)
+    }
+
+    /// A sampled margin ratio: the history records an infinite ratio as 10 (1000%).
+    public static func sampledRatio(_ r: Double) -> String { r >= 10 ? "inf" : ratio(r) }
+
     public static func ratio(_ r: Double) -> String {
         guard r.isFinite else { return "inf" }
         return r >= 100 ? ">9999%" : String(format: "%.1f%%", r * 100)

@@ -26,7 +26,7 @@ func drillDocument(_ s: AppState, _ d: DrillState, _ data: DrillData, width: Int
     let spark = Fmt.sparkline(d.marginRatioHistory, width: min(60, max(10, width - 40)))
     let hist = d.marginRatioHistory
     doc.append([Span("margin ratio, 1 s samples ", .dim), Span(spark, .sparkline),
-                Span(hist.isEmpty ? "  (collecting…)" : "  \(hist.count)s  min \(Fmt.ratio(hist.min() ?? 0)) max \(Fmt.ratio(hist.max() ?? 0))", .dim)])
+                Span(hist.isEmpty ? "  (collecting…)" : "  \(hist.count)s  min \(Fmt.sampledRatio(hist.min() ?? 0)) max \(Fmt.sampledRatio(hist.max() ?? 0))", .dim)])
 
     // What-if.
     if let snap = s.snapshot, let sa = d.shockAsset, sa < snap.marginBook.market.assetCount {
@@ -61,7 +61,7 @@ func drillDocument(_ s: AppState, _ d: DrillState, _ data: DrillData, width: Int
     section("GREEKS PER UNDERLYING (pooled)")
     doc.append([Span("  " + col("ASSET", 8, right: false) + col("DELTA", 14) + col("GAMMA", 14) + col("VEGA", 14) + col("THETA/day", 14), .tableHeader)])
     for (asset, g) in det.greeks {
-        doc.append([Span("  " + col(asset, 8, right: false) + col(String(format: "%.4f", g.delta), 14) + col(String(format: "%.6f", g.gamma), 14)
+        doc.append([Span("  " + col(asset, 8, right: false) + col(Fmt.fit(g.delta, decimals: 4, width: 14), 14) + col(Fmt.fit(g.gamma, decimals: 6, width: 14), 14)
                          + col(Money.format(g.vega), 14) + col(Money.format(g.theta), 14))])
     }
 
@@ -97,8 +97,8 @@ func drillDocument(_ s: AppState, _ d: DrillState, _ data: DrillData, width: Int
         let text = "  " + col(p.instrument + (p.isolated ? " [iso]" : ""), 20, right: false) + col(p.subaccount, 8, right: false)
             + col(Money.format(p.quantity, decimals: 3), 11) + col(Fmt.price(p.entry), 11) + col(Fmt.price(p.mark), 11)
         doc.append([Span(text), Span(col(Money.format(p.upnl, decimals: 0), 12), p.upnl >= 0 ? .positive : .negative),
-                    Span(col(Fmt.compact(p.im), 11) + col(Fmt.compact(p.mm), 11) + col(String(format: "%.3f", g.delta), 10)
-                         + col(String(format: "%.5f", g.gamma), 10) + col(Fmt.compact(g.vega), 10) + col(Fmt.compact(g.theta), 10))])
+                    Span(col(Fmt.compact(p.im), 11) + col(Fmt.compact(p.mm), 11) + col(Fmt.fit(g.delta, decimals: 3, width: 10), 10)
+                         + col(Fmt.fit(g.gamma, decimals: 5, width: 10), 10) + col(Fmt.compact(g.vega), 10) + col(Fmt.compact(g.theta), 10))])
     }
 
     section("ISOLATED BUCKETS")
