@@ -59,11 +59,3 @@ enum ReviewRows {
     }
 }
 
-extension AccountStore {
-    /// The account's metrics from the stored market and account (`nil` when the account is gone).
-    func currentMetrics(account: String, prices: PriceState?) async throws(StoreError) -> AccountMetrics? {
-        guard let a = try await loadAccount(id: account) else { return nil }
-        let market = try await loadMarket()
-        return try AccountMetrics.compute(account: a, market: market, prices: prices)
-    }
-}

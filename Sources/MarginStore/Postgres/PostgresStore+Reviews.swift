@@ -36,15 +36,26 @@ extension PostgresStore {
                           [.int(at), .text(op), .text(action), .text(payload)], logger: logger)
     }
 
+    /// The account's metrics read inside the writing transaction, its row share-locked until
+    /// commit, so no account change can land between these numbers and the review that stores them.
+    static func metricsNow(_ conn: PostgresConnection, account: String, prices: PriceState?,
+                           logger: Logger) async throws -> AccountMetrics? {
+        guard try await scalar(conn, "SELECT pk FROM accounts WHERE id = $1 FOR SHARE", [.text(account)],
+                               logger: logger) != nil,
+              let a = try await loadAccount(conn, id: account, logger: logger) else { return nil }
+        var market = try await loadMarket(conn, logger: logger)
+        return try AccountMetrics.compute(account: a, market: market.finish(), prices: prices)
+    }
+
     public func openReview(account: String, operator op: String, note: String, prices: PriceState?)
         async throws(StoreError) -> Review {
-        guard let metrics = try await currentMetrics(account: account, prices: prices) else {
-            throw .accountNotFound(account)
-        }
         let now = Millis.now()
         let log = logger
         do {
             return try await transaction { conn in
+                guard let metrics = try await PostgresStore.metricsNow(conn, account: account, prices: prices, logger: log) else {
+                    throw StoreError.accountNotFound(account)
+                }
                 if let active = try await PostgresStore.scalar(
                     conn, "SELECT id FROM reviews WHERE account_id = $1 AND status IN ('open', 'acknowledged')",
                     [.text(account)], logger: log) {
@@ -84,11 +95,11 @@ extension PostgresStore {
                                  note: String?, prices: PriceState?) async throws(StoreError) -> Review {
         guard let current = try await review(id: id) else { throw .reviewNotFound(id) }
         try ReviewRows.check(current, to: next, expectedVersion: expectedVersion)
-        let metrics = try await currentMetrics(account: current.account, prices: prices)
         let now = Millis.now()
         let seen = current.version
         let log = logger
         return try await transaction { conn in
+            let metrics = try await PostgresStore.metricsNow(conn, account: current.account, prices: prices, logger: log)
             let updated = try await PostgresStore.scalar(
                 conn, "UPDATE reviews SET status = $1, version = version + 1, updated_at_ms = $2 "
                     + "WHERE id = $3 AND version = $4 RETURNING version",

@@ -40,13 +40,21 @@ extension SQLiteStore {
                        arguments: [at, op, action, payload])
     }
 
+    /// The account's metrics read inside the writing transaction: SQLite has one writer, so no
+    /// account change can land between these numbers and the review that stores them.
+    static func metricsNow(_ db: Database, account: String, prices: PriceState?) throws -> AccountMetrics? {
+        guard let a = try loadAccount(db, id: account) else { return nil }
+        var market = try loadMarket(db)
+        return try AccountMetrics.compute(account: a, market: market.finish(), prices: prices)
+    }
+
     public func openReview(account: String, operator op: String, note: String, prices: PriceState?)
         async throws(StoreError) -> Review {
-        guard let metrics = try await currentMetrics(account: account, prices: prices) else {
-            throw .accountNotFound(account)
-        }
         let now = Millis.now()
         return try await write { db in
+            guard let metrics = try SQLiteStore.metricsNow(db, account: account, prices: prices) else {
+                throw StoreError.accountNotFound(account)
+            }
             if let active = try Int64.fetchOne(
                 db, sql: "SELECT id FROM reviews WHERE account_id = ? AND status IN ('open', 'acknowledged')",
                 arguments: [account]) {
@@ -71,10 +79,10 @@ extension SQLiteStore {
                                  note: String?, prices: PriceState?) async throws(StoreError) -> Review {
         guard let current = try await review(id: id) else { throw .reviewNotFound(id) }
         try ReviewRows.check(current, to: next, expectedVersion: expectedVersion)
-        let metrics = try await currentMetrics(account: current.account, prices: prices)
         let now = Millis.now()
         let seen = current.version
         return try await write { db in
+            let metrics = try SQLiteStore.metricsNow(db, account: current.account, prices: prices)
             try db.execute(sql: "UPDATE reviews SET status = ?, version = version + 1, updated_at_ms = ? "
                 + "WHERE id = ? AND version = ?", arguments: [next.rawValue, now, id, seen])
             if db.changesCount == 0 {
