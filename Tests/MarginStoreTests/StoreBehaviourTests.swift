@@ -254,6 +254,24 @@ struct StoreBehaviourTests {
         }
     }
 
+    @Test("store changes applied to an in-memory book give the stored book")
+    func changesApplyToABook() async throws {
+        let book = smallBook(4)
+        var changed = book.accounts[1]
+        changed.name = "renamed"
+        var added = book.accounts[0]
+        added.id = "NEW-1"
+        let applied = try #require(book.applying([.accountChanged(changed), .accountAdded(added), .accountRemoved(id: book.accounts[2].id),
+                                                  .accountRemoved(id: "nobody"), .accountChanged(added)]))
+        #expect(applied.accounts.map(\.id) == [book.accounts[0].id, book.accounts[1].id, book.accounts[3].id, "NEW-1"])
+        #expect(applied.accounts[1].name == "renamed")
+        // Removed then added again in one batch: it is back in its place.
+        let back = try #require(book.applying([.accountRemoved(id: book.accounts[0].id), .accountAdded(book.accounts[0])]))
+        #expect(back.accounts.map(\.id) == book.accounts.map(\.id))
+        #expect(book.applying([.accountChanged(changed), .marketChanged]) == nil)
+        #expect(book.applying([.bookReplaced]) == nil)
+    }
+
     @Test("account edits are audited with their operator in the same transaction", arguments: Backend.allCases)
     func editsAreAudited(_ backend: Backend) async throws {
         try await withFixture(backend) { f in

@@ -227,6 +227,35 @@ import Testing
         #expect(both.status == 64)
     }
 
+    /// `watch --store` follows the store: a book imported by another process while it runs is
+    /// picked up, and the account it makes liquidatable shows as a state event.
+    @Test func watchFollowsTheStore() async throws {
+        let db = try tempFile("", name: "follow.sqlite")
+        try FileManager.default.removeItem(atPath: db)
+        let bookPath = CLITests.fixtures.appendingPathComponent("watch-book.json").path
+        #expect(try await run(["import", bookPath, "--store", "sqlite:" + db]).status == 0)
+        // The same book with ACC-1 down to 1000 USDC: MM 1200 > AE 1000.
+        let thin = try String(contentsOfFile: bookPath, encoding: .utf8)
+            .replacingOccurrences(of: #""amount": 3000"#, with: #""amount": 1000"#)
+        let thinPath = try tempFile(thin, name: "thin.json")
+        let out = try tempFile("", name: "events.ndjson")
+        let watch = Process()
+        watch.executableURL = CLITests.binary
+        watch.arguments = ["watch", "--headless", "--store", "sqlite:" + db, "--feed", "sim:rate=2,accel=1", "--duration", "5"]
+        watch.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        watch.standardError = FileHandle.nullDevice
+        try watch.run()
+        try await Task.sleep(for: .seconds(1.5))
+        #expect(try await run(["import", thinPath, "--store", "sqlite:" + db]).status == 0)
+        try await offThread { watch.waitUntilExit() }
+        #expect(watch.terminationStatus == 0)
+        let events = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let states = events.filter { $0["type"] as? String == "state" }
+        #expect(states.contains { $0["account"] as? String == "ACC-1" && $0["to"] as? String == "liquidatable" && $0["cause"] == nil },
+                "events: \(events)")
+    }
+
     @Test func watchRejectsBadFeedsClearly() async throws {
         let book = CLITests.fixtures.appendingPathComponent("watch-book.json").path
         #expect(try await run(["watch", "--headless", "--book", book, "--feed", "bogus:x"]).status == 64)

@@ -54,12 +54,15 @@ struct WatchCommand: AsyncParsableCommand {
         try await reportingErrors {
             let b: Book
             var accountStore: (any AccountStore)?
+            var storeChanges: AsyncStream<StoreChange>?
             if let book {
                 b = try loadBook(book)
             } else {
                 do {
                     let opened = try await openStore(store)
                     accountStore = opened
+                    // Subscribe before loading, so no change falls between the load and the watching.
+                    storeChanges = await opened.changes()
                     b = try await opened.loadBook()
                 } catch {
                     await accountStore?.close()
@@ -82,11 +85,9 @@ struct WatchCommand: AsyncParsableCommand {
                                   summaryEvery: summaryEvery, duration: duration)
             // Store changes (other processes importing, trading systems writing) reload the book at live prices.
             let storeTasks = accountStore.map { st in [
-                Task {
-                    for await _ in await st.changes() {
-                        guard let fresh = try? await st.loadBook() else { continue }
-                        for c in await watcher.engine.replace(book: fresh, now: wallClock()) { await watcher.report(c) }
-                    }
+                StoreFollower.start(store: st, changes: storeChanges ?? AsyncStream { $0.finish() }, book: b,
+                                    engine: watcher.engine) { changes in
+                    for c in changes { await watcher.report(c) }
                 },
                 Task {
                     for await status in await st.statusUpdates() {

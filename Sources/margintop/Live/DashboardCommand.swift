@@ -45,10 +45,13 @@ struct DashboardCommand: AsyncParsableCommand {
         } catch {
             throw CLIError.runtime("\(error)")
         }
+        // Subscribe before loading, so no change falls between the load and the watching.
+        let storeChanges = await store.changes()
         let book: Book
         do {
             book = try await store.loadBook()
         } catch {
+            await store.close()
             throw CLIError.runtime("\(error)")
         }
         let theme: Theme
@@ -76,12 +79,8 @@ struct DashboardCommand: AsyncParsableCommand {
         let statuses = Task {
             for await status in feed.statuses() { await engine.setFeedStatus(status.description, isLive: status.isLive) }
         }
-        let changes = Task {
-            // Accounts changed by other processes: reload and carry the live prices over.
-            for await _ in await store.changes() {
-                if let fresh = try? await store.loadBook() { _ = await engine.replace(book: fresh, now: wallClock()) }
-            }
-        }
+        // Accounts changed by other processes: applied to the book, live prices carried over.
+        let changes = StoreFollower.start(store: store, changes: storeChanges, book: book, engine: engine) { _ in }
         let storeStatus = Task {
             for await s in await store.statusUpdates() { await engine.setStoreStatus("\(s)") }
         }
