@@ -96,7 +96,7 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .testTarget(name: "MarginTUITests", dependencies: ["MarginTUI", "MarginTUITestSupport"], exclude: ["Goldens"]),
-        .testTarget(name: "MarginTUIEndToEndTests", dependencies: ["margintop"]),
+        .testTarget(name: "MarginTUIEndToEndTests", dependencies: ["margintop", "StoreTestSupport"]),
         .testTarget(name: "MarginFeedsTests", dependencies: ["MarginFeeds", "MarginFeedsTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "MargintopCLITests", dependencies: ["margintop"]),

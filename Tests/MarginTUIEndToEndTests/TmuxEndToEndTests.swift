@@ -1,4 +1,5 @@
 import Foundation
+import StoreTestSupport
 import Testing
 
 /// Drives the real binary in a private tmux server at a fixed size, polling
@@ -11,42 +12,14 @@ final class TmuxSession {
     let socket = "mt-e2e-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
     let target = "main"
 
-    /// Runs tmux with posix_spawn + waitpid (Foundation's Process can miss the child's exit here),
-    /// stdout to a file (the server forked by new-session would hold a pipe open forever).
+    /// Runs tmux with `Spawn` (posix_spawn + waitpid, a clean signal mask, output to a file: the
+    /// server forked by new-session would hold a pipe open forever, and Foundation's Process can
+    /// miss the child's exit here).
     @discardableResult
     func tmux(_ args: [String]) throws -> String {
-        let outPath = NSTemporaryDirectory() + "mt-e2e-out-\(UUID().uuidString)"
-        defer { unlink(outPath) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv = ["tmux", "-L", socket, "-f", "/dev/null"] + args
-        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        defer { for p in cargs { free(p) } }
-        // A clean signal state: the test runner's threads block signals, and a child (a database
-        // server, a tmux server and the program in it) inheriting that mask would ignore SIGTERM
-        // and SIGHUP and outlive the test.
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var none = sigset_t(), all = sigset_t()
-        sigemptyset(&none)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attr, &none)
-        posix_spawnattr_setsigdefault(&attr, &all)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, "tmux", &actions, &attr, &cargs, environ)
-        guard rc == 0 else { throw Failure(description: "cannot run tmux: error \(rc)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let exited = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        let data = FileManager.default.contents(atPath: outPath) ?? Data()
-        guard exited == 0 else { throw Failure(description: "tmux \(args.joined(separator: " ")) exited \(exited)") }
-        return String(decoding: data, as: UTF8.self)
+        let r = try Spawn.run("/usr/bin/tmux", ["-L", socket, "-f", "/dev/null"] + args, timeout: 20)
+        guard r.status == 0 else { throw Failure(description: "tmux \(args.joined(separator: " ")) exited \(r.status)") }
+        return r.stdout
     }
 
     func start(command: String, cols: Int, rows: Int) throws {
