@@ -353,21 +353,6 @@ public final class LiveBook: @unchecked Sendable {
         return false
     }
 
-    /// Account indices in liquidation-priority order.
-    public func priorityOrder() -> [Int] {
-        results.priorityOrder(accountCount: marginBook.accountCount, ids: marginBook.accountIds)
-    }
-
-    /// Accounts per displayed state, and the shortfall of bankrupt accounts.
-    public func summary() -> (counts: [AccountState: Int], shortfall: Double, insuranceFund: Double) {
-        var perState = [Int](repeating: 0, count: AccountState.allCases.count)
-        for s in displayed { perState[s.rawValue] += 1 }
-        var counts: [AccountState: Int] = [:]
-        for s in AccountState.allCases { counts[s] = perState[s.rawValue] }
-        let shortfall = results.summary(accountCount: marginBook.accountCount).shortfall
-        return (counts, shortfall, book.insuranceFund)
-    }
-
     /// The vol factor of each asset now.
     public var volFactors: [Double] { prices.volFactor }
 }
