@@ -144,8 +144,11 @@ struct TmuxEndToEndTests {
         try t.start(command: e2e.dashboard(["--operator", "e2e"]), cols: 160, rows: 48)
 
         // Start: the table in liquidation-priority order, the worst state first.
-        let first = try t.waitFor("the overview") { $0.contains("ticks/s") && $0.contains("ID (prio)") && $0.contains("ACC-") }
-        #expect(first.contains("store connected") && first.contains("feed sim"))
+        // The header shows the store and the feed once it is live (it says "connecting" first).
+        let first = try t.waitFor("the overview, feed live") { screen in
+            screen.contains("ticks/s") && screen.contains("ID (prio)") && screen.contains("ACC-")
+                && screen.contains("store connected") && screen.contains("feed sim")
+        }
         let rows = first.split(separator: "\n").filter { $0.contains("ACC-") }
         #expect(rows.first.map { $0.contains("bankrupt") || $0.contains("liquidatable") } == true, "first row: \(rows.first ?? "")")
         #expect(FileManager.default.fileExists(atPath: e2e.storePath), "the default store was not created at \(e2e.storePath)")

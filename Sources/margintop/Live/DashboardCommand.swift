@@ -77,7 +77,11 @@ struct DashboardCommand: AsyncParsableCommand {
             sink.finish()
         }
         let statuses = Task {
-            for await status in feed.statuses() { await engine.setFeedStatus(status.description, isLive: status.isLive) }
+            // The header reads "feed sim" while live, "feed binance down: ..." otherwise (the app's
+            // feeder writes the same name on the first batch).
+            for await status in feed.statuses() {
+                await engine.setFeedStatus(status.isLive ? feed.name : "\(feed.name) \(status)", isLive: status.isLive)
+            }
         }
         // Accounts changed by other processes: applied to the book, live prices carried over.
         let changes = StoreFollower.start(store: store, changes: storeChanges, book: book, engine: engine) { _ in }
