@@ -27,8 +27,10 @@ public protocol AccountStore: Sendable {
     func accountCount() async throws(StoreError) -> Int
 
     /// Replaces the whole book in one transaction and audits it; all or nothing.
+    /// The book is re-checked through the strict codec unless `checked` says the codec
+    /// produced it just now (a file decoded by ``BookDecoder``).
     @discardableResult
-    func importBook(_ book: Book, operator: String) async throws(StoreError) -> ImportSummary
+    func importBook(_ book: Book, operator: String, checked: Bool) async throws(StoreError) -> ImportSummary
     /// Adds an account or replaces the one with the same id (what other systems do all day),
     /// audited as `account.put` by `operator` in the same transaction.
     /// Its assets, venues and instruments must be in the stored market.
@@ -115,6 +117,12 @@ public struct ImportSummary: Sendable, Equatable {
 }
 
 extension AccountStore {
+    /// ``importBook(_:operator:checked:)`` with the codec check.
+    @discardableResult
+    public func importBook(_ book: Book, operator: String) async throws(StoreError) -> ImportSummary {
+        try await importBook(book, operator: `operator`, checked: false)
+    }
+
     /// An edit by another system (no operator at the keyboard): audited as operator `system`.
     public func putAccount(_ account: Account) async throws(StoreError) {
         try await putAccount(account, operator: "system")

@@ -19,7 +19,8 @@ public struct ImportCommand: AsyncParsableCommand {
         try await StoreCLI.run {
             let book = try BookDecoder.decode(try StoreCLI.readFile(file), file: file)
             let (summary, url) = try await withStore(storeOptions) { store in
-                (try await store.importBook(book, operator: operatorOption.resolved), store.url)
+                // Decoded by the strict codec just above: no second check.
+                (try await store.importBook(book, operator: operatorOption.resolved, checked: true), store.url)
             }
             try StoreCLI.write("imported \(summary.accounts) accounts, \(summary.assets) assets, "
                 + "\(summary.instruments) instruments into \(url)\n", to: nil)

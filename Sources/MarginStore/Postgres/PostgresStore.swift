@@ -244,8 +244,8 @@ public final class PostgresStore: AccountStore {
     }
 
     @discardableResult
-    public func importBook(_ book: Book, operator op: String) async throws(StoreError) -> ImportSummary {
-        try AccountCheck.validate(book)
+    public func importBook(_ book: Book, operator op: String, checked: Bool) async throws(StoreError) -> ImportSummary {
+        if !checked { try AccountCheck.validate(book) }
         return try await importUnchecked(book, operator: op)
     }
 
