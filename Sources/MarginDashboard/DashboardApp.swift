@@ -58,11 +58,6 @@ public final class DashboardApp {
         state = AppState(operatorName: options.operatorName, readOnly: options.readOnly)
     }
 
-    /// Convenience: a live engine over `book` started now.
-    public convenience init(book: Book, config: LiveConfig = LiveConfig(), reviews: any ReviewService, options: DashboardOptions) {
-        self.init(engine: LiveEngine(book: book, config: config, now: Date().timeIntervalSince1970), reviews: reviews, options: options)
-    }
-
     private static func now() -> Double { Date().timeIntervalSince1970 }
 
     /// Runs until `q`, SIGINT/SIGTERM/SIGHUP, or the terminal fails; the terminal is restored on every path.
