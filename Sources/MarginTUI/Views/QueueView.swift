@@ -8,7 +8,8 @@ func renderQueue(_ s: AppState, _ b: inout CellBuffer) {
     b.put(row: 1, col: 0, status, role: .dim)
     if q.loading { b.put(row: 1, col: max(0, b.cols - 12), "loading…", role: .dim) }
     if let e = q.error { b.put(row: 1, col: 0, " could not load reviews: \(e) (r retries)", role: .error) }
-    let noteW = max(10, b.cols - 78)
+    // The note fills the row up to the last column (the cells before it take 79).
+    let noteW = max(10, b.cols - 80)
     let head = " " + TextCell.padRight("ID", 16) + TextCell.padRight("ACCOUNT", 14) + TextCell.padRight("STATUS", 14)
         + TextCell.padLeft("AGE", 8) + "  " + TextCell.padRight("OPERATOR", 14) + TextCell.padLeft("UPDATED", 8) + "  NOTE"
     b.put(row: 2, col: 0, head, role: .tableHeader)
