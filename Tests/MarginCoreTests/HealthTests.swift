@@ -188,6 +188,13 @@ import Testing
 }
 
 @Suite struct DemoBookTests {
+    /// 25M up to 200 accounts, then 125k per account.
+    @Test func insuranceFundGrowsWithTheBook() {
+        #expect(DemoBook.generate(accounts: 50, seed: 1).insuranceFund == 25_000_000)
+        #expect(DemoBook.generate(accounts: 200, seed: 1).insuranceFund == 25_000_000)
+        #expect(DemoBook.generate(accounts: 1_000, seed: 1).insuranceFund == 125_000_000)
+    }
+
     @Test func demoBookIsValidDeterministicAndSpreadOverEveryState() throws {
         let a = DemoBook.generate(accounts: 400, seed: 7)
         let b = DemoBook.generate(accounts: 400, seed: 7)

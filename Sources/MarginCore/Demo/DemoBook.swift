@@ -47,6 +47,9 @@ public enum DemoBook {
     public static func generate(accounts count: Int, seed: UInt64 = 1) -> Book {
         var rng = SeededRandom(seed: seed)
         var book = market(&rng)
+        // The fund grows with the book (125k per account past 200), as a venue's would: a fixed
+        // fund would show a 100k-account demo socialising most of its losses.
+        book.insuranceFund = 25_000_000 * max(1, Double(count) / 200)
         var accounts: [Account] = []
         accounts.reserveCapacity(count)
         for n in 0..<count { accounts.append(account(n, &rng, book)) }
