@@ -17,8 +17,6 @@ public actor LiveEngine {
     private var lastSample = -Double.infinity
     public private(set) var steps = 0
     public private(set) var coalescedTotal = 0
-    /// When the oldest update applied by the last step was received (`nil`: it applied none).
-    public private(set) var lastStepOldestReceived: Double?
     /// The oldest update applied since the last snapshot was captured (its receive time).
     private var unpublishedOldest: Double?
     /// Reads the time a step's results are published (after its recompute); without one, the step's `now`.
@@ -49,9 +47,8 @@ public actor LiveEngine {
         let oldest = oldestPending
         oldestPending = nil
         let changes = live.apply(batch, now: now)
-        lastStepOldestReceived = batch.isEmpty ? nil : oldest
-        if let oldest, !batch.isEmpty { unpublishedOldest = min(unpublishedOldest ?? oldest, oldest) }
         if let oldest, !batch.isEmpty {
+            unpublishedOldest = min(unpublishedOldest ?? oldest, oldest)
             stats.record(updates: batch.count, oldestReceived: oldest, published: clock?() ?? now)
         }
         if now - lastSample >= 1 {

@@ -64,9 +64,13 @@ public struct LoopStats: Sendable {
 
     /// Latency percentile in milliseconds over the last `window` batches (nearest rank).
     public func latencyPercentile(_ p: Double) -> Double {
-        guard filled > 0 else { return 0 }
-        let sorted = latencies[0..<filled].sorted()
-        let rank = Int((p * Double(filled)).rounded(.up)) - 1
-        return sorted[max(0, min(filled - 1, rank))]
+        LoopStats.nearestRank(latencies[0..<filled], p)
+    }
+
+    /// The nearest-rank `p` percentile of `values` (0 when empty).
+    public static func nearestRank<C: Collection<Double>>(_ values: C, _ p: Double) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        return sorted[max(0, min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1))]
     }
 }

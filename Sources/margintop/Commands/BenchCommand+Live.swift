@@ -66,7 +66,6 @@ extension BenchCommand {
             try await Task.sleep(for: .milliseconds(1))
         }
         let f = await stepper.value
-        let (steps, maxBacklog, recomputedUnits, incremental, full) = (f.steps, f.maxBacklog, f.recomputedUnits, f.incremental, f.full)
         ticker.cancel()
         await feed.stop()
         let health = await engine.health(now: wallClock())
@@ -74,16 +73,16 @@ extension BenchCommand {
         let elapsed = wallClock() - measured
         let obj: JSONValue = .object([
             ("mode", .string("live")), ("accounts", .integer(b.accounts.count)), ("seconds", .number(elapsed)),
-            ("feedRate", .integer(rate)), ("steps", .integer(steps)), ("stepsPerSecond", .number(Double(steps) / elapsed)),
+            ("feedRate", .integer(rate)), ("steps", .integer(f.steps)), ("stepsPerSecond", .number(Double(f.steps) / elapsed)),
             ("model", .string(model?.rawValue ?? "mixed")),
             ("tickToResultP50Ms", .number(health.recomputeP50Ms)), ("tickToResultP99Ms", .number(health.recomputeP99Ms)),
-            ("tickToSnapshotP50Ms", .number(percentile(tickToSnapshotMs, 0.5))),
-            ("tickToSnapshotP99Ms", .number(percentile(tickToSnapshotMs, 0.99))),
-            ("recomputesPerSecond", .number(Double(recomputedUnits) / elapsed)),
-            ("incrementalSteps", .integer(incremental.count)), ("incrementalMedianMs", .number(median(incremental))),
-            ("fullSteps", .integer(full.count)), ("fullMedianMs", .number(median(full))),
+            ("tickToSnapshotP50Ms", .number(LoopStats.nearestRank(tickToSnapshotMs, 0.5))),
+            ("tickToSnapshotP99Ms", .number(LoopStats.nearestRank(tickToSnapshotMs, 0.99))),
+            ("recomputesPerSecond", .number(Double(f.recomputedUnits) / elapsed)),
+            ("incrementalSteps", .integer(f.incremental.count)), ("incrementalMedianMs", .number(median(f.incremental))),
+            ("fullSteps", .integer(f.full.count)), ("fullMedianMs", .number(median(f.full))),
             ("snapshotMedianMs", .number(median(snapshotMs))), ("snapshotMaxMs", .number(snapshotMs.max() ?? 0)),
-            ("maxBacklog", .integer(maxBacklog)), ("ticksPerSecond", .number(health.ticksPerSecond)),
+            ("maxBacklog", .integer(f.maxBacklog)), ("ticksPerSecond", .number(health.ticksPerSecond)),
             ("peakRSSMiB", .number(rss)),
         ])
         if json {
@@ -92,21 +91,14 @@ extension BenchCommand {
             var s = "live: \(b.accounts.count) accounts, sim feed at \(rate) ticks/s for \(String(format: "%.1f", elapsed)) s\n"
             s += String(format: "tick to results (end of step)  p50 %.2f ms  p99 %.2f ms\n", health.recomputeP50Ms, health.recomputeP99Ms)
             s += String(format: "tick to published snapshot    p50 %.2f ms  p99 %.2f ms\n",
-                        percentile(tickToSnapshotMs, 0.5), percentile(tickToSnapshotMs, 0.99))
-            s += String(format: "account recomputes %.0f/s\n", Double(recomputedUnits) / elapsed)
+                        LoopStats.nearestRank(tickToSnapshotMs, 0.5), LoopStats.nearestRank(tickToSnapshotMs, 0.99))
+            s += String(format: "account recomputes %.0f/s\n", Double(f.recomputedUnits) / elapsed)
             s += String(format: "steps %d (%.0f/s): incremental %d (median %.2f ms), full %d (median %.2f ms); max backlog %d symbols\n",
-                        steps, Double(steps) / elapsed, incremental.count, median(incremental), full.count, median(full), maxBacklog)
+                        f.steps, Double(f.steps) / elapsed, f.incremental.count, median(f.incremental), f.full.count, median(f.full), f.maxBacklog)
             s += String(format: "full LiveSnapshot for the screen: median %.1f ms, max %.1f ms\n", median(snapshotMs), snapshotMs.max() ?? 0)
             s += String(format: "peak RSS %.0f MiB\n", rss)
             try writeOutput(s, to: nil)
         }
-    }
-
-    /// Nearest-rank percentile of `xs` (0 when empty).
-    func percentile(_ xs: [Double], _ p: Double) -> Double {
-        let s = xs.sorted()
-        guard !s.isEmpty else { return 0 }
-        return s[max(0, min(s.count - 1, Int((p * Double(s.count)).rounded(.up)) - 1))]
     }
 
     /// Peak resident set size of this process (VmHWM), MiB.

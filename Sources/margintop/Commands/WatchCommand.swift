@@ -53,22 +53,23 @@ struct WatchCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let b: Book
-            var accountStore: (any AccountStore)?
-            var storeChanges: AsyncStream<StoreChange>?
+            // The store watched and its changes, subscribed before loading so none falls in between.
+            var followed: (store: any AccountStore, changes: AsyncStream<StoreChange>)?
             if let book {
                 b = try loadBook(book)
             } else {
+                let opened: any AccountStore
+                do { opened = try await openStore(store) } catch { throw CLIError.runtime("\(error)") }
+                let changes = await opened.changes()
                 do {
-                    let opened = try await openStore(store)
-                    accountStore = opened
-                    // Subscribe before loading, so no change falls between the load and the watching.
-                    storeChanges = await opened.changes()
                     b = try await opened.loadBook()
                 } catch {
-                    await accountStore?.close()
+                    await opened.close()
                     throw CLIError.runtime("\(error)")
                 }
+                followed = (opened, changes)
             }
+            let accountStore = followed?.store
             let priceFeed: any PriceFeed
             do {
                 priceFeed = try FeedFactory.make(spec: feed, universe: SimUniverse(book: b))
@@ -83,14 +84,13 @@ struct WatchCommand: AsyncParsableCommand {
             }
             let watcher = Watcher(book: b, feed: priceFeed, alerts: alertCommand.map { AlertRunner(command: $0, perMinute: alertRate) },
                                   summaryEvery: summaryEvery, duration: duration)
-            // Store changes (other processes importing, trading systems writing) reload the book at live prices.
-            let storeTasks = accountStore.map { st in [
-                StoreFollower.start(store: st, changes: storeChanges ?? AsyncStream { $0.finish() }, book: b,
-                                    engine: watcher.engine) { changes in
+            // Store changes (other processes importing, trading systems writing) reach the live book.
+            let storeTasks = followed.map { f in [
+                StoreFollower.start(store: f.store, changes: f.changes, book: b, engine: watcher.engine) { changes in
                     for c in changes { await watcher.report(c) }
                 },
                 Task {
-                    for await status in await st.statusUpdates() {
+                    for await status in await f.store.statusUpdates() {
                         await watcher.engine.setStoreStatus("\(status)")
                         watcher.out.emit(.object([("type", .string("store")), ("time", .string(Timestamp.format(wallClock()))),
                                                   ("status", .string("\(status)"))]))
