@@ -26,6 +26,7 @@ let package = Package(
         .target(
             name: "MarginFeeds",
             dependencies: [
+                "MarginCore",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -38,7 +39,7 @@ let package = Package(
         .target(
             name: "MarginFeedsTestSupport",
             dependencies: [
-                "MarginFeeds",
+                "MarginFeeds", "MarginCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -67,23 +68,35 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // The terminal: CNCurses (system library) under TerminalBackend, the only module that imports it.
+        // Cells, roles, keys, themes, the TerminalBackend protocol and an in-memory terminal. No ncurses.
+        .target(name: "TerminalCore", dependencies: ["MarginCore"], resources: [.copy("Themes")]),
+        // The terminal: CNCurses (system library) under NCursesBackend, the only module that imports it.
         .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
-        .target(name: "TerminalBackend", dependencies: ["CNCurses", "MarginTUI"]),
-        // State, actions, reduce, views -> CellBuffer, themes, key map. No ncurses.
-        .target(name: "MarginTUI", dependencies: ["MarginCore", "MarginLive"], resources: [.copy("Themes")]),
-        // The app loop: a LiveEngine fed by PriceUpdate batches, a ReviewService, the terminal.
-        .target(name: "MarginDashboard", dependencies: ["TerminalBackend", "MarginTUI", "MarginCore", "MarginLive"]),
+        .target(name: "NCursesBackend", dependencies: ["CNCurses", "TerminalCore"]),
+        // State, actions, reduce, views -> CellBuffer, key map. No ncurses.
+        .target(name: "MarginTUI", dependencies: ["TerminalCore", "MarginCore", "MarginLive"]),
+        // The app loop: published snapshots, a ReviewService and a TerminalBackend in, timed by a MarginClock.
+        .target(name: "MarginDashboard", dependencies: ["TerminalCore", "MarginTUI", "MarginCore", "MarginLive"]),
         .target(name: "MarginTUITestSupport", dependencies: ["MarginTUI", "MarginCore", "MarginLive"],
                 path: "Tests/MarginTUITestSupport"),
         // The store's own small CLI: the store tests run it as a child process (crash test, other-process writes).
         .executableTarget(name: "margintop-store", dependencies: ["StoreCommands", "MarginStore", "MarginCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "StoreTestSupport", dependencies: ["MarginStore"], path: "Tests/StoreTestSupport"),
+        // The live loop (feed -> engine, stepper, snapshot publisher, store follower) and what runs on it:
+        // the headless watcher, the live and kernel benches, the store-backed review service, the log file.
+        .target(
+            name: "MarginRuntime",
+            dependencies: [
+                "MarginCore", "MarginLive", "MarginFeeds", "MarginStore", "MarginTUI",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "margintop",
             dependencies: [
                 "MarginCore", "MarginLive", "MarginFeeds", "MarginStore", "StoreCommands", "MarginDashboard", "MarginTUI",
+                "MarginRuntime", "NCursesBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -96,10 +109,14 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .testTarget(name: "MarginTUITests", dependencies: ["MarginTUI", "MarginTUITestSupport"], exclude: ["Goldens"]),
+        .testTarget(name: "MarginDashboardTests", dependencies: [
+            "MarginDashboard", "MarginTUI", "TerminalCore", "MarginTUITestSupport", "MarginCore", "MarginLive",
+        ]),
         .testTarget(name: "MarginTUIEndToEndTests", dependencies: ["margintop", "StoreTestSupport"]),
-        .testTarget(name: "MarginFeedsTests", dependencies: ["MarginFeeds", "MarginFeedsTestSupport"],
+        .testTarget(name: "MarginFeedsTests", dependencies: ["MarginFeeds", "MarginFeedsTestSupport", "MarginCore"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "MargintopCLITests", dependencies: ["margintop"]),
+        .testTarget(name: "MarginRuntimeTests", dependencies: ["MarginRuntime", "MarginFeeds", "MarginLive", "MarginStore", "MarginCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -63,6 +63,3 @@ func writeOutput(_ text: String, to path: String?) throws {
 
 extension MarginModel: ExpressibleByArgument {}
 
-// MarginFeeds has types of the same names for its own codec; the CLI means the engine's.
-typealias JSONValue = MarginCore.JSONValue
-typealias Timestamp = MarginCore.Timestamp

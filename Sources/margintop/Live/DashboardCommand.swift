@@ -2,11 +2,13 @@ import ArgumentParser
 import Foundation
 import Logging
 import MarginCore
+import MarginRuntime
 import MarginDashboard
 import MarginFeeds
 import MarginLive
 import MarginStore
 import MarginTUI
+import NCursesBackend
 
 struct DashboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,21 +41,9 @@ struct DashboardCommand: AsyncParsableCommand {
 
     /// The dashboard: the store's book, live on the feed, reviews written through the store.
     func runDashboard() async throws {
-        let store: any AccountStore
-        do {
-            store = try await openStore(self.store)
-        } catch {
-            throw CLIError.runtime("\(error)")
-        }
-        // Subscribe before loading, so no change falls between the load and the watching.
-        let storeChanges = await store.changes()
-        let book: Book
-        do {
-            book = try await store.loadBook()
-        } catch {
-            await store.close()
-            throw CLIError.runtime("\(error)")
-        }
+        let followed: FollowedStore
+        do { followed = try await FollowedStore.open(self.store) } catch { throw CLIError.runtime("\(error)") }
+        let (store, book) = (followed.store, followed.book)
         let theme: Theme
         do {
             theme = try Theme.load(self.theme)
@@ -67,38 +57,35 @@ struct DashboardCommand: AsyncParsableCommand {
             if error.code == .badSpec { throw ValidationError("--feed \(self.feed): \(error.message)") }
             throw CLIError.runtime("\(error)")
         }
-        let engine = LiveEngine(book: book, now: wallClock(), clock: wallClock)
-        var options = DashboardOptions(operatorName: operatorName ?? NSUserName(), readOnly: readOnly, theme: theme)
-        options.feedName = feed.name
+        let loop = LiveLoop(following: followed, feed: feed)
+        let engine = loop.engine
+        let options = DashboardOptions(operatorName: operatorName ?? NSUserName(), readOnly: readOnly)
         let service = StoreReviewService(store: store, engine: engine, operatorName: options.operatorName)
-        let (updates, sink) = AsyncStream<[PriceUpdate]>.makeStream(bufferingPolicy: .bufferingNewest(50_000))
-        let ticks = Task {
-            for await tick in feed.ticks() { sink.yield([PriceUpdate(tick)]) }
-            sink.finish()
-        }
-        let statuses = Task {
-            // The header reads "feed sim" while live, "feed binance down: ..." otherwise (the app's
-            // feeder writes the same name on the first batch).
-            for await status in feed.statuses() {
-                await engine.setFeedStatus(status.isLive ? feed.name : "\(feed.name) \(status)", isLive: status.isLive)
+        var loopOptions = LiveLoop.Options()
+        loopOptions.stopWhenFeedFinishes = false
+        // The header reads "feed sim" while live, "feed binance down: ..." otherwise.
+        loopOptions.statusText = { name, status in status.isLive ? name : "\(name) \(status)" }
+        loopOptions.snapshotInterval = .milliseconds(100)
+        let (snapshots, snapshotSink) = AsyncStream<LiveSnapshot>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let running = Task {
+            await loop.run(loopOptions) { event in
+                if case .snapshot(let snap, _) = event { snapshotSink.yield(snap) }
             }
+            snapshotSink.finish()
         }
-        // Accounts changed by other processes: applied to the book, live prices carried over.
-        let changes = StoreFollower.start(store: store, changes: storeChanges, book: book, engine: engine) { _ in }
-        let storeStatus = Task {
-            for await s in await store.statusUpdates() { await engine.setStoreStatus("\(s)") }
-        }
-        let app = await DashboardApp(engine: engine, reviews: service, options: options)
         let outcome: (any Error)?
         do {
-            let stats = try await app.run(updates: updates)
+            let terminal = try await NCursesTerminal(theme: theme)
+            let app = await DashboardApp(engine: engine, reviews: service, options: options, terminal: terminal,
+                                         clock: loop.clock)
+            let stats = await app.run(snapshots: snapshots)
             Logger(label: "margintop.dashboard").info("dashboard closed: \(stats), \(book.accounts.count) accounts, feed \(feed.name)")
             outcome = nil
         } catch {
             outcome = error
         }
-        ticks.cancel(); statuses.cancel(); changes.cancel(); storeStatus.cancel()
-        await feed.stop()
+        running.cancel()
+        await running.value
         await store.close()
         if let outcome { throw CLIError.runtime("\(outcome)") }
     }

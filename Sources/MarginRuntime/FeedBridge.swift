@@ -5,7 +5,7 @@ import MarginLive
 
 extension SimUniverse {
     /// What the simulated feed moves: the book's assets and instruments at their book prices.
-    init(book: Book) {
+    public init(book: Book) {
         let vols = Dictionary(uniqueKeysWithValues: book.assets.map { ($0.name, $0.vol ?? 0.5) })
         self.init(
             assets: book.assets.map { a in
@@ -18,20 +18,3 @@ extension SimUniverse {
             })
     }
 }
-
-extension PriceUpdate {
-    /// A feed tick as the live book takes it (exchange time for the vol EWMA, receive time for staleness).
-    init(_ tick: Tick) {
-        let kind: PriceUpdate.Kind
-        switch tick.kind {
-        case .index: kind = .index
-        case .mark: kind = .mark
-        case .iv: kind = .iv
-        }
-        self.init(symbol: tick.symbol, kind: kind, value: tick.value, time: tick.exchangeTime.timeIntervalSince1970,
-                  received: tick.receiveTime.timeIntervalSince1970)
-    }
-}
-
-/// Seconds since the epoch, now.
-func wallClock() -> Double { Date().timeIntervalSince1970 }

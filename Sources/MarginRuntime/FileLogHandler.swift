@@ -3,25 +3,25 @@ import Logging
 
 /// swift-log to a file, never to the terminal: `$XDG_STATE_HOME/margintop/margintop.log`
 /// (`~/.local/state/margintop/margintop.log`), or `MARGINTOP_LOG`.
-struct FileLogHandler: LogHandler {
+public struct FileLogHandler: LogHandler {
     let label: String
     let file: FileHandle
-    var logLevel: Logger.Level = .info
-    var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:]
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(event: LogEvent) {
+    public func log(event: LogEvent) {
         let meta = metadata.merging(event.metadata ?? [:]) { $1 }
         let extra = meta.isEmpty ? "" : " " + meta.map { "\($0)=\($1)" }.sorted().joined(separator: " ")
         let line = "\(ISO8601DateFormatter().string(from: Date())) \(event.level) \(label): \(event.message)\(extra)\n"
         file.write(Data(line.utf8))
     }
 
-    static func logPath() -> String {
+    public static func logPath() -> String {
         if let p = ProcessInfo.processInfo.environment["MARGINTOP_LOG"], !p.isEmpty { return p }
         let env = ProcessInfo.processInfo.environment
         let base = env["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
@@ -30,7 +30,7 @@ struct FileLogHandler: LogHandler {
     }
 
     /// Sends every logger of the process to the log file (or nowhere if it cannot be opened).
-    static func bootstrap() {
+    public static func bootstrap() {
         let path = logPath()
         try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                  withIntermediateDirectories: true)

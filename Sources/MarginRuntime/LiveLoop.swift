@@ -1,0 +1,171 @@
+import MarginCore
+import MarginFeeds
+import MarginLive
+import MarginStore
+
+/// The one live loop: feed → engine (at the feed's own receive time), one feed-status writer,
+/// the stepper, the snapshot publisher and the store follower, all timed by one injected clock.
+///
+/// The dashboard, `watch --headless` and `bench --live` all run through it; they differ only
+/// in their ``LiveLoop/Options`` and in what they do with the ``LiveEvent``s.
+///
+/// ```swift
+/// let loop = LiveLoop(book: book, feed: feed, clock: SystemClock())
+/// await loop.run(options) { event in
+///     if case .stateChanges(let changes) = event { print(changes) }
+/// }   // returns when cancelled, after `duration`, or when a finite feed has been applied
+/// ```
+public final class LiveLoop: Sendable {
+    /// How a loop runs.
+    public struct Options: Sendable {
+        /// Time between steps (apply the coalesced ticks, recompute).
+        public var stepInterval: Duration = .milliseconds(20)
+        /// Publish ``LiveEvent/snapshot(_:took:)`` this often; `nil` publishes none.
+        public var snapshotInterval: Duration?
+        /// A snapshot holds the engine while it copies the columns: wait at least this many times
+        /// the last snapshot's duration before the next, so big books leave the engine to ticks.
+        public var snapshotHold: Double = 2
+        /// Store changes arriving together are applied at most this often (one recompile each).
+        public var followInterval: Duration = .milliseconds(500)
+        /// Stop once the feed has finished and everything it delivered is applied.
+        public var stopWhenFeedFinishes = true
+        /// Stop after this many seconds of the clock.
+        public var duration: Double?
+        /// Report every step (``LiveEvent/stepped(_:)``); off by default.
+        public var reportSteps = false
+        /// The feed status as the engine's health shows it.
+        public var statusText: @Sendable (_ feedName: String, _ status: FeedStatus) -> String = { _, s in s.description }
+
+        public init() {}
+    }
+
+    /// The engine the loop drives (for reviews' prices, histories, health).
+    public let engine: LiveEngine
+    public let feed: any PriceFeed
+    public let clock: any MarginClock
+    private let follow: StoreFollower?
+
+    /// A loop over `book` fed by `feed`.
+    public convenience init(book: Book, feed: any PriceFeed, config: LiveConfig = LiveConfig(), clock: any MarginClock = SystemClock()) {
+        self.init(book: book, feed: feed, follow: nil, config: config, clock: clock)
+    }
+
+    /// A loop over a followed store's book: accounts changed in the store reach the live book.
+    public convenience init(following store: FollowedStore, feed: any PriceFeed, config: LiveConfig = LiveConfig(),
+                clock: any MarginClock = SystemClock()) {
+        self.init(book: store.book, feed: feed, follow: StoreFollower(store: store.store, changes: store.changes, book: store.book),
+                  config: config, clock: clock)
+    }
+
+    private init(book: Book, feed: any PriceFeed, follow: StoreFollower?, config: LiveConfig, clock: any MarginClock) {
+        self.clock = clock
+        engine = LiveEngine(book: book, config: config, now: clock.now, clock: { clock.now })
+        self.feed = feed
+        self.follow = follow
+    }
+
+    /// Runs until the task is cancelled, `duration` has passed, or (with `stopWhenFeedFinishes`)
+    /// a finite feed is done and applied. A last step's changes and ``LiveEvent/finished(now:)``
+    /// are reported on every path; the feed is stopped.
+    public func run(_ options: Options, events: @escaping @Sendable (LiveEvent) async -> Void) async {
+        let engine = self.engine
+        let feed = self.feed
+        let clock = self.clock
+        let start = clock.now
+        if follow == nil { await engine.setStoreStatus("none") }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await tick in feed.ticks() {
+                    await engine.submit([tick], receivedAt: tick.receiveTime)
+                }
+            }
+            group.addTask {
+                // The only writer of the feed status.
+                for await status in feed.statuses() {
+                    await engine.setFeedStatus(options.statusText(feed.name, status), isLive: status.isLive)
+                    await events(.feedStatus(status))
+                    if status == .finished { break }
+                }
+            }
+            if let follow {
+                group.addTask { await follow.run(engine: engine, clock: clock, interval: options.followInterval, events: events) }
+                group.addTask {
+                    for await status in await follow.store.statusUpdates() {
+                        await engine.setStoreStatus("\(status)")
+                        await events(.storeStatus(status))
+                    }
+                }
+            }
+            if let every = options.snapshotInterval {
+                group.addTask {
+                    while !Task.isCancelled {
+                        let t0 = clock.now
+                        let snap = await engine.snapshot(now: t0)
+                        let took = clock.now - t0
+                        await events(.snapshot(snap, took: took))
+                        let hold = took * options.snapshotHold
+                        try? await clock.sleep(for: max(every, hold.isFinite && hold > 0 ? .nanoseconds(Int64(hold * 1e9)) : .zero))
+                    }
+                }
+            }
+            // The stepper decides when the loop ends; the other tasks are cancelled then.
+            await self.step(options, start: start, events: events)
+            await feed.stop()
+            group.cancelAll()
+        }
+    }
+
+    private func step(_ options: Options, start: Double, events: @Sendable (LiveEvent) async -> Void) async {
+        while !Task.isCancelled {
+            try? await clock.sleep(for: options.stepInterval)
+            let now = clock.now
+            let backlog = await engine.backlog
+            let changes = await engine.step(now: now)
+            if !changes.isEmpty { await events(.stateChanges(changes)) }
+            if options.reportSteps {
+                let (units, full) = await engine.lastRecompute()
+                await events(.stepped(StepReport(now: now, backlog: backlog, seconds: clock.now - now,
+                                                 recomputedUnits: units, full: full)))
+            } else {
+                await events(.tick(now: now))
+            }
+            if options.stopWhenFeedFinishes, await feed.status() == .finished, await engine.backlog == 0 { break }
+            if let duration = options.duration, now - start >= duration { break }
+        }
+        // Apply what is left.
+        let now = clock.now
+        let changes = await engine.step(now: now)
+        if !changes.isEmpty { await events(.stateChanges(changes)) }
+        await events(.finished(now: now))
+    }
+}
+
+/// What a running ``LiveLoop`` reports.
+public enum LiveEvent: Sendable {
+    /// Accounts changed state (after hysteresis), from a step or a store change.
+    case stateChanges([StateChange])
+    /// The feed's status changed (the engine's health already shows it).
+    case feedStatus(FeedStatus)
+    /// The store's status changed.
+    case storeStatus(StoreStatus)
+    /// A snapshot for the screen, and the seconds it took.
+    case snapshot(LiveSnapshot, took: Double)
+    /// A step ran at `now` (without ``LiveLoop/Options/reportSteps``).
+    case tick(now: Double)
+    /// A step ran, with its figures (with ``LiveLoop/Options/reportSteps``).
+    case stepped(StepReport)
+    /// The loop has applied its last step at `now`.
+    case finished(now: Double)
+}
+
+/// One step's figures, for the bench.
+public struct StepReport: Sendable {
+    public var now: Double
+    /// Updates waiting when the step began.
+    public var backlog: Int
+    /// How long the step took.
+    public var seconds: Double
+    public var recomputedUnits: Int
+    /// Whether it ran the full batch kernel.
+    public var full: Bool
+}

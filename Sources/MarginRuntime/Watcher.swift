@@ -1,0 +1,93 @@
+import MarginCore
+import MarginFeeds
+import MarginLive
+import MarginStore
+
+/// `watch --headless`: a ``LiveLoop`` whose events become NDJSON lines: state changes (with
+/// alerts for worsening ones), feed and store status, and a summary every `summaryEvery`
+/// seconds and at the end.
+public struct Watcher: Sendable {
+    public let loop: LiveLoop
+    public let alerts: AlertRunner?
+    public let summaryEvery: Double
+    public let duration: Double?
+    public let out: EventWriter
+
+    public init(loop: LiveLoop, alerts: AlertRunner?, summaryEvery: Double, duration: Double?, out: EventWriter = EventWriter()) {
+        self.loop = loop
+        self.alerts = alerts
+        self.summaryEvery = summaryEvery
+        self.duration = duration
+        self.out = out
+    }
+
+    /// Runs the loop until the feed ends, `duration` passes or the task is cancelled.
+    public func run() async {
+        var options = LiveLoop.Options()
+        options.duration = duration
+        let clock = loop.clock
+        let summaries = SummaryClock(last: clock.now)
+        await loop.run(options) { event in
+            switch event {
+            case .stateChanges(let changes):
+                for c in changes { await report(c) }
+            case .feedStatus(let status):
+                out.emit(.object([("type", .string("feed")), ("time", .string(MarginCore.Timestamp.format(clock.now))),
+                                  ("status", .string(status.description))]))
+            case .storeStatus(let status):
+                out.emit(.object([("type", .string("store")), ("time", .string(MarginCore.Timestamp.format(clock.now))),
+                                  ("status", .string("\(status)"))]))
+            case .tick(let now):
+                if await summaries.due(now: now, every: summaryEvery) { await summary(now: now) }
+            case .finished(let now):
+                await summary(now: now)
+            case .snapshot, .stepped:
+                break
+            }
+        }
+        await alerts?.drain()
+    }
+
+    func report(_ c: StateChange) async {
+        var members: [(String, MarginCore.JSONValue)] = [
+            ("type", .string("state")), ("time", .string(MarginCore.Timestamp.format(c.time))), ("account", .string(c.accountId)),
+            ("from", .string(c.from.name)), ("to", .string(c.to.name)),
+            ("marginRatio", c.marginRatio.map { .number($0) } ?? .null),
+        ]
+        if let cause = c.cause {
+            members.append(("cause", .object([("symbol", .string(cause.symbol)), ("kind", .string(cause.kind.rawValue)),
+                                               ("price", .number(cause.value)), ("ts", .string(MarginCore.Timestamp.format(cause.exchangeTime)))])))
+        }
+        let event = MarginCore.JSONValue.object(members)
+        out.emit(event)
+        if c.to > c.from { await alerts?.alert(key: "\(c.accountId)/\(c.to.name)", event: event, now: c.time) }
+    }
+
+    func summary(now: Double) async {
+        let s = await loop.engine.snapshot(now: now)
+        var members: [(String, MarginCore.JSONValue)] = [("type", .string("summary")), ("time", .string(MarginCore.Timestamp.format(now))),
+                                              ("accounts", .integer(s.accounts.count))]
+        for st in AccountState.allCases { members.append((st.name, .integer(s.counts[st] ?? 0))) }
+        members += [
+            ("shortfall", .number(s.shortfall)), ("insuranceFund", .number(s.insuranceFund)),
+            ("socializedLoss", .number(s.socializedLoss)), ("feed", .string(s.health.feedStatus)), ("store", .string(s.health.storeStatus)),
+            ("ticksPerSecond", .number(s.health.ticksPerSecond)), ("recomputeP50Ms", .number(s.health.recomputeP50Ms)),
+            ("recomputeP99Ms", .number(s.health.recomputeP99Ms)), ("oldestPriceAgeSeconds", .number(s.health.oldestPriceAge)),
+            ("staleAccounts", .integer(s.accounts.stale.filter { $0 }.count)),
+            ("rejectedUpdates", .integer(s.health.rejectedUpdates)),
+        ]
+        out.emit(.object(members))
+    }
+}
+
+/// When the last summary was written.
+private actor SummaryClock {
+    var last: Double
+    init(last: Double) { self.last = last }
+
+    func due(now: Double, every: Double) -> Bool {
+        guard now - last >= every else { return false }
+        last = now
+        return true
+    }
+}

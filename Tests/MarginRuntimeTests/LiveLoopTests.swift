@@ -1,0 +1,118 @@
+import Foundation
+import MarginCore
+import MarginFeeds
+import MarginLive
+import MarginRuntime
+import MarginStore
+import Testing
+
+/// The one live loop, on a real replay feed and a real SQLite store.
+@Suite struct LiveLoopTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures")
+
+    static func book() throws -> Book {
+        let path = fixtures.appendingPathComponent("watch-book.json").path
+        return try BookDecoder.decode(Array(try Data(contentsOf: URL(fileURLWithPath: path))), file: path)
+    }
+
+    static func replay(_ book: Book) throws -> any PriceFeed {
+        try FeedFactory.make(spec: "replay:" + fixtures.appendingPathComponent("watch-ticks.ndjson").path + ",speed=max",
+                             universe: SimUniverse(book: book))
+    }
+
+    /// Collects a loop's events in order.
+    actor Events {
+        var all: [LiveEvent] = []
+        func add(_ e: LiveEvent) { all.append(e) }
+        var states: [String] {
+            all.flatMap { e -> [String] in
+                guard case .stateChanges(let cs) = e else { return [] }
+                return cs.map { "\($0.accountId) \($0.from.name)>\($0.to.name)" }
+            }
+        }
+    }
+
+    /// A finite feed is applied whole, its status written once per change by the loop (the
+    /// engine's health shows the loop's wording), the last step's changes come before
+    /// `finished`, and the loop returns by itself.
+    @Test func finiteFeedRunsToTheEnd() async throws {
+        let book = try Self.book()
+        let loop = LiveLoop(book: book, feed: try Self.replay(book))
+        let events = Events()
+        var options = LiveLoop.Options()
+        options.statusText = { name, status in "\(name)/\(status)" }
+        await loop.run(options) { await events.add($0) }
+        let all = await events.all
+        guard case .finished = all.last else { Issue.record("last event is not .finished: \(String(describing: all.last))"); return }
+        // speed=max coalesces the file into few steps (issue 10 makes replay stepwise): the last change is to liquidatable.
+        let last = await events.states.last ?? ""
+        #expect(last.hasPrefix("ACC-1 ") && last.hasSuffix(">liquidatable"), "\(last)")
+        #expect(all.contains { if case .feedStatus(.finished) = $0 { true } else { false } })
+        let health = await loop.engine.health(now: loop.clock.now)
+        #expect(health.feedStatus == "replay/finished" && !health.feedIsLive)
+        #expect(health.storeStatus == "none")
+    }
+
+    /// `duration` ends a loop on an endless feed; snapshots are published meanwhile and each
+    /// one's age of new updates rests on the feed's receive times (never later than now).
+    @Test func durationEndsAnEndlessFeed() async throws {
+        let book = try Self.book()
+        let feed = try FeedFactory.make(spec: "sim:seed=3,rate=200", universe: SimUniverse(book: book))
+        let loop = LiveLoop(book: book, feed: feed)
+        let events = Events()
+        var options = LiveLoop.Options()
+        options.duration = 0.6
+        options.snapshotInterval = .milliseconds(50)
+        let started = loop.clock.now
+        await loop.run(options) { await events.add($0) }
+        let all = await events.all
+        let snaps = all.compactMap { e -> LiveSnapshot? in if case .snapshot(let s, _) = e { s } else { nil } }
+        #expect(snaps.count >= 3)
+        #expect(snaps.contains { $0.oldestNewUpdate != nil })
+        #expect(snaps.allSatisfy { ($0.oldestNewUpdate ?? started) >= started && ($0.oldestNewUpdate ?? 0) <= loop.clock.now })
+        #expect(loop.clock.now - started >= 0.6)
+        #expect(await feed.status() == .finished)
+    }
+
+    /// Following a store: an account edited in the store while the loop runs reaches the live
+    /// book, and the state change it causes is reported by the loop.
+    @Test func followsTheStore() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liveloop-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = "sqlite:" + dir.appendingPathComponent("store.sqlite").path
+        let book = try Self.book()
+        let seeding = try await openStore(url)
+        try await seeding.importBook(book, operator: "test")
+        await seeding.close()
+
+        let followed = try await FollowedStore.open(url)
+        let feed = try FeedFactory.make(spec: "sim:seed=1,rate=1", universe: SimUniverse(book: followed.book))
+        let loop = LiveLoop(following: followed, feed: feed)
+        let events = Events()
+        var options = LiveLoop.Options()
+        options.duration = 5
+        options.followInterval = .milliseconds(100)
+        let running = Task { await loop.run(options) { await events.add($0) } }
+        // ACC-1 thinned to 1000 USDC of collateral: MM 1200 > AE 1000, liquidatable.
+        var thin = try #require(followed.book.accounts.first { $0.id == "ACC-1" })
+        for s in thin.subaccounts.indices {
+            for c in thin.subaccounts[s].collateral.indices where thin.subaccounts[s].collateral[c].amount == 3000 {
+                thin.subaccounts[s].collateral[c].amount = 1000
+            }
+        }
+        try await followed.store.putAccount(thin, operator: "test")
+        var seen = false
+        for _ in 0..<200 where !seen {
+            try await Task.sleep(for: .milliseconds(20))
+            seen = await events.states.contains { $0.hasPrefix("ACC-1 ") && $0.hasSuffix(">liquidatable") }
+        }
+        running.cancel()
+        await running.value
+        await followed.store.close()
+        let states = await events.states
+        #expect(seen, "states seen: \(states)")
+        #expect(await loop.engine.health(now: loop.clock.now).storeStatus == "connected")
+    }
+}
