@@ -2,24 +2,17 @@ import Foundation
 import MarginCore
 import MarginLive
 import MarginTUI
-import TerminalBackend
+import TerminalCore
 
 /// Settings of the dashboard loop.
 public struct DashboardOptions: Sendable {
     public var operatorName: String
     public var readOnly: Bool
-    public var theme: Theme
-    /// Seconds between snapshots of the live book (the table refresh rate).
-    public var snapshotInterval: Double = 0.1
     /// Minimum seconds between frames (0.05 = at most 20 frames a second).
     public var frameInterval: Double = 0.05
-    /// Seconds between engine steps (apply coalesced ticks, recompute).
-    public var stepInterval: Double = 0.02
-    /// Feed status shown once the first batch arrives.
-    public var feedName: String = "live"
 
-    public init(operatorName: String, readOnly: Bool, theme: Theme) {
-        self.operatorName = operatorName; self.readOnly = readOnly; self.theme = theme
+    public init(operatorName: String, readOnly: Bool) {
+        self.operatorName = operatorName; self.readOnly = readOnly
     }
 }
 
@@ -34,120 +27,127 @@ public struct DashboardStats: Sendable, CustomStringConvertible {
     }
 }
 
-/// The interactive dashboard: a ``LiveEngine`` driven by batches of price
-/// updates, a ``ReviewService``, and the terminal.
+/// The interactive dashboard: snapshots published by the caller's live loop, a ``ReviewService``,
+/// a ``TerminalBackend`` and a ``MarginClock``.
+///
+/// The loop sleeps until something happens: a key or resize from the terminal, a snapshot, the
+/// result of an effect (a review stored, distances computed), the one-second tick that ages the
+/// screen, or a frame falling due (at most one frame per ``DashboardOptions/frameInterval``, and only
+/// when something changed).
 ///
 /// ```swift
-/// let app = DashboardApp(engine: LiveEngine(book: book, now: now), reviews: store, options: options)
-/// let stats = try await app.run(updates: feed)   // returns when the operator quits or a signal arrives
+/// let app = DashboardApp(engine: engine, reviews: store, options: options,
+///                        terminal: try NCursesTerminal(theme: theme), clock: SystemClock())
+/// let stats = await app.run(snapshots: snapshots)   // returns on `q` or a stop signal
 /// ```
 @MainActor
 public final class DashboardApp {
+    /// The live engine, for margin-ratio histories of drilled-into accounts.
     public let engine: LiveEngine
     public let reviews: any ReviewService
     public let options: DashboardOptions
+    public let terminal: any TerminalBackend
+    public let clock: any MarginClock
     private var state: AppState
-    private var posted: [Action] = []
     private var stopRequested = false
     private var curveRunning = false
     private var lastCurve = -Double.infinity
     private var stats = DashboardStats()
+    private var inbox: AsyncStream<Input>.Continuation?
 
-    public init(engine: LiveEngine, reviews: any ReviewService, options: DashboardOptions) {
-        self.engine = engine; self.reviews = reviews; self.options = options
+    /// What wakes the loop.
+    private enum Input: Sendable {
+        case terminal(TerminalEvent)
+        case action(Action)
+        case tick
+        case frameDue
+    }
+
+    public init(engine: LiveEngine, reviews: any ReviewService, options: DashboardOptions, terminal: any TerminalBackend,
+                clock: any MarginClock) {
+        self.engine = engine; self.reviews = reviews; self.options = options; self.terminal = terminal; self.clock = clock
         state = AppState(operatorName: options.operatorName, readOnly: options.readOnly)
     }
 
-    private static func now() -> Double { Date().timeIntervalSince1970 }
-
-    /// Runs until `q`, SIGINT/SIGTERM/SIGHUP, or the terminal fails; the terminal is restored on every path.
-    /// `updates` is consumed in a task of its own; its end or failure shows in the feed status.
+    /// Runs until `q`, a stop signal or the end of the terminal's events; the terminal is restored on every path.
+    /// `snapshots` is consumed in a task of its own; when it ends the screen keeps the last one.
     @discardableResult
-    public func run<S: AsyncSequence & Sendable>(updates: S) async throws -> DashboardStats where S.Element == [PriceUpdate] {
-        let term = try Terminal(theme: options.theme)
-        defer { term.restore() }
-        term.onSignal { [weak self] _ in self?.stopRequested = true }
-        let started = Self.now()
-        let engine = self.engine
-        let feedName = options.feedName
-        let feeder = Task.detached {
-            await engine.setFeedStatus("connecting", isLive: false)
-            var first = true
-            do {
-                for try await batch in updates {
-                    if Task.isCancelled { break }
-                    if first { await engine.setFeedStatus(feedName, isLive: true); first = false }
-                    await engine.submit(batch, receivedAt: Date().timeIntervalSince1970)
+    public func run(snapshots: some AsyncSequence<LiveSnapshot, Never> & Sendable) async -> DashboardStats {
+        defer { terminal.restore() }
+        let started = clock.now
+        let (inputs, inbox) = AsyncStream<Input>.makeStream()
+        self.inbox = inbox
+        let clock = self.clock
+        let events = terminal.events
+        let tasks = [
+            Task { for await e in events { inbox.yield(.terminal(e)) } },
+            Task.detached { for await snap in snapshots { inbox.yield(.action(.snapshot(snap))) } },
+            // Ages and notices change with the clock even without new data: a tick on every whole second.
+            Task.detached {
+                while !Task.isCancelled {
+                    let now = clock.now
+                    do { try await clock.sleep(for: .fromSeconds(now.rounded(.down) + 1 - now)) } catch { return }
+                    inbox.yield(.tick)
                 }
-                await engine.setFeedStatus("ended", isLive: false)
-            } catch {
-                await engine.setFeedStatus("down: \(error)", isLive: false)
-            }
+            },
+        ]
+        defer {
+            for t in tasks { t.cancel() }
+            inbox.finish()
+            self.inbox = nil
         }
-        let stepEvery = UInt64(options.stepInterval * 1e9)
-        let stepper = Task.detached {
-            while !Task.isCancelled {
-                _ = await engine.step(now: Date().timeIntervalSince1970)
-                try? await Task.sleep(nanoseconds: stepEvery)
-            }
-        }
-        let snapEvery = UInt64(options.snapshotInterval * 1e9)
-        let snapper = Task.detached { [weak self] in
-            while !Task.isCancelled {
-                let t0 = Date().timeIntervalSince1970
-                let snap = await engine.snapshot(now: t0)
-                let took = Date().timeIntervalSince1970 - t0
-                await self?.post(.snapshot(snap))
-                // A snapshot holds the engine; on big books leave it at least twice as long for ticks.
-                try? await Task.sleep(nanoseconds: max(snapEvery, UInt64(took * 2e9)))
-            }
-        }
-        defer { feeder.cancel(); stepper.cancel(); snapper.cancel() }
 
-        let size = term.size
+        let size = terminal.size
         dispatch(.resize(rows: size.rows, cols: size.cols))
         var dirty = true
         var lastFrame = -Double.infinity
-        var lastSecond = Int(started)
-        while !state.quit && !stopRequested {
-            while let key = term.readKey() {
-                if key == .resize {
-                    let sz = term.size
-                    dispatch(.resize(rows: sz.rows, cols: sz.cols))
-                } else {
-                    dispatch(.key(key))
+        var frameScheduled = false
+        func drawIfDue() {
+            guard dirty, !frameScheduled, !state.quit else { return }
+            let wait = lastFrame + options.frameInterval - clock.now
+            if wait > 0 {
+                frameScheduled = true
+                Task.detached {
+                    try? await clock.sleep(for: .fromSeconds(wait))
+                    inbox.yield(.frameDue)
                 }
-                dirty = true
+                return
             }
-            if !posted.isEmpty {
-                let batch = posted
-                posted.removeAll()
-                for a in batch {
-                    if case .snapshot = a { stats.snapshots += 1 }
-                    dispatch(a)
-                }
-                dirty = true
-            }
-            let now = Self.now()
-            if Int(now) != lastSecond {
-                // Ages and notices change with the clock even without new data.
-                lastSecond = Int(now)
-                dispatch(.tick(now: now))
-                dirty = true
-            }
-            if dirty && now - lastFrame >= options.frameInterval && !state.quit {
-                term.draw(render(state))
-                stats.frames += 1
-                lastFrame = now
-                dirty = false
-            }
-            try? await Task.sleep(nanoseconds: 8_000_000)
+            terminal.draw(render(state))
+            stats.frames += 1
+            lastFrame = clock.now
+            dirty = false
         }
-        stats.seconds = Self.now() - started
+        drawIfDue()
+        for await input in inputs {
+            switch input {
+            case .terminal(.key(let key)):
+                dispatch(.key(key))
+                dirty = true
+            case .terminal(.resize(let size)):
+                dispatch(.resize(rows: size.rows, cols: size.cols))
+                dirty = true
+            case .terminal(.stop):
+                stopRequested = true
+            case .action(let action):
+                if case .snapshot = action { stats.snapshots += 1 }
+                dispatch(action)
+                dirty = true
+            case .tick:
+                dispatch(.tick(now: clock.now))
+                dirty = true
+            case .frameDue:
+                frameScheduled = false
+            }
+            if state.quit || stopRequested { break }
+            drawIfDue()
+        }
+        stats.seconds = clock.now - started
         return stats
     }
 
-    private func post(_ action: Action) { posted.append(action) }
+    /// Feeds an effect's result back into the loop.
+    private func post(_ action: Action) { inbox?.yield(.action(action)) }
 
     private func dispatch(_ action: Action) {
         let effects = reduce(&state, action)
@@ -191,7 +191,7 @@ public final class DashboardApp {
                 self?.post(.marginRatioHistory(accountId: id, h))
             }
         case .computeSystemCurve:
-            guard !curveRunning, Self.now() - lastCurve >= 1, let snap = state.snapshot else { return }
+            guard !curveRunning, clock.now - lastCurve >= 1, let snap = state.snapshot else { return }
             curveRunning = true
             Task { [weak self] in
                 let points = await Task.detached(priority: .utility) {
@@ -199,7 +199,7 @@ public final class DashboardApp {
                 }.value
                 guard let self else { return }
                 self.curveRunning = false
-                self.lastCurve = Self.now()
+                self.lastCurve = self.clock.now
                 self.post(.systemCurve(points, version: snap.version, time: snap.time))
             }
         }

@@ -1,28 +1,39 @@
 import CNCurses
 import Dispatch
 import Foundation
-import MarginTUI
+import TerminalCore
 
 /// Why the terminal could not be used.
 public struct TerminalError: Error, CustomStringConvertible {
     public var description: String
 }
 
-/// The curses screen: draws ``CellBuffer``s, reads keys, restores the terminal.
+/// The curses screen, a ``TerminalBackend``: draws ``CellBuffer``s, reports keys, resizes and stop
+/// signals as ``TerminalEvent``s, restores the terminal.
 ///
-/// Every call happens on the main actor (curses is not thread-safe). The
-/// terminal is restored by ``restore()``, on SIGINT/SIGTERM/SIGHUP (reported
-/// through `onSignal`, so the app leaves its loop and restores), at exit, and
-/// on crash signals (a C handler calls `endwin` before dying).
+/// Every call happens on the main actor (curses is not thread-safe). Nothing polls at frame rate: a
+/// read source on stdin wakes the main queue when bytes arrive, and the handler drains `wget_wch`
+/// until `ERR`. ncurses keeps its own SIGWINCH handler (one of ours would replace it) and reports a
+/// resize as `KEY_RESIZE` from the next read; as a resize brings no bytes on stdin, a slow timer
+/// (``resizeCheckInterval``) also drains, so a resize shows within a quarter of a second.
+///
+/// The terminal is restored by ``restore()``, on SIGINT/SIGTERM/SIGHUP (reported as
+/// ``TerminalEvent/stop(signal:)``, so the app leaves its loop and restores), at exit, and on crash
+/// signals (a C handler calls `endwin` before dying).
 @MainActor
-public final class Terminal {
+public final class NCursesTerminal: TerminalBackend {
     private var screen: OpaquePointer?
     private var pairs: [Role: (Int16, attr_t)] = [:]
-    private var signalSources: [DispatchSourceSignal] = []
+    private var sources: [any DispatchSourceProtocol] = []
     private var restored = false
+    public let events: AsyncStream<TerminalEvent>
+    private let sink: AsyncStream<TerminalEvent>.Continuation
+    /// How often input is drained without bytes on stdin, to pick up ncurses' `KEY_RESIZE`.
+    public static let resizeCheckInterval = DispatchTimeInterval.milliseconds(250)
 
     /// Starts curses on the controlling terminal with `theme`.
     public init(theme: Theme) throws {
+        (events, sink) = AsyncStream<TerminalEvent>.makeStream()
         setlocale(LC_ALL, "")
         guard isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 else {
             throw TerminalError(description: "margintop needs a terminal: stdin and stdout must be a TTY")
@@ -42,6 +53,33 @@ public final class Terminal {
         curs_set(0)
         set_escdelay(25)
         setTheme(theme)
+        startSources()
+    }
+
+    /// Stdin readable, a slow timer for resizes, and the stop signals: all on the main queue.
+    private func startSources() {
+        let input = DispatchSource.makeReadSource(fileDescriptor: STDIN_FILENO, queue: .main)
+        input.setEventHandler { [weak self] in MainActor.assumeIsolated { self?.drainInput() } }
+        let timer = DispatchSource.makeTimerSource(queue: .main)
+        timer.schedule(deadline: .now() + Self.resizeCheckInterval, repeating: Self.resizeCheckInterval)
+        timer.setEventHandler { [weak self] in MainActor.assumeIsolated { self?.drainInput() } }
+        sources = [input, timer]
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            signal(sig, SIG_IGN)
+            let src = DispatchSource.makeSignalSource(signal: sig, queue: .main)
+            let sink = self.sink
+            src.setEventHandler { sink.yield(.stop(signal: sig)) }
+            sources.append(src)
+        }
+        for s in sources { s.resume() }
+    }
+
+    /// Reads every key waiting (`wget_wch` until `ERR`) and reports it.
+    private func drainInput() {
+        guard !restored else { return }
+        while let key = readKey() {
+            sink.yield(key == .resize ? .resize(size) : .key(key))
+        }
     }
 
     /// Applies a theme: one colour pair per role.
@@ -81,19 +119,8 @@ public final class Terminal {
         }
     }
 
-    /// Calls `handler` on the main actor when SIGINT, SIGTERM or SIGHUP arrives.
-    public func onSignal(_ handler: @escaping @MainActor @Sendable (Int32) -> Void) {
-        for sig in [SIGINT, SIGTERM, SIGHUP] {
-            signal(sig, SIG_IGN)
-            let src = DispatchSource.makeSignalSource(signal: sig, queue: .main)
-            src.setEventHandler { MainActor.assumeIsolated { handler(sig) } }
-            src.resume()
-            signalSources.append(src)
-        }
-    }
-
     /// Current size in cells.
-    public var size: (rows: Int, cols: Int) { (Int(mt_getmaxy(mt_stdscr())), Int(mt_getmaxx(mt_stdscr()))) }
+    public var size: TerminalSize { TerminalSize(rows: Int(mt_getmaxy(mt_stdscr())), cols: Int(mt_getmaxx(mt_stdscr()))) }
 
     /// Draws a whole buffer (curses sends only what changed).
     public func draw(_ buffer: CellBuffer) {
@@ -119,7 +146,7 @@ public final class Terminal {
     }
 
     /// The next key, or nil when none is waiting.
-    public func readKey() -> Key? {
+    private func readKey() -> Key? {
         var w: wint_t = 0
         let rc = wget_wch(mt_stdscr(), &w)
         if rc == ERR { return nil }
@@ -163,7 +190,8 @@ public final class Terminal {
         restored = true
         mt_restore_terminal()
         screen = nil
-        for s in signalSources { s.cancel() }
-        signalSources.removeAll()
+        for s in sources { s.cancel() }
+        sources.removeAll()
+        sink.finish()
     }
 }
