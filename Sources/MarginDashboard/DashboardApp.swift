@@ -190,6 +190,12 @@ public final class DashboardApp {
                 let h = await engine.marginRatioHistory(accountId: id)
                 self?.post(.marginRatioHistory(accountId: id, h))
             }
+        case .analyze(let request):
+            // A grid search per account: off the main actor, so keys stay quick on big books.
+            Task { [weak self] in
+                let result = await Task.detached(priority: .userInitiated) { request.compute() }.value
+                self?.post(result)
+            }
         case .computeSystemCurve:
             guard !curveRunning, clock.now - lastCurve >= 1, let snap = state.snapshot else { return }
             curveRunning = true

@@ -1,5 +1,4 @@
 import Foundation
-import MarginCore
 import Logging
 
 /// Builds feeds from specs.
@@ -15,7 +14,7 @@ public enum FeedFactory {
     /// - Throws: ``FeedError`` for unreadable replay or symbol-map files and bad universes.
     public static func make(
         _ spec: FeedSpec, universe: SimUniverse = .demo, symbolMap: SymbolMap? = nil,
-        clock: any MarginClock = SystemClock(), logger: Logger? = nil
+        clock: any FeedClock = SystemFeedClock(), logger: Logger? = nil
     ) throws(FeedError) -> any PriceFeed {
         switch spec {
         case .sim(let options):
@@ -54,7 +53,7 @@ public enum FeedFactory {
     /// Parses a spec and makes the feed.
     public static func make(
         spec: String, universe: SimUniverse = .demo, symbolMap: SymbolMap? = nil,
-        clock: any MarginClock = SystemClock(), logger: Logger? = nil
+        clock: any FeedClock = SystemFeedClock(), logger: Logger? = nil
     ) throws(FeedError) -> any PriceFeed {
         try make(FeedSpec.parse(spec), universe: universe, symbolMap: symbolMap, clock: clock, logger: logger)
     }

@@ -1,5 +1,4 @@
 import Foundation
-import MarginCore
 import MarginFeeds
 import Synchronization
 
@@ -78,7 +77,7 @@ public final class StatusLog: Sendable {
 /// Collects every tick a feed delivers.
 public final class TickCollector: Sendable {
     final class Box: Sendable {
-        let values = Mutex<[PriceUpdate]>([])
+        let values = Mutex<[Tick]>([])
         let finished = Mutex(false)
     }
     private let box = Box()
@@ -94,7 +93,7 @@ public final class TickCollector: Sendable {
         task.withLock { $0 = t }
     }
 
-    public var ticks: [PriceUpdate] { box.values.withLock { $0 } }
+    public var ticks: [Tick] { box.values.withLock { $0 } }
     public var count: Int { box.values.withLock { $0.count } }
 
     /// Waits until at least `count` ticks arrived.

@@ -29,13 +29,10 @@ public actor LiveEngine {
         self.clock = clock
     }
 
-    /// Queues updates received at `receivedAt` (seconds since the epoch). Each is validated and
-    /// its symbol resolved here, once; invalid and unknown ones are counted and dropped.
+    /// Queues updates received at `receivedAt` (seconds since the epoch).
     public func submit(_ updates: [PriceUpdate], receivedAt: Double) {
         guard !updates.isEmpty else { return }
-        for u in updates {
-            if let slot = live.resolve(u) { pending.add(u, at: slot) }
-        }
+        for u in updates { pending.add(u) }
         if oldestPending == nil { oldestPending = receivedAt }
         stats.received(updates.count, at: receivedAt)
     }
@@ -49,7 +46,7 @@ public actor LiveEngine {
         let batch = pending.drain()
         let oldest = oldestPending
         oldestPending = nil
-        let changes = live.apply(resolved: batch, now: now)
+        let changes = live.apply(batch, now: now)
         if let oldest, !batch.isEmpty {
             unpublishedOldest = min(unpublishedOldest ?? oldest, oldest)
             stats.record(updates: batch.count, oldestReceived: oldest, published: clock?() ?? now)
@@ -64,10 +61,7 @@ public actor LiveEngine {
 
     /// Replaces the book after account changes (prices carried over).
     public func replace(book: Book, now: Double) -> [StateChange] {
-        let changes = live.replace(book: book, now: now)
-        // Pending slots index the old markets.
-        pending.reresolve { live.slot(for: $0) }
-        return changes
+        live.replace(book: book, now: now)
     }
 
     public func setFeedStatus(_ status: String, isLive: Bool) {

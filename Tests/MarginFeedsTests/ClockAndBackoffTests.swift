@@ -1,5 +1,4 @@
 import Foundation
-import MarginCore
 import MarginFeeds
 import MarginFeedsTestSupport
 import Testing
@@ -23,9 +22,9 @@ struct ClockAndBackoffTests {
     }
 
     @Test func manualClockWakesSleepersInOrder() async throws {
-        let clock = ManualClock()
+        let clock = ManualFeedClock()
         let start = clock.now
-        let woke = Task { () -> Double in
+        let woke = Task { () -> Date in
             try await clock.sleep(for: .seconds(3))
             return clock.now
         }
@@ -34,7 +33,7 @@ struct ClockAndBackoffTests {
         #expect(clock.sleeperCount == 1)
         clock.advance(by: .seconds(1))
         let at = try await withTimeout(5) { try await woke.value }
-        #expect(at - start == 3)
+        #expect(at.timeIntervalSince(start) == 3)
         // Cancellation wakes a sleeper with CancellationError.
         let cancelled = Task { try await clock.sleep(for: .seconds(100)) }
         #expect(await clock.waitForSleepers(1))
@@ -44,7 +43,7 @@ struct ClockAndBackoffTests {
     }
 
     @Test func stoppingAFeedFinishesItsStreams() async throws {
-        let clock = ManualClock()
+        let clock = ManualFeedClock()
         let feed = SimFeed(options: SimOptions(rate: 100), clock: clock)
         let statuses = StatusLog(feed)
         let ticks = TickCollector(feed)
@@ -59,7 +58,7 @@ struct ClockAndBackoffTests {
     }
 
     @Test func droppingTheLastListenerStopsTheFeed() async throws {
-        let clock = ManualClock()
+        let clock = ManualFeedClock()
         let feed = SimFeed(options: SimOptions(rate: 100), clock: clock)
         let ticks = TickCollector(feed)
         try await ticks.wait(count: 1)

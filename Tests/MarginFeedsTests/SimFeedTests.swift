@@ -1,5 +1,4 @@
 import Foundation
-import MarginCore
 import MarginFeeds
 import MarginFeedsTestSupport
 import Testing
@@ -72,7 +71,7 @@ struct SimFeedTests {
 
     /// At rate 500 the feed emits 5 ticks per 10 ms of clock time; the test clock drives it.
     @Test func rateIsPacedOnTheClock() async throws {
-        let clock = ManualClock()
+        let clock = ManualFeedClock()
         let feed = SimFeed(universe: .demo, options: SimOptions(seed: 7, rate: 500), clock: clock)
         let ticks = TickCollector(feed)
         try await ticks.wait(count: 5)

@@ -1,5 +1,4 @@
 import Foundation
-import MarginCore
 import MarginFeeds
 import Testing
 

@@ -27,7 +27,7 @@ public enum Fixtures {
         for k in 1...12 {
             let t = t0 + Double(k)
             let f = 1 - 0.006 * Double(k)
-            _ = live.apply(moves.map { PriceUpdate(symbol: $0.0, kind: .index, value: $0.1 * f, exchangeTime: t) }, now: t)
+            _ = live.apply(moves.map { PriceUpdate(symbol: $0.0, kind: .index, value: $0.1 * f, time: t) }, now: t)
             live.sample(now: t)
         }
         let end = t0 + 12.5
@@ -38,10 +38,10 @@ public enum Fixtures {
     /// A state showing `snapshot` at a size.
     public static func state(rows: Int = 40, cols: Int = 120, readOnly: Bool = false, snapshot snap: LiveSnapshot? = nil) -> AppState {
         var s = AppState(operatorName: "alice", readOnly: readOnly)
-        _ = reduce(&s, .resize(rows: rows, cols: cols))
+        _ = drive(&s, .resize(rows: rows, cols: cols))
         let sn = snap ?? snapshot()
-        _ = reduce(&s, .tick(now: sn.time))
-        _ = reduce(&s, .snapshot(sn))
+        _ = drive(&s, .tick(now: sn.time))
+        _ = drive(&s, .snapshot(sn))
         return s
     }
 

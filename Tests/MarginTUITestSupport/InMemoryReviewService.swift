@@ -85,6 +85,6 @@ public func runReviewEffects(_ effects: [Effect], on service: any ReviewService,
             }
         default: break
         }
-        if let result { queue += reduce(&state, result) }
+        if let result { queue += drive(&state, result) }
     }
 }

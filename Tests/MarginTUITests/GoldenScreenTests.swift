@@ -40,65 +40,65 @@ enum Golden {
     func states(cols: Int, rows: Int) -> [(String, AppState)] {
         var out: [(String, AppState)] = []
         var s = Fixtures.state(rows: rows, cols: cols, snapshot: Self.snap)
-        _ = reduce(&s, .reviewsLoaded(Fixtures.reviews(now: s.now)))
+        _ = drive(&s, .reviewsLoaded(Fixtures.reviews(now: s.now)))
         out.append(("overview", s))
 
         var f = s
-        for k: Key in [.char("/"), .char("d"), .char("a"), .char("n")] { _ = reduce(&f, .key(k)) }
+        for k: Key in [.char("/"), .char("d"), .char("a"), .char("n")] { _ = drive(&f, .key(k)) }
         out.append(("overview-filter", f))
 
         var sorted = s
-        _ = reduce(&sorted, .key(.char("e")))
-        _ = reduce(&sorted, .key(.char("j")))
-        _ = reduce(&sorted, .key(.char(" ")))
+        _ = drive(&sorted, .key(.char("e")))
+        _ = drive(&sorted, .key(.char("j")))
+        _ = drive(&sorted, .key(.char(" ")))
         out.append(("overview-sorted-marked", sorted))
 
         var d = s
-        _ = reduce(&d, .key(.enter))
-        _ = reduce(&d, .marginRatioHistory(accountId: d.drill?.accountId ?? "", [0.5, 0.6, 0.7, 0.8, 0.95, 1.1, 1.05]))
+        _ = drive(&d, .key(.enter))
+        _ = drive(&d, .marginRatioHistory(accountId: d.drill?.accountId ?? "", [0.5, 0.6, 0.7, 0.8, 0.95, 1.1, 1.05]))
         out.append(("drill", d))
         var w = d
-        _ = reduce(&w, .key(.char("-")))
-        _ = reduce(&w, .key(.char("-")))
+        _ = drive(&w, .key(.char("-")))
+        _ = drive(&w, .key(.char("-")))
         out.append(("drill-whatif", w))
         var ds = d
-        _ = reduce(&ds, .key(.char("G")))
+        _ = drive(&ds, .key(.char("G")))
         out.append(("drill-bottom", ds))
 
         var dl = s
-        _ = reduce(&dl, .key(.char("L")))
-        for c in "call desk" { _ = reduce(&dl, .key(.char(c))) }
+        _ = drive(&dl, .key(.char("L")))
+        for c in "call desk" { _ = drive(&dl, .key(.char(c))) }
         out.append(("review-dialog", dl))
         var dlf = dl
-        _ = reduce(&dlf, .key(.enter))
-        _ = reduce(&dlf, .reviewFailed("store unreachable: connection refused"))
+        _ = drive(&dlf, .key(.enter))
+        _ = drive(&dlf, .reviewFailed("store unreachable: connection refused"))
         out.append(("review-dialog-failed", dlf))
         var dls = dl
-        _ = reduce(&dls, .key(.enter))
-        _ = reduce(&dls, .reviewsStored(ids: ["rev-000004"]))
+        _ = drive(&dls, .key(.enter))
+        _ = drive(&dls, .reviewsStored(ids: ["rev-000004"]))
         out.append(("review-dialog-stored", dls))
 
         var q = s
-        _ = reduce(&q, .key(.char("R")))
-        _ = reduce(&q, .reviewsLoaded(Fixtures.reviews(now: s.now)))
+        _ = drive(&q, .key(.char("R")))
+        _ = drive(&q, .reviewsLoaded(Fixtures.reviews(now: s.now)))
         out.append(("queue", q))
         var qp = q
-        _ = reduce(&qp, .key(.char("a")))
-        for c in "looking" { _ = reduce(&qp, .key(.char(c))) }
+        _ = drive(&qp, .key(.char("a")))
+        for c in "looking" { _ = drive(&qp, .key(.char(c))) }
         out.append(("queue-prompt", qp))
 
         var sy = s
-        _ = reduce(&sy, .key(.char("S")))
-        _ = reduce(&sy, .systemCurve(SystemCurve.compute(book: Self.snap.marginBook, prices: Self.snap.prices,
+        _ = drive(&sy, .key(.char("S")))
+        _ = drive(&sy, .systemCurve(SystemCurve.compute(book: Self.snap.marginBook, prices: Self.snap.prices,
                                                          insuranceFund: Self.snap.insuranceFund), version: Self.snap.version, time: Self.snap.time))
         out.append(("system", sy))
 
         var h = s
-        _ = reduce(&h, .key(.char("?")))
+        _ = drive(&h, .key(.char("?")))
         out.append(("help", h))
 
         var ro = Fixtures.state(rows: rows, cols: cols, readOnly: true, snapshot: Self.snap)
-        _ = reduce(&ro, .key(.char("L")))
+        _ = drive(&ro, .key(.char("L")))
         out.append(("overview-readonly", ro))
         return out
     }

@@ -10,11 +10,11 @@ import Testing
 
     func press(_ s: inout AppState, _ keys: Key...) -> [Effect] {
         var all: [Effect] = []
-        for k in keys { all += reduce(&s, .key(k)) }
+        for k in keys { all += drive(&s, .key(k)) }
         return all
     }
 
-    func typeText(_ s: inout AppState, _ text: String) { for c in text { _ = reduce(&s, .key(.char(c))) } }
+    func typeText(_ s: inout AppState, _ text: String) { for c in text { _ = drive(&s, .key(.char(c))) } }
 
     @Test func startsInPriorityOrder() {
         let s = Fixtures.state(snapshot: Self.snap)
@@ -178,7 +178,7 @@ import Testing
         let t = render(s).text
         #expect(t.contains("READ-ONLY") && !t.contains(" review ") && !t.contains("mark"))
         _ = press(&s, .char("R"))
-        _ = reduce(&s, .reviewsLoaded(Fixtures.reviews(now: s.now)))
+        _ = drive(&s, .reviewsLoaded(Fixtures.reviews(now: s.now)))
         _ = press(&s, .char("a"))
         #expect(s.queue.prompt == nil)
         #expect(!render(s).line(s.rows - 1).contains("acknowledge"))
@@ -240,7 +240,7 @@ import Testing
         #expect(render(s).text.contains("Help"))
         _ = press(&s, .char("j"))
         #expect(!s.showHelp && s.cursor == 0)
-        _ = reduce(&s, .resize(rows: 20, cols: 60))
+        _ = drive(&s, .resize(rows: 20, cols: 60))
         #expect(render(s).text.contains("Terminal too small: 60x20"))
         let eff = press(&s, .char("q"))
         #expect(eff == [.quit] && s.quit)
@@ -249,6 +249,23 @@ import Testing
     @Test func distancesOnlyForVisibleRows() {
         let s = Fixtures.state(rows: 24, cols: 120, snapshot: Fixtures.snapshot(accounts: 200))
         #expect(s.distances.count == Layout.tableHeight(s))
+    }
+
+    @Test func distancesAreAskedForOffTheReducer() {
+        var s = AppState(operatorName: "alice", readOnly: false)
+        _ = reduce(&s, .resize(rows: 24, cols: 120))
+        let effects = reduce(&s, .snapshot(Fixtures.snapshot(accounts: 200)))
+        #expect(s.distances.isEmpty)
+        guard case .analyze(let request)? = effects.last else {
+            Issue.record("no analyze effect in \(effects)")
+            return
+        }
+        #expect(request.accounts == Array(s.tableRows.prefix(Layout.tableHeight(s))))
+        // Rows already being computed are not asked for twice.
+        let again = reduce(&s, .key(.char("j")))
+        #expect(!again.contains { if case .analyze = $0 { true } else { false } })
+        _ = reduce(&s, request.compute())
+        #expect(s.distances.count == Layout.tableHeight(s) && s.distancesPending.isEmpty)
     }
 
     @Test func textFieldEditing() {

@@ -18,8 +18,8 @@ import Testing
     func hostileAndCJKNamesKeepColumnsAligned(size: (Int, Int)) throws {
         var s = Fixtures.state(rows: size.1, cols: size.0, snapshot: Self.snap)
         // Bring both special accounts to the top.
-        _ = reduce(&s, .key(.char("i")))
-        _ = reduce(&s, .key(.char("g")))
+        _ = drive(&s, .key(.char("i")))
+        _ = drive(&s, .key(.char("g")))
         let b = render(s)
         assertClean(b)
         let header = (0..<b.rows).first { b.line($0).contains("STATE") }
@@ -48,25 +48,25 @@ import Testing
 
     @Test func everyScreenIsCleanWithHostileStrings() {
         var s = Fixtures.state(snapshot: Self.snap)
-        _ = reduce(&s, .reviewsLoaded(Fixtures.reviews(now: s.now)))
+        _ = drive(&s, .reviewsLoaded(Fixtures.reviews(now: s.now)))
         assertClean(render(s))
-        _ = reduce(&s, .key(.char("R")))
-        _ = reduce(&s, .reviewsLoaded(Fixtures.reviews(now: s.now)))
+        _ = drive(&s, .key(.char("R")))
+        _ = drive(&s, .reviewsLoaded(Fixtures.reviews(now: s.now)))
         assertClean(render(s))
-        _ = reduce(&s, .key(.escape))
-        _ = reduce(&s, .key(.char("/")))
-        _ = reduce(&s, .key(.char("\u{1b}")))
+        _ = drive(&s, .key(.escape))
+        _ = drive(&s, .key(.char("/")))
+        _ = drive(&s, .key(.char("\u{1b}")))
         assertClean(render(s))
     }
 
     @Test(arguments: [(120, 40), (80, 24), (200, 60)])
     func overlaysNeverSplitWideCharacters(size: (Int, Int)) {
         var s = Fixtures.state(rows: size.1, cols: size.0, snapshot: Self.snap)
-        _ = reduce(&s, .key(.char("i")))
-        _ = reduce(&s, .key(.char("g")))
+        _ = drive(&s, .key(.char("i")))
+        _ = drive(&s, .key(.char("g")))
         for overlay: Key in [.char("?"), .char("L")] {
             var o = s
-            _ = reduce(&o, .key(overlay))
+            _ = drive(&o, .key(overlay))
             let b = render(o)
             for r in 0..<b.rows { #expect(TextCell.width(b.line(r)) == b.cols, "\(overlay) row \(r): \(b.line(r))") }
         }

@@ -64,12 +64,7 @@ public final class Analyzer: @unchecked Sendable {
 
     /// Non-stable assets unit `u` rests on: underlyings of its positions, then
     /// its collateral assets, in asset order.
-    public func exposedAssets(_ u: Int) -> [Int] {
-        let m = book.market
-        var set = Set(book.instruments(ofUnit: u).map { m.underlying[$0] })
-        set.formUnion(book.collateralAssets(ofUnit: u))
-        return set.filter { !m.stable[$0] }.sorted()
-    }
+    public func exposedAssets(_ u: Int) -> [Int] { book.exposedAssets(ofUnit: u) }
 
     /// The signed market move that first liquidates unit `u` (spec 4): 0 when
     /// already liquidatable, `nil` when no move in `[-0.99, 10]` does.

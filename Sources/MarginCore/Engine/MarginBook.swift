@@ -188,8 +188,7 @@ public final class MarginBook: @unchecked Sendable {
                 if scenarioHeld(a, model) {
                     weighted = line.amount
                 } else if line.amount > 0 {
-                    let addOn = line.venue.flatMap { market.venueIndex[$0] }.map { market.venueAddOn[$0] } ?? 0
-                    weighted = line.amount * (1 - min(1, market.haircut[a] + addOn))
+                    weighted = line.amount * (1 - market.haircut(asset: a, venue: line.venue))
                 } else {
                     weighted = line.amount * (1 + market.borrowAddOn[a])
                 }

@@ -1,5 +1,4 @@
 import Foundation
-import MarginCore
 import Logging
 import NIOCore
 import NIOPosix
@@ -87,7 +86,7 @@ public final class WebSocketFeed: CoreBackedFeed {
 
     public init(
         adapter: ExchangeAdapter, configuration: WebSocketFeedConfiguration, symbolMap: SymbolMap = .passthrough,
-        clock: any MarginClock = SystemClock(), logger: Logger? = nil
+        clock: any FeedClock = SystemFeedClock(), logger: Logger? = nil
     ) {
         self.adapter = adapter
         self.configuration = configuration
@@ -169,10 +168,10 @@ public final class WebSocketFeed: CoreBackedFeed {
             group.addTask {
                 // Watchdog: silence for `timeout` ends the connection even though the socket is open.
                 while !Task.isCancelled {
-                    let deadline = lastMessage.get() + timeout.seconds
+                    let deadline = lastMessage.get().addingTimeInterval(timeout.seconds)
                     let now = clock.now
                     if now >= deadline { return "no message for \(timeout)" }
-                    do { try await clock.sleep(for: .fromSeconds(deadline - now)) } catch { return nil }
+                    do { try await clock.sleep(for: .fromSeconds(deadline.timeIntervalSince(now))) } catch { return nil }
                 }
                 return nil
             }

@@ -66,105 +66,33 @@ public struct DrillData: Sendable {
     public var stressState: [[AccountState]]
     public var hypothetical: Hypothetical?
 
-    /// Computes the drill-down of account `a` from a snapshot, with a what-if move of `shockSteps` × 5% on `shockAsset`.
+    /// The drill-down of account `a` from a snapshot, with a what-if move of `shockSteps` × 5% on `shockAsset`:
+    /// the figures of ``MarginBook/breakdown(account:source:prices:stressMoves:stressVolFactors:whatIf:)``, as shown.
     public static func compute(snapshot s: LiveSnapshot, account a: Int, shockAsset: Int?, shockSteps: Int) -> DrillData {
-        let mb = s.marginBook
-        let m = mb.market
-        let src = s.book.accounts[a]
-        let analyzer = Analyzer(book: mb, base: s.prices)
-        let detail = analyzer.detail(account: a, source: src)
-        let ae = detail.metrics.adjustedEquity
-        var coll: [CollateralRow] = []
-        var venueAddOn: [String: Double] = [:]
-        for v in s.book.venues { venueAddOn[v.name] = v.haircutAddOn }
-        for sub in src.subaccounts {
-            for line in sub.collateral {
-                guard let ai = m.assetIndex[line.asset] else { continue }
-                let p = s.prices.assetPrice[ai]
-                let value = line.amount * p
-                let h: Double
-                let weighted: Double
-                if line.amount >= 0 {
-                    h = min(1, m.haircut[ai] + (line.venue.flatMap { venueAddOn[$0] } ?? 0))
-                    weighted = value * (1 - h)
-                } else {
-                    h = m.borrowAddOn[ai]
-                    weighted = value * (1 + h)
-                }
-                coll.append(CollateralRow(subaccount: sub.id, asset: line.asset, venue: line.venue ?? "-", amount: line.amount,
-                                          price: p, value: value, haircut: h, weighted: weighted,
-                                          share: ae != 0 ? weighted / ae : 0))
-            }
+        let m = s.marginBook.market
+        let whatIf = shockAsset.flatMap { shockSteps != 0 ? (asset: $0, move: Double(shockSteps) * 0.05) : nil }
+        let b = s.marginBook.breakdown(account: a, source: s.book.accounts[a], prices: s.prices, stressMoves: stressMoves,
+                                       stressVolFactors: stressVols.map(\.factor), whatIf: whatIf)
+        let coll = b.collateral.map {
+            CollateralRow(subaccount: $0.subaccount, asset: $0.asset, venue: $0.venue ?? "-", amount: $0.amount, price: $0.price,
+                          value: $0.value, haircut: $0.haircut, weighted: $0.weighted, share: $0.share)
         }
-        var subs: [SubaccountRow] = []
-        var positions: [PositionRow] = []
-        for sub in src.subaccounts {
-            subs.append(SubaccountRow(id: sub.id, standaloneMM: analyzer.standaloneMM(sub.positions),
-                                      positions: sub.positions.count, collateralLines: sub.collateral.count))
-            for p in sub.positions {
-                guard let i = m.instrumentIndex[p.instrument] else { continue }
-                let qcs = p.quantity * m.contractSize[i]
-                let und = m.underlying[i]
-                let f = s.prices.assetPrice[und]
-                var mark: Double
-                var g = Black76.Greeks()
-                var im = 0.0
-                var mmv = 0.0
-                if m.kind[i] == .option {
-                    let t = s.prices.yearsToExpiry(i, m)
-                    let sigma = s.prices.sigma(i, m)
-                    mark = Black76.price(isCall: m.isCall[i], f: f, k: m.strike[i], t: t, sigma: sigma)
-                    let per = Black76.greeks(isCall: m.isCall[i], f: f, k: m.strike[i], t: t, sigma: sigma)
-                    g = Black76.Greeks(delta: per.delta * qcs, gamma: per.gamma * qcs, vega: per.vega * qcs, theta: per.theta * qcs)
-                    if qcs < 0 {
-                        mmv = -qcs * m.params.shortOption.mm * f
-                        im = -qcs * max(m.params.shortOption.imBase * f - max(0, m.isCall[i] ? m.strike[i] - f : f - m.strike[i]),
-                                        m.params.shortOption.imFloor * f) + (-qcs) * mark
-                    }
-                } else {
-                    mark = s.prices.markPrice(i, m)
-                    g = Black76.Greeks(delta: qcs)
-                    mmv = analyzer.standaloneMM([Position(instrument: p.instrument, quantity: p.quantity, entryPrice: p.entryPrice)])
-                    let notional = abs(qcs) * mark
-                    let brackets = s.book.instruments.first { $0.name == p.instrument }?.brackets ?? []
-                    if let b = brackets.first(where: { ($0.upTo ?? .infinity) >= notional }) ?? brackets.last, b.mmf > 0 {
-                        im = mmv * b.imf / b.mmf
-                    }
-                }
-                positions.append(PositionRow(instrument: p.instrument, subaccount: sub.id, quantity: p.quantity, entry: p.entryPrice,
-                                             mark: mark, upnl: (mark - p.entryPrice) * qcs, im: im, mm: mmv, greeks: g,
-                                             isolated: p.isolatedCollateral != nil))
-            }
+        let subs = b.subaccounts.map {
+            SubaccountRow(id: $0.id, standaloneMM: $0.standaloneMM, positions: $0.positions, collateralLines: $0.collateralLines)
         }
-        var stress: [[Double]] = []
-        var stressState: [[AccountState]] = []
-        let e0 = detail.metrics.equity
-        for (_, vf) in stressVols {
-            var base = s.prices
-            base.assetVol = base.assetVol.map { $0 * vf }
-            base.iv = base.iv.map { $0.map { $0 * vf } }
-            var row: [Double] = []
-            var rowState: [AccountState] = []
-            for mv in stressMoves {
-                let um = analyzer.metrics(a, at: base.shockedAll(mv, m))
-                row.append(um.equity - e0)
-                rowState.append(Health.state(um, m.params))
-            }
-            stress.append(row)
-            stressState.append(rowState)
+        let positions = b.positions.map {
+            PositionRow(instrument: $0.instrument, subaccount: $0.subaccount, quantity: $0.quantity, entry: $0.entryPrice,
+                        mark: $0.mark, upnl: $0.unrealizedPnL, im: $0.initialMargin, mm: $0.maintenanceMargin,
+                        greeks: $0.greeks, isolated: $0.isolated)
         }
-        var hypo: Hypothetical?
-        if let sa = shockAsset, shockSteps != 0, sa < m.assetCount, !m.stable[sa] {
-            let move = Double(shockSteps) * 0.05
-            let p = s.prices.assetPrice[sa] * (1 + move)
-            let um = analyzer.metrics(a, at: s.prices.withPrice(asset: sa, p, m))
-            let mr = Health.marginRatio(adjustedEquity: um.adjustedEquity, maintenanceMargin: um.maintenanceMargin)
-            hypo = Hypothetical(asset: m.assetNames[sa], move: move, price: p, metrics: um, state: Health.state(um, m.params),
-                                marginRatio: mr.isFinite ? mr : nil)
+        let hypo = b.whatIf.map {
+            Hypothetical(asset: m.assetNames[$0.asset], move: $0.move, price: $0.price, metrics: $0.metrics, state: $0.state,
+                         marginRatio: $0.marginRatio)
         }
         return DrillData(version: s.version, account: a, id: s.accounts.ids[a], name: s.accounts.names[a], model: s.accounts.models[a],
-                         detail: detail, collateral: coll, subaccounts: subs, positions: positions, stress: stress,
-                         stressState: stressState, hypothetical: hypo)
+                         detail: b.detail, collateral: coll, subaccounts: subs, positions: positions,
+                         stress: b.stress.map { $0.map(\.equityChange) }, stressState: b.stress.map { $0.map(\.state) },
+                         hypothetical: hypo)
     }
 }
 
@@ -174,12 +102,6 @@ extension LiveSnapshot {
 
     /// The account's figures recomputed now at the snapshot's prices (for a review).
     public func reviewMetrics(account a: Int) -> ReviewMetrics {
-        let analyzer = Analyzer(book: marginBook, base: prices)
-        let um = analyzer.metrics(a, at: prices)
-        let mr = Health.marginRatio(adjustedEquity: um.adjustedEquity, maintenanceMargin: um.maintenanceMargin)
-        return ReviewMetrics(accountId: accounts.ids[a], equity: um.equity, adjustedEquity: um.adjustedEquity,
-                             initialMargin: um.initialMargin, maintenanceMargin: um.maintenanceMargin,
-                             marginRatio: mr.isFinite ? mr : nil, state: Health.state(um, marginBook.market.params).name,
-                             distanceToLiquidation: analyzer.distanceToLiquidation(a), computedAt: time)
+        marginBook.reviewMetrics(account: a, prices: prices, at: time)
     }
 }
