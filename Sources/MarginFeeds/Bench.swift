@@ -1,4 +1,5 @@
 import Foundation
+import MarginCore
 
 /// Synthetic exchange frames in the public formats, for benchmarks and tests.
 public enum SyntheticFrames {
@@ -33,7 +34,7 @@ public func measureBinanceDecode(symbols: Int = 600, frames: Int = 200) -> Doubl
     let texts = (0..<8).map { SyntheticFrames.binanceAllSymbols(symbols: symbols, seed: UInt64($0)) }
     let start = ContinuousClock.now
     var ticks = 0
-    let receive = Date()
+    let receive = SystemClock().now
     for f in 0..<frames {
         let decoded = decoder.decode(texts[f % texts.count])
         ticks += decoded.prices.count

@@ -1,4 +1,5 @@
 import Foundation
+import MarginCore
 import Logging
 
 /// Builds feeds from specs.
@@ -14,7 +15,7 @@ public enum FeedFactory {
     /// - Throws: ``FeedError`` for unreadable replay or symbol-map files and bad universes.
     public static func make(
         _ spec: FeedSpec, universe: SimUniverse = .demo, symbolMap: SymbolMap? = nil,
-        clock: any FeedClock = SystemFeedClock(), logger: Logger? = nil
+        clock: any MarginClock = SystemClock(), logger: Logger? = nil
     ) throws(FeedError) -> any PriceFeed {
         switch spec {
         case .sim(let options):
@@ -53,7 +54,7 @@ public enum FeedFactory {
     /// Parses a spec and makes the feed.
     public static func make(
         spec: String, universe: SimUniverse = .demo, symbolMap: SymbolMap? = nil,
-        clock: any FeedClock = SystemFeedClock(), logger: Logger? = nil
+        clock: any MarginClock = SystemClock(), logger: Logger? = nil
     ) throws(FeedError) -> any PriceFeed {
         try make(FeedSpec.parse(spec), universe: universe, symbolMap: symbolMap, clock: clock, logger: logger)
     }

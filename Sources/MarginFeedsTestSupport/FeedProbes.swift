@@ -1,4 +1,5 @@
 import Foundation
+import MarginCore
 import MarginFeeds
 import Synchronization
 
@@ -77,7 +78,7 @@ public final class StatusLog: Sendable {
 /// Collects every tick a feed delivers.
 public final class TickCollector: Sendable {
     final class Box: Sendable {
-        let values = Mutex<[Tick]>([])
+        let values = Mutex<[PriceUpdate]>([])
         let finished = Mutex(false)
     }
     private let box = Box()
@@ -93,7 +94,7 @@ public final class TickCollector: Sendable {
         task.withLock { $0 = t }
     }
 
-    public var ticks: [Tick] { box.values.withLock { $0 } }
+    public var ticks: [PriceUpdate] { box.values.withLock { $0 } }
     public var count: Int { box.values.withLock { $0.count } }
 
     /// Waits until at least `count` ticks arrived.

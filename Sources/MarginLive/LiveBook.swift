@@ -39,7 +39,7 @@ public struct StateChange: Sendable, Equatable {
 /// Why an update was not applied.
 public enum RejectReason: String, Sendable, CaseIterable {
     case unknownSymbol = "unknown symbol"
-    case badValue = "non-finite, zero or negative value"
+    case badValue = "non-finite, zero or negative value, or an iv above the maximum"
 }
 
 /// The whole book in memory, kept current tick by tick.
@@ -168,58 +168,81 @@ public final class LiveBook: @unchecked Sendable {
         version += 1
     }
 
+    /// Where `u` lands in this book, or nil when the book has no such symbol for its kind
+    /// (a mark for an option, an iv for a perpetual).
+    public func slot(for u: PriceUpdate) -> PriceSlot? {
+        let m = marginBook.market
+        switch u.kind {
+        case .index:
+            return m.assetIndex[u.symbol].map { .index(asset: $0) }
+        case .mark:
+            guard let i = m.instrumentIndex[u.symbol], m.kind[i] != .option else { return nil }
+            return .mark(instrument: i)
+        case .iv:
+            if let i = m.instrumentIndex[u.symbol], m.kind[i] == .option { return .optionVol(instrument: i) }
+            return m.assetIndex[u.symbol].map { .assetVol(asset: $0) }
+        }
+    }
+
+    /// Validates and resolves `u` (``PriceUpdate/isValid``, then ``slot(for:)``), counting it
+    /// in ``rejected`` when it fails either.
+    public func resolve(_ u: PriceUpdate) -> PriceSlot? {
+        guard u.isValid else {
+            rejected[.badValue, default: 0] += 1
+            return nil
+        }
+        guard let slot = slot(for: u) else {
+            rejected[.unknownSymbol, default: 0] += 1
+            return nil
+        }
+        return slot
+    }
+
     /// Applies coalesced updates at time `now` and recomputes what they touch.
     /// Returns the state changes they caused, in account order.
     @discardableResult
     public func apply(_ updates: [PriceUpdate], now: Double) -> [StateChange] {
+        apply(resolved: updates.compactMap { u in resolve(u).map { (slot: $0, update: u) } }, now: now)
+    }
+
+    /// Applies updates already resolved against this book (by ``resolve(_:)``) at time `now`.
+    @discardableResult
+    public func apply(resolved updates: [(slot: PriceSlot, update: PriceUpdate)], now: Double) -> [StateChange] {
         let m = marginBook.market
         var changedAssets = Set<Int>()
         var changedInstruments = Set<Int>()
         var causeOfAsset: [Int: PriceUpdate] = [:]
         var causeOfInstrument: [Int: PriceUpdate] = [:]
-        for u in updates {
-            guard u.value.isFinite, u.value > 0 || (u.kind == .iv && u.value == 0) else {
-                rejected[.badValue, default: 0] += 1
-                continue
-            }
-            switch u.kind {
-            case .index:
-                guard let a = m.assetIndex[u.symbol] else { rejected[.unknownSymbol, default: 0] += 1; continue }
+        for (slot, u) in updates {
+            switch slot {
+            case .index(let a):
                 let previous = prices.assetPrice[a]
                 vol[a].seen += 1
                 if let last = lastIndexExchangeTime[a] {
-                    vol[a].observe(logReturn: log(u.value / previous), years: (u.time - last) / (365 * 86400),
+                    vol[a].observe(logReturn: log(u.value / previous), years: (u.exchangeTime - last) / (365 * 86400),
                                    lambda: config.ewmaLambda)
                 }
-                lastIndexExchangeTime[a] = max(lastIndexExchangeTime[a] ?? u.time, u.time)
-                lastIndexTick[a] = max(lastIndexTick[a], u.received)
+                lastIndexExchangeTime[a] = max(lastIndexExchangeTime[a] ?? u.exchangeTime, u.exchangeTime)
+                lastIndexTick[a] = max(lastIndexTick[a], u.receiveTime)
                 prices.assetPrice[a] = u.value
                 prices.volFactor[a] = vol[a].factor(baseVol: m.vol[a], maxFactor: m.params.volFactorMax,
                                                     warmup: config.volWarmupTicks)
                 changedAssets.insert(a)
                 causeOfAsset[a] = u
-            case .mark:
-                guard let i = m.instrumentIndex[u.symbol], m.kind[i] != .option else {
-                    rejected[.unknownSymbol, default: 0] += 1
-                    continue
-                }
+            case .mark(let i):
                 prices.mark[i] = u.value
-                lastMarkTick[i] = max(lastMarkTick[i] ?? u.received, u.received)
+                lastMarkTick[i] = max(lastMarkTick[i] ?? u.receiveTime, u.receiveTime)
                 changedInstruments.insert(i)
                 causeOfInstrument[i] = u
-            case .iv:
-                if let i = m.instrumentIndex[u.symbol], m.kind[i] == .option {
-                    prices.iv[i] = u.value
+            case .optionVol(let i):
+                prices.iv[i] = u.value
+                changedInstruments.insert(i)
+                causeOfInstrument[i] = u
+            case .assetVol(let a):
+                prices.assetVol[a] = u.value
+                for i in m.instrumentsOfAsset[a] where m.kind[i] == .option && prices.iv[i] == nil {
                     changedInstruments.insert(i)
                     causeOfInstrument[i] = u
-                } else if let a = m.assetIndex[u.symbol] {
-                    prices.assetVol[a] = u.value
-                    for i in m.instrumentsOfAsset[a] where m.kind[i] == .option && prices.iv[i] == nil {
-                        changedInstruments.insert(i)
-                        causeOfInstrument[i] = u
-                    }
-                } else {
-                    rejected[.unknownSymbol, default: 0] += 1
                 }
             }
         }

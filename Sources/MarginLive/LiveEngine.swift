@@ -29,10 +29,13 @@ public actor LiveEngine {
         self.clock = clock
     }
 
-    /// Queues updates received at `receivedAt` (seconds since the epoch).
+    /// Queues updates received at `receivedAt` (seconds since the epoch). Each is validated and
+    /// its symbol resolved here, once; invalid and unknown ones are counted and dropped.
     public func submit(_ updates: [PriceUpdate], receivedAt: Double) {
         guard !updates.isEmpty else { return }
-        for u in updates { pending.add(u) }
+        for u in updates {
+            if let slot = live.resolve(u) { pending.add(u, at: slot) }
+        }
         if oldestPending == nil { oldestPending = receivedAt }
         stats.received(updates.count, at: receivedAt)
     }
@@ -46,7 +49,7 @@ public actor LiveEngine {
         let batch = pending.drain()
         let oldest = oldestPending
         oldestPending = nil
-        let changes = live.apply(batch, now: now)
+        let changes = live.apply(resolved: batch, now: now)
         if let oldest, !batch.isEmpty {
             unpublishedOldest = min(unpublishedOldest ?? oldest, oldest)
             stats.record(updates: batch.count, oldestReceived: oldest, published: clock?() ?? now)
@@ -61,7 +64,10 @@ public actor LiveEngine {
 
     /// Replaces the book after account changes (prices carried over).
     public func replace(book: Book, now: Double) -> [StateChange] {
-        live.replace(book: book, now: now)
+        let changes = live.replace(book: book, now: now)
+        // Pending slots index the old markets.
+        pending.reresolve { live.slot(for: $0) }
+        return changes
     }
 
     public func setFeedStatus(_ status: String, isLive: Bool) {

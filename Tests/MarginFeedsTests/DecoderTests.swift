@@ -1,13 +1,14 @@
 import Foundation
+import MarginCore
 import MarginFeeds
 import Testing
 
 struct BinanceDecoderTests {
     /// Expected ticks for an array frame, computed with Foundation's JSONSerialization (an
     /// independent parser).
-    static func expectedTicks(_ frame: String) -> [(symbol: String, kind: TickKind, value: Double)] {
+    static func expectedTicks(_ frame: String) -> [(symbol: String, kind: PriceKind, value: Double)] {
         guard let array = try? JSONSerialization.jsonObject(with: Data(frame.utf8)) as? [[String: Any]] else { return [] }
-        var out: [(String, TickKind, Double)] = []
+        var out: [(String, PriceKind, Double)] = []
         for item in array {
             let s = item["s"] as? String ?? ""
             out.append((s, .mark, Double(item["p"] as? String ?? "") ?? .nan))
@@ -21,8 +22,8 @@ struct BinanceDecoderTests {
         let single = #"{"e":"markPriceUpdate","E":1562305380000,"s":"BTCUSDT","p":"11794.15000000","i":"11784.62659091","P":"11784.25641265","r":"0.00038167","T":1562306400000}"#
         let m = d.decode(single)
         #expect(m.prices == [
-            RawPrice(exchangeSymbol: "BTCUSDT", kind: .mark, value: 11794.15, exchangeTime: Date(timeIntervalSince1970: 1_562_305_380)),
-            RawPrice(exchangeSymbol: "BTCUSDT", kind: .index, value: 11784.62659091, exchangeTime: Date(timeIntervalSince1970: 1_562_305_380)),
+            PriceUpdate(symbol: "BTCUSDT", kind: .mark, value: 11794.15, exchangeTime: 1_562_305_380),
+            PriceUpdate(symbol: "BTCUSDT", kind: .index, value: 11784.62659091, exchangeTime: 1_562_305_380),
         ])
         #expect(d.decode("[\(single),\(single)]").prices.count == 4)
         #expect(d.decode(#"{"stream":"btcusdt@markPrice@1s","data":\#(single)}"#).prices.count == 2)
@@ -38,7 +39,7 @@ struct BinanceDecoderTests {
         let got = d.decode(frame).prices
         let expected = Self.expectedTicks(frame)
         #expect(got.count == 1200)
-        #expect(got.map(\.exchangeSymbol) == expected.map(\.symbol))
+        #expect(got.map(\.symbol) == expected.map(\.symbol))
         #expect(got.map(\.value) == expected.map(\.value))
     }
 }
@@ -80,7 +81,7 @@ struct CoinbaseDecoderTests {
         #expect(d.decode(#"{"channel":"level2","events":[]}"#).rejections.map(\.reason) == ["unknown_message"])
         let m = d.decode(#"{"channel":"ticker","timestamp":"2023-02-09T20:30:37.167359596Z","sequence_num":0,"events":[{"type":"update","tickers":[{"type":"ticker","product_id":"BTC-USD","price":"21932.98"}]}]}"#)
         #expect(m.prices.map(\.value) == [21932.98])
-        #expect(Timestamp.format(m.prices[0].exchangeTime) == "2023-02-09T20:30:37.167Z")
+        #expect(Timestamp.format(m.prices[0].exchangeTime, fixedMilliseconds: true) == "2023-02-09T20:30:37.167Z")
         let subs = CoinbaseDecoder.subscribeMessages(products: ["BTC-USD"])
         #expect(subs == [#"{"type":"subscribe","product_ids":["BTC-USD"],"channel":"ticker"}"#, #"{"type":"subscribe","product_ids":["BTC-USD"],"channel":"heartbeats"}"#])
     }
@@ -88,29 +89,29 @@ struct CoinbaseDecoderTests {
 
 struct CodecTests {
     @Test func jsonParserHandlesEscapesAndLimits() throws {
-        let v = try JSONValue.parse(#" {"a":[1,-2.5e3,true,false,null],"b":"x\"\u00e9\ud83d\ude00\n"} "#)
+        let v = try JSONParser.parse(#" {"a":[1,-2.5e3,true,false,null],"b":"x\"\u00e9\ud83d\ude00\n"} "#)
         #expect(v["a"] == .array([.number(1), .number(-2500), .bool(true), .bool(false), .null]))
         #expect(v["b"]?.stringValue == "x\"é😀\n")
-        #expect(throws: JSONParseError.self) { try JSONValue.parse(String(repeating: "[", count: 10_000)) }
-        #expect(throws: JSONParseError.self) { try JSONValue.parse(#"{"a":1,}"#) }
-        #expect(throws: JSONParseError.self) { try JSONValue.parse(#""\ud800""#) }
-        #expect(throws: JSONParseError.self) { try JSONValue.parse("01x") }
-        #expect(throws: JSONParseError.self) { try JSONValue.parse("") }
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(String(repeating: "[", count: 10_000), maxDepth: 64) }
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(#"{"a":1,}"#) }
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(#""\ud800""#) }
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse("01x") }
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse("") }
     }
 
     @Test func timestampsRoundTripMilliseconds() {
-        let t = Timestamp.parse("2026-11-24T12:00:00.123Z")
-        #expect(t.map(Timestamp.format) == "2026-11-24T12:00:00.123Z")
-        #expect(Timestamp.parse("2026-11-24T14:00:00.123+02:00") == t)
-        #expect(Timestamp.parse("2024-02-29T00:00:00Z") != nil)
-        #expect(Timestamp.parse("2025-02-29T00:00:00Z") == nil)
-        #expect(Timestamp.parse("2026-11-24T12:00:00") == nil)
-        #expect(Timestamp.format(Date(timeIntervalSince1970: -0.001)) == "1969-12-31T23:59:59.999Z")
+        let t = Timestamp.parseLenient("2026-11-24T12:00:00.123Z")
+        #expect(t.map { Timestamp.format($0, fixedMilliseconds: true) } == "2026-11-24T12:00:00.123Z")
+        #expect(Timestamp.parseLenient("2026-11-24T14:00:00.123+02:00") == t)
+        #expect(Timestamp.parseLenient("2024-02-29T00:00:00Z") != nil)
+        #expect(Timestamp.parseLenient("2025-02-29T00:00:00Z") == nil)
+        #expect(Timestamp.parseLenient("2026-11-24T12:00:00") == nil)
+        #expect(Timestamp.format(-0.001, fixedMilliseconds: true) == "1969-12-31T23:59:59.999Z")
         var rng = SplitMix64(seed: 3)
         for _ in 0..<10_000 {
             let ms = Int64(rng.next() % 8_000_000_000_000)
-            let date = Timestamp.date(milliseconds: ms)
-            #expect(Timestamp.parse(Timestamp.format(date)) == date)
+            let date = Timestamp.seconds(milliseconds: ms)
+            #expect(Timestamp.parseLenient(Timestamp.format(date, fixedMilliseconds: true)) == date)
         }
     }
 
@@ -125,14 +126,14 @@ struct CodecTests {
             case 2: value = Double(Int(rng.next() % 1_000_000))
             default: value = exp(rng.nextUnit() * 60 - 30)
             }
-            let tick = Tick(symbol: "S\"\(n)", kind: .mark, value: value,
-                exchangeTime: Timestamp.date(milliseconds: 1_764_000_000_000 + Int64(n)), receiveTime: Date())
+            let tick = PriceUpdate(symbol: "S\"\(n)", kind: .mark, value: value,
+                exchangeTime: Timestamp.seconds(milliseconds: 1_764_000_000_000 + Int64(n)), receiveTime: 0)
             let line = TickLine.encode(tick)
             let back = decoder.decode(line).prices
-            #expect(back == [RawPrice(exchangeSymbol: tick.symbol, kind: .mark, value: value, exchangeTime: tick.exchangeTime)], "\(line)")
+            #expect(back == [PriceUpdate(symbol: tick.symbol, kind: .mark, value: value, exchangeTime: tick.exchangeTime)], "\(line)")
         }
-        #expect(TickLine.encode(Tick(symbol: "BTC", kind: .index, value: 60012.5,
-            exchangeTime: Timestamp.parse("2026-11-24T12:00:00.123Z")!, receiveTime: Date()))
+        #expect(TickLine.encode(PriceUpdate(symbol: "BTC", kind: .index, value: 60012.5,
+            exchangeTime: Timestamp.parseLenient("2026-11-24T12:00:00.123Z")!, receiveTime: 0))
             == #"{"ts":"2026-11-24T12:00:00.123Z","symbol":"BTC","kind":"index","price":60012.5}"#)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import MarginCore
 import MarginFeeds
 import Testing
 
@@ -35,7 +36,7 @@ struct FuzzTests {
 
     /// What each seed (same order as ``seeds``) decodes to when sent unmodified.
     struct Expected {
-        var prices: [(symbol: String, kind: TickKind, value: Double)] = []
+        var prices: [(symbol: String, kind: PriceKind, value: Double)] = []
         var control = false
         var rejections: [String] = []
     }
@@ -92,11 +93,11 @@ struct FuzzTests {
     }
 
     /// An independent model of ``FeedCore/ingest(_:receiveTime:)``'s bookkeeping: map, reject
-    /// non-positive/non-finite prices and per-series older exchange times, and count a message
+    /// non-positive/non-finite prices, implied vols above 10, per-series older exchange times, and count a message
     /// that yields nothing at all as `no_prices`.
     struct CoreModel {
         let map: SymbolMap
-        var lastExchange: [String: Date] = [:]
+        var lastExchange: [String: Double] = [:]
 
         mutating func account(_ m: DecodedMessage) -> Accounting {
             var a = Accounting()
@@ -104,11 +105,12 @@ struct FuzzTests {
             a.control = m.isControl ? 1 : 0
             for r in m.rejections { a.rejected[r.reason, default: 0] += 1 }
             for p in m.prices {
-                guard let target = map.resolve(p.exchangeSymbol, p.kind) else {
+                guard let target = map.resolve(p.symbol, p.kind) else {
                     a.unmapped += 1
                     continue
                 }
-                guard p.value.isFinite, p.value > 0 else {
+                // Implied vols above 1000 % are feed faults.
+                guard p.value.isFinite, p.value > 0, target.kind != .iv || p.value <= 10 else {
                     a.rejected[RejectReason.badPrice, default: 0] += 1
                     continue
                 }
@@ -218,9 +220,9 @@ struct FuzzTests {
             let base = seeds[seed]
             let message = n % 10 == 0 ? base : Self.mutate(base, rng: &rng)
             let decoded = decoder.decode(message)
-            for p in decoded.prices where p.value.isFinite && p.value > 0 { #expect(!p.exchangeSymbol.isEmpty) }
+            for p in decoded.prices where p.value.isFinite && p.value > 0 { #expect(!p.symbol.isEmpty) }
             let predicted = model.account(decoded)
-            core.ingest(decoded, receiveTime: Date())
+            core.ingest(decoded, receiveTime: 0)
             let after = core.counters
             let moved = Accounting(from: before, to: after)
             // Exactly what was fed, nothing lost or double-counted.
@@ -230,7 +232,7 @@ struct FuzzTests {
                 let want = expected[seed]
                 unmodified += 1
                 unmodifiedTicks += moved.ticks
-                #expect(decoded.prices.map(\.exchangeSymbol) == want.prices.map(\.symbol), "message \(n): \(message)")
+                #expect(decoded.prices.map(\.symbol) == want.prices.map(\.symbol), "message \(n): \(message)")
                 #expect(decoded.prices.map(\.kind) == want.prices.map(\.kind), "message \(n): \(message)")
                 #expect(decoded.prices.map(\.value) == want.prices.map(\.value), "message \(n): \(message)")
                 #expect(decoded.isControl == want.control && decoded.rejections.map(\.reason) == want.rejections, "message \(n): \(message)")

@@ -1,4 +1,5 @@
 import Foundation
+import MarginCore
 import MarginFeeds
 import MarginFeedsTestSupport
 import Testing
@@ -27,7 +28,7 @@ struct NDJSONFeedTests {
         writer.write(Data(#"{"ts":"2026-11-24T12:00:00.123Z","symbol":"BTC","kind":"index","price":60012.5}"#.utf8 + [0x0A]))
         try await ticks.wait(count: 1)
         try await statuses.wait(for: "live") { $0 == .live }
-        #expect(ticks.ticks[0].exchangeTime == Timestamp.parse("2026-11-24T12:00:00.123Z"))
+        #expect(ticks.ticks[0].exchangeTime == Timestamp.parseLenient("2026-11-24T12:00:00.123Z"))
         writer.write(Data(#"{"ts":1764000000500,"symbol":"ETH","kind":"iv","price":"0.55"}"#.utf8 + [0x0A]))
         try await ticks.wait(count: 2)
         #expect(ticks.ticks[1].value == 0.55 && ticks.ticks[1].kind == .iv)

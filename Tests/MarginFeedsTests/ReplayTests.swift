@@ -1,4 +1,5 @@
 import Foundation
+import MarginCore
 import MarginFeeds
 import MarginFeedsTestSupport
 import Testing
@@ -19,7 +20,7 @@ struct ReplayTests {
 
     @Test(arguments: [1.0, 10.0])
     func originalTimingScaledBySpeed(speed: Double) async throws {
-        let clock = ManualFeedClock()
+        let clock = ManualClock()
         let feed = ReplayFeed(source: ReplaySource.parseNDJSON(Self.lines), options: ReplayOptions(path: "-", speed: .factor(speed)), clock: clock)
         let ticks = TickCollector(feed)
         try await ticks.wait(count: 1)
@@ -36,7 +37,7 @@ struct ReplayTests {
     }
 
     @Test func speedMaxDoesNotWaitAndLoopShiftsTime() async throws {
-        let clock = ManualFeedClock()
+        let clock = ManualClock()
         let feed = ReplayFeed(source: ReplaySource.parseNDJSON(Self.lines), options: ReplayOptions(path: "-", speed: .max, loop: true), clock: clock)
         let ticks = TickCollector(feed)
         try await ticks.wait(count: 12)
@@ -45,15 +46,15 @@ struct ReplayTests {
         let t = ticks.ticks
         #expect(t[4].value == t[0].value)
         // Second pass starts one gap (1 s) after the first pass ended.
-        #expect(t[4].exchangeTime == t[3].exchangeTime.addingTimeInterval(1))
-        #expect(t[4].exchangeTime.timeIntervalSince(t[0].exchangeTime) == 4.5)
+        #expect(t[4].exchangeTime == t[3].exchangeTime + 1)
+        #expect((t[4].exchangeTime - t[0].exchangeTime) == 4.5)
         #expect(await feed.counters().rejected.isEmpty)
     }
 
     @Test func recordThenReplayReproducesTicksExactly() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("rec-\(UUID().uuidString).ndjson").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let clock = ManualFeedClock()
+        let clock = ManualClock()
         let sim = SimFeed(universe: .demo, options: SimOptions(seed: 42, rate: 1000), clock: clock)
         let original = TickCollector(sim)
         let done = Locked<FeedRecorder.Summary?>(nil)
@@ -75,7 +76,7 @@ struct ReplayTests {
         let all = original.ticks
         let recordedFile = try String(contentsOfFile: path, encoding: .utf8)
         let firstLine = try #require(ReplaySource.parseNDJSON(recordedFile).prices.first)
-        let start = try #require(all.firstIndex { $0.symbol == firstLine.exchangeSymbol && $0.value == firstLine.value })
+        let start = try #require(all.firstIndex { $0.symbol == firstLine.symbol && $0.value == firstLine.value })
         let recorded = Array(all[start..<min(all.count, start + summary.ticks)])
         #expect(recorded.count == summary.ticks)
 
@@ -99,15 +100,15 @@ struct ReplayTests {
         #expect(t.count == 200)
         #expect(t.allSatisfy { $0.symbol == "BTC" && $0.kind == .index })
         // File rows: newest first (2019-10-17 09-AM close 8035.88 ... 2019-10-09 02-AM close 8162.93).
-        #expect(Timestamp.format(t.first!.exchangeTime) == "2019-10-09T02:00:00.000Z")
+        #expect(Timestamp.format(t.first!.exchangeTime, fixedMilliseconds: true) == "2019-10-09T02:00:00.000Z")
         #expect(t.first!.value == 8162.93)
-        #expect(Timestamp.format(t.last!.exchangeTime) == "2019-10-17T09:00:00.000Z")
+        #expect(Timestamp.format(t.last!.exchangeTime, fixedMilliseconds: true) == "2019-10-17T09:00:00.000Z")
         #expect(t.last!.value == 8035.88)
         // Hourly, strictly increasing; 12-AM is midnight and 12-PM noon.
-        for i in 1..<t.count { #expect(t[i].exchangeTime.timeIntervalSince(t[i - 1].exchangeTime) == 3600) }
-        let midnight = try #require(t.first { Timestamp.format($0.exchangeTime) == "2019-10-17T00:00:00.000Z" })
+        for i in 1..<t.count { #expect((t[i].exchangeTime - t[i - 1].exchangeTime) == 3600) }
+        let midnight = try #require(t.first { Timestamp.format($0.exchangeTime, fixedMilliseconds: true) == "2019-10-17T00:00:00.000Z" })
         #expect(midnight.value == 7966.43)
-        let noon = try #require(t.first { Timestamp.format($0.exchangeTime) == "2019-10-16T12:00:00.000Z" })
+        let noon = try #require(t.first { Timestamp.format($0.exchangeTime, fixedMilliseconds: true) == "2019-10-16T12:00:00.000Z" })
         #expect(noon.value == 7987.02)
         // Every close matches the file's text exactly.
         let text = try String(contentsOfFile: path, encoding: .utf8)
@@ -119,10 +120,10 @@ struct ReplayTests {
     @Test func dailyCSVAndHourTimingOnTheClock() async throws {
         let source = try ReplaySource.load(path: try Self.fixture("Coinbase_BTCUSD_d_30.csv"))
         #expect(source.prices.count == 30)
-        #expect(Timestamp.format(source.prices.last!.exchangeTime) == "2019-10-17T00:00:00.000Z")
+        #expect(Timestamp.format(source.prices.last!.exchangeTime, fixedMilliseconds: true) == "2019-10-17T00:00:00.000Z")
         #expect(source.prices.last!.value == 8034.32)
         // Hourly data at speed 3600 waits one clock second per row.
-        let clock = ManualFeedClock()
+        let clock = ManualClock()
         let hourly = try ReplaySource.load(path: try Self.fixture("Coinbase_BTCUSD_1h_200.csv"))
         let feed = ReplayFeed(source: hourly, options: ReplayOptions(path: "-", speed: .factor(3600)), clock: clock)
         let ticks = TickCollector(feed)

@@ -1,4 +1,5 @@
 import Foundation
+import MarginCore
 import MarginFeeds
 import MarginFeedsTestSupport
 import Testing
@@ -71,7 +72,7 @@ struct SimFeedTests {
 
     /// At rate 500 the feed emits 5 ticks per 10 ms of clock time; the test clock drives it.
     @Test func rateIsPacedOnTheClock() async throws {
-        let clock = ManualFeedClock()
+        let clock = ManualClock()
         let feed = SimFeed(universe: .demo, options: SimOptions(seed: 7, rate: 500), clock: clock)
         let ticks = TickCollector(feed)
         try await ticks.wait(count: 5)

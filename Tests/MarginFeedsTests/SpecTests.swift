@@ -1,4 +1,5 @@
 import Foundation
+import MarginCore
 import MarginFeeds
 import Testing
 

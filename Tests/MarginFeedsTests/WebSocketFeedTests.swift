@@ -1,4 +1,5 @@
 import Foundation
+import MarginCore
 import MarginFeeds
 import MarginFeedsTestSupport
 import Testing
@@ -29,7 +30,7 @@ struct WebSocketFeedTests {
         let t = ticks.ticks
         #expect(t[0].symbol == "BTCUSDT" && t[0].kind == .mark && t[0].value == 60012.5)
         #expect(t[1].kind == .index && t[1].value == 60001.12345678)
-        #expect(t[0].exchangeTime == Date(timeIntervalSince1970: 1_764_000_000.123))
+        #expect(t[0].exchangeTime == 1_764_000_000.123)
         #expect(t[3].value == 60002)
         #expect(await feed.lastUpdate(symbol: "BTCUSDT") != nil)
         #expect(server.requestPaths.first == "/market/ws/btcusdt@markPrice@1s")
@@ -130,7 +131,7 @@ struct WebSocketFeedTests {
         try await ticks.wait(count: 2)
         try await waitUntil("heartbeat counted") { await feed.counters().control == 2 }
         #expect(ticks.ticks.map { "\($0.symbol) \($0.kind) \($0.value)" } == ["BTC-USD index 60012.5", "ETH-USD index 3001.25"])
-        #expect(Timestamp.milliseconds(ticks.ticks[0].exchangeTime) == Timestamp.milliseconds(Timestamp.parse("2026-11-24T12:00:00.123Z")!))
+        #expect(Timestamp.milliseconds(ticks.ticks[0].exchangeTime) == Timestamp.milliseconds(Timestamp.parseLenient("2026-11-24T12:00:00.123Z")!))
         await feed.stop()
         await server.stop()
     }
@@ -143,7 +144,7 @@ struct WebSocketFeedTests {
             try? await Task.sleep(for: .milliseconds(20))
             await conn.drop()
         }
-        let clock = ManualFeedClock()
+        let clock = ManualClock()
         var config = WebSocketFeedConfiguration(url: server.url("/market/ws/x"), backoff: Self.exactBackoff())
         config.watchdogTimeout = .seconds(30)
         let feed = WebSocketFeed(adapter: .binance(), configuration: config, clock: clock)
@@ -179,7 +180,7 @@ struct WebSocketFeedTests {
             try await conn.send(Self.binanceUpdate("BTCUSDT", mark: "2", index: "2", time: 1_764_000_000_000))
             try await conn.close(code: 1000, reason: "bye")
         }
-        let clock = ManualFeedClock()
+        let clock = ManualClock()
         let feed = WebSocketFeed(adapter: .binance(), configuration: .init(url: server.url("/"), backoff: Self.exactBackoff()), clock: clock)
         let statuses = StatusLog(feed)
         let ticks = TickCollector(feed)
@@ -201,7 +202,7 @@ struct WebSocketFeedTests {
         let probe = try await TestWebSocketServer.start { _ in }
         let port = probe.port
         await probe.stop()
-        let clock = ManualFeedClock()
+        let clock = ManualClock()
         let feed = WebSocketFeed(adapter: .binance(),
             configuration: .init(url: "ws://127.0.0.1:\(port)/market/ws/x", watchdogTimeout: .seconds(30), backoff: Self.exactBackoff()),
             clock: clock)
@@ -244,7 +245,7 @@ struct WebSocketFeedTests {
         let raw = try await withTimeout(10, "raw handshake") { try await server.rawUpgradeResponse(path: "/market/ws/x") }
         #expect(raw.hasPrefix("HTTP/1.1 403 Forbidden\r\n") && raw.hasSuffix("\r\n\r\nbanned"), "\(raw)")
         #expect(server.refusedUpgradeCount == 1)
-        let clock = ManualFeedClock()
+        let clock = ManualClock()
         let feed = WebSocketFeed(adapter: .binance(),
             configuration: .init(url: server.url("/market/ws/x"), watchdogTimeout: .seconds(30), backoff: Self.exactBackoff()),
             clock: clock)
@@ -299,7 +300,7 @@ struct WebSocketFeedTests {
             try await conn.send("[\(btc),\(eth)]")
             await conn.waitUntilClosed()
         }
-        let clock = ManualFeedClock()
+        let clock = ManualClock()
         let spec = "binance:\(server.url("/market/ws/!markPrice@arr@1s")),map=\(mapPath),timeout=30"
         let feed = try FeedFactory.make(spec: spec, clock: clock)
         let ws = try #require(feed as? WebSocketFeed)
@@ -311,7 +312,7 @@ struct WebSocketFeedTests {
         let t = ticks.ticks
         #expect(t.map { "\($0.symbol) \($0.kind)" } == ["BTC-PERP mark", "BTC index"])
         #expect(t.map(\.value) == [60012.5, 60001.12345678])
-        #expect(t.allSatisfy { $0.exchangeTime == Date(timeIntervalSince1970: 1_764_000_000.123) })
+        #expect(t.allSatisfy { $0.exchangeTime == 1_764_000_000.123 })
         let counters = await feed.counters()
         #expect(counters.messages == 1 && counters.ticks == 2 && counters.unmapped == 2 && counters.rejectedTotal == 0)
         #expect(await feed.lastUpdate(symbol: "BTC-PERP") != nil)
@@ -328,7 +329,7 @@ struct WebSocketFeedTests {
             try await conn.send(Self.binanceUpdate("BTCUSDT", mark: "4", index: "4", time: 1_764_000_000_000))
             await conn.waitUntilClosed()  // then silence
         }
-        let clock = ManualFeedClock()
+        let clock = ManualClock()
         let feed = WebSocketFeed(adapter: .binance(),
             configuration: .init(url: server.url("/"), watchdogTimeout: .seconds(5), backoff: Self.exactBackoff()), clock: clock)
         let statuses = StatusLog(feed)
@@ -389,7 +390,7 @@ struct WebSocketFeedTests {
             try await conn.send(#"{"channel":"ticker","timestamp":"2026-11-24T12:00:00Z","events":[{"type":"update","tickers":[{"product_id":"BTC-USD","price":"60000"}]}]}"#)
             try await conn.close(code: 1001, reason: "going away")
         }
-        let clock = ManualFeedClock()
+        let clock = ManualClock()
         let feed = WebSocketFeed(adapter: .coinbase(products: ["BTC-USD"]),
             configuration: .init(url: server.url("/"), backoff: Self.exactBackoff()), clock: clock)
         let statuses = StatusLog(feed)
@@ -417,7 +418,7 @@ struct WebSocketFeedTests {
             try await conn.send(Self.binanceUpdate("BTCUSDT", mark: "5", index: "5", time: 1_764_000_000_000))
             await conn.waitUntilClosed()
         }
-        let clock = ManualFeedClock()
+        let clock = ManualClock()
         let feed = WebSocketFeed(adapter: .binance(),
             configuration: .init(url: "wss://localhost:\(server.port)/market/ws/x", backoff: Self.exactBackoff()), clock: clock)
         let statuses = StatusLog(feed)
@@ -438,7 +439,7 @@ struct WebSocketFeedTests {
             try await conn.send(SyntheticFrames.binanceAllSymbols(symbols: 200))  // ~31 KB
             await conn.waitUntilClosed()
         }
-        let clock = ManualFeedClock()
+        let clock = ManualClock()
         var config = WebSocketFeedConfiguration(url: server.url("/"), backoff: Self.exactBackoff())
         config.maxFrameSize = 16 * 1024
         let feed = WebSocketFeed(adapter: .binance(), configuration: config, clock: clock)
@@ -474,7 +475,7 @@ struct WebSocketFeedTests {
             }
             await conn.waitUntilClosed()
         }
-        let clock = ManualFeedClock()
+        let clock = ManualClock()
         let feed = WebSocketFeed(adapter: .deribit(instruments: [], indexes: ["btc_usd"]),
             configuration: .init(url: server.url("/ws/api/v2"), backoff: Self.exactBackoff()), clock: clock)
         let statuses = StatusLog(feed)

@@ -23,7 +23,7 @@ import Testing
         config.advanceTime = false
         let live = LiveBook(book: book, config: config, now: t0)
         for k in 1...10 {
-            live.apply([PriceUpdate(symbol: "BTC", kind: .index, value: 60000 - Double(k) * 500, time: t0 + Double(k))], now: t0 + Double(k))
+            live.apply([PriceUpdate(symbol: "BTC", kind: .index, value: 60000 - Double(k) * 500, exchangeTime: t0 + Double(k))], now: t0 + Double(k))
             live.sample(now: t0 + Double(k))
         }
         let s = live.snapshot(now: t0 + 12)

@@ -1,6 +1,8 @@
 /// A UTC instant as the book wrote it: `YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM)`.
 ///
-/// The text is kept so that output echoes the input exactly.
+/// The text is kept so that output echoes the input exactly. Also margintop's one reader and
+/// writer of timestamps elsewhere: ``parseLenient(_:)`` for exchange and recorded times,
+/// ``format(_:fixedMilliseconds:)`` for output, both in seconds since the epoch.
 public struct Timestamp: Sendable, Hashable, Comparable {
     /// Seconds since 1970-01-01T00:00:00Z.
     public var epochSeconds: Double
@@ -10,8 +12,24 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.epochSeconds < b.epochSeconds }
 
     /// Parses the strict form; returns `nil` for anything else (a missing zone included).
+    /// Books are read with this.
     public static func parse(_ text: String) -> Timestamp? {
-        let b = Array(text.utf8)
+        guard let seconds = epochSeconds(Array(text.utf8), lenient: false) else { return nil }
+        return Timestamp(epochSeconds: seconds, text: text)
+    }
+
+    /// Parses what exchanges and recordings send: the strict form, or with a space (or `t`)
+    /// instead of `T`, a lower-case `z`, a leap second, any number of fraction digits
+    /// (nanoseconds are kept, the rest ignored). Returns seconds since the epoch, or `nil`.
+    /// ```swift
+    /// Timestamp.parseLenient("2023-02-09 20:30:37.167359596Z")  // 1675974637.167359596
+    /// ```
+    public static func parseLenient(_ text: some StringProtocol) -> Double? {
+        epochSeconds(Array(text.utf8), lenient: true)
+    }
+
+    /// The one parser behind ``parse(_:)`` and ``parseLenient(_:)``.
+    static func epochSeconds(_ b: [UInt8], lenient: Bool) -> Double? {
         guard b.count >= 20 else { return nil }
         func num(_ from: Int, _ len: Int) -> Int? {
             var v = 0
@@ -21,22 +39,34 @@ public struct Timestamp: Sendable, Hashable, Comparable {
             }
             return v
         }
+        let separator = b[10] == UInt8(ascii: "T") || lenient && (b[10] == UInt8(ascii: " ") || b[10] == UInt8(ascii: "t"))
         guard let y = num(0, 4), b[4] == UInt8(ascii: "-"), let mo = num(5, 2), b[7] == UInt8(ascii: "-"),
-              let d = num(8, 2), b[10] == UInt8(ascii: "T"), let h = num(11, 2), b[13] == UInt8(ascii: ":"),
+              let d = num(8, 2), separator, let h = num(11, 2), b[13] == UInt8(ascii: ":"),
               let mi = num(14, 2), b[16] == UInt8(ascii: ":"), let s = num(17, 2) else { return nil }
-        guard (1...12).contains(mo), d >= 1, d <= daysInMonth(y, mo), h <= 23, mi <= 59, s <= 59 else { return nil }
+        guard (1...12).contains(mo), d >= 1, d <= daysInMonth(y, mo), h <= 23, mi <= 59, s <= (lenient ? 60 : 59)
+        else { return nil }
         var i = 19
-        var frac = 0.0
+        var fraction = 0.0
         if i < b.count, b[i] == UInt8(ascii: ".") {
             i += 1
-            var scale = 0.1
             let start = i
-            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { frac += Double(b[i] - 0x30) * scale; scale /= 10; i += 1 }
+            var digits: Int64 = 0
+            var count = 0
+            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
+                if count < 9 {
+                    digits = digits * 10 + Int64(b[i] - 0x30)
+                    count += 1
+                }
+                i += 1
+            }
             guard i > start else { return nil }
+            var divisor = 1.0
+            for _ in 0..<count { divisor *= 10 }
+            fraction = Double(digits) / divisor
         }
         guard i < b.count else { return nil }
         var offset = 0
-        if b[i] == UInt8(ascii: "Z") {
+        if b[i] == UInt8(ascii: "Z") || lenient && b[i] == UInt8(ascii: "z") {
             i += 1
         } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
             let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
@@ -48,9 +78,11 @@ public struct Timestamp: Sendable, Hashable, Comparable {
             return nil
         }
         guard i == b.count else { return nil }
-        let days = daysFromCivil(y, mo, d)
-        let secs = Double(days * 86400 + h * 3600 + mi * 60 + s - offset) + frac
-        return Timestamp(epochSeconds: secs, text: text)
+        let whole = Int64(daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset)
+        // From whole milliseconds where possible, so "…00.123Z" reads back exactly what format wrote.
+        let millis = (fraction * 1000).rounded()
+        if abs(fraction * 1000 - millis) < 1e-6 { return seconds(milliseconds: whole * 1000 + Int64(millis)) }
+        return Double(whole) + fraction
     }
 
     public init(epochSeconds: Double, text: String) {
@@ -64,9 +96,10 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         self.text = Timestamp.format(epochSeconds)
     }
 
-    /// Formats seconds since the epoch as `YYYY-MM-DDTHH:MM:SS[.mmm]Z` (milliseconds only when non-zero).
-    public static func format(_ epochSeconds: Double) -> String {
-        let totalMs = Int64((epochSeconds * 1000).rounded())
+    /// Formats seconds since the epoch as `YYYY-MM-DDTHH:MM:SS[.mmm]Z`: milliseconds only when
+    /// non-zero, or always with `fixedMilliseconds` (tick lines: `2026-11-24T12:00:00.000Z`).
+    public static func format(_ epochSeconds: Double, fixedMilliseconds: Bool = false) -> String {
+        let totalMs = milliseconds(epochSeconds)
         var secs = totalMs / 1000
         var ms = totalMs % 1000
         if ms < 0 { ms += 1000; secs -= 1 }
@@ -75,12 +108,23 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         if rem < 0 { rem += 86400; days -= 1 }
         let (y, m, d) = civilFromDays(Int(days))
         func p2(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        var s = "\(y)-\(p2(m))-\(p2(d))T\(p2(Int(rem / 3600))):\(p2(Int(rem % 3600 / 60))):\(p2(Int(rem % 60)))"
-        if ms != 0 {
+        let year = y >= 1000 ? "\(y)" : String(repeating: "0", count: max(0, 4 - "\(y)".count)) + "\(y)"
+        var s = "\(year)-\(p2(m))-\(p2(d))T\(p2(Int(rem / 3600))):\(p2(Int(rem % 3600 / 60))):\(p2(Int(rem % 60)))"
+        if ms != 0 || fixedMilliseconds {
             let m3 = ms < 10 ? "00\(ms)" : ms < 100 ? "0\(ms)" : "\(ms)"
             s += ".\(m3)"
         }
         return s + "Z"
+    }
+
+    /// Seconds since the epoch as whole milliseconds (rounded to the nearest).
+    public static func milliseconds(_ epochSeconds: Double) -> Int64 {
+        Int64((epochSeconds * 1000).rounded())
+    }
+
+    /// Seconds since the epoch from milliseconds; the exact inverse of ``milliseconds(_:)``.
+    public static func seconds(milliseconds: Int64) -> Double {
+        Double(milliseconds) / 1000
     }
 
     /// Validates a `YYYY-MM-DD` date.
@@ -96,7 +140,8 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         return d >= 1 && d <= daysInMonth(y, m)
     }
 
-    static func daysInMonth(_ y: Int, _ m: Int) -> Int {
+    /// Days in month `m` (1...12) of year `y`.
+    public static func daysInMonth(_ y: Int, _ m: Int) -> Int {
         switch m {
         case 2: return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: return 30
@@ -104,8 +149,8 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         }
     }
 
-    // Howard Hinnant's days_from_civil / civil_from_days.
-    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+    public static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
         let y = m <= 2 ? y0 - 1 : y0
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400

@@ -1,38 +1,13 @@
 import Foundation
 
-/// A deterministic generator (SplitMix64) so demo books are the same for a seed everywhere.
-public struct SeededRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    public mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
-
-    /// Standard normal (Box-Muller).
-    public mutating func normal() -> Double {
-        let u1 = max(uniform(), 1e-300)
-        let u2 = uniform()
-        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
-    }
-
+extension SplitMix64 {
     /// Student-t with `dof` degrees of freedom scaled to unit variance (fat tails).
-    public mutating func fatTailed(dof: Int = 4) -> Double {
+    mutating func fatTailed(dof: Int = 4) -> Double {
         var chi = 0.0
-        for _ in 0..<dof { let z = normal(); chi += z * z }
-        let t = normal() / (chi / Double(dof)).squareRoot()
+        for _ in 0..<dof { let z = nextNormal(); chi += z * z }
+        let t = nextNormal() / (chi / Double(dof)).squareRoot()
         return t * ((Double(dof) - 2) / Double(dof)).squareRoot()
     }
-
-    public mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
-    public mutating func chance(_ p: Double) -> Bool { uniform() < p }
 }
 
 /// A realistic generated book: several assets including stables, perpetuals
@@ -45,7 +20,8 @@ public enum DemoBook {
     /// Generates `accounts` accounts with `seed`. The share of states is set by
     /// sizing each account's stable collateral to a drawn target margin ratio.
     public static func generate(accounts count: Int, seed: UInt64 = 1) -> Book {
-        var rng = SeededRandom(seed: seed)
+        // One step in from `seed`, as demo books have always been drawn (the same seed, the same book).
+        var rng = SplitMix64(seed: seed &+ SplitMix64.gamma)
         var book = market(&rng)
         // The fund grows with the book (125k per account past 200), as a venue's would: a fixed
         // fund would show a 100k-account demo socialising most of its losses.
@@ -58,7 +34,7 @@ public enum DemoBook {
         return book
     }
 
-    static func market(_ rng: inout SeededRandom) -> Book {
+    static func market(_ rng: inout SplitMix64) -> Book {
         guard let t = Timestamp.parse(asOf) else { preconditionFailure("demo asOf is a constant") }
         var b = Book(asOf: t)
         b.insuranceFund = 25_000_000
@@ -132,10 +108,10 @@ public enum DemoBook {
                         "Sable", "Tundra", "Umbra", "Vantage", "Willow", "Xenon", "Yarrow", "Zephyr", "東京", "서울", "Zürich"]
     static let kinds = ["Fund", "Capital", "Trading", "Partners", "Macro", "Arbitrage", "Quant", "Desk", "Labs"]
 
-    static func account(_ n: Int, _ rng: inout SeededRandom, _ book: Book) -> Account {
-        let modelDraw = rng.uniform()
+    static func account(_ n: Int, _ rng: inout SplitMix64, _ book: Book) -> Account {
+        let modelDraw = rng.nextUnit()
         let model: MarginModel = modelDraw < 0.70 ? .standard : modelDraw < 0.90 ? .portfolio : .es
-        let size = exp(rng.normal() * 1.3 + log(250_000))
+        let size = exp(rng.nextNormal() * 1.3 + log(250_000))
         let subCount = rng.chance(0.2) ? 2 + Int(rng.next() % 2) : 1
         var subs: [SubAccount] = []
         let perps = ["BTC-PERP", "ETH-PERP", "SOL-PERP", "BTC-27DEC26", "ETH-27DEC26"]
@@ -161,19 +137,19 @@ public enum DemoBook {
                     let inst = rng.pick(perps)
                     let und = String(inst.prefix(3))
                     let px = prices[und] ?? 1
-                    let lev = 0.5 + rng.uniform() * 4
+                    let lev = 0.5 + rng.nextUnit() * 4
                     let q = ((rng.chance(0.5) ? 1 : -1) * size * lev / Double(positionCount) / px * 1000).rounded() / 1000
                     guard q != 0 else { continue }
-                    var p = Position(instrument: inst, quantity: q, entryPrice: (px * (1 + 0.03 * rng.normal())).rounded())
-                    if rng.chance(0.05) { p.isolatedCollateral = (abs(q) * px * (0.05 + 0.2 * rng.uniform())).rounded() }
+                    var p = Position(instrument: inst, quantity: q, entryPrice: (px * (1 + 0.03 * rng.nextNormal())).rounded())
+                    if rng.chance(0.05) { p.isolatedCollateral = (abs(q) * px * (0.05 + 0.2 * rng.nextUnit())).rounded() }
                     sub.positions.append(p)
                 } else {
                     let inst = rng.pick(options)
                     let und = String(inst.prefix(3))
                     let px = prices[und] ?? 1
-                    let q = ((rng.chance(0.6) ? -1 : 1) * size * (0.2 + rng.uniform()) / Double(positionCount) / px * 100).rounded() / 100
+                    let q = ((rng.chance(0.6) ? -1 : 1) * size * (0.2 + rng.nextUnit()) / Double(positionCount) / px * 100).rounded() / 100
                     guard q != 0 else { continue }
-                    sub.positions.append(Position(instrument: inst, quantity: q, entryPrice: (px * 0.05 * (0.5 + rng.uniform())).rounded()))
+                    sub.positions.append(Position(instrument: inst, quantity: q, entryPrice: (px * 0.05 * (0.5 + rng.nextUnit())).rounded()))
                 }
             }
             subs.append(sub)
@@ -184,7 +160,7 @@ public enum DemoBook {
 
     /// Sizes each account's first stable line so its margin ratio lands on a
     /// drawn target: about 55% safe, 17% warning, 12% danger, 10% liquidatable, 6% bankrupt.
-    static func balance(_ book: inout Book, _ rng: inout SeededRandom) {
+    static func balance(_ book: inout Book, _ rng: inout SplitMix64) {
         let mb = MarginBook(book: book)
         let state = PriceState(book: book)
         let quotes = Quotes(market: mb.market, portfolio: mb.usesPortfolio, es: mb.usesES)
@@ -200,17 +176,17 @@ public enum DemoBook {
             let w = line.amount > 0 ? 1 - min(1, mb.market.haircut[asset] + venueAddOn) : 1 + mb.market.borrowAddOn[asset]
             let aeRest = results.adjustedEquity[a] - line.amount * w
             let eRest = results.equity[a] - line.amount
-            let draw = rng.uniform()
+            let draw = rng.nextUnit()
             var amount: Double
             if draw < 0.06 {
-                amount = -eRest - mm * (0.05 + rng.uniform() * 0.5)
+                amount = -eRest - mm * (0.05 + rng.nextUnit() * 0.5)
             } else {
                 let target: Double
                 switch draw {
-                case ..<0.16: target = 1.0 + rng.uniform() * 0.5
-                case ..<0.28: target = 0.9 + rng.uniform() * 0.1
-                case ..<0.45: target = 0.7 + rng.uniform() * 0.2
-                default: target = 0.05 + rng.uniform() * 0.6
+                case ..<0.16: target = 1.0 + rng.nextUnit() * 0.5
+                case ..<0.28: target = 0.9 + rng.nextUnit() * 0.1
+                case ..<0.45: target = 0.7 + rng.nextUnit() * 0.2
+                default: target = 0.05 + rng.nextUnit() * 0.6
                 }
                 let need = mm / target - aeRest
                 amount = need >= 0 ? need / (1 - min(1, mb.market.haircut[asset] + venueAddOn)) : need / (1 + mb.market.borrowAddOn[asset])

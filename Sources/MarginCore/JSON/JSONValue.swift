@@ -1,5 +1,14 @@
 /// A parsed JSON value that keeps object key order, so that errors can name
 /// keys in document order and encoders can write a stable layout.
+///
+/// One type for every JSON in margintop: books and snapshots (``JSONParser/parse(_:)-([UInt8])``,
+/// ``JSONWriter``) and exchange frames (``JSONParser/parse(_:maxDepth:)``, read with the
+/// lenient accessors below, since exchanges send numbers as strings and optional fields).
+/// ```swift
+/// let v = try JSONParser.parse(#"{"E": 1562305380000, "p": "11794.15"}"#)
+/// v["E"]?.int64Value   // 1562305380000
+/// v["p"]?.numberValue  // 11794.15
+/// ```
 public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
@@ -36,6 +45,48 @@ public enum JSONValue: Sendable, Equatable {
         case .object: return "an object"
         }
     }
+
+    /// The member named `key` when this is an object. Lookup is linear, which beats hashing
+    /// for the small objects books and exchanges have.
+    @inlinable public subscript(key: String) -> JSONValue? {
+        guard case .object(let members) = self else { return nil }
+        for member in members where member.0 == key { return member.1 }
+        return nil
+    }
+
+    /// The string payload, if this is a string.
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    /// The array payload, if this is an array.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+
+    /// A number, or a string holding a decimal number (exchanges send prices as strings).
+    public var numberValue: Double? {
+        switch self {
+        case .number(let d): return d
+        case .integer(let i): return Double(i)
+        case .string(let s): return Double(s)
+        default: return nil
+        }
+    }
+
+    /// An integer number (or integer string), e.g. a millisecond timestamp.
+    public var int64Value: Int64? {
+        switch self {
+        case .number(let d):
+            guard d.isFinite, d == d.rounded(), abs(d) < 9.0e15 else { return nil }
+            return Int64(d)
+        case .integer(let i): return Int64(i)
+        case .string(let s): return Int64(s)
+        default: return nil
+        }
+    }
 }
 
 /// A syntax error in a JSON document, with its 1-based line and column.
@@ -53,32 +104,67 @@ public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertib
 }
 
 /// A strict RFC 8259 parser: no trailing commas, no comments, no `NaN` or
-/// `Infinity`, no duplicate keys in one object, numbers that fit a finite double.
+/// `Infinity`, no duplicate keys in one object, numbers that fit a finite double,
+/// strings that are valid UTF-8.
+///
+/// Works on the UTF-8 bytes in place and keeps no per-value bookkeeping: the error's
+/// line, column and path are worked out only when there is an error, so exchange frames
+/// (hundreds of thousands of prices a second) parse as fast as books.
 public struct JSONParser {
-    private let bytes: [UInt8]
+    /// The nesting limit for books; exchange frames are parsed with a lower one.
+    public static let defaultMaxDepth = 512
+
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private let maxDepth: Int
     private var pos = 0
-    private var pathStack: [String] = []
 
-    public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
-        try parse(Array(text.utf8))
-    }
-
-    public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
-        var parser = JSONParser(bytes: bytes)
-        var start = 0
-        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
-        parser.pos = start
-        parser.skipWhitespace()
-        let value = try parser.parseValue(depth: 0)
-        parser.skipWhitespace()
-        if parser.pos < bytes.count {
-            throw parser.error("unexpected content after the end of the document")
+    /// Parses one JSON document from text.
+    /// - Parameter maxDepth: deeper nesting is rejected rather than risking the stack
+    ///   (feeds use 64 for hostile input).
+    public static func parse(_ text: String, maxDepth: Int = defaultMaxDepth) throws(JSONSyntaxError) -> JSONValue {
+        var copy = text
+        let result = copy.withUTF8 { buffer in
+            Result { () throws(JSONSyntaxError) -> JSONValue in try parse(utf8: buffer, maxDepth: maxDepth) }
         }
-        return value
+        return try result.get()
     }
 
-    private init(bytes: [UInt8]) { self.bytes = bytes }
+    /// Parses one JSON document from UTF-8 bytes (a leading byte-order mark is skipped).
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(JSONSyntaxError) -> JSONValue {
+        let result = bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(JSONSyntaxError) -> JSONValue in try parse(utf8: buffer, maxDepth: maxDepth) }
+        }
+        return try result.get()
+    }
 
+    /// Parses one JSON document from a UTF-8 buffer (a leading byte-order mark is skipped).
+    public static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = defaultMaxDepth)
+        throws(JSONSyntaxError) -> JSONValue
+    {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { parser.pos = 3 }
+        do throws(JSONSyntaxError) {
+            parser.skipWhitespace()
+            let value = try parser.parseValue(depth: 0)
+            parser.skipWhitespace()
+            if parser.pos < bytes.count {
+                throw parser.error("unexpected content after the end of the document")
+            }
+            return value
+        } catch {
+            var e = error
+            if e.path.hasPrefix(".") { e.path.removeFirst() }
+            throw e
+        }
+    }
+
+    private init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
+
+    /// An error at the current position; containers being read prepend their path component as
+    /// it propagates (see ``within(_:_:)``).
     private func error(_ message: String) -> JSONSyntaxError {
         var line = 1
         var column = 1
@@ -88,7 +174,19 @@ public struct JSONParser {
             if bytes[i] == UInt8(ascii: "\n") { line += 1; column = 1 } else if bytes[i] & 0xC0 != 0x80 { column += 1 }
             i += 1
         }
-        return JSONSyntaxError(line: line, column: column, message: message, path: JSONPath.render(pathStack))
+        return JSONSyntaxError(line: line, column: column, message: message, path: "")
+    }
+
+    /// Parses a member or element value, naming `component` in the path of any error inside it.
+    @inline(__always)
+    private mutating func within(_ component: @autoclosure () -> String, _ depth: Int) throws(JSONSyntaxError) -> JSONValue {
+        do throws(JSONSyntaxError) {
+            return try parseValue(depth: depth)
+        } catch {
+            var e = error
+            e.path = component() + e.path
+            throw e
+        }
     }
 
     private mutating func skipWhitespace() {
@@ -101,7 +199,7 @@ public struct JSONParser {
     }
 
     private mutating func parseValue(depth: Int) throws(JSONSyntaxError) -> JSONValue {
-        guard depth < 512 else { throw error("nesting deeper than 512 levels") }
+        guard depth < maxDepth else { throw error("nesting deeper than \(maxDepth) levels") }
         guard pos < bytes.count else { throw error("unexpected end of document, expected a value") }
         switch bytes[pos] {
         case UInt8(ascii: "{"): return try parseObject(depth: depth)
@@ -136,9 +234,10 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws(JSONSyntaxError) -> JSONValue {
         pos += 1
         var members: [(String, JSONValue)] = []
-        var seen = Set<String>()
         skipWhitespace()
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(members) }
+        // Exchange objects have a handful of fields: one allocation instead of regrowing.
+        members.reserveCapacity(12)
         while true {
             skipWhitespace()
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else {
@@ -146,7 +245,8 @@ public struct JSONParser {
             }
             let keyStart = pos
             let key = try parseString()
-            if !seen.insert(key).inserted {
+            // Linear: objects are small, and short keys compare in a word or two.
+            for member in members where member.0 == key {
                 pos = keyStart
                 throw error("duplicate key \"\(key)\"")
             }
@@ -154,9 +254,7 @@ public struct JSONParser {
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw error("expected ':' after key \"\(key)\"") }
             pos += 1
             skipWhitespace()
-            pathStack.append(JSONPath.key(key))
-            let value = try parseValue(depth: depth + 1)
-            pathStack.removeLast()
+            let value = try within(JSONPath.key(key), depth + 1)
             members.append((key, value))
             skipWhitespace()
             guard pos < bytes.count else { throw error("unexpected end of document inside an object") }
@@ -173,10 +271,8 @@ public struct JSONParser {
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
         while true {
             skipWhitespace()
-            pathStack.append("[\(items.count)]")
-            let value = try parseValue(depth: depth + 1)
-            pathStack.removeLast()
-            items.append(value)
+            let index = items.count
+            items.append(try within("[\(index)]", depth + 1))
             skipWhitespace()
             guard pos < bytes.count else { throw error("unexpected end of document inside an array") }
             if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
@@ -188,17 +284,24 @@ public struct JSONParser {
     private mutating func parseString() throws(JSONSyntaxError) -> String {
         pos += 1
         let start = pos
-        // Fast path: no escapes.
+        // Fast path: no escapes; ASCII needs no UTF-8 validation.
+        var ascii = true
         while pos < bytes.count {
             let b = bytes[pos]
             if b == UInt8(ascii: "\"") {
-                guard let s = String(validating: bytes[start..<pos], as: UTF8.self) else {
-                    throw error("string is not valid UTF-8")
+                let raw = UnsafeBufferPointer(rebasing: bytes[start..<pos])
+                let s: String
+                if ascii {
+                    s = String(decoding: raw, as: UTF8.self)
+                } else {
+                    guard let valid = String(validating: raw, as: UTF8.self) else { throw error("string is not valid UTF-8") }
+                    s = valid
                 }
                 pos += 1
                 return s
             }
             if b == UInt8(ascii: "\\") || b < 0x20 { break }
+            if b >= 0x80 { ascii = false }
             pos += 1
         }
         pos = start
@@ -288,7 +391,7 @@ public struct JSONParser {
             guard pos < bytes.count, isDigit(bytes[pos]) else { throw error("invalid number: digits expected in exponent") }
             while pos < bytes.count, isDigit(bytes[pos]) { pos += 1 }
         }
-        let text = String(decoding: bytes[start..<pos], as: UTF8.self)
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
         guard let value = Double(text), value.isFinite else {
             pos = start
             throw error("number \(text) does not fit a finite double")

@@ -1,4 +1,5 @@
 import Foundation
+import MarginCore
 
 /// Decodes Binance USD-M futures mark-price frames.
 ///
@@ -11,7 +12,7 @@ public struct BinanceDecoder: MessageDecoder {
 
     public mutating func decode(_ text: String) -> DecodedMessage {
         let json: JSONValue
-        do { json = try JSONValue.parse(text) } catch {
+        do { json = try JSONParser.parse(text, maxDepth: feedMaxDepth) } catch {
             return .rejected(RejectReason.malformedJSON, text)
         }
         var out = DecodedMessage()
@@ -24,14 +25,14 @@ public struct BinanceDecoder: MessageDecoder {
         case .array(let items):
             if items.isEmpty { out.rejections.append(Rejection(RejectReason.noPrices, text)) }
             for item in items { decodeEvent(item, text: text, into: &out) }
-        case .object(let object):
-            if let data = object["data"], object["stream"] != nil {
+        case .object:
+            if let data = json["data"], json["stream"] != nil {
                 switch data {
                 case .array, .object: decodeValue(data, text: text, into: &out)
                 default: out.rejections.append(Rejection(RejectReason.unknownMessage, text))
                 }
-            } else if object["result"] != nil || (object["id"] != nil && object["e"] == nil) {
-                if let error = object["error"], error != .null {
+            } else if json["result"] != nil || (json["id"] != nil && json["e"] == nil) {
+                if let error = json["error"], error != .null {
                     out.rejections.append(Rejection(RejectReason.exchangeError, text))
                 } else {
                     out.isControl = true
@@ -45,24 +46,24 @@ public struct BinanceDecoder: MessageDecoder {
     }
 
     private func decodeEvent(_ event: JSONValue, text: String, into out: inout DecodedMessage) {
-        guard let object = event.objectValue else {
+        guard case .object = event else {
             out.rejections.append(Rejection(RejectReason.unknownMessage, text))
             return
         }
-        guard object["e"]?.stringValue == "markPriceUpdate" else {
+        guard event["e"]?.stringValue == "markPriceUpdate" else {
             out.rejections.append(Rejection(RejectReason.unknownMessage, text))
             return
         }
-        guard let symbol = object["s"]?.stringValue, !symbol.isEmpty else {
+        guard let symbol = event["s"]?.stringValue, !symbol.isEmpty else {
             out.rejections.append(Rejection(RejectReason.missingField, "s missing: " + text))
             return
         }
-        guard let ms = object["E"]?.int64Value else {
+        guard let ms = event["E"]?.int64Value else {
             out.rejections.append(Rejection(RejectReason.badTimestamp, text))
             return
         }
-        let time = Timestamp.date(milliseconds: ms)
-        out.price(object["p"], field: "p", symbol: symbol, kind: .mark, time: time, sample: text)
-        out.price(object["i"], field: "i", symbol: symbol, kind: .index, time: time, sample: text)
+        let time = Timestamp.seconds(milliseconds: ms)
+        out.price(event["p"], field: "p", symbol: symbol, kind: .mark, time: time, sample: text)
+        out.price(event["i"], field: "i", symbol: symbol, kind: .index, time: time, sample: text)
     }
 }

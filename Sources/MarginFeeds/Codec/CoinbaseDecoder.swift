@@ -1,4 +1,5 @@
 import Foundation
+import MarginCore
 
 /// Decodes Coinbase Advanced Trade websocket messages.
 ///
@@ -10,25 +11,25 @@ public struct CoinbaseDecoder: MessageDecoder {
 
     /// The two subscriptions Coinbase needs: tickers, and heartbeats so quiet channels stay open.
     public static func subscribeMessages(products: [String]) -> [String] {
-        let list = products.map { "\"\(jsonEscape($0))\"" }.joined(separator: ",")
+        let list = products.map(JSONWriter.quote).joined(separator: ",")
         return ["ticker", "heartbeats"].map { #"{"type":"subscribe","product_ids":[\#(list)],"channel":"\#($0)"}"# }
     }
 
     public mutating func decode(_ text: String) -> DecodedMessage {
         let json: JSONValue
-        do { json = try JSONValue.parse(text) } catch {
+        do { json = try JSONParser.parse(text, maxDepth: feedMaxDepth) } catch {
             return .rejected(RejectReason.malformedJSON, text)
         }
-        guard case .object(let object) = json else { return .rejected(RejectReason.unknownMessage, text) }
-        if object["type"]?.stringValue == "error" { return .rejected(RejectReason.exchangeError, text) }
-        switch object["channel"]?.stringValue {
+        guard case .object = json else { return .rejected(RejectReason.unknownMessage, text) }
+        if json["type"]?.stringValue == "error" { return .rejected(RejectReason.exchangeError, text) }
+        switch json["channel"]?.stringValue {
         case "heartbeats", "subscriptions":
             return .control
         case "ticker":
-            guard let stamp = object["timestamp"]?.stringValue, let time = Timestamp.parse(stamp) else {
+            guard let stamp = json["timestamp"]?.stringValue, let time = Timestamp.parseLenient(stamp) else {
                 return .rejected(RejectReason.badTimestamp, text)
             }
-            guard let events = object["events"]?.arrayValue else { return .rejected(RejectReason.missingField, "events missing: " + text) }
+            guard let events = json["events"]?.arrayValue else { return .rejected(RejectReason.missingField, "events missing: " + text) }
             var out = DecodedMessage()
             for event in events {
                 guard let tickers = event["tickers"]?.arrayValue else {
@@ -49,27 +50,4 @@ public struct CoinbaseDecoder: MessageDecoder {
             return .rejected(RejectReason.unknownMessage, text)
         }
     }
-}
-
-/// Escapes a string for embedding in a JSON string literal.
-func jsonEscape(_ s: String) -> String {
-    var out = ""
-    out.reserveCapacity(s.utf8.count)
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out
 }

@@ -1,18 +1,5 @@
 import Foundation
-
-/// A price read from an exchange message, before symbol mapping and validation.
-public struct RawPrice: Sendable, Equatable {
-    public var exchangeSymbol: String
-    public var kind: TickKind
-    public var value: Double
-    public var exchangeTime: Date
-    public init(exchangeSymbol: String, kind: TickKind, value: Double, exchangeTime: Date) {
-        self.exchangeSymbol = exchangeSymbol
-        self.kind = kind
-        self.value = value
-        self.exchangeTime = exchangeTime
-    }
-}
+import MarginCore
 
 /// A skipped item and why; `sample` is the offending text (truncated) for the log.
 public struct Rejection: Sendable, Equatable {
@@ -40,7 +27,9 @@ public enum RejectReason {
 
 /// What one inbound message contained.
 public struct DecodedMessage: Sendable, Equatable {
-    public var prices: [RawPrice] = []
+    /// Prices as the exchange named them: `symbol` is the exchange's own (``FeedCore`` maps it
+    /// to the book's) and `receiveTime` is not yet set (``FeedCore`` stamps it).
+    public var prices: [PriceUpdate] = []
     public var rejections: [Rejection] = []
     /// An acknowledgement, heartbeat or similar: no prices expected.
     public var isControl = false
@@ -61,6 +50,10 @@ public struct DecodedMessage: Sendable, Equatable {
     }
 }
 
+/// Nesting accepted in exchange frames and tick lines; deeper input is rejected rather than
+/// risking a task's stack.
+let feedMaxDepth = 64
+
 /// Turns one inbound text message into prices, rejections and replies. Never throws:
 /// anything unusable becomes a counted ``Rejection``.
 public protocol MessageDecoder: Sendable {
@@ -69,7 +62,7 @@ public protocol MessageDecoder: Sendable {
 
 extension DecodedMessage {
     /// Reads a positive price field that may be a number or a numeric string.
-    mutating func price(_ value: JSONValue?, field: String, symbol: String, kind: TickKind, time: Date, sample: @autoclosure () -> String) {
+    mutating func price(_ value: JSONValue?, field: String, symbol: String, kind: PriceKind, time: Double, sample: @autoclosure () -> String) {
         guard let value else {
             rejections.append(Rejection(RejectReason.missingField, "\(field) missing: " + sample()))
             return
@@ -78,6 +71,6 @@ extension DecodedMessage {
             rejections.append(Rejection(RejectReason.badPrice, "\(field) not a number: " + sample()))
             return
         }
-        prices.append(RawPrice(exchangeSymbol: symbol, kind: kind, value: number, exchangeTime: time))
+        prices.append(PriceUpdate(symbol: symbol, kind: kind, value: number, exchangeTime: time))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MarginCore
 
 /// Decodes Deribit JSON-RPC 2.0 websocket messages and answers heartbeats.
 ///
@@ -20,7 +21,7 @@ public struct DeribitDecoder: MessageDecoder {
     /// The messages to send after connecting: heartbeat setup and the subscription.
     public static func subscribeMessages(instruments: [String], indexes: [String], heartbeatInterval: Int = 30) -> [String] {
         let channels = instruments.map { "ticker.\($0).100ms" } + indexes.map { "deribit_price_index.\($0)" }
-        let list = channels.map { "\"\(jsonEscape($0))\"" }.joined(separator: ",")
+        let list = channels.map(JSONWriter.quote).joined(separator: ",")
         return [
             #"{"jsonrpc":"2.0","id":1,"method":"public/set_heartbeat","params":{"interval":\#(heartbeatInterval)}}"#,
             #"{"jsonrpc":"2.0","id":2,"method":"public/subscribe","params":{"channels":[\#(list)]}}"#,
@@ -42,24 +43,24 @@ public struct DeribitDecoder: MessageDecoder {
 
     public mutating func decode(_ text: String) -> DecodedMessage {
         let json: JSONValue
-        do { json = try JSONValue.parse(text) } catch {
+        do { json = try JSONParser.parse(text, maxDepth: feedMaxDepth) } catch {
             return .rejected(RejectReason.malformedJSON, text)
         }
-        guard case .object(let object) = json else { return .rejected(RejectReason.unknownMessage, text) }
-        if object["method"] == nil, object["id"] != nil || object["result"] != nil || object["error"] != nil {
-            if let error = object["error"], error != .null { return .rejected(RejectReason.exchangeError, text) }
+        guard case .object = json else { return .rejected(RejectReason.unknownMessage, text) }
+        if json["method"] == nil, json["id"] != nil || json["result"] != nil || json["error"] != nil {
+            if let error = json["error"], error != .null { return .rejected(RejectReason.exchangeError, text) }
             return .control
         }
-        switch object["method"]?.stringValue {
+        switch json["method"]?.stringValue {
         case "heartbeat":
             var out = DecodedMessage.control
-            if object["params"]?["type"]?.stringValue == "test_request" {
+            if json["params"]?["type"]?.stringValue == "test_request" {
                 nextID += 1
                 out.replies.append(#"{"jsonrpc":"2.0","id":\#(nextID),"method":"public/test","params":{}}"#)
             }
             return out
         case "subscription":
-            guard let channel = object["params"]?["channel"]?.stringValue, let data = object["params"]?["data"] else {
+            guard let channel = json["params"]?["channel"]?.stringValue, let data = json["params"]?["data"] else {
                 return .rejected(RejectReason.missingField, "params.channel/data missing: " + text)
             }
             if channel.hasPrefix("ticker.") {
@@ -80,7 +81,7 @@ public struct DeribitDecoder: MessageDecoder {
         }
         guard let ms = data["timestamp"]?.int64Value else { return .rejected(RejectReason.badTimestamp, text) }
         var out = DecodedMessage()
-        out.price(data["price"], field: "price", symbol: name, kind: .index, time: Timestamp.date(milliseconds: ms), sample: text)
+        out.price(data["price"], field: "price", symbol: name, kind: .index, time: Timestamp.seconds(milliseconds: ms), sample: text)
         if let p = out.prices.first?.value, p.isFinite, p > 0 {
             let coin = name.split(separator: "_").first.map { $0.lowercased() } ?? name
             latestIndex[coin] = p
@@ -93,7 +94,7 @@ public struct DeribitDecoder: MessageDecoder {
             return .rejected(RejectReason.missingField, "instrument_name missing: " + text)
         }
         guard let ms = data["timestamp"]?.int64Value else { return .rejected(RejectReason.badTimestamp, text) }
-        let time = Timestamp.date(milliseconds: ms)
+        let time = Timestamp.seconds(milliseconds: ms)
         var out = DecodedMessage()
         if Self.isInverseOption(instrument) {
             let coin = instrument.split(separator: "-").first.map { $0.lowercased() } ?? ""
@@ -101,7 +102,7 @@ public struct DeribitDecoder: MessageDecoder {
             if let markField = data["mark_price"] {
                 if let markCoin = markField.numberValue {
                     if let index, index.isFinite, index > 0 {
-                        out.prices.append(RawPrice(exchangeSymbol: instrument, kind: .mark, value: markCoin * index, exchangeTime: time))
+                        out.prices.append(PriceUpdate(symbol: instrument, kind: .mark, value: markCoin * index, exchangeTime: time))
                     } else {
                         out.rejections.append(Rejection(RejectReason.missingIndex, text))
                     }
@@ -114,7 +115,7 @@ public struct DeribitDecoder: MessageDecoder {
         }
         if let ivField = data["mark_iv"], Self.isOption(instrument) {
             if let iv = ivField.numberValue {
-                out.prices.append(RawPrice(exchangeSymbol: instrument, kind: .iv, value: iv / 100, exchangeTime: time))
+                out.prices.append(PriceUpdate(symbol: instrument, kind: .iv, value: iv / 100, exchangeTime: time))
             } else {
                 out.rejections.append(Rejection(RejectReason.badPrice, "mark_iv not a number: " + text))
             }

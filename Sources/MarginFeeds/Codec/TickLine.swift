@@ -1,4 +1,5 @@
 import Foundation
+import MarginCore
 
 /// The NDJSON tick line: `{"ts":"2026-11-24T12:00:00.123Z","symbol":"BTC","kind":"index","price":60012.5}`.
 ///
@@ -6,8 +7,8 @@ import Foundation
 /// double reads back bit for bit; timestamps have millisecond precision.
 public enum TickLine {
     /// Encodes one tick (without the newline).
-    public static func encode(_ tick: Tick) -> String {
-        #"{"ts":"\#(Timestamp.format(tick.exchangeTime))","symbol":"\#(jsonEscape(tick.symbol))","kind":"\#(tick.kind.rawValue)","price":\#(tick.value)}"#
+    public static func encode(_ tick: PriceUpdate) -> String {
+        #"{"ts":"\#(Timestamp.format(tick.exchangeTime, fixedMilliseconds: true))","symbol":\#(JSONWriter.quote(tick.symbol)),"kind":"\#(tick.kind.rawValue)","price":\#(tick.value)}"#
     }
 }
 
@@ -18,30 +19,30 @@ public struct NDJSONTickDecoder: MessageDecoder {
 
     public mutating func decode(_ text: String) -> DecodedMessage {
         let json: JSONValue
-        do { json = try JSONValue.parse(text) } catch {
+        do { json = try JSONParser.parse(text, maxDepth: feedMaxDepth) } catch {
             return .rejected(RejectReason.malformedJSON, text)
         }
-        guard case .object(let object) = json else { return .rejected(RejectReason.unknownMessage, text) }
-        guard let symbol = object["symbol"]?.stringValue, !symbol.isEmpty else {
+        guard case .object = json else { return .rejected(RejectReason.unknownMessage, text) }
+        guard let symbol = json["symbol"]?.stringValue, !symbol.isEmpty else {
             return .rejected(RejectReason.missingField, "symbol missing: " + text)
         }
-        guard let kindText = object["kind"]?.stringValue else { return .rejected(RejectReason.missingField, "kind missing: " + text) }
-        guard let kind = TickKind(rawValue: kindText) else { return .rejected(RejectReason.badKind, text) }
-        let time: Date
-        switch object["ts"] {
+        guard let kindText = json["kind"]?.stringValue else { return .rejected(RejectReason.missingField, "kind missing: " + text) }
+        guard let kind = PriceKind(rawValue: kindText) else { return .rejected(RejectReason.badKind, text) }
+        let time: Double
+        switch json["ts"] {
         case .string(let s)?:
-            guard let t = Timestamp.parse(s) else { return .rejected(RejectReason.badTimestamp, text) }
+            guard let t = Timestamp.parseLenient(s) else { return .rejected(RejectReason.badTimestamp, text) }
             time = t
         case .number?:
-            guard let ms = object["ts"]?.int64Value else { return .rejected(RejectReason.badTimestamp, text) }
-            time = Timestamp.date(milliseconds: ms)
+            guard let ms = json["ts"]?.int64Value else { return .rejected(RejectReason.badTimestamp, text) }
+            time = Timestamp.seconds(milliseconds: ms)
         case nil:
             return .rejected(RejectReason.missingField, "ts missing: " + text)
         default:
             return .rejected(RejectReason.badTimestamp, text)
         }
         var out = DecodedMessage()
-        out.price(object["price"], field: "price", symbol: symbol, kind: kind, time: time, sample: text)
+        out.price(json["price"], field: "price", symbol: symbol, kind: kind, time: time, sample: text)
         return out
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MarginCore
 import Logging
 import Synchronization
 
@@ -6,21 +7,22 @@ import Synchronization
 /// fan-out of ticks and statuses to any number of listeners.
 ///
 /// Adapters call ``ingest(_:receiveTime:)`` with each decoded message (or ``emit(_:)`` with a
-/// ready tick); the core maps symbols, rejects bad prices (non-finite, zero, negative) and
+/// ready tick); the core maps symbols, rejects bad prices (``PriceUpdate/isValid``: non-finite,
+/// zero, negative, or an iv above ``PriceUpdate/maxImpliedVol``) and
 /// out-of-order exchange times per symbol and kind, counts everything and logs a sample of
 /// each rejection reason.
 public final class FeedCore: Sendable {
     struct SeriesKey: Hashable {
         var symbol: String
-        var kind: TickKind
+        var kind: PriceKind
     }
 
     struct State {
         var status: FeedStatus = .connecting
         var counters = FeedCounters()
-        var lastReceive: [String: Date] = [:]
-        var lastExchange: [SeriesKey: Date] = [:]
-        var tickSubscribers: [Int: AsyncStream<Tick>.Continuation] = [:]
+        var lastReceive: [String: Double] = [:]
+        var lastExchange: [SeriesKey: Double] = [:]
+        var tickSubscribers: [Int: AsyncStream<PriceUpdate>.Continuation] = [:]
         var statusSubscribers: [Int: AsyncStream<FeedStatus>.Continuation] = [:]
         var nextID = 0
         var started = false
@@ -29,7 +31,7 @@ public final class FeedCore: Sendable {
     }
 
     public let name: String
-    public let clock: any FeedClock
+    public let clock: any MarginClock
     public let logger: Logger
     public let symbolMap: SymbolMap
     private let state = Mutex(State())
@@ -41,7 +43,7 @@ public final class FeedCore: Sendable {
     /// - Parameters:
     ///   - driver: runs the feed until done or cancelled; the core marks it `finished` afterwards.
     public init(
-        name: String, clock: any FeedClock = SystemFeedClock(), symbolMap: SymbolMap = .passthrough,
+        name: String, clock: any MarginClock = SystemClock(), symbolMap: SymbolMap = .passthrough,
         logger: Logger? = nil, driver: (@Sendable (FeedCore) async -> Void)? = nil
     ) {
         self.name = name
@@ -54,8 +56,8 @@ public final class FeedCore: Sendable {
     // MARK: Listeners
 
     /// A new tick stream; starts the driver on first use.
-    public func ticks() -> AsyncStream<Tick> {
-        let (stream, continuation) = AsyncStream<Tick>.makeStream(bufferingPolicy: .unbounded)
+    public func ticks() -> AsyncStream<PriceUpdate> {
+        let (stream, continuation) = AsyncStream<PriceUpdate>.makeStream(bufferingPolicy: .unbounded)
         let id = state.withLock { s -> Int? in
             if s.finished { return nil }
             s.nextID += 1
@@ -134,9 +136,9 @@ public final class FeedCore: Sendable {
 
     /// Marks the feed finished and ends all streams (idempotent).
     public func finish() {
-        let ticks = statusOrder.withLock { _ -> [AsyncStream<Tick>.Continuation] in
+        let ticks = statusOrder.withLock { _ -> [AsyncStream<PriceUpdate>.Continuation] in
             let (ticks, statuses) = state.withLock {
-                s -> ([AsyncStream<Tick>.Continuation], [AsyncStream<FeedStatus>.Continuation]) in
+                s -> ([AsyncStream<PriceUpdate>.Continuation], [AsyncStream<FeedStatus>.Continuation]) in
                 guard !s.finished else { return ([], []) }
                 s.finished = true
                 s.status = .finished
@@ -197,12 +199,12 @@ public final class FeedCore: Sendable {
     }
 
     /// Last receive time of any tick for `symbol`.
-    public func lastUpdate(symbol: String) -> Date? {
+    public func lastUpdate(symbol: String) -> Double? {
         state.withLock { $0.lastReceive[symbol] }
     }
 
     /// Last receive times of every symbol seen.
-    public var lastUpdates: [String: Date] { state.withLock { $0.lastReceive } }
+    public var lastUpdates: [String: Double] { state.withLock { $0.lastReceive } }
 
     // MARK: Ingest
 
@@ -211,25 +213,25 @@ public final class FeedCore: Sendable {
     /// not a control message is counted as a `no_prices` rejection, so every message is
     /// accounted for. A feed in `connecting` becomes `live` on its first tick.
     @discardableResult
-    public func ingest(_ message: DecodedMessage, receiveTime: Date) -> Int {
+    public func ingest(_ message: DecodedMessage, receiveTime: Double) -> Int {
         var rejections = message.rejections
         var delivered = 0
         var unmapped = 0
-        var accepted: [Tick] = []
+        var accepted: [PriceUpdate] = []
         accepted.reserveCapacity(message.prices.count)
-        let tickListeners = state.withLock { s -> [AsyncStream<Tick>.Continuation] in
+        let tickListeners = state.withLock { s -> [AsyncStream<PriceUpdate>.Continuation] in
             s.counters.messages += 1
             if message.isControl { s.counters.control += 1 }
             for price in message.prices {
-                guard let target = symbolMap.resolve(price.exchangeSymbol, price.kind) else {
+                guard let target = symbolMap.resolve(price.symbol, price.kind) else {
                     unmapped += 1
                     continue
                 }
-                let tick = Tick(
+                let tick = PriceUpdate(
                     symbol: target.symbol, kind: target.kind, value: price.value,
                     exchangeTime: price.exchangeTime, receiveTime: receiveTime)
                 if let reason = Self.validate(tick, state: &s) {
-                    rejections.append(Rejection(reason, "\(price.exchangeSymbol) \(price.kind.rawValue) \(price.value) at \(Timestamp.format(price.exchangeTime))"))
+                    rejections.append(Rejection(reason, "\(price.symbol) \(price.kind.rawValue) \(price.value) at \(Timestamp.format(price.exchangeTime, fixedMilliseconds: true))"))
                     continue
                 }
                 record(tick, state: &s)
@@ -260,8 +262,8 @@ public final class FeedCore: Sendable {
 
     /// Validates and delivers one ready tick (simulated, replayed); counts it as a message.
     @discardableResult
-    public func emit(_ tick: Tick) -> Bool {
-        let (reason, listeners) = state.withLock { s -> (String?, [AsyncStream<Tick>.Continuation]) in
+    public func emit(_ tick: PriceUpdate) -> Bool {
+        let (reason, listeners) = state.withLock { s -> (String?, [AsyncStream<PriceUpdate>.Continuation]) in
             s.counters.messages += 1
             if let r = Self.validate(tick, state: &s) {
                 s.counters.rejected[r, default: 0] += 1
@@ -272,7 +274,7 @@ public final class FeedCore: Sendable {
         }
         for c in listeners { c.yield(tick) }
         if let reason {
-            logRejection(Rejection(reason, "\(tick.symbol) \(tick.kind.rawValue) \(tick.value) at \(Timestamp.format(tick.exchangeTime))"))
+            logRejection(Rejection(reason, "\(tick.symbol) \(tick.kind.rawValue) \(tick.value) at \(Timestamp.format(tick.exchangeTime, fixedMilliseconds: true))"))
             return false
         }
         return true
@@ -287,8 +289,8 @@ public final class FeedCore: Sendable {
         logRejection(rejection)
     }
 
-    private static func validate(_ tick: Tick, state s: inout State) -> String? {
-        guard tick.value.isFinite, tick.value > 0 else { return RejectReason.badPrice }
+    private static func validate(_ tick: PriceUpdate, state s: inout State) -> String? {
+        guard tick.isValid else { return RejectReason.badPrice }
         let key = SeriesKey(symbol: tick.symbol, kind: tick.kind)
         if let last = s.lastExchange[key], tick.exchangeTime < last { return RejectReason.outOfOrder }
         s.lastExchange[key] = tick.exchangeTime
@@ -296,7 +298,7 @@ public final class FeedCore: Sendable {
     }
 
     /// Counts an accepted tick; the caller yields it to listeners after releasing the lock.
-    private func record(_ tick: Tick, state s: inout State) {
+    private func record(_ tick: PriceUpdate, state s: inout State) {
         s.counters.ticks += 1
         s.lastReceive[tick.symbol] = tick.receiveTime
     }
@@ -324,10 +326,10 @@ public protocol CoreBackedFeed: PriceFeed {
 
 extension CoreBackedFeed {
     public var name: String { core.name }
-    public func ticks() -> AsyncStream<Tick> { core.ticks() }
+    public func ticks() -> AsyncStream<PriceUpdate> { core.ticks() }
     public func statuses() -> AsyncStream<FeedStatus> { core.statuses() }
     public func status() async -> FeedStatus { core.status }
     public func counters() async -> FeedCounters { core.counters }
-    public func lastUpdate(symbol: String) async -> Date? { core.lastUpdate(symbol: symbol) }
+    public func lastUpdate(symbol: String) async -> Double? { core.lastUpdate(symbol: symbol) }
     public func stop() async { await core.stop() }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MarginCore
 
 /// Ties exchange symbols to the book's symbols.
 ///
@@ -18,8 +19,8 @@ import Foundation
 public struct SymbolMap: Sendable, Equatable {
     public struct Key: Hashable, Sendable {
         public var exchangeSymbol: String
-        public var kind: TickKind
-        public init(_ exchangeSymbol: String, _ kind: TickKind) {
+        public var kind: PriceKind
+        public init(_ exchangeSymbol: String, _ kind: PriceKind) {
             self.exchangeSymbol = exchangeSymbol
             self.kind = kind
         }
@@ -27,8 +28,8 @@ public struct SymbolMap: Sendable, Equatable {
 
     public struct Target: Equatable, Sendable {
         public var symbol: String
-        public var kind: TickKind
-        public init(symbol: String, kind: TickKind) {
+        public var kind: PriceKind
+        public init(symbol: String, kind: PriceKind) {
             self.symbol = symbol
             self.kind = kind
         }
@@ -45,7 +46,7 @@ public struct SymbolMap: Sendable, Equatable {
     public init(_ symbols: [String: String]) {
         var entries: [Key: Target] = [:]
         for (exchange, book) in symbols {
-            for kind in TickKind.allCases { entries[Key(exchange, kind)] = Target(symbol: book, kind: kind) }
+            for kind in PriceKind.allCases { entries[Key(exchange, kind)] = Target(symbol: book, kind: kind) }
         }
         self.entries = entries
     }
@@ -56,12 +57,12 @@ public struct SymbolMap: Sendable, Equatable {
     public var exchangeSymbols: [String] { Array(Set(entries.keys.map(\.exchangeSymbol))).sorted() }
 
     /// Adds or replaces one entry.
-    public mutating func set(_ exchangeSymbol: String, _ kind: TickKind, to symbol: String, as bookKind: TickKind? = nil) {
+    public mutating func set(_ exchangeSymbol: String, _ kind: PriceKind, to symbol: String, as bookKind: PriceKind? = nil) {
         entries[Key(exchangeSymbol, kind)] = Target(symbol: symbol, kind: bookKind ?? kind)
     }
 
     /// The book symbol and kind for an exchange price, or nil when unmapped.
-    @inlinable public func resolve(_ exchangeSymbol: String, _ kind: TickKind) -> Target? {
+    @inlinable public func resolve(_ exchangeSymbol: String, _ kind: PriceKind) -> Target? {
         if entries.isEmpty { return Target(symbol: exchangeSymbol, kind: kind) }
         return entries[Key(exchangeSymbol, kind)]
     }
@@ -76,12 +77,12 @@ public struct SymbolMap: Sendable, Equatable {
             guard fields.count == 3 || fields.count == 4 else {
                 throw FeedError(.badFile, "expected 'exchange-symbol source-kind book-symbol [book-kind]', got '\(line)'", file: file, line: n + 1)
             }
-            guard let kind = TickKind(rawValue: String(fields[1])) else {
+            guard let kind = PriceKind(rawValue: String(fields[1])) else {
                 throw FeedError(.badFile, "unknown kind '\(fields[1])' (use index, mark or iv)", file: file, line: n + 1)
             }
             var bookKind = kind
             if fields.count == 4 {
-                guard let k = TickKind(rawValue: String(fields[3])) else {
+                guard let k = PriceKind(rawValue: String(fields[3])) else {
                     throw FeedError(.badFile, "unknown kind '\(fields[3])' (use index, mark or iv)", file: file, line: n + 1)
                 }
                 bookKind = k

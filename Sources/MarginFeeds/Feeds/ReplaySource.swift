@@ -1,10 +1,11 @@
 import Foundation
+import MarginCore
 
 /// A recorded sequence of prices to replay, read from NDJSON tick lines or from the OHLCV CSV
 /// layout of the project's real-data files.
 public struct ReplaySource: Sendable {
     public enum Item: Sendable, Equatable {
-        case price(RawPrice)
+        case price(PriceUpdate)
         /// A line that could not be read; replayed as a counted rejection at its position.
         case rejected(Rejection)
     }
@@ -14,7 +15,7 @@ public struct ReplaySource: Sendable {
     public init(items: [Item]) { self.items = items }
 
     /// The prices only.
-    public var prices: [RawPrice] {
+    public var prices: [PriceUpdate] {
         items.compactMap { if case .price(let p) = $0 { return p } else { return nil } }
     }
 
@@ -66,7 +67,7 @@ public struct ReplaySource: Sendable {
         else {
             throw FeedError(.badFile, "CSV header needs date, symbol and close columns", file: file, line: headerIndex + 1)
         }
-        var rows: [(Date, RawPrice)] = []
+        var rows: [(Double, PriceUpdate)] = []
         var rejected: [Item] = []
         for n in (headerIndex + 1)..<lines.count {
             let line = lines[n]
@@ -85,7 +86,7 @@ public struct ReplaySource: Sendable {
                 continue
             }
             let symbol = baseSymbol(String(fields[symbolColumn]))
-            rows.append((date, RawPrice(exchangeSymbol: symbol, kind: .index, value: close, exchangeTime: date)))
+            rows.append((date, PriceUpdate(symbol: symbol, kind: .index, value: close, exchangeTime: date)))
         }
         // Newest first in the file; a stable sort keeps same-time rows in file order.
         let ordered = rows.enumerated().sorted { a, b in
@@ -104,7 +105,7 @@ public struct ReplaySource: Sendable {
     }
 
     /// `2019-10-17 09-AM` (12-hour clock, `12-AM` is midnight), `2019-10-17 13:00:00`, or `2019-10-17`; UTC.
-    static func parseCSVDate(_ raw: Substring) -> Date? {
+    static func parseCSVDate(_ raw: Substring) -> Double? {
         let s = raw.trimmingCharacters(in: .whitespaces)
         let parts = s.split(separator: " ")
         guard let dayPart = parts.first, parts.count <= 2 else { return nil }
@@ -128,6 +129,6 @@ public struct ReplaySource: Sendable {
             }
         }
         let days = Timestamp.daysFromCivil(y, m, d)
-        return Date(timeIntervalSince1970: Double(days * 86400 + seconds))
+        return Double(days * 86400 + seconds)
     }
 }

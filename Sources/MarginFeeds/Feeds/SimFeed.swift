@@ -1,17 +1,18 @@
 import Foundation
+import MarginCore
 import Logging
 
 /// A simulated market feed for demos and benchmarks (see ``SimMarket`` for the model).
 ///
 /// Emits ticks round-robin over every series at `rate` ticks per second of wall time
-/// (``FeedClock`` time); market time runs `acceleration` times faster so moves are visible.
+/// (``MarginClock`` time); market time runs `acceleration` times faster so moves are visible.
 /// Seeded: the same universe, seed and rate give the same ticks.
 public final class SimFeed: CoreBackedFeed {
     public let core: FeedCore
     public let universe: SimUniverse
     public let options: SimOptions
 
-    public init(universe: SimUniverse = .demo, options: SimOptions = SimOptions(), clock: any FeedClock = SystemFeedClock(), logger: Logger? = nil) {
+    public init(universe: SimUniverse = .demo, options: SimOptions = SimOptions(), clock: any MarginClock = SystemClock(), logger: Logger? = nil) {
         self.universe = universe
         self.options = options
         core = FeedCore(name: "sim", clock: clock, logger: logger) { core in
@@ -39,7 +40,7 @@ public final class SimFeed: CoreBackedFeed {
         var slot = 0
         while !Task.isCancelled {
             let now = core.clock.now
-            let stamp = Timestamp.date(milliseconds: Timestamp.milliseconds(now))
+            let stamp = Timestamp.seconds(milliseconds: Timestamp.milliseconds(now))
             owed += perWake
             let due = Int(owed)
             owed -= Double(due)
@@ -49,13 +50,13 @@ public final class SimFeed: CoreBackedFeed {
                     position = 0
                 }
                 let s = series[position]
-                core.emit(Tick(symbol: s.symbol, kind: s.kind, value: values[position], exchangeTime: stamp, receiveTime: now))
+                core.emit(PriceUpdate(symbol: s.symbol, kind: s.kind, value: values[position], exchangeTime: stamp, receiveTime: now))
                 position += 1
             }
             // Sleep to the next slot rather than a fixed interval, so time spent emitting and
             // sleep overshoot do not lower the rate; after a long stall, restart the schedule.
             slot += 1
-            var wait = (scheduleStart.addingTimeInterval(Double(slot) * interval).timeIntervalSince(core.clock.now) * 1e3).rounded() / 1e3
+            var wait = ((scheduleStart + Double(slot) * interval - core.clock.now) * 1e3).rounded() / 1e3
             if wait < -1 {
                 scheduleStart = core.clock.now
                 slot = 0

@@ -1,4 +1,5 @@
 import Foundation
+import MarginCore
 
 /// The simulator's price process, without timing: each ``step()`` advances market time by
 /// `dt` and returns one value per series (asset indexes, perpetual/future marks, option ivs).
@@ -13,7 +14,7 @@ import Foundation
 public struct SimMarket: Sendable {
     public struct Series: Sendable, Equatable {
         public var symbol: String
-        public var kind: TickKind
+        public var kind: PriceKind
     }
 
     public let universe: SimUniverse
@@ -38,7 +39,7 @@ public struct SimMarket: Sendable {
     public init(universe: SimUniverse, seed: UInt64, dt: Double) {
         self.universe = universe
         self.dt = max(dt, 1e-6)
-        self.rng = SplitMix64(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
+        self.rng = SplitMix64(seed: seed ^ SplitMix64.gamma)
         logPrice = universe.assets.map { log($0.price) }
         realisedVar = universe.assets.map { $0.annualVol * $0.annualVol }
         var series = universe.assets.map { Series(symbol: $0.symbol, kind: .index) }
@@ -65,13 +66,6 @@ public struct SimMarket: Sendable {
     /// Whether the market is in its stressed regime.
     public var isStressed: Bool { stressed }
 
-    private mutating func normal() -> Double {
-        // Box-Muller; u1 in (0, 1].
-        let u1 = 1 - rng.nextUnit()
-        let u2 = rng.nextUnit()
-        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
-    }
-
     /// Advances by `dt` and returns the value of every series, in ``series`` order.
     public mutating func step() -> [Double] {
         var out = [Double]()
@@ -92,17 +86,17 @@ public struct SimMarket: Sendable {
         // Market-wide jump: ~1 a day calm, ~4 a day stressed; mostly down.
         var marketJump = 0.0
         if rng.nextUnit() < days * (stressed ? 4 : 1) {
-            marketJump = -0.01 + 0.03 * normal()
+            marketJump = -0.01 + 0.03 * rng.nextNormal()
         }
-        let z = normal()
+        let z = rng.nextNormal()
         let sqrtRho = rho.squareRoot()
         let sqrtOneMinusRho = (1 - rho).squareRoot()
         for (i, asset) in universe.assets.enumerated() where !asset.stable {
             let sigma = asset.annualVol * volMultiplier
-            var r = sigma * years.squareRoot() * (sqrtRho * z + sqrtOneMinusRho * normal()) - 0.5 * sigma * sigma * years
+            var r = sigma * years.squareRoot() * (sqrtRho * z + sqrtOneMinusRho * rng.nextNormal()) - 0.5 * sigma * sigma * years
             // Jumps scale with the asset's vol relative to a 60 % reference.
             r += marketJump * asset.annualVol / 0.6
-            if rng.nextUnit() < days * 0.5 { r += 0.02 * normal() * asset.annualVol / 0.6 }
+            if rng.nextUnit() < days * 0.5 { r += 0.02 * rng.nextNormal() * asset.annualVol / 0.6 }
             r = min(max(r, -0.5), 0.5)
             logPrice[i] += r
             // Realised variance: EWMA with a ~1 h market half-life.
@@ -120,7 +114,7 @@ public struct SimMarket: Sendable {
                 // Ornstein-Uhlenbeck basis, half-life ~10 min, a few bp of noise.
                 let target = instrument.kind == .future ? 0.002 : 0
                 let kappa = 1 - exp(-dt / 900)
-                basis[j] += kappa * (target - basis[j]) + 0.0004 * (dt / 60).squareRoot() * normal()
+                basis[j] += kappa * (target - basis[j]) + 0.0004 * (dt / 60).squareRoot() * rng.nextNormal()
                 basis[j] = min(max(basis[j], -0.05), 0.05)
                 out.append(index * (1 + basis[j]))
             case .option:
@@ -131,7 +125,7 @@ public struct SimMarket: Sendable {
                 // Iv leans towards realised vol (scaled to this option's level), then reverts.
                 let target = base * pow(max(realised, 0.01) / baseVol, 0.6)
                 let kappa = 1 - exp(-dt / 1800)
-                ivs[j] += kappa * (target - ivs[j]) + 0.002 * (dt / 60).squareRoot() * normal()
+                ivs[j] += kappa * (target - ivs[j]) + 0.002 * (dt / 60).squareRoot() * rng.nextNormal()
                 ivs[j] = min(max(ivs[j], 0.05), 5)
                 out.append(ivs[j])
             }

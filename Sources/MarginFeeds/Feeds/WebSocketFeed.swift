@@ -1,4 +1,5 @@
 import Foundation
+import MarginCore
 import Logging
 import NIOCore
 import NIOPosix
@@ -86,7 +87,7 @@ public final class WebSocketFeed: CoreBackedFeed {
 
     public init(
         adapter: ExchangeAdapter, configuration: WebSocketFeedConfiguration, symbolMap: SymbolMap = .passthrough,
-        clock: any FeedClock = SystemFeedClock(), logger: Logger? = nil
+        clock: any MarginClock = SystemClock(), logger: Logger? = nil
     ) {
         self.adapter = adapter
         self.configuration = configuration
@@ -168,10 +169,10 @@ public final class WebSocketFeed: CoreBackedFeed {
             group.addTask {
                 // Watchdog: silence for `timeout` ends the connection even though the socket is open.
                 while !Task.isCancelled {
-                    let deadline = lastMessage.get().addingTimeInterval(timeout.seconds)
+                    let deadline = lastMessage.get() + timeout.seconds
                     let now = clock.now
                     if now >= deadline { return "no message for \(timeout)" }
-                    do { try await clock.sleep(for: .fromSeconds(deadline.timeIntervalSince(now))) } catch { return nil }
+                    do { try await clock.sleep(for: .fromSeconds(deadline - now)) } catch { return nil }
                 }
                 return nil
             }

@@ -1,4 +1,5 @@
 import Foundation
+import MarginCore
 
 /// Records any feed's ticks as NDJSON tick lines (the `replay:`/`ndjson:` input format).
 ///
@@ -15,7 +16,7 @@ public enum FeedRecorder {
 
     /// Records to a new file at `path` (replaced if present).
     public static func record(
-        _ feed: any PriceFeed, toPath path: String, duration: Duration?, clock: any FeedClock = SystemFeedClock()
+        _ feed: any PriceFeed, toPath path: String, duration: Duration?, clock: any MarginClock = SystemClock()
     ) async throws -> Summary {
         guard FileManager.default.createFile(atPath: path, contents: nil) else {
             throw FeedError(.badFile, "cannot create the recording file", file: path)
@@ -31,7 +32,7 @@ public enum FeedRecorder {
     /// Records to an open handle until `duration` (on `clock`) has passed or the feed finishes.
     /// With no duration, records until the feed finishes or the task is cancelled.
     public static func record(
-        _ feed: any PriceFeed, to handle: FileHandle, duration: Duration?, clock: any FeedClock = SystemFeedClock()
+        _ feed: any PriceFeed, to handle: FileHandle, duration: Duration?, clock: any MarginClock = SystemClock()
     ) async throws -> Summary {
         // Subscribe before the timer starts so no tick is missed.
         let ticks = feed.ticks()
@@ -79,7 +80,7 @@ final class TickLineWriter: @unchecked Sendable {
 
     init(handle: FileHandle) { self.handle = handle }
 
-    func append(_ tick: Tick) throws {
+    func append(_ tick: PriceUpdate) throws {
         buffer.append(contentsOf: TickLine.encode(tick).utf8)
         buffer.append(0x0A)
         if buffer.count >= 64 * 1024 { try flush() }
