@@ -1,10 +1,10 @@
-import Foundation
 import MarginCore
 
-/// Milliseconds since the epoch, the form every timestamp is stored in (exact in both databases).
+/// Milliseconds since the epoch, the form every timestamp is stored in (exact in both databases);
+/// the domain holds seconds since the epoch, converted here at the SQL edge.
 enum Millis {
-    static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
-    static func date(_ ms: Int64) -> Date { Date(timeIntervalSince1970: Double(ms) / 1000) }
+    static func now() -> Int64 { Int64((SystemClock().now * 1000).rounded()) }
+    static func seconds(_ ms: Int64) -> Double { Double(ms) / 1000 }
 }
 
 /// JSON payloads of audit entries.
@@ -30,24 +30,15 @@ enum AuditPayload {
     }
 
     static func review(id: Int64, account: String, from: ReviewStatus?, to: ReviewStatus, version: Int,
-                       note: String?, metrics m: AccountMetrics?) -> String {
-        func num(_ x: Double?) -> JSONValue { x.map { .number($0) } ?? .null }
-        return JSONWriter(pretty: false).write(.object([
+                       note: String?, metrics m: ReviewMetrics?) -> String {
+        JSONWriter(pretty: false).write(.object([
             ("review", .integer(Int(id))),
             ("account", .string(account)),
             ("from", from.map { .string($0.rawValue) } ?? .null),
             ("to", .string(to.rawValue)),
             ("version", .integer(version)),
             ("note", note.map { .string($0) } ?? .null),
-            ("metrics", m.map { metrics in .object([
-                ("equity", .number(metrics.equity)),
-                ("adjustedEquity", .number(metrics.adjustedEquity)),
-                ("initialMargin", .number(metrics.initialMargin)),
-                ("maintenanceMargin", .number(metrics.maintenanceMargin)),
-                ("marginRatio", num(metrics.marginRatio)),
-                ("state", .string(metrics.state)),
-                ("distanceToLiquidation", num(metrics.distanceToLiquidation)),
-            ]) } ?? .null),
+            ("metrics", m?.json ?? .null),
         ]))
     }
 }

@@ -18,32 +18,12 @@ public struct ImportCommand: AsyncParsableCommand {
     public func run() async throws {
         try await StoreCLI.run {
             let book = try BookDecoder.decode(try StoreCLI.readFile(file), file: file)
-            let (summary, url) = try await withStore(storeOptions) { store in
+            let (summary, url) = try await storeOptions.withStore { store in
                 // Decoded by the strict codec just above: no second check.
                 (try await store.importBook(book, operator: operatorOption.resolved, checked: true), store.url)
             }
             try StoreCLI.write("imported \(summary.accounts) accounts, \(summary.assets) assets, "
                 + "\(summary.instruments) instruments into \(url)\n", to: nil)
-        }
-    }
-}
-
-/// `export [--store URL] [--out FILE]`: the stored book as a margintop.book/1 document.
-public struct ExportCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
-        commandName: "export",
-        abstract: "Write the store's book as a margintop.book/1 document.")
-
-    @OptionGroup var storeOptions: StoreOptions
-    @Option(name: .long, help: "Output file (default: stdout).")
-    var out: String?
-
-    public init() {}
-
-    public func run() async throws {
-        try await StoreCLI.run {
-            let book = try await withStore(storeOptions) { try await $0.loadBook() }
-            try StoreCLI.write(BookEncoder.encode(book), to: out)
         }
     }
 }

@@ -3,32 +3,6 @@ import Foundation
 import MarginCore
 import MarginStore
 
-/// `--store URL`, shared by every store command.
-public struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "Store URL: sqlite:PATH, a plain path, or postgres://USER@HOST:PORT/DB "
-            + "(password from PGPASSWORD or ~/.pgpass). Default: sqlite:$XDG_DATA_HOME/margintop/margintop.sqlite.",
-        valueName: "URL"))
-    public var store: String?
-
-    public init() {}
-
-    /// Opens the store (seeding the default one with the demo book on first use).
-    func open() async throws -> any AccountStore {
-        try await openStore(store)
-    }
-}
-
-/// `--operator NAME`, defaulting to the login name.
-public struct OperatorOption: ParsableArguments {
-    @Option(name: .customLong("operator"), help: "Who acts (default: the login name).")
-    public var name: String?
-
-    public init() {}
-
-    var resolved: String { name ?? StoreCLI.loginName() }
-}
-
 /// Error reporting and small helpers of the store commands.
 public enum StoreCLI {
     /// The login name: `$USER`, `$LOGNAME`, then the password database.
@@ -95,6 +69,3 @@ struct StoreCLIFailure: Error {
     var message: String
     var code: Int32
 }
-
-extension ReviewStatus: ExpressibleByArgument {}
-extension ReviewOutcome: ExpressibleByArgument {}

@@ -159,8 +159,8 @@ struct StoreBehaviourTests {
             #expect(r2.transitions.count == 2)
             var market = book
             market.accounts = []
-            #expect(r2.transitions[1].metrics == (try AccountMetrics.compute(account: book.accounts[4], market: market,
-                                                                             prices: prices)))
+            #expect(r2.transitions[1].metrics == (try ReviewMetrics.compute(account: book.accounts[4], market: market,
+                                                                            prices: prices, at: r2.transitions[1].at)))
             #expect(r2.transitions[1].metrics?.equity != r2.transitions[0].metrics?.equity)
 
             await #expect(throws: StoreError.illegalTransition(review: r1.id, from: .acknowledged, to: .acknowledged)) {

@@ -45,14 +45,23 @@ public enum Fixtures {
         return s
     }
 
-    public static func reviews(now: Double) -> [ReviewRow] {
-        [
-            ReviewRow(id: "rev-000003", accountId: "ACC-100002", status: .open, operator: "alice", openedAt: now - 30,
-                      updatedAt: now - 30, note: "margin call sent"),
-            ReviewRow(id: "rev-000002", accountId: "ACC-100005", status: .acknowledged, operator: "bob", openedAt: now - 700,
-                      updatedAt: now - 100, note: "desk says collateral in flight " + hostileName),
-            ReviewRow(id: "rev-000001", accountId: "ACC-100001", status: .liquidated, operator: "carol", openedAt: now - 7_300,
-                      updatedAt: now - 3_600, note: "closed out " + cjkName),
+    public static func reviews(now: Double) -> [Review] {
+        func step(_ status: ReviewStatus, _ op: String, _ at: Double, _ note: String?) -> ReviewTransition {
+            ReviewTransition(status: status, operator: op, at: at, note: note, metrics: nil)
+        }
+        return [
+            Review(id: 3, account: "ACC-100002", status: .open, version: 1, openedBy: "alice", openedAt: now - 30,
+                   updatedAt: now - 30, transitions: [step(.open, "alice", now - 30, "margin call sent")]),
+            Review(id: 2, account: "ACC-100005", status: .acknowledged, version: 2, openedBy: "bob", openedAt: now - 700,
+                   updatedAt: now - 100, transitions: [
+                       step(.open, "bob", now - 700, nil),
+                       step(.acknowledged, "bob", now - 100, "desk says collateral in flight " + hostileName),
+                   ]),
+            Review(id: 1, account: "ACC-100001", status: .liquidated, version: 2, openedBy: "carol", openedAt: now - 7_300,
+                   updatedAt: now - 3_600, transitions: [
+                       step(.open, "carol", now - 7_300, nil),
+                       step(.liquidated, "carol", now - 3_600, "closed out " + cjkName),
+                   ]),
         ]
     }
 }

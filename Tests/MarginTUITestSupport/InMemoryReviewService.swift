@@ -1,4 +1,4 @@
-import Foundation
+import MarginCore
 import MarginTUI
 
 /// A ReviewService in memory, for reduce/render tests only. Can be told to fail.
@@ -7,10 +7,11 @@ public actor InMemoryReviewService: ReviewService {
         public var description: String
     }
 
-    public private(set) var rows: [ReviewRow] = []
-    public private(set) var opened: [(ids: [String], note: String, operator: String, metrics: [ReviewMetrics])] = []
+    /// The reviews, newest first, as the store would list them.
+    public private(set) var rows: [Review] = []
+    public private(set) var opened: [(ids: [Int64], note: String, operator: String, metrics: [ReviewMetrics])] = []
     public var failNext: String?
-    private var next = 1
+    private var next: Int64 = 1
     private let clock: @Sendable () -> Double
 
     public init(clock: @escaping @Sendable () -> Double = { 0 }) { self.clock = clock }
@@ -21,44 +22,53 @@ public actor InMemoryReviewService: ReviewService {
         if let f = failNext { failNext = nil; throw Failure(description: f) }
     }
 
-    public func openReviews(accountIds: [String], note: String, operator op: String, metrics: [ReviewMetrics]) async throws -> [String] {
+    public func openReviews(accountIds: [String], note: String, operator op: String, metrics: [ReviewMetrics]) async throws
+        -> [Int64] {
         try checkFailure()
-        var ids: [String] = []
+        var ids: [Int64] = []
         for a in accountIds {
-            let id = String(format: "rev-%06d", next)
+            let id = next
             next += 1
             ids.append(id)
-            rows.insert(ReviewRow(id: id, accountId: a, status: .open, operator: op, openedAt: clock(), updatedAt: clock(), note: note), at: 0)
+            let now = clock()
+            let m = metrics.first { $0.accountId == a }
+            let opening = ReviewTransition(status: .open, operator: op, at: now, note: note, metrics: m)
+            rows.insert(Review(id: id, account: a, status: .open, version: 1, openedBy: op, openedAt: now, updatedAt: now,
+                               transitions: [opening]), at: 0)
         }
         opened.append((ids, note, op, metrics))
         return ids
     }
 
-    public func listReviews() async throws -> [ReviewRow] {
+    public func listReviews() async throws -> [Review] {
         try checkFailure()
         return rows
     }
 
-    /// The row at `version`, as the store checks it (a conflict when someone moved it on).
-    private func current(_ id: String, _ version: Int) throws -> Int {
+    /// Moves the review on as the store does: refused when someone moved it on since `version`
+    /// or when the lifecycle forbids the move; an empty note is no note.
+    private func move(_ id: Int64, _ version: Int, to next: ReviewStatus, note: String) throws {
         guard let i = rows.firstIndex(where: { $0.id == id }) else { throw Failure(description: "no review \(id)") }
         guard rows[i].version == version else {
             throw Failure(description: "conflict: review \(id) is at version \(rows[i].version), you acted on version \(version)")
         }
-        return i
+        guard rows[i].status.canMove(to: next) else {
+            throw Failure(description: "review \(id) is \(rows[i].status.rawValue): it cannot become \(next.rawValue)")
+        }
+        let now = clock()
+        rows[i].status = next; rows[i].updatedAt = now; rows[i].version += 1
+        rows[i].transitions.append(ReviewTransition(status: next, operator: rows[i].openedBy, at: now,
+                                                    note: note.isEmpty ? nil : note, metrics: nil))
     }
 
-    public func acknowledge(id: String, version: Int, note: String) async throws {
+    public func acknowledge(id: Int64, version: Int, note: String) async throws {
         try checkFailure()
-        let i = try current(id, version)
-        rows[i].status = .acknowledged; rows[i].note = note; rows[i].updatedAt = clock(); rows[i].version += 1
+        try move(id, version, to: .acknowledged, note: note)
     }
 
-    public func resolve(id: String, version: Int, outcome: ReviewOutcome, note: String) async throws {
+    public func resolve(id: Int64, version: Int, outcome: ReviewOutcome, note: String) async throws {
         try checkFailure()
-        let i = try current(id, version)
-        rows[i].status = outcome == .liquidated ? .liquidated : .dismissed; rows[i].note = note; rows[i].updatedAt = clock()
-        rows[i].version += 1
+        try move(id, version, to: outcome.status, note: note)
     }
 }
 

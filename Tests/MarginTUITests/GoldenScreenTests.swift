@@ -75,7 +75,7 @@ enum Golden {
         out.append(("review-dialog-failed", dlf))
         var dls = dl
         _ = drive(&dls, .key(.enter))
-        _ = drive(&dls, .reviewsStored(ids: ["rev-000004"]))
+        _ = drive(&dls, .reviewsStored(ids: [4]))
         out.append(("review-dialog-stored", dls))
 
         var q = s

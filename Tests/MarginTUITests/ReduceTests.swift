@@ -130,9 +130,9 @@ import Testing
         #expect(!render(s).text.contains("stored"))
         let service = InMemoryReviewService()
         await runReviewEffects(eff, on: service, state: &s)
-        #expect(s.dialog?.phase == .stored(["rev-000001"]))
+        #expect(s.dialog?.phase == .stored([1]))
         #expect(render(s).text.contains("stored rev-000001"))
-        #expect(await service.rows.first?.note == "called desk")
+        #expect(await service.rows.first?.latestNote == "called desk")
         _ = press(&s, .char("x"))
         #expect(s.dialog == nil)
     }
@@ -150,7 +150,7 @@ import Testing
         #expect(render(s).text.contains("NOT STORED: disk full"))
         let retry = press(&s, .enter)
         await runReviewEffects(retry, on: service, state: &s)
-        #expect(s.dialog?.phase == .stored(["rev-000001"]))
+        #expect(s.dialog?.phase == .stored([1]))
     }
 
     @Test func emptyNoteIsRefused() {

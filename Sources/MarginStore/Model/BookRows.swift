@@ -26,6 +26,11 @@ struct TableSpec: Sendable {
     var orderBy: String
 
     var columnList: String { columns.map(\.name).joined(separator: ", ") }
+
+    /// `INSERT INTO name (columns) VALUES (?, …)`.
+    var insertSQL: String {
+        "INSERT INTO \(name) (\(columnList)) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
+    }
 }
 
 /// How a ``Book`` maps to rows and back (the same for both backends).

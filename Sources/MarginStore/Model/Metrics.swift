@@ -1,10 +1,11 @@
 import MarginCore
 
-extension AccountMetrics {
+extension ReviewMetrics {
     /// Computes one account's metrics with the engine, against `market` (a book
-    /// whose accounts are ignored) at `prices` or the market's own prices.
-    public static func compute(account: Account, market: Book, prices: PriceState? = nil) throws(StoreError)
-        -> AccountMetrics {
+    /// whose accounts are ignored) at `prices` or the market's own prices, stamped `at`
+    /// (seconds since the epoch).
+    public static func compute(account: Account, market: Book, prices: PriceState? = nil, at: Double)
+        throws(StoreError) -> ReviewMetrics {
         var book = market
         book.accounts = [account]
         let base = prices ?? PriceState(book: book)
@@ -17,9 +18,10 @@ extension AccountMetrics {
         let marginBook = MarginBook(book: book)
         let analyzer = Analyzer(book: marginBook, base: base)
         let d = analyzer.detail(account: 0, source: account)
-        return AccountMetrics(
-            equity: d.metrics.equity, adjustedEquity: d.metrics.adjustedEquity,
+        return ReviewMetrics(
+            accountId: account.id, equity: d.metrics.equity, adjustedEquity: d.metrics.adjustedEquity,
             initialMargin: d.metrics.initialMargin, maintenanceMargin: d.metrics.maintenanceMargin,
-            marginRatio: d.marginRatio, state: d.state.name, distanceToLiquidation: d.distanceToLiquidation)
+            marginRatio: d.marginRatio, state: d.state.name, distanceToLiquidation: d.distanceToLiquidation,
+            computedAt: at)
     }
 }

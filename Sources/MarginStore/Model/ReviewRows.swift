@@ -1,12 +1,36 @@
 import MarginCore
 
-/// Review rows as both backends read them, and the checks both apply.
+/// Review rows as both backends read and write them, and the checks both apply.
 enum ReviewRows {
-    static let reviewColumns = "id, account_id, status, version, opened_by, opened_at_ms, updated_at_ms"
-    static let transitionColumns = """
-        review_id, version, status, operator, at_ms, note, equity, adjusted_equity, initial_margin, \
-        maintenance_margin, margin_ratio, state, distance_to_liquidation
-        """
+    static let reviewColumns = ["id", "account_id", "status", "version", "opened_by", "opened_at_ms", "updated_at_ms"]
+    static let reviewTypes: [ColumnType] = [.int, .text, .text, .int, .text, .int, .int]
+    static let transitionColumns = ["review_id", "version", "status", "operator", "at_ms", "note", "equity",
+                                    "adjusted_equity", "initial_margin", "maintenance_margin", "margin_ratio", "state",
+                                    "distance_to_liquidation"]
+    static let transitionTypes: [ColumnType] = [.int, .int, .text, .text, .int, .text, .double, .double, .double,
+                                                .double, .double, .text, .double]
+
+    /// Reviews (`r`) with their transitions (`t`), one row per transition: one statement, so one
+    /// consistent read in either backend. Add a `WHERE` on `r` and ``joinedOrder``.
+    static let joinedSelect = "SELECT " + (reviewColumns.map { "r." + $0 } + transitionColumns.map { "t." + $0 })
+        .joined(separator: ", ") + " FROM reviews r LEFT JOIN review_transitions t ON t.review_id = r.id"
+    static let joinedOrder = "ORDER BY r.id DESC, t.version"
+    static let joinedTypes = reviewTypes + transitionTypes
+
+    /// Reviews, in row order, from ``joinedSelect`` rows.
+    static func reviews(joined rows: [[SQLValue]]) throws(StoreError) -> [Review] {
+        var reviews: [Review] = []
+        let split = reviewColumns.count
+        for row in rows {
+            let head = Array(row[..<split])
+            if reviews.last?.id != head[0].int { reviews.append(try review(head)) }
+            let tail = Array(row[split...])
+            if tail[0] != .null, let i = reviews.indices.last {
+                reviews[i].transitions.append(try transition(tail, account: reviews[i].account))
+            }
+        }
+        return reviews
+    }
 
     static func review(_ r: [SQLValue]) throws(StoreError) -> Review {
         guard let id = r[0].int, let account = r[1].text, let statusText = r[2].text,
@@ -15,26 +39,28 @@ enum ReviewRows {
             throw BookAssembler.corrupt("reviews", "columns")
         }
         return Review(id: id, account: account, status: status, version: Int(version), openedBy: by,
-                      openedAt: Millis.date(opened), updatedAt: Millis.date(updated), transitions: [])
+                      openedAt: Millis.seconds(opened), updatedAt: Millis.seconds(updated), transitions: [])
     }
 
-    /// `(review id, transition)` from a `transitionColumns` row.
-    static func transition(_ r: [SQLValue]) throws(StoreError) -> (Int64, ReviewTransition) {
-        guard let id = r[0].int, let statusText = r[2].text, let status = ReviewStatus(rawValue: statusText),
-              let op = r[3].text, let at = r[4].int else {
+    /// The transition in a `transitionColumns` row of a review of `account` (the metrics are
+    /// stamped with the transition's time).
+    static func transition(_ r: [SQLValue], account: String) throws(StoreError) -> ReviewTransition {
+        guard let statusText = r[2].text, let status = ReviewStatus(rawValue: statusText),
+              let op = r[3].text, let atMillis = r[4].int else {
             throw BookAssembler.corrupt("review_transitions", "columns")
         }
-        var metrics: AccountMetrics?
+        let at = Millis.seconds(atMillis)
+        var metrics: ReviewMetrics?
         if let e = r[6].double, let ae = r[7].double, let im = r[8].double, let mm = r[9].double, let st = r[11].text {
-            metrics = AccountMetrics(equity: e, adjustedEquity: ae, initialMargin: im, maintenanceMargin: mm,
-                                     marginRatio: r[10].double, state: st, distanceToLiquidation: r[12].double)
+            metrics = ReviewMetrics(accountId: account, equity: e, adjustedEquity: ae, initialMargin: im,
+                                    maintenanceMargin: mm, marginRatio: r[10].double, state: st,
+                                    distanceToLiquidation: r[12].double, computedAt: at)
         }
-        return (id, ReviewTransition(status: status, operator: op, at: Millis.date(at), note: r[5].text,
-                                     metrics: metrics))
+        return ReviewTransition(status: status, operator: op, at: at, note: r[5].text, metrics: metrics)
     }
 
     static func transitionValues(review: Int64, version: Int, status: ReviewStatus, operator op: String, at: Int64,
-                                 note: String?, metrics m: AccountMetrics?) -> [SQLValue] {
+                                 note: String?, metrics m: ReviewMetrics?) -> [SQLValue] {
         [.int(review), SQLValue(version), .text(status.rawValue), .text(op), .int(at), SQLValue(note),
          SQLValue(m?.equity), SQLValue(m?.adjustedEquity), SQLValue(m?.initialMargin), SQLValue(m?.maintenanceMargin),
          SQLValue(m?.marginRatio), SQLValue(m?.state), SQLValue(m?.distanceToLiquidation)]
@@ -55,7 +81,7 @@ enum ReviewRows {
               let payload = r[4].text else {
             throw BookAssembler.corrupt("audit_log", "columns")
         }
-        return AuditEntry(seq: seq, at: Millis.date(at), operator: op, action: action, payload: payload)
+        return AuditEntry(seq: seq, at: Millis.seconds(at), operator: op, action: action, payload: payload)
     }
 }
 

@@ -8,17 +8,20 @@ import NIOConcurrencyHelpers
 /// Other processes may write the same file. GRDB's observation does not see
 /// their writes, so triggers append every change to `change_log` and a watcher
 /// polls it every 200 ms (`PRAGMA data_version` first, so an idle poll is one
-/// cheap statement).
-public final class SQLiteStore: AccountStore {
+/// cheap statement). Writes are serialised: one `BEGIN IMMEDIATE` transaction at a
+/// time in this process (a lock) and across processes (SQLite's file lock).
+public final class SQLiteStore: SQLBackedStore, SQLStore {
     public let url: StoreURL
     public let path: String
     let pool: DatabasePool
+    public var sqlBackend: SQLBackend { SQLBackend(store: self) }
+
     /// Poll interval of the change watcher.
     public static let pollInterval: Duration = .milliseconds(200)
 
-    private let changeHub = Broadcaster<StoreChange>()
-    private let statusHub = Broadcaster<StoreStatus>(replayLast: true)
-    private let watcher = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    let watch = ChangeWatch()
+    /// One writing transaction of this process at a time on the pool's writer connection.
+    private let writeLock = AsyncLock()
 
     /// Opens (creating when needed) the store file at `path` and migrates it.
     public init(path: String) throws(StoreError) {
@@ -35,6 +38,8 @@ public final class SQLiteStore: AccountStore {
         var config = Configuration()
         config.busyMode = .timeout(15)
         config.label = "margintop"
+        // A writing transaction spans several accesses to the writer connection (``writing(_:)``).
+        config.allowsUnsafeTransactions = true
         config.prepareDatabase { db in
             // Durable before return: a committed transaction survives power loss, not only a crash.
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -46,7 +51,7 @@ public final class SQLiteStore: AccountStore {
         } catch {
             throw .unreachable("cannot open \(path): \(SQLiteStore.message(error))")
         }
-        statusHub.yield(.connected)
+        watch.status.yield(.connected)
     }
 
     static func message(_ error: any Error) -> String {
@@ -61,8 +66,9 @@ public final class SQLiteStore: AccountStore {
 
     /// Runs `body` in one IMMEDIATE transaction, committed before this returns.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        await writeLock.lock()
         do {
-            return try await pool.writeWithoutTransaction { db in
+            let result = try await pool.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
                     result = try body(db)
@@ -71,6 +77,41 @@ public final class SQLiteStore: AccountStore {
                 guard let result else { throw StoreError.database("transaction returned nothing") }
                 return result
             }
+            await writeLock.unlock()
+            return result
+        } catch {
+            await writeLock.unlock()
+            throw SQLiteStore.map(error)
+        }
+    }
+
+    /// Runs `body` in one IMMEDIATE transaction held across its statements (each one access to
+    /// the writer connection) under the write lock, committed before this returns.
+    func writing<T: Sendable>(_ body: (SQLiteSession) async throws -> T) async throws(StoreError) -> T {
+        await writeLock.lock()
+        do {
+            try await pool.writeWithoutTransaction { db in
+                // An interrupted access may have left one behind.
+                if db.isInsideTransaction { try db.rollback() }
+                try db.beginTransaction(.immediate)
+            }
+            let result = try await body(SQLiteSession(pool: pool, isWriting: true))
+            try await pool.writeWithoutTransaction { db in try db.commit() }
+            await writeLock.unlock()
+            return result
+        } catch {
+            // Not cancellable: the transaction must end before the next writer begins.
+            await Task { [pool] in
+                try? await pool.writeWithoutTransaction { db in if db.isInsideTransaction { try db.rollback() } }
+            }.value
+            await writeLock.unlock()
+            throw SQLiteStore.map(error)
+        }
+    }
+
+    func reading<T: Sendable>(_ body: (SQLiteSession) async throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await body(SQLiteSession(pool: pool, isWriting: false))
         } catch {
             throw SQLiteStore.map(error)
         }
@@ -90,29 +131,12 @@ public final class SQLiteStore: AccountStore {
         try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM market") == 0 }
     }
 
-    static func values(_ row: Row, _ t: TableSpec) -> [SQLValue] {
-        var out: [SQLValue] = []
-        out.reserveCapacity(t.columns.count)
-        for i in 0..<t.columns.count {
-            switch row[i] as DatabaseValue {
-            case let v where v.isNull: out.append(.null)
-            case let v:
-                switch v.storage {
-                case let .int64(x): out.append(t.columns[i].type == .double ? .double(Double(x)) : .int(x))
-                case let .double(x): out.append(.double(x))
-                case let .string(x): out.append(.text(x))
-                case .blob, .null: out.append(.null)
-                }
-            }
-        }
-        return out
-    }
-
     static func scan(_ db: Database, _ t: TableSpec, where clause: String = "", _ args: StatementArguments = [],
                      into asm: inout BookAssembler) throws {
         let sql = "SELECT \(t.columnList) FROM \(t.name) \(clause) ORDER BY \(t.orderBy)"
         let rows = try Row.fetchCursor(db, sql: sql, arguments: args)
-        while let row = try rows.next() { try asm.add(t, values(row, t)) }
+        let types = t.columns.map(\.type)
+        while let row = try rows.next() { try asm.add(t, SQLiteSession.values(row, types)) }
     }
 
     static func loadMarket(_ db: Database) throws -> BookAssembler {
@@ -155,31 +179,6 @@ public final class SQLiteStore: AccountStore {
         try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM accounts") ?? 0 }
     }
 
-    static func insertSQL(_ t: TableSpec) -> String {
-        let placeholders = Array(repeating: "?", count: t.columns.count).joined(separator: ", ")
-        return "INSERT INTO \(t.name) (\(t.columnList)) VALUES (\(placeholders))"
-    }
-
-    static func insert(_ db: Database, _ t: TableSpec, _ values: [SQLValue]) throws {
-        let stmt = try db.cachedStatement(sql: insertSQL(t))
-        try stmt.execute(arguments: StatementArguments(values.map(dbValue)))
-    }
-
-    static func dbValue(_ v: SQLValue) -> DatabaseValue {
-        switch v {
-        case .null: return .null
-        case let .int(i): return i.databaseValue
-        case let .double(d): return d.databaseValue
-        case let .text(s): return s.databaseValue
-        }
-    }
-
-    @discardableResult
-    public func importBook(_ book: Book, operator op: String, checked: Bool) async throws(StoreError) -> ImportSummary {
-        if !checked { try AccountCheck.validate(book) }
-        return try await importUnchecked(book, operator: op)
-    }
-
     /// The import without the codec check: tests use it to make the database fail midway.
     func importUnchecked(_ book: Book, operator op: String) async throws(StoreError) -> ImportSummary {
         let now = Millis.now()
@@ -192,11 +191,11 @@ public final class SQLiteStore: AccountStore {
             // One prepared statement per table, reused for every row.
             var statements: [String: Statement] = [:]
             for t in BookTables.marketSide + BookTables.accountSide {
-                statements[t.name] = try db.makeStatement(sql: SQLiteStore.insertSQL(t))
+                statements[t.name] = try db.makeStatement(sql: t.insertSQL)
             }
             let insert = { (t: TableSpec, v: [SQLValue]) throws in
                 guard let stmt = statements[t.name] else { return }
-                stmt.setUncheckedArguments(StatementArguments(v.map(SQLiteStore.dbValue)))
+                stmt.setUncheckedArguments(SQLiteSession.arguments(v))
                 try stmt.execute()
             }
             try BookTables.emitMarket(book, insert)
@@ -211,73 +210,15 @@ public final class SQLiteStore: AccountStore {
         }
     }
 
-    public func putAccount(_ account: Account, operator op: String) async throws(StoreError) {
-        try await write { db in
-            let market = try SQLiteStore.loadMarket(db).book
-            guard let market else { throw StoreError.database("the store holds no book yet: import one first") }
-            try AccountCheck.validate(account, against: market)
-            let pk: Int64
-            if let old = try Int64.fetchOne(db, sql: "SELECT pk FROM accounts WHERE id = ?", arguments: [account.id]) {
-                pk = old
-                for t in [BookTables.positions, BookTables.collateral, BookTables.subaccounts] {
-                    try db.execute(sql: "DELETE FROM \(t.name) WHERE account_pk = ?", arguments: [pk])
-                }
-                try db.execute(sql: "UPDATE accounts SET name = ?, model = ? WHERE pk = ?",
-                               arguments: [account.name, account.model?.rawValue, pk])
-            } else {
-                pk = (try Int64.fetchOne(db, sql: "SELECT coalesce(max(pk), -1) + 1 FROM accounts")) ?? 0
-                try SQLiteStore.insert(db, BookTables.accounts,
-                                       [.int(pk), .text(account.id), SQLValue(account.name),
-                                        SQLValue(account.model?.rawValue)])
-            }
-            try BookTables.emitAccount(account, pk: pk) { t, v in
-                if t.name != "accounts" { try SQLiteStore.insert(db, t, v) }
-            }
-            try SQLiteStore.audit(db, at: Millis.now(), operator: op, action: AuditAction.putAccount,
-                                  payload: AuditPayload.account(account.id, removed: false, account: account))
-        }
-    }
-
-    @discardableResult
-    public func removeAccount(id: String, operator op: String) async throws(StoreError) -> Bool {
-        try await write { db in
-            guard let pk = try Int64.fetchOne(db, sql: "SELECT pk FROM accounts WHERE id = ?", arguments: [id]) else {
-                return false
-            }
-            for t in [BookTables.positions, BookTables.collateral, BookTables.subaccounts] {
-                try db.execute(sql: "DELETE FROM \(t.name) WHERE account_pk = ?", arguments: [pk])
-            }
-            try db.execute(sql: "DELETE FROM accounts WHERE pk = ?", arguments: [pk])
-            try SQLiteStore.audit(db, at: Millis.now(), operator: op, action: AuditAction.removeAccount,
-                                  payload: AuditPayload.account(id, removed: true))
-            return true
-        }
-    }
-
     // MARK: - Change watching
 
-    public func changes() async -> AsyncStream<StoreChange> {
-        let stream = changeHub.subscribe()
-        await startWatcher()
-        return stream
-    }
-
-    public func statusUpdates() async -> AsyncStream<StoreStatus> {
-        let stream = statusHub.subscribe()
-        await startWatcher()
-        return stream
-    }
-
-    private func startWatcher() async {
-        if watcher.withLockedValue({ $0 != nil }) { return }
+    func startWatcher() async {
+        if watch.isRunning { return }
         let baseline = (try? await read { db in
             try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM change_log") ?? 0
         }) ?? 0
-        watcher.withLockedValue { task in
-            guard task == nil else { return }
-            task = Task { [path, changeHub, statusHub] in
-                await SQLiteStore.watch(path: path, from: baseline, changes: changeHub, status: statusHub)
-            }
+        watch.start { [path, changes = watch.changes, status = watch.status] in
+            await SQLiteStore.watch(path: path, from: baseline, changes: changes, status: status)
         }
     }
 
@@ -330,17 +271,8 @@ public final class SQLiteStore: AccountStore {
     }
 
     public func close() async {
-        let task = watcher.withLockedValue { t -> Task<Void, Never>? in defer { t = nil }; return t }
-        task?.cancel()
-        await task?.value
-        changeHub.finish()
-        statusHub.yield(.down(reason: "closed"))
-        statusHub.finish()
+        await watch.stop()
         try? pool.close()
-    }
-
-    deinit {
-        watcher.withLockedValue { $0?.cancel() }
     }
 }
 

@@ -49,7 +49,7 @@ public struct DrillState: Sendable {
 
 /// The manual liquidation review dialog.
 public struct ReviewDialog: Sendable {
-    public enum Phase: Sendable, Equatable { case editing, saving, failed(String), stored([String]) }
+    public enum Phase: Sendable, Equatable { case editing, saving, failed(String), stored([Int64]) }
     public var accountIds: [String]
     public var metrics: [ReviewMetrics]
     public var note = TextField()
@@ -60,7 +60,7 @@ public struct ReviewDialog: Sendable {
 /// A note prompt on the review queue (acknowledge or resolve).
 public struct QueuePrompt: Sendable, Equatable {
     public enum Kind: Sendable, Equatable { case acknowledge, resolve(ReviewOutcome) }
-    public var reviewId: String
+    public var reviewId: Int64
     /// The version the operator saw when choosing the action.
     public var version: Int
     public var kind: Kind
@@ -71,7 +71,7 @@ public struct QueuePrompt: Sendable, Equatable {
 
 /// The review queue screen.
 public struct QueueState: Sendable, Equatable {
-    public var rows: [ReviewRow] = []
+    public var rows: [Review] = []
     public var cursor = 0
     public var loading = false
     public var error: String?
@@ -107,8 +107,6 @@ public struct AppState: Sendable {
     /// Accounts marked with Space (ids).
     public var marked: Set<String> = []
     public var distances: [String: DistanceEntry] = [:]
-    /// Accounts whose distance is being computed (asked for by an ``Effect/analyze(_:)``, not yet back).
-    public var distancesPending: Set<String> = []
     public var drill: DrillState?
     public var dialog: ReviewDialog?
     public var queue = QueueState()
@@ -136,14 +134,12 @@ public struct AppState: Sendable {
 public enum Effect: Sendable, Equatable {
     case openReviews(accountIds: [String], note: String, operator: String, metrics: [ReviewMetrics])
     case loadReviews
-    case acknowledge(id: String, version: Int, note: String)
-    case resolve(id: String, version: Int, outcome: ReviewOutcome, note: String)
+    case acknowledge(id: Int64, version: Int, note: String)
+    case resolve(id: Int64, version: Int, outcome: ReviewOutcome, note: String)
     /// Keep (and send) the margin-ratio history of this account.
     case trackAccount(String)
     /// Compute the system curve for the current snapshot (throttled by the app to once a second).
     case computeSystemCurve
-    /// Compute distances to liquidation off the main actor, then send ``Action/distancesComputed(_:)``.
-    case analyze(DistanceRequest)
     case quit
 }
 
@@ -154,13 +150,12 @@ public enum Action: Sendable {
     case snapshot(LiveSnapshot)
     case tick(now: Double)
     case marginRatioHistory(accountId: String, [Double])
-    case reviewsStored(ids: [String])
+    case reviewsStored(ids: [Int64])
     case reviewFailed(String)
-    case reviewsLoaded([ReviewRow])
+    case reviewsLoaded([Review])
     case reviewsLoadFailed(String)
-    case reviewUpdated(id: String)
+    case reviewUpdated(id: Int64)
     case reviewUpdateFailed(String)
     case systemCurve([SystemCurvePoint], version: Int, time: Double)
-    case distancesComputed(DistanceResult)
     case quitRequested
 }

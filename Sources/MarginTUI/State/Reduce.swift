@@ -3,9 +3,9 @@ import MarginLive
 
 /// Applies `action` to `state`; returns the effects the app must perform.
 ///
-/// Pure apart from CPU: the drill-down's figures come from MarginCore here; distances
-/// of the rows on screen are asked for with an ``Effect/analyze(_:)`` the app performs
-/// off the main actor, and arrive back as ``Action/distancesComputed(_:)``.
+/// Pure apart from CPU: figures needing re-valuation (distances of the rows
+/// on screen, the drill-down) are computed here from the snapshot, so tests
+/// drive exactly what the app does.
 public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     var effects: [Effect] = []
     switch action {
@@ -31,7 +31,7 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
             state.dialog?.phase = .stored(ids)
             state.marked.removeAll()
         }
-        state.notice = Notice(text: "stored review \(ids.joined(separator: ", "))", role: .ok, until: state.now + 5)
+        state.notice = Notice(text: "stored review \(ids.map(Review.label).joined(separator: ", "))", role: .ok, until: state.now + 5)
         if state.screen == .queue || state.drill != nil { effects.append(.loadReviews) }
     case .reviewFailed(let message):
         if state.dialog != nil { state.dialog?.phase = .failed(message) }
@@ -46,7 +46,7 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         state.queue.error = message
     case .reviewUpdated(let id):
         state.queue.prompt = nil
-        state.notice = Notice(text: "updated review \(id)", role: .ok, until: state.now + 5)
+        state.notice = Notice(text: "updated review \(Review.label(id))", role: .ok, until: state.now + 5)
         effects.append(.loadReviews)
     case .reviewUpdateFailed(let message):
         state.queue.prompt?.saving = false
@@ -55,16 +55,11 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         state.systemCurve = points
         state.systemCurveVersion = version
         state.systemCurveTime = time
-    case .distancesComputed(let result):
-        for (id, value) in zip(result.accountIds, result.values) {
-            state.distances[id] = DistanceEntry(value: value, version: result.version, time: result.time)
-            state.distancesPending.remove(id)
-        }
     case .quitRequested:
         state.quit = true
         effects.append(.quit)
     }
-    effects += requestVisibleDistances(&state)
+    refreshVisibleDistances(&state)
     return effects
 }
 
@@ -237,8 +232,8 @@ func queueKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         let row = s.queue.rows[s.queue.cursor]
         let kind: QueuePrompt.Kind = key == .char("a") ? .acknowledge : (key == .char("l") ? .resolve(.liquidated) : .resolve(.dismissed))
         if kind == .acknowledge && row.status != .open { s.notice = Notice(text: "only open reviews can be acknowledged", role: .error, until: s.now + 4); return [] }
-        if row.status == .liquidated || row.status == .dismissed {
-            s.notice = Notice(text: "review \(row.id) is already \(row.status.rawValue)", role: .error, until: s.now + 4)
+        if row.status.isTerminal {
+            s.notice = Notice(text: "review \(Review.label(row.id)) is already \(row.status.rawValue)", role: .error, until: s.now + 4)
             return []
         }
         s.queue.prompt = QueuePrompt(reviewId: row.id, version: row.version, kind: kind)
@@ -312,7 +307,7 @@ func dialogKey(_ s: inout AppState, _ key: Key) -> [Effect] {
 
 /// Assets a what-if can move for account `a`: those it is exposed to, else every non-stable asset.
 func whatIfAssets(_ snap: LiveSnapshot, account a: Int) -> [Int] {
-    let exposed = snap.marginBook.exposedAssets(ofUnit: a)
+    let exposed = Analyzer(book: snap.marginBook, base: snap.prices).exposedAssets(a)
     if !exposed.isEmpty { return exposed }
     let m = snap.marginBook.market
     return (0..<m.assetCount).filter { !m.stable[$0] }
@@ -375,26 +370,19 @@ public func rebuildRows(_ s: inout AppState) {
     clampCursor(&s)
 }
 
-/// Asks for distances to liquidation of the rows on screen that have none, or an old one, and are not
-/// already being computed.
-public func requestVisibleDistances(_ s: inout AppState) -> [Effect] {
-    guard s.screen == .overview, !s.isTooSmall, let snap = s.snapshot else { return [] }
+/// Computes distances to liquidation for the rows on screen that have none, or an old one.
+public func refreshVisibleDistances(_ s: inout AppState) {
+    guard s.screen == .overview, !s.isTooSmall, let snap = s.snapshot else { return }
     let h = Layout.tableHeight(s)
     let visible = s.tableRows[min(s.top, s.tableRows.count)..<min(s.top + h, s.tableRows.count)]
-    var wanted: [Int] = []
+    var analyzer: Analyzer?
     for a in visible {
         let id = snap.accounts.ids[a]
         if let e = s.distances[id], e.version == snap.version || snap.time - e.time < s.distanceMaxAge { continue }
-        if s.distancesPending.contains(id) { continue }
-        s.distancesPending.insert(id)
-        wanted.append(a)
+        if analyzer == nil { analyzer = Analyzer(book: snap.marginBook, base: snap.prices) }
+        let d = analyzer?.distanceToLiquidation(a)
+        s.distances[id] = DistanceEntry(value: d, version: snap.version, time: snap.time)
     }
-    pruneDistances(&s, visible: visible, snap)
-    return wanted.isEmpty ? [] : [.analyze(DistanceRequest(accounts: wanted, snapshot: snap))]
-}
-
-/// Keeps the distance cache small: past 5,000 entries only the rows on screen stay.
-func pruneDistances(_ s: inout AppState, visible: ArraySlice<Int>, _ snap: LiveSnapshot) {
     if s.distances.count > 5_000 {
         let keep = Set(visible.map { snap.accounts.ids[$0] })
         s.distances = s.distances.filter { keep.contains($0.key) }

@@ -49,7 +49,7 @@ func renderReviewDialog(_ s: AppState, _ b: inout CellBuffer) {
     case .failed(let e):
         b.put(row: r, col: left, spans: [Span(" NOT STORED: \(e) ", .error), Span("  [Enter] retry  [Esc] cancel", .dialog)], maxCol: left + w)
     case .stored(let ids):
-        b.put(row: r, col: left, spans: [Span(" stored \(ids.joined(separator: ", ")) ", .ok), Span("  any key closes", .dialog)], maxCol: left + w)
+        b.put(row: r, col: left, spans: [Span(" stored \(ids.map(Review.label).joined(separator: ", ")) ", .ok), Span("  any key closes", .dialog)], maxCol: left + w)
     }
 }
 
@@ -60,7 +60,7 @@ func renderQueuePrompt(_ s: AppState, _ b: inout CellBuffer) {
     case .acknowledge: what = "Acknowledge"
     case .resolve(let o): what = "Resolve as \(o.rawValue)"
     }
-    let (top, left, _, w) = drawBox(&b, title: "\(what) review \(p.reviewId)", height: 8, width: 80)
+    let (top, left, _, w) = drawBox(&b, title: "\(what) review \(Review.label(p.reviewId))", height: 8, width: 80)
     b.put(row: top, col: left, "Note:", role: .dialogTitle)
     drawField(&b, row: top + 1, col: left, width: w, p.note, active: !p.saving)
     if p.saving {

@@ -128,12 +128,12 @@ func drillDocument(_ s: AppState, _ d: DrillState, _ data: DrillData, width: Int
     doc.append([Span("  cells in danger/liquidatable/bankrupt colours show the state at that move", .dim)])
 
     section("REVIEWS OF THIS ACCOUNT")
-    let reviews = s.queue.rows.filter { $0.accountId == data.id }
+    let reviews = s.queue.rows.filter { $0.account == data.id }
     if reviews.isEmpty { doc.append([Span(s.queue.loadedAt == nil ? "  loading…" : "  none", .dim)]) }
     for r in reviews {
-        doc.append([Span("  " + col(r.id, 14, right: false) + col(r.status.rawValue, 13, right: false)
-                         + col(Fmt.age(max(0, s.now - r.openedAt)), 8) + "  " + col(r.operator, 12, right: false)),
-                    Span(r.note, .dim)])
+        doc.append([Span("  " + col(Review.label(r.id), 14, right: false) + col(r.status.rawValue, 13, right: false)
+                         + col(Fmt.age(max(0, s.now - r.openedAt)), 8) + "  " + col(r.openedBy, 12, right: false)),
+                    Span(r.latestNote, .dim)])
     }
     return doc
 }

@@ -28,9 +28,9 @@ func renderQueue(_ s: AppState, _ b: inout CellBuffer) {
             x += w
         }
         let stRole: Role = switch r.status { case .open: .warning; case .acknowledged: .text; case .liquidated: .liquidatable; case .dismissed: .dim }
-        cell(r.id, 16); cell(r.accountId, 14); cell(r.status.rawValue, 14, stRole)
+        cell(Review.label(r.id), 16); cell(r.account, 14); cell(r.status.rawValue, 14, stRole)
         cell(Fmt.age(max(0, s.now - r.openedAt)), 8, right: true); x += 2
-        cell(r.operator, 14); cell(Fmt.age(max(0, s.now - r.updatedAt)), 8, right: true); x += 2
-        cell(r.note, noteW, .dim)
+        cell(r.openedBy, 14); cell(Fmt.age(max(0, s.now - r.updatedAt)), 8, right: true); x += 2
+        cell(r.latestNote, noteW, .dim)
     }
 }

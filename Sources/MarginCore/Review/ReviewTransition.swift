@@ -1,0 +1,14 @@
+/// One step of a review: who moved it where, when, why, and the account's figures then.
+public struct ReviewTransition: Sendable, Equatable {
+    public var status: ReviewStatus
+    public var `operator`: String
+    /// Seconds since the epoch.
+    public var at: Double
+    public var note: String?
+    /// The account's figures then; `nil` when the account was no longer in the store.
+    public var metrics: ReviewMetrics?
+
+    public init(status: ReviewStatus, operator: String, at: Double, note: String?, metrics: ReviewMetrics?) {
+        self.status = status; self.operator = `operator`; self.at = at; self.note = note; self.metrics = metrics
+    }
+}
