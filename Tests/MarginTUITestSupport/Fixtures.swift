@@ -27,7 +27,7 @@ public enum Fixtures {
         for k in 1...12 {
             let t = t0 + Double(k)
             let f = 1 - 0.006 * Double(k)
-            _ = live.apply(moves.map { PriceUpdate(symbol: $0.0, kind: .index, value: $0.1 * f, time: t) }, now: t)
+            _ = live.apply(moves.map { PriceUpdate(symbol: $0.0, kind: .index, value: $0.1 * f, exchangeTime: t) }, now: t)
             live.sample(now: t)
         }
         let end = t0 + 12.5
