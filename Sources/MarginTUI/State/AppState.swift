@@ -107,6 +107,8 @@ public struct AppState: Sendable {
     /// Accounts marked with Space (ids).
     public var marked: Set<String> = []
     public var distances: [String: DistanceEntry] = [:]
+    /// Accounts whose distance is being computed (asked for by an ``Effect/analyze(_:)``, not yet back).
+    public var distancesPending: Set<String> = []
     public var drill: DrillState?
     public var dialog: ReviewDialog?
     public var queue = QueueState()
@@ -140,6 +142,8 @@ public enum Effect: Sendable, Equatable {
     case trackAccount(String)
     /// Compute the system curve for the current snapshot (throttled by the app to once a second).
     case computeSystemCurve
+    /// Compute distances to liquidation off the main actor, then send ``Action/distancesComputed(_:)``.
+    case analyze(DistanceRequest)
     case quit
 }
 
@@ -157,5 +161,6 @@ public enum Action: Sendable {
     case reviewUpdated(id: Int64)
     case reviewUpdateFailed(String)
     case systemCurve([SystemCurvePoint], version: Int, time: Double)
+    case distancesComputed(DistanceResult)
     case quitRequested
 }

@@ -3,9 +3,9 @@ import MarginLive
 
 /// Applies `action` to `state`; returns the effects the app must perform.
 ///
-/// Pure apart from CPU: figures needing re-valuation (distances of the rows
-/// on screen, the drill-down) are computed here from the snapshot, so tests
-/// drive exactly what the app does.
+/// Pure apart from CPU: the drill-down's figures come from MarginCore here; distances
+/// of the rows on screen are asked for with an ``Effect/analyze(_:)`` the app performs
+/// off the main actor, and arrive back as ``Action/distancesComputed(_:)``.
 public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     var effects: [Effect] = []
     switch action {
@@ -55,11 +55,16 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         state.systemCurve = points
         state.systemCurveVersion = version
         state.systemCurveTime = time
+    case .distancesComputed(let result):
+        for (id, value) in zip(result.accountIds, result.values) {
+            state.distances[id] = DistanceEntry(value: value, version: result.version, time: result.time)
+            state.distancesPending.remove(id)
+        }
     case .quitRequested:
         state.quit = true
         effects.append(.quit)
     }
-    refreshVisibleDistances(&state)
+    effects += requestVisibleDistances(&state)
     return effects
 }
 
@@ -307,7 +312,7 @@ func dialogKey(_ s: inout AppState, _ key: Key) -> [Effect] {
 
 /// Assets a what-if can move for account `a`: those it is exposed to, else every non-stable asset.
 func whatIfAssets(_ snap: LiveSnapshot, account a: Int) -> [Int] {
-    let exposed = Analyzer(book: snap.marginBook, base: snap.prices).exposedAssets(a)
+    let exposed = snap.marginBook.exposedAssets(ofUnit: a)
     if !exposed.isEmpty { return exposed }
     let m = snap.marginBook.market
     return (0..<m.assetCount).filter { !m.stable[$0] }
@@ -370,19 +375,26 @@ public func rebuildRows(_ s: inout AppState) {
     clampCursor(&s)
 }
 
-/// Computes distances to liquidation for the rows on screen that have none, or an old one.
-public func refreshVisibleDistances(_ s: inout AppState) {
-    guard s.screen == .overview, !s.isTooSmall, let snap = s.snapshot else { return }
+/// Asks for distances to liquidation of the rows on screen that have none, or an old one, and are not
+/// already being computed.
+public func requestVisibleDistances(_ s: inout AppState) -> [Effect] {
+    guard s.screen == .overview, !s.isTooSmall, let snap = s.snapshot else { return [] }
     let h = Layout.tableHeight(s)
     let visible = s.tableRows[min(s.top, s.tableRows.count)..<min(s.top + h, s.tableRows.count)]
-    var analyzer: Analyzer?
+    var wanted: [Int] = []
     for a in visible {
         let id = snap.accounts.ids[a]
         if let e = s.distances[id], e.version == snap.version || snap.time - e.time < s.distanceMaxAge { continue }
-        if analyzer == nil { analyzer = Analyzer(book: snap.marginBook, base: snap.prices) }
-        let d = analyzer?.distanceToLiquidation(a)
-        s.distances[id] = DistanceEntry(value: d, version: snap.version, time: snap.time)
+        if s.distancesPending.contains(id) { continue }
+        s.distancesPending.insert(id)
+        wanted.append(a)
     }
+    pruneDistances(&s, visible: visible, snap)
+    return wanted.isEmpty ? [] : [.analyze(DistanceRequest(accounts: wanted, snapshot: snap))]
+}
+
+/// Keeps the distance cache small: past 5,000 entries only the rows on screen stay.
+func pruneDistances(_ s: inout AppState, visible: ArraySlice<Int>, _ snap: LiveSnapshot) {
     if s.distances.count > 5_000 {
         let keep = Set(visible.map { snap.accounts.ids[$0] })
         s.distances = s.distances.filter { keep.contains($0.key) }
