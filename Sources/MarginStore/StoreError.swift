@@ -1,6 +1,13 @@
 import MarginCore
 
-/// Everything that can go wrong in a store, with a message fit for an operator.
+/// Everything that can go wrong in a store, with a message fit for an operator: MarginStore's
+/// one error type. Every ``AccountStore`` method throws it (typed throws); database and driver
+/// errors arrive as ``unreachable(_:)`` or ``database(_:)`` with the server's message.
+///
+/// ```swift
+/// do { _ = try await store.acknowledgeReview(id: 7, expectedVersion: 1, operator: "bob") }
+/// catch StoreError.conflict(let review, let expected, let found) { ... }  // moved on meanwhile
+/// ```
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The store URL cannot be understood.
     case badURL(String, reason: String)

@@ -10,17 +10,16 @@ public struct ImportCommand: AsyncParsableCommand {
 
     @Argument(help: "A margintop.book/1 file ('-' for stdin).")
     var file: String
-    @OptionGroup var storeOptions: StoreOptions
-    @OptionGroup var operatorOption: OperatorOption
+    @OptionGroup var writeOptions: StoreWriteOptions
 
     public init() {}
 
     public func run() async throws {
         try await StoreCLI.run {
             let book = try BookDecoder.decode(try StoreCLI.readFile(file), file: file)
-            let (summary, url) = try await storeOptions.withStore { store in
+            let (summary, url) = try await writeOptions.withStore { store in
                 // Decoded by the strict codec just above: no second check.
-                (try await store.importBook(book, operator: operatorOption.resolved, checked: true), store.url)
+                (try await store.importBook(book, operator: writeOptions.operatorName, checked: true), store.url)
             }
             try StoreCLI.write("imported \(summary.accounts) accounts, \(summary.assets) assets, "
                 + "\(summary.instruments) instruments into \(url)\n", to: nil)

@@ -12,15 +12,14 @@ struct ReviewMoveOptions: ParsableArguments {
     @Option(name: .customLong("expect-version"),
             help: "Refuse (conflict, exit 1) unless the review is still at this version (as `review list` showed it).")
     var expectVersion: Int?
-    @OptionGroup var storeOptions: StoreOptions
-    @OptionGroup var operatorOption: OperatorOption
+    @OptionGroup var writeOptions: StoreWriteOptions
 
     /// Moves the review to `status` and prints its new line.
     func move(to status: ReviewStatus) async throws {
         try await StoreCLI.run {
-            let r = try await storeOptions.withStore {
+            let r = try await writeOptions.withStore {
                 try await $0.transitionReview(id: reviewID, to: status, expectedVersion: expectVersion,
-                                              operator: operatorOption.resolved, note: note, prices: nil)
+                                              operator: writeOptions.operatorName, note: note, prices: nil)
             }
             try StoreCLI.write(ReviewOutput.line(r), to: nil)
         }

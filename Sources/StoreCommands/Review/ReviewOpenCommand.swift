@@ -10,15 +10,14 @@ public struct ReviewOpenCommand: AsyncParsableCommand {
     var account: String
     @Option(name: .long, help: "Why the review is opened.")
     var note: String
-    @OptionGroup var storeOptions: StoreOptions
-    @OptionGroup var operatorOption: OperatorOption
+    @OptionGroup var writeOptions: StoreWriteOptions
 
     public init() {}
 
     public func run() async throws {
         try await StoreCLI.run {
-            let r = try await storeOptions.withStore {
-                try await $0.openReview(account: account, operator: operatorOption.resolved, note: note, prices: nil)
+            let r = try await writeOptions.withStore {
+                try await $0.openReview(account: account, operator: writeOptions.operatorName, note: note, prices: nil)
             }
             try StoreCLI.write(ReviewOutput.line(r), to: nil)
         }
