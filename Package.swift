@@ -110,7 +110,7 @@ let package = Package(
         ]),
         .testTarget(name: "MarginTUITests", dependencies: ["MarginTUI", "MarginTUITestSupport"], exclude: ["Goldens"]),
         .testTarget(name: "MarginDashboardTests", dependencies: [
-            "MarginDashboard", "MarginTUI", "TerminalCore", "MarginTUITestSupport", "MarginCore", "MarginLive",
+            "MarginDashboard", "MarginTUI", "TerminalCore", "MarginTUITestSupport", "MarginCore", "MarginLive", "MarginRuntime", "MarginFeeds",
         ]),
         .testTarget(name: "MarginTUIEndToEndTests", dependencies: ["margintop", "StoreTestSupport"]),
         .testTarget(name: "MarginFeedsTests", dependencies: ["MarginFeeds", "MarginFeedsTestSupport", "MarginCore"],
