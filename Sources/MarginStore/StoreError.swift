@@ -50,3 +50,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+/// An error's message for an operator (a ``StoreError``'s own description).
+func describe(_ error: any Error) -> String {
+    if let e = error as? StoreError { return e.description }
+    return String(describing: error)
+}

@@ -1,0 +1,88 @@
+import GRDB
+import MarginCore
+
+/// Reading the book (one read access, one snapshot), and replacing it by an import.
+extension SQLiteStore {
+    func isEmpty() async throws(StoreError) -> Bool {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM market") == 0 }
+    }
+
+    static func scan(_ db: Database, _ t: TableSpec, where clause: String = "", _ args: StatementArguments = [],
+                     into asm: inout BookAssembler) throws {
+        let sql = "SELECT \(t.columnList) FROM \(t.name) \(clause) ORDER BY \(t.orderBy)"
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: args)
+        let types = t.columns.map(\.type)
+        while let row = try rows.next() { try asm.add(t, SQLiteSession.values(row, types)) }
+    }
+
+    static func loadMarket(_ db: Database) throws -> BookAssembler {
+        var asm = BookAssembler()
+        for t in BookTables.marketSide { try scan(db, t, into: &asm) }
+        return asm
+    }
+
+    static func loadAccount(_ db: Database, id: String) throws -> Account? {
+        guard let pk = try Int64.fetchOne(db, sql: "SELECT pk FROM accounts WHERE id = ?", arguments: [id]) else {
+            return nil
+        }
+        var asm = BookAssembler()
+        for t in BookTables.accountSide {
+            try scan(db, t, where: "WHERE \(t.columns[0].name) = ?", [pk], into: &asm)
+        }
+        return asm.loadedAccounts.first
+    }
+
+    public func loadBook() async throws(StoreError) -> Book {
+        try await read { db in
+            var asm = try SQLiteStore.loadMarket(db)
+            for t in BookTables.accountSide { try SQLiteStore.scan(db, t, into: &asm) }
+            return try asm.finish()
+        }
+    }
+
+    public func loadMarket() async throws(StoreError) -> Book {
+        try await read { db in
+            var asm = try SQLiteStore.loadMarket(db)
+            return try asm.finish()
+        }
+    }
+
+    public func loadAccount(id: String) async throws(StoreError) -> Account? {
+        try await read { db in try SQLiteStore.loadAccount(db, id: id) }
+    }
+
+    public func accountCount() async throws(StoreError) -> Int {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM accounts") ?? 0 }
+    }
+
+    /// The import without the codec check: tests use it to make the database fail midway.
+    func importUnchecked(_ book: Book, operator op: String) async throws(StoreError) -> ImportSummary {
+        let now = Millis.now()
+        return try await write { db in
+            try db.execute(sql: "INSERT INTO change_suppress (flag) VALUES (1)")
+            for t in BookTables.deleteOrder { try db.execute(sql: "DELETE FROM \(t.name)") }
+            // A large import thrashes the default 2 MB page cache; widen it for this transaction.
+            try db.execute(sql: "PRAGMA cache_size = -524288")
+            defer { try? db.execute(sql: "PRAGMA cache_size = -65536") }
+            // One prepared statement per table, reused for every row.
+            var statements: [String: Statement] = [:]
+            for t in BookTables.marketSide + BookTables.accountSide {
+                statements[t.name] = try db.makeStatement(sql: t.insertSQL)
+            }
+            let insert = { (t: TableSpec, v: [SQLValue]) throws in
+                guard let stmt = statements[t.name] else { return }
+                stmt.setUncheckedArguments(SQLiteSession.arguments(v))
+                try stmt.execute()
+            }
+            try BookTables.emitMarket(book, insert)
+            for (i, a) in book.accounts.enumerated() { try BookTables.emitAccount(a, pk: Int64(i), insert) }
+            try db.execute(sql: "DELETE FROM change_suppress")
+            try db.execute(sql: "DELETE FROM change_log")
+            try db.execute(sql: "INSERT INTO change_log (kind, op, account_id) VALUES ('reset', 'replaced', NULL)")
+            try db.execute(sql: "INSERT INTO audit_log (at_ms, operator, action, payload) VALUES (?, ?, ?, ?)",
+                           arguments: [now, op, AuditAction.importBook, AuditPayload.importBook(book)])
+            return ImportSummary(accounts: book.accounts.count, assets: book.assets.count,
+                                 instruments: book.instruments.count, auditSeq: db.lastInsertedRowID)
+        }
+    }
+}
