@@ -1,11 +1,14 @@
 import Foundation
 import Logging
+import MarginCore
 
 /// swift-log to a file, never to the terminal: `$XDG_STATE_HOME/margintop/margintop.log`
 /// (`~/.local/state/margintop/margintop.log`), or `MARGINTOP_LOG`.
 public struct FileLogHandler: LogHandler {
     let label: String
     let file: FileHandle
+    /// Stamps each line.
+    let clock: any MarginClock = SystemClock()
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
 
@@ -17,7 +20,7 @@ public struct FileLogHandler: LogHandler {
     public func log(event: LogEvent) {
         let meta = metadata.merging(event.metadata ?? [:]) { $1 }
         let extra = meta.isEmpty ? "" : " " + meta.map { "\($0)=\($1)" }.sorted().joined(separator: " ")
-        let line = "\(ISO8601DateFormatter().string(from: Date())) \(event.level) \(label): \(event.message)\(extra)\n"
+        let line = "\(Timestamp.format(clock.now, fixedMilliseconds: true)) \(event.level) \(label): \(event.message)\(extra)\n"
         file.write(Data(line.utf8))
     }
 

@@ -32,10 +32,10 @@ public struct Watcher: Sendable {
             case .stateChanges(let changes):
                 for c in changes { await report(c) }
             case .feedStatus(let status):
-                out.emit(.object([("type", .string("feed")), ("time", .string(MarginCore.Timestamp.format(clock.now))),
+                out.emit(.object([("type", .string("feed")), ("time", .string(Timestamp.format(clock.now))),
                                   ("status", .string(status.description))]))
             case .storeStatus(let status):
-                out.emit(.object([("type", .string("store")), ("time", .string(MarginCore.Timestamp.format(clock.now))),
+                out.emit(.object([("type", .string("store")), ("time", .string(Timestamp.format(clock.now))),
                                   ("status", .string("\(status)"))]))
             case .tick(let now):
                 if await summaries.due(now: now, every: summaryEvery) { await summary(now: now) }
@@ -49,23 +49,23 @@ public struct Watcher: Sendable {
     }
 
     func report(_ c: StateChange) async {
-        var members: [(String, MarginCore.JSONValue)] = [
-            ("type", .string("state")), ("time", .string(MarginCore.Timestamp.format(c.time))), ("account", .string(c.accountId)),
+        var members: [(String, JSONValue)] = [
+            ("type", .string("state")), ("time", .string(Timestamp.format(c.time))), ("account", .string(c.accountId)),
             ("from", .string(c.from.name)), ("to", .string(c.to.name)),
             ("marginRatio", c.marginRatio.map { .number($0) } ?? .null),
         ]
         if let cause = c.cause {
             members.append(("cause", .object([("symbol", .string(cause.symbol)), ("kind", .string(cause.kind.rawValue)),
-                                               ("price", .number(cause.value)), ("ts", .string(MarginCore.Timestamp.format(cause.exchangeTime)))])))
+                                               ("price", .number(cause.value)), ("ts", .string(Timestamp.format(cause.exchangeTime)))])))
         }
-        let event = MarginCore.JSONValue.object(members)
+        let event = JSONValue.object(members)
         out.emit(event)
         if c.to > c.from { await alerts?.alert(key: "\(c.accountId)/\(c.to.name)", event: event, now: c.time) }
     }
 
     func summary(now: Double) async {
         let s = await loop.engine.snapshot(now: now)
-        var members: [(String, MarginCore.JSONValue)] = [("type", .string("summary")), ("time", .string(MarginCore.Timestamp.format(now))),
+        var members: [(String, JSONValue)] = [("type", .string("summary")), ("time", .string(Timestamp.format(now))),
                                               ("accounts", .integer(s.accounts.count))]
         for st in AccountState.allCases { members.append((st.name, .integer(s.counts[st] ?? 0))) }
         members += [
