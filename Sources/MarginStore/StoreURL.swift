@@ -122,19 +122,19 @@ public struct PostgresTarget: Sendable, Equatable, CustomStringConvertible {
 /// Opens the store at `url`, creating it (and its folders) when needed.
 ///
 /// A new, empty store at the default URL is seeded with
-/// `DemoBook.generate(accounts: 200, seed: 1)`.
-public func openStore(_ url: StoreURL = .defaultURL(), seedIfEmpty: Bool? = nil) async throws(StoreError)
-    -> any AccountStore {
+/// `DemoBook.generate(accounts: 200, seed: 1)`. Timestamps (reviews, audit) come from `clock`.
+public func openStore(_ url: StoreURL = .defaultURL(), seedIfEmpty: Bool? = nil,
+                      clock: any MarginClock = SystemClock()) async throws(StoreError) -> any AccountStore {
     let seed = seedIfEmpty ?? (url == .defaultURL())
     switch url {
     case let .sqlite(path):
-        let store = try SQLiteStore(path: path)
+        let store = try SQLiteStore(path: path, clock: clock)
         if seed, try await store.isEmpty() {
             try await store.importBook(DemoBook.generate(accounts: 200, seed: 1), operator: "margintop")
         }
         return store
     case let .postgres(target):
-        let store = try await PostgresStore(target: target)
+        let store = try await PostgresStore(target: target, clock: clock)
         if seed, try await store.isEmpty() {
             try await store.importBook(DemoBook.generate(accounts: 200, seed: 1), operator: "margintop")
         }

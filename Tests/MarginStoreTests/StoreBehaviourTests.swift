@@ -195,6 +195,24 @@ struct StoreBehaviourTests {
         }
     }
 
+    @Test("review and audit times come from the store's clock", arguments: Backend.allCases)
+    func injectedClock(_ backend: Backend) async throws {
+        try await withFixture(backend) { f in
+            let book = smallBook(4)
+            try await f.store.importBook(book, operator: "tester")
+            let clock = ManualClock(start: 1_800_000_000.25)
+            let store = try await openStore(f.url, seedIfEmpty: false, clock: clock)
+            let r1 = try await store.openReview(account: book.accounts[1].id, operator: "alice", note: "n", prices: nil)
+            #expect(r1.openedAt == 1_800_000_000.25 && r1.transitions[0].at == 1_800_000_000.25)
+            #expect(r1.transitions[0].metrics?.computedAt == 1_800_000_000.25)
+            clock.advance(by: .seconds(90))
+            let r2 = try await store.acknowledgeReview(id: r1.id, operator: "bob")
+            #expect(r2.openedAt == 1_800_000_000.25 && r2.updatedAt == 1_800_000_090.25)
+            #expect(try await store.auditLog().last?.at == 1_800_000_090.25)
+            await store.close()
+        }
+    }
+
     @Test("two operators on one review: the second gets a conflict", arguments: Backend.allCases)
     func conflicts(_ backend: Backend) async throws {
         try await withFixture(backend) { f in

@@ -33,7 +33,7 @@ extension PostgresStore {
 
     /// The import without the codec check: tests use it to make the database fail midway.
     func importUnchecked(_ book: Book, operator op: String) async throws(StoreError) -> ImportSummary {
-        let now = Millis.now()
+        let now = Millis.now(clock)
         return try await transaction { s in
             try await s.execute("SET LOCAL margintop.suppress = 'on'", [])
             // Millions of rows: skip the per-row change-log triggers altogether (transactional DDL,

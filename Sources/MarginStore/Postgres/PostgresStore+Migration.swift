@@ -15,7 +15,7 @@ extension PostgresStore {
                                                     logger: log).decode(Int64.self) { current = v }
             for (i, statements) in PostgresSchema.migrations.enumerated() where Int64(i + 1) > current {
                 for sql in statements { try await conn.query(PostgresQuery(unsafeSQL: sql), logger: log) }
-                try await conn.query("INSERT INTO schema_migrations (version, applied_at_ms) VALUES (\(Int64(i + 1)), \(Millis.now()))",
+                try await conn.query("INSERT INTO schema_migrations (version, applied_at_ms) VALUES (\(Int64(i + 1)), \(Millis.now(clock)))",
                                      logger: log)
             }
         }

@@ -17,6 +17,7 @@ public final class PostgresStore: SQLBackedStore, SQLStore {
     public let target: PostgresTarget
     let configuration: PostgresConnection.Configuration
     let logger: Logger
+    let clock: any MarginClock
 
     /// One command at a time on ``connection``.
     let lock = AsyncLock()
@@ -29,9 +30,11 @@ public final class PostgresStore: SQLBackedStore, SQLStore {
     /// Rows per multi-row insert of an import (bound as arrays and `unnest`ed).
     static let batchRows = 20_000
 
-    /// Connects to `target` and brings its schema up to date.
-    public init(target: PostgresTarget, connectTimeout: Duration = .seconds(5)) async throws(StoreError) {
+    /// Connects to `target` and brings its schema up to date; timestamps come from `clock`.
+    public init(target: PostgresTarget, connectTimeout: Duration = .seconds(5), clock: any MarginClock = SystemClock())
+        async throws(StoreError) {
         self.target = target
+        self.clock = clock
         url = .postgres(target)
         var config = PostgresConnection.Configuration(
             host: target.host, port: target.port, username: target.user, password: PGPass.password(for: target),

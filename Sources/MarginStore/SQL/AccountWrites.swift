@@ -4,7 +4,7 @@ import MarginCore
 /// Each runs inside one writing transaction.
 enum AccountWrites {
     /// Adds or replaces `account` (its children rewritten), audited as `account.put`.
-    static func put(_ account: Account, operator op: String, on s: some SQLSession) async throws {
+    static func put(_ account: Account, operator op: String, at now: Int64, on s: some SQLSession) async throws {
         guard let market = try await s.loadMarket().book else {
             throw StoreError.database("the store holds no book yet: import one first")
         }
@@ -28,16 +28,16 @@ enum AccountWrites {
         for (t, v) in rows where !(existed && t.name == BookTables.accounts.name) {
             try await s.execute(t.insertSQL, v)
         }
-        try await s.audit(at: Millis.now(), operator: op, action: AuditAction.putAccount,
+        try await s.audit(at: now, operator: op, action: AuditAction.putAccount,
                           payload: AuditPayload.account(account.id, removed: false, account: account))
     }
 
     /// Removes the account and its children, audited as `account.remove`; `false` when there was none.
-    static func remove(id: String, operator op: String, on s: some SQLSession) async throws -> Bool {
+    static func remove(id: String, operator op: String, at now: Int64, on s: some SQLSession) async throws -> Bool {
         guard let pk = try await s.accountKey(id: id, lock: .update) else { return false }
         try await deleteChildren(of: pk, on: s)
         try await s.execute("DELETE FROM accounts WHERE pk = ?", [.int(pk)])
-        try await s.audit(at: Millis.now(), operator: op, action: AuditAction.removeAccount,
+        try await s.audit(at: now, operator: op, action: AuditAction.removeAccount,
                           payload: AuditPayload.account(id, removed: true))
         return true
     }

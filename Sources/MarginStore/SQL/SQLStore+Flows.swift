@@ -5,7 +5,7 @@ import MarginCore
 extension SQLStore {
     func sqlOpenReview(account: String, operator op: String, note: String, prices: PriceState?)
         async throws(StoreError) -> Review {
-        let now = Millis.now()
+        let now = Millis.now(clock)
         do {
             return try await writing { s in
                 try await ReviewFlows.open(account: account, operator: op, note: note, prices: prices, at: now, on: s)
@@ -25,7 +25,7 @@ extension SQLStore {
                              note: String?, prices: PriceState?) async throws(StoreError) -> Review {
         guard let current = try await sqlReview(id: id) else { throw .reviewNotFound(id) }
         try ReviewRows.check(current, to: next, expectedVersion: expectedVersion)
-        let now = Millis.now()
+        let now = Millis.now(clock)
         return try await writing { s in
             try await ReviewFlows.move(current, to: next, operator: op, note: note, prices: prices, at: now, on: s)
         }
@@ -47,10 +47,10 @@ extension SQLStore {
     }
 
     func sqlPutAccount(_ account: Account, operator op: String) async throws(StoreError) {
-        try await writing { s in try await AccountWrites.put(account, operator: op, on: s) }
+        try await writing { s in try await AccountWrites.put(account, operator: op, at: Millis.now(clock), on: s) }
     }
 
     func sqlRemoveAccount(id: String, operator op: String) async throws(StoreError) -> Bool {
-        try await writing { s in try await AccountWrites.remove(id: id, operator: op, on: s) }
+        try await writing { s in try await AccountWrites.remove(id: id, operator: op, at: Millis.now(clock), on: s) }
     }
 }

@@ -4,6 +4,8 @@ import MarginCore
 /// each backend says how a writing transaction and a read are run, the flows do the rest.
 protocol SQLStore: Sendable {
     associatedtype Session: SQLSession
+    /// Where the store's timestamps come from.
+    var clock: any MarginClock { get }
     /// The store's change streams and their watcher.
     var watch: ChangeWatch { get }
     /// Starts the change watcher unless it runs; returns once it has its starting point.

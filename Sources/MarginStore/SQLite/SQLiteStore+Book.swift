@@ -57,7 +57,7 @@ extension SQLiteStore {
 
     /// The import without the codec check: tests use it to make the database fail midway.
     func importUnchecked(_ book: Book, operator op: String) async throws(StoreError) -> ImportSummary {
-        let now = Millis.now()
+        let now = Millis.now(clock)
         return try await write { db in
             try db.execute(sql: "INSERT INTO change_suppress (flag) VALUES (1)")
             for t in BookTables.deleteOrder { try db.execute(sql: "DELETE FROM \(t.name)") }

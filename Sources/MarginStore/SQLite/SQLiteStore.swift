@@ -13,6 +13,7 @@ public final class SQLiteStore: SQLBackedStore, SQLStore {
     public let url: StoreURL
     public let path: String
     let pool: DatabasePool
+    let clock: any MarginClock
     public var sqlBackend: SQLBackend { SQLBackend(store: self) }
 
     /// Poll interval of the change watcher.
@@ -22,9 +23,10 @@ public final class SQLiteStore: SQLBackedStore, SQLStore {
     /// One writing transaction of this process at a time on the pool's writer connection.
     private let writeLock = AsyncLock()
 
-    /// Opens (creating when needed) the store file at `path` and migrates it.
-    public init(path: String) throws(StoreError) {
+    /// Opens (creating when needed) the store file at `path` and migrates it; timestamps come from `clock`.
+    public init(path: String, clock: any MarginClock = SystemClock()) throws(StoreError) {
         self.path = path
+        self.clock = clock
         url = .sqlite(path: path)
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty {
