@@ -50,7 +50,12 @@ public enum JSONValue: Sendable, Equatable {
     /// for the small objects books and exchanges have.
     @inlinable public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
-        for member in members where member.0 == key { return member.1 }
+        // By index: comparing `members[i].0` copies no member.
+        var i = 0
+        while i < members.count {
+            if members[i].0 == key { return members[i].1 }
+            i += 1
+        }
         return nil
     }
 
@@ -238,6 +243,8 @@ public struct JSONParser {
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(members) }
         // Exchange objects have a handful of fields: one allocation instead of regrowing.
         members.reserveCapacity(12)
+        // One bit per key seen (by a cheap hash): keys are compared only when their bit is taken.
+        var seen: UInt64 = 0
         while true {
             skipWhitespace()
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else {
@@ -246,10 +253,18 @@ public struct JSONParser {
             let keyStart = pos
             let key = try parseString()
             // Linear: objects are small, and short keys compare in a word or two.
-            for member in members where member.0 == key {
-                pos = keyStart
-                throw error("duplicate key \"\(key)\"")
+            let bit = keyBit(key, from: keyStart + 1, to: pos - 1)
+            if seen & bit != 0 {
+                var i = 0
+                while i < members.count {
+                    if members[i].0 == key {
+                        pos = keyStart
+                        throw error("duplicate key \"\(key)\"")
+                    }
+                    i += 1
+                }
             }
+            seen |= bit
             skipWhitespace()
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw error("expected ':' after key \"\(key)\"") }
             pos += 1
@@ -262,6 +277,17 @@ public struct JSONParser {
             if bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(members) }
             throw error("expected ',' or '}' in an object, found \(describe(bytes[pos]))")
         }
+    }
+
+    /// One of 64 bits for a key, from the length and the first and last bytes of its text
+    /// (`start..<end` between the quotes); every bit for a key written with escapes, whose text
+    /// differs from its value.
+    @inline(__always) private func keyBit(_ key: String, from start: Int, to end: Int) -> UInt64 {
+        let length = end - start
+        guard length == key.utf8.count else { return ~0 }
+        guard length > 0 else { return 1 }
+        let h = UInt64(length) << 16 | UInt64(bytes[start]) << 8 | UInt64(bytes[end - 1])
+        return 1 << ((h &* 0x9E37_79B9_7F4A_7C15) >> 58)
     }
 
     private mutating func parseArray(depth: Int) throws(JSONSyntaxError) -> JSONValue {
@@ -285,13 +311,13 @@ public struct JSONParser {
         pos += 1
         let start = pos
         // Fast path: no escapes; ASCII needs no UTF-8 validation.
-        var ascii = true
+        var high: UInt8 = 0
         while pos < bytes.count {
             let b = bytes[pos]
             if b == UInt8(ascii: "\"") {
                 let raw = UnsafeBufferPointer(rebasing: bytes[start..<pos])
                 let s: String
-                if ascii {
+                if high < 0x80 {
                     s = String(decoding: raw, as: UTF8.self)
                 } else {
                     guard let valid = String(validating: raw, as: UTF8.self) else { throw error("string is not valid UTF-8") }
@@ -301,7 +327,7 @@ public struct JSONParser {
                 return s
             }
             if b == UInt8(ascii: "\\") || b < 0x20 { break }
-            if b >= 0x80 { ascii = false }
+            high |= b
             pos += 1
         }
         pos = start
