@@ -4,6 +4,7 @@ import Testing
 @Suite struct JSONParserTests {
     @Test(arguments: [
         ("{\"a\": 1, \"a\": 2}", "duplicate key \"a\""),
+        ("{\"a\": 1, \"\\u0061\": 2}", "duplicate key \"a\""),
         ("{\"a\": NaN}", "NaN and Infinity are not JSON numbers"),
         ("{\"a\": -Infinity}", "NaN and Infinity are not JSON numbers"),
         ("{\"a\": 1,}", "expected a quoted key"),

@@ -45,4 +45,27 @@ import Testing
         #expect(h.feedIsLive && h.feedStatus == "live")
         #expect(abs(h.recomputeP50Ms - 10) < 1e-3)
     }
+
+    /// Symbols are resolved once, at submit: unknown ones are counted there, and updates still
+    /// pending when the book is replaced land on the new book's indices.
+    @Test func pendingUpdatesFollowABookWithOtherIndices() async throws {
+        let book = DemoBook.generate(accounts: 40, seed: 4)
+        let t0 = book.asOf.epochSeconds
+        var config = LiveConfig()
+        config.advanceTime = false
+        let engine = LiveEngine(book: book, config: config, now: t0)
+        await engine.submit([PriceUpdate(symbol: "ETH", kind: .index, value: 2900, exchangeTime: t0 + 1),
+                             PriceUpdate(symbol: "DOGE", kind: .index, value: 1, exchangeTime: t0 + 1),
+                             PriceUpdate(symbol: "ETH", kind: .iv, value: 0, exchangeTime: t0 + 1)], receivedAt: t0 + 1)
+        #expect(await engine.backlog == 1)
+        var reordered = book
+        reordered.assets.reverse()
+        _ = await engine.replace(book: reordered, now: t0 + 1)
+        _ = await engine.step(now: t0 + 1.01)
+        let snap = await engine.snapshot(now: t0 + 1.01)
+        let eth = try #require(reordered.assets.firstIndex { $0.name == "ETH" })
+        #expect(eth != book.assets.firstIndex { $0.name == "ETH" })
+        #expect(snap.prices.assetPrice[eth] == 2900)
+        #expect(snap.health.rejectedUpdates == 2)
+    }
 }
