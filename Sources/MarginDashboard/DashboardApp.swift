@@ -8,7 +8,8 @@ import TerminalCore
 public struct DashboardOptions: Sendable {
     public var operatorName: String
     public var readOnly: Bool
-    /// Minimum seconds between frames (0.05 = at most 20 frames a second).
+    /// Minimum seconds between frames that show new data (0.05 = at most 20 a second); a key or a resize
+    /// is drawn at once.
     public var frameInterval: Double = 0.05
 
     public init(operatorName: String, readOnly: Bool) {
@@ -32,8 +33,9 @@ public struct DashboardStats: Sendable, CustomStringConvertible {
 ///
 /// The loop sleeps until something happens: a key or resize from the terminal, a snapshot, the
 /// result of an effect (a review stored, distances computed), the one-second tick that ages the
-/// screen, or a frame falling due (at most one frame per ``DashboardOptions/frameInterval``, and only
-/// when something changed).
+/// screen, or a deferred frame falling due. It draws only when something changed: new data at most
+/// once per ``DashboardOptions/frameInterval``, a key or a resize at once (a deferred frame waits on
+/// the clock from the shared thread pool, which the engine keeps busy on big books).
 ///
 /// ```swift
 /// let app = DashboardApp(engine: engine, reviews: store, options: options,
@@ -54,6 +56,9 @@ public final class DashboardApp {
     private var lastCurve = -Double.infinity
     private var stats = DashboardStats()
     private var inbox: AsyncStream<Input>.Continuation?
+    private var dirty = true
+    private var lastFrame = -Double.infinity
+    private var frameScheduled = false
 
     /// What wakes the loop.
     private enum Input: Sendable {
@@ -69,7 +74,7 @@ public final class DashboardApp {
         state = AppState(operatorName: options.operatorName, readOnly: options.readOnly)
     }
 
-    /// Runs until `q`, a stop signal or the end of the terminal's events; the terminal is restored on every path.
+    /// Runs until `q` or a stop signal; the terminal is restored on every path.
     /// `snapshots` is consumed in a task of its own; when it ends the screen keeps the last one.
     @discardableResult
     public func run(snapshots: some AsyncSequence<LiveSnapshot, Never> & Sendable) async -> DashboardStats {
@@ -78,9 +83,7 @@ public final class DashboardApp {
         let (inputs, inbox) = AsyncStream<Input>.makeStream()
         self.inbox = inbox
         let clock = self.clock
-        let events = terminal.events
         let tasks = [
-            Task { for await e in events { inbox.yield(.terminal(e)) } },
             Task.detached { for await snap in snapshots { inbox.yield(.action(.snapshot(snap))) } },
             // Ages and notices change with the clock even without new data: a tick on every whole second.
             Task.detached {
@@ -99,51 +102,68 @@ public final class DashboardApp {
 
         let size = terminal.size
         dispatch(.resize(rows: size.rows, cols: size.cols))
-        var dirty = true
-        var lastFrame = -Double.infinity
-        var frameScheduled = false
-        func drawIfDue() {
-            guard dirty, !frameScheduled, !state.quit else { return }
-            let wait = lastFrame + options.frameInterval - clock.now
-            if wait > 0 {
-                frameScheduled = true
-                Task.detached {
-                    try? await clock.sleep(for: .fromSeconds(wait))
-                    inbox.yield(.frameDue)
-                }
-                return
-            }
-            terminal.draw(render(state))
-            stats.frames += 1
-            lastFrame = clock.now
-            dirty = false
-        }
         drawIfDue()
+        // Keys are handled as the terminal reports them, on the main queue; the rest arrives through `inputs`.
+        terminal.start { [weak self] event in self?.handle(.terminal(event)) }
         for await input in inputs {
-            switch input {
-            case .terminal(.key(let key)):
-                dispatch(.key(key))
-                dirty = true
-            case .terminal(.resize(let size)):
-                dispatch(.resize(rows: size.rows, cols: size.cols))
-                dirty = true
-            case .terminal(.stop):
-                stopRequested = true
-            case .action(let action):
-                if case .snapshot = action { stats.snapshots += 1 }
-                dispatch(action)
-                dirty = true
-            case .tick:
-                dispatch(.tick(now: clock.now))
-                dirty = true
-            case .frameDue:
-                frameScheduled = false
-            }
+            handle(input)
             if state.quit || stopRequested { break }
-            drawIfDue()
         }
         stats.seconds = clock.now - started
         return stats
+    }
+
+    /// Applies one input and draws if a frame is due.
+    private func handle(_ input: Input) {
+        guard !state.quit, !stopRequested else { return }
+        var urgent = false
+        switch input {
+        case .terminal(.key(let key)):
+            dispatch(.key(key))
+            dirty = true
+            urgent = true
+        case .terminal(.resize(let size)):
+            dispatch(.resize(rows: size.rows, cols: size.cols))
+            dirty = true
+            urgent = true
+        case .terminal(.stop):
+            stopRequested = true
+        case .action(let action):
+            if case .snapshot = action { stats.snapshots += 1 }
+            dispatch(action)
+            dirty = true
+        case .tick:
+            dispatch(.tick(now: clock.now))
+            dirty = true
+        case .frameDue:
+            frameScheduled = false
+        }
+        if state.quit || stopRequested {
+            // Wakes `run` to return (a key handled outside its loop).
+            inbox?.finish()
+            return
+        }
+        drawIfDue(now: urgent)
+    }
+
+    /// Draws when something changed: at once when `urgent` (keys, resizes), else at most once per frame interval.
+    private func drawIfDue(now urgent: Bool = false) {
+        guard dirty, !state.quit, urgent || !frameScheduled else { return }
+        let wait = lastFrame + options.frameInterval - clock.now
+        if wait > 0 && !urgent {
+            frameScheduled = true
+            let clock = self.clock
+            let inbox = self.inbox
+            Task.detached {
+                try? await clock.sleep(for: .fromSeconds(wait))
+                inbox?.yield(.frameDue)
+            }
+            return
+        }
+        terminal.draw(render(state))
+        stats.frames += 1
+        lastFrame = clock.now
+        dirty = false
     }
 
     /// Feeds an effect's result back into the loop.

@@ -11,9 +11,9 @@ public struct TerminalError: Error, CustomStringConvertible {
 /// The curses screen, a ``TerminalBackend``: draws ``CellBuffer``s, reports keys, resizes and stop
 /// signals as ``TerminalEvent``s, restores the terminal.
 ///
-/// Every call happens on the main actor (curses is not thread-safe). Nothing polls at frame rate: a
-/// read source on stdin wakes the main queue when bytes arrive, and the handler drains `wget_wch`
-/// until `ERR`. ncurses keeps its own SIGWINCH handler (one of ours would replace it) and reports a
+/// Every call happens on the main actor (curses is not thread-safe). Nothing polls at frame rate: from
+/// ``start(_:)`` on, a read source on stdin wakes the main queue when bytes arrive, and its handler drains
+/// `wget_wch` until `ERR`, passing each key straight to the app's handler. ncurses keeps its own SIGWINCH handler (one of ours would replace it) and reports a
 /// resize as `KEY_RESIZE` from the next read; as a resize brings no bytes on stdin, a slow timer
 /// (``resizeCheckInterval``) also drains, so a resize shows within a quarter of a second.
 ///
@@ -26,14 +26,12 @@ public final class NCursesTerminal: TerminalBackend {
     private var pairs: [Role: (Int16, attr_t)] = [:]
     private var sources: [any DispatchSourceProtocol] = []
     private var restored = false
-    public let events: AsyncStream<TerminalEvent>
-    private let sink: AsyncStream<TerminalEvent>.Continuation
+    private var handler: (@MainActor (TerminalEvent) -> Void)?
     /// How often input is drained without bytes on stdin, to pick up ncurses' `KEY_RESIZE`.
     public static let resizeCheckInterval = DispatchTimeInterval.milliseconds(250)
 
     /// Starts curses on the controlling terminal with `theme`.
     public init(theme: Theme) throws {
-        (events, sink) = AsyncStream<TerminalEvent>.makeStream()
         setlocale(LC_ALL, "")
         guard isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 else {
             throw TerminalError(description: "margintop needs a terminal: stdin and stdout must be a TTY")
@@ -53,11 +51,12 @@ public final class NCursesTerminal: TerminalBackend {
         curs_set(0)
         set_escdelay(25)
         setTheme(theme)
-        startSources()
     }
 
-    /// Stdin readable, a slow timer for resizes, and the stop signals: all on the main queue.
-    private func startSources() {
+    /// Stdin readable, a slow timer for resizes, and the stop signals: all on the main queue, to `handler`.
+    public func start(_ handler: @escaping @MainActor (TerminalEvent) -> Void) {
+        guard !restored, sources.isEmpty else { return }
+        self.handler = handler
         let input = DispatchSource.makeReadSource(fileDescriptor: STDIN_FILENO, queue: .main)
         input.setEventHandler { [weak self] in MainActor.assumeIsolated { self?.drainInput() } }
         let timer = DispatchSource.makeTimerSource(queue: .main)
@@ -67,8 +66,7 @@ public final class NCursesTerminal: TerminalBackend {
         for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig, SIG_IGN)
             let src = DispatchSource.makeSignalSource(signal: sig, queue: .main)
-            let sink = self.sink
-            src.setEventHandler { sink.yield(.stop(signal: sig)) }
+            src.setEventHandler { [weak self] in MainActor.assumeIsolated { self?.handler?(.stop(signal: sig)) } }
             sources.append(src)
         }
         for s in sources { s.resume() }
@@ -78,7 +76,7 @@ public final class NCursesTerminal: TerminalBackend {
     private func drainInput() {
         guard !restored else { return }
         while let key = readKey() {
-            sink.yield(key == .resize ? .resize(size) : .key(key))
+            handler?(key == .resize ? .resize(size) : .key(key))
         }
     }
 
@@ -192,6 +190,6 @@ public final class NCursesTerminal: TerminalBackend {
         screen = nil
         for s in sources { s.cancel() }
         sources.removeAll()
-        sink.finish()
+        handler = nil
     }
 }

@@ -1,5 +1,6 @@
 /// A terminal in memory, for tests (ratatui's `TestBackend`): keeps the last buffer drawn, and lets the
-/// test type keys, resize it and send stop signals.
+/// test type keys, resize it and send stop signals. Events sent before ``start(_:)`` wait for it; after it,
+/// they reach the handler at once.
 ///
 /// ```swift
 /// let term = InMemoryTerminal(rows: 40, cols: 120)
@@ -15,12 +16,23 @@ public final class InMemoryTerminal: TerminalBackend {
     public private(set) var frames = 0
     /// Whether ``restore()`` was called.
     public private(set) var restored = false
-    public let events: AsyncStream<TerminalEvent>
-    private let sink: AsyncStream<TerminalEvent>.Continuation
+    private var handler: (@MainActor (TerminalEvent) -> Void)?
+    private var waiting: [TerminalEvent] = []
 
     public init(rows: Int, cols: Int) {
         size = TerminalSize(rows: rows, cols: cols)
-        (events, sink) = AsyncStream<TerminalEvent>.makeStream()
+    }
+
+    public func start(_ handler: @escaping @MainActor (TerminalEvent) -> Void) {
+        self.handler = handler
+        let early = waiting
+        waiting.removeAll()
+        for e in early { handler(e) }
+    }
+
+    private func send(_ event: TerminalEvent) {
+        guard !restored else { return }
+        if let handler { handler(event) } else { waiting.append(event) }
     }
 
     public func draw(_ buffer: CellBuffer) {
@@ -30,27 +42,27 @@ public final class InMemoryTerminal: TerminalBackend {
 
     public func restore() {
         restored = true
-        sink.finish()
+        handler = nil
     }
 
     /// Sends key presses, in order.
     public func press(_ keys: Key...) {
-        for k in keys { sink.yield(.key(k)) }
+        for k in keys { send(.key(k)) }
     }
 
     /// Types `text`, one `.char` key per character.
     public func type(_ text: String) {
-        for c in text { sink.yield(.key(.char(c))) }
+        for c in text { send(.key(.char(c))) }
     }
 
     /// Changes the size and reports it, as a terminal window resized by the user.
     public func resize(rows: Int, cols: Int) {
         size = TerminalSize(rows: rows, cols: cols)
-        sink.yield(.resize(size))
+        send(.resize(size))
     }
 
     /// Reports a stop signal (SIGTERM unless given).
     public func stop(signal: Int32 = 15) {
-        sink.yield(.stop(signal: signal))
+        send(.stop(signal: signal))
     }
 }

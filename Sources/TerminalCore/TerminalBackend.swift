@@ -16,15 +16,20 @@ public enum TerminalEvent: Sendable, Equatable {
     case stop(signal: Int32)
 }
 
-/// The screen the dashboard draws on: a size, whole-buffer draws, a stream of input events, and a restore.
+/// The screen the dashboard draws on: a size, whole-buffer draws, input events, and a restore.
 ///
 /// ``InMemoryTerminal`` renders to memory for tests; the ncurses implementation lives in `NCursesBackend`
 /// (ratatui's `Backend` / `TestBackend`).
 ///
+/// Input is handed to a handler on the main actor as it arrives rather than through an `AsyncStream`:
+/// on Linux, resuming a main-actor `for await` goes through the shared thread pool, which the engine
+/// keeps busy on big books (a key waited up to a second at 20,000 accounts); a handler called from the
+/// main queue runs at once.
+///
 /// ```swift
 /// let term: any TerminalBackend = InMemoryTerminal(rows: 24, cols: 80)
+/// term.start { event in print(event) }   // keys, resizes, stop signals
 /// term.draw(render(state))
-/// for await event in term.events { ... }   // keys, resizes, stop signals
 /// term.restore()
 /// ```
 @MainActor
@@ -33,8 +38,8 @@ public protocol TerminalBackend: AnyObject {
     var size: TerminalSize { get }
     /// Draws a whole buffer (the backend may send only what changed).
     func draw(_ buffer: CellBuffer)
-    /// Input as it arrives. One consumer; finishes when the terminal is restored.
-    var events: AsyncStream<TerminalEvent> { get }
-    /// Gives the terminal back as it was; safe to call more than once.
+    /// Starts reporting input to `handler`, on the main actor, as it arrives; one handler, until ``restore()``.
+    func start(_ handler: @escaping @MainActor (TerminalEvent) -> Void)
+    /// Gives the terminal back as it was and stops reporting input; safe to call more than once.
     func restore()
 }
