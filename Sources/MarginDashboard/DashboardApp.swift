@@ -174,6 +174,14 @@ public final class DashboardApp {
         for e in effects { perform(e) }
     }
 
+    /// Runs a computation (margin searches through Core) off the main actor and posts its action back.
+    private func offMainActor(_ compute: @escaping @Sendable () -> Action) {
+        Task { [weak self] in
+            let result = await Task.detached(priority: .userInitiated) { compute() }.value
+            self?.post(result)
+        }
+    }
+
     private func perform(_ effect: Effect) {
         let reviews = self.reviews
         let engine = self.engine
@@ -212,10 +220,11 @@ public final class DashboardApp {
             }
         case .analyze(let request):
             // A grid search per account: off the main actor, so keys stay quick on big books.
-            Task { [weak self] in
-                let result = await Task.detached(priority: .userInitiated) { request.compute() }.value
-                self?.post(result)
-            }
+            offMainActor { request.compute() }
+        case .drill(let request):
+            offMainActor { request.compute() }
+        case .reviewMetrics(let request):
+            offMainActor { request.compute() }
         case .computeSystemCurve:
             guard !curveRunning, clock.now - lastCurve >= 1, let snap = state.snapshot else { return }
             curveRunning = true

@@ -1,6 +1,7 @@
 import MarginTUI
 
-/// `reduce` as the app runs it, with the distance analyses (``Effect/analyze(_:)``) performed at once
+/// `reduce` as the app runs it, with the analyses (``Effect/analyze(_:)``, ``Effect/drill(_:)``,
+/// ``Effect/reviewMetrics(_:)``) performed at once
 /// and fed back, where the app performs them off the main actor. Returns the other effects.
 @discardableResult
 public func drive(_ state: inout AppState, _ action: Action) -> [Effect] {
@@ -8,7 +9,12 @@ public func drive(_ state: inout AppState, _ action: Action) -> [Effect] {
     var queue = reduce(&state, action)
     while !queue.isEmpty {
         let e = queue.removeFirst()
-        if case .analyze(let request) = e { queue += reduce(&state, request.compute()) } else { out.append(e) }
+        switch e {
+        case .analyze(let request): queue += reduce(&state, request.compute())
+        case .drill(let request): queue += reduce(&state, request.compute())
+        case .reviewMetrics(let request): queue += reduce(&state, request.compute())
+        default: out.append(e)
+        }
     }
     return out
 }

@@ -42,8 +42,13 @@ public struct DrillState: Sendable {
     public var shockSteps = 0
     public var scroll = 0
     public var marginRatioHistory: [Double] = []
-    /// Figures for the current snapshot (recomputed when it changes).
+    /// Figures for the current snapshot (recomputed off the main actor when it changes).
     public var data: DrillData?
+    /// A ``DrillRequest`` is out; `refreshWanted` asks for another when it is back (a newer snapshot or what-if).
+    public var inFlight = false
+    public var refreshWanted = false
+    /// The account is no longer in the book.
+    public var gone = false
     public init(accountId: String) { self.accountId = accountId }
 }
 
@@ -144,6 +149,10 @@ public enum Effect: Sendable, Equatable {
     case computeSystemCurve
     /// Compute distances to liquidation off the main actor, then send ``Action/distancesComputed(_:)``.
     case analyze(DistanceRequest)
+    /// Compute the drill-down figures off the main actor, then send ``Action/drillComputed(accountId:shockAsset:shockSteps:_:)``.
+    case drill(DrillRequest)
+    /// Compute review figures off the main actor, then send ``Action/reviewMetricsComputed(accountIds:purpose:_:)``.
+    case reviewMetrics(MetricsRequest)
     case quit
 }
 
@@ -162,5 +171,7 @@ public enum Action: Sendable {
     case reviewUpdateFailed(String)
     case systemCurve([SystemCurvePoint], version: Int, time: Double)
     case distancesComputed(DistanceResult)
+    case drillComputed(accountId: String, shockAsset: Int?, shockSteps: Int, DrillData?)
+    case reviewMetricsComputed(accountIds: [String], purpose: MetricsRequest.Purpose, [ReviewMetrics])
     case quitRequested
 }

@@ -18,7 +18,7 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         state.snapshot = snap
         state.now = max(state.now, snap.time)
         rebuildRows(&state)
-        if let d = state.drill { refreshDrill(&state, d.accountId) }
+        if let d = state.drill { effects += refreshDrill(&state, d.accountId) }
         if let d = state.drill { effects.append(.trackAccount(d.accountId)) }
         if state.screen == .system { effects.append(.computeSystemCurve) }
     case .tick(let now):
@@ -59,6 +59,29 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         for (id, value) in zip(result.accountIds, result.values) {
             state.distances[id] = DistanceEntry(value: value, version: result.version, time: result.time)
             state.distancesPending.remove(id)
+        }
+    case .drillComputed(let id, let shockAsset, let shockSteps, let data):
+        guard var d = state.drill, d.accountId == id else { break }
+        d.inFlight = false
+        // Figures for another what-if than the one now chosen wait for the next request's.
+        if shockAsset == d.shockAsset && shockSteps == d.shockSteps {
+            d.data = data
+            d.gone = data == nil
+        }
+        state.drill = d
+        if d.refreshWanted { effects += refreshDrill(&state, id) }
+    case .reviewMetricsComputed(let ids, let purpose, let metrics):
+        guard var d = state.dialog, d.accountIds == ids else { break }
+        switch purpose {
+        case .show:
+            guard d.phase == .editing else { break }
+            d.metrics = metrics
+            state.dialog = d
+        case .submit(let note):
+            guard d.phase == .saving else { break }
+            d.metrics = metrics
+            state.dialog = d
+            effects.append(.openReviews(accountIds: ids, note: note, operator: state.operatorName, metrics: metrics))
         }
     case .quitRequested:
         state.quit = true
@@ -128,8 +151,7 @@ func overviewKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         s.drill = DrillState(accountId: id)
         s.drill?.shockAsset = whatIfAssets(snap, account: a).first
         s.screen = .drill
-        refreshDrill(&s, id)
-        return [.trackAccount(id), .loadReviews]
+        return [.trackAccount(id), .loadReviews] + refreshDrill(&s, id)
     case .char("/"):
         s.filterEdit = TextField(s.filter)
     case .escape:
@@ -199,8 +221,7 @@ func drillKey(_ s: inout AppState, _ key: Key) -> [Effect] {
     }
     let reshock = d.shockSteps != s.drill?.shockSteps || d.shockAsset != s.drill?.shockAsset
     s.drill = d
-    if reshock { refreshDrill(&s, d.accountId) }
-    return []
+    return reshock ? refreshDrill(&s, d.accountId) : []
 }
 
 func queueKey(_ s: inout AppState, _ key: Key) -> [Effect] {
@@ -268,9 +289,8 @@ func openDialog(_ s: inout AppState, ids explicit: [String]? = nil) -> [Effect] 
     } else { return [] }
     ids = ids.filter { snap.accountIndex(id: $0) != nil }
     guard !ids.isEmpty else { return [] }
-    let metrics = ids.compactMap { id in snap.accountIndex(id: id).map { snap.reviewMetrics(account: $0) } }
-    s.dialog = ReviewDialog(accountIds: ids, metrics: metrics)
-    return []
+    s.dialog = ReviewDialog(accountIds: ids, metrics: [])
+    return [.reviewMetrics(MetricsRequest(accountIds: ids, purpose: .show, snapshot: snap))]
 }
 
 func dialogKey(_ s: inout AppState, _ key: Key) -> [Effect] {
@@ -293,13 +313,13 @@ func dialogKey(_ s: inout AppState, _ key: Key) -> [Effect] {
                 s.dialog = d
                 return []
             }
-            // Metrics recomputed now, at the latest prices.
-            if let snap = s.snapshot {
-                d.metrics = d.accountIds.compactMap { id in snap.accountIndex(id: id).map { snap.reviewMetrics(account: $0) } }
-            }
+            // Metrics recomputed now, at the latest prices (off the main actor); the reviews open with them.
             d.phase = .saving
             s.dialog = d
-            return [.openReviews(accountIds: d.accountIds, note: note, operator: s.operatorName, metrics: d.metrics)]
+            guard let snap = s.snapshot else {
+                return [.openReviews(accountIds: d.accountIds, note: note, operator: s.operatorName, metrics: d.metrics)]
+            }
+            return [.reviewMetrics(MetricsRequest(accountIds: d.accountIds, purpose: .submit(note: note), snapshot: snap))]
         default:
             _ = d.note.handle(key)
             s.dialog = d
@@ -401,9 +421,17 @@ func pruneDistances(_ s: inout AppState, visible: ArraySlice<Int>, _ snap: LiveS
     }
 }
 
-func refreshDrill(_ s: inout AppState, _ id: String) {
-    guard let snap = s.snapshot, var d = s.drill else { return }
-    guard let a = snap.accountIndex(id: id) else { d.data = nil; s.drill = d; return }
-    d.data = DrillData.compute(snapshot: snap, account: a, shockAsset: d.shockAsset, shockSteps: d.shockSteps)
+/// Asks for the drill-down figures at the current snapshot and what-if; one request at a time,
+/// the latest wanted one sent when the last is back.
+func refreshDrill(_ s: inout AppState, _ id: String) -> [Effect] {
+    guard let snap = s.snapshot, var d = s.drill, d.accountId == id else { return [] }
+    if d.inFlight {
+        d.refreshWanted = true
+        s.drill = d
+        return []
+    }
+    d.inFlight = true
+    d.refreshWanted = false
     s.drill = d
+    return [.drill(DrillRequest(accountId: id, shockAsset: d.shockAsset, shockSteps: d.shockSteps, snapshot: snap))]
 }

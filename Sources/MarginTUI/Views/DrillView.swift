@@ -142,7 +142,11 @@ func renderDrill(_ s: AppState, _ b: inout CellBuffer) {
     renderTitleBar(s, &b, screenName: "account")
     guard let d = s.drill else { return }
     guard let data = d.data else {
-        b.put(row: 2, col: 1, "Account \(d.accountId) is no longer in the book.", role: .error)
+        if d.gone {
+            b.put(row: 2, col: 1, "Account \(d.accountId) is no longer in the book.", role: .error)
+        } else {
+            b.put(row: 2, col: 1, "Computing the figures of \(d.accountId)…", role: .dim)
+        }
         return
     }
     var head: [Span] = [Span(" "), Span(data.id, .tableHeader), Span("  "), Span(data.name), Span("  model ", .dim), Span(data.model.rawValue),
