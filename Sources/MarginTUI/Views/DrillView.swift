@@ -70,7 +70,7 @@ func drillDocument(_ s: AppState, _ d: DrillState, _ data: DrillData, width: Int
     doc.append([Span("  " + col("SUB", 8, right: false) + col("ASSET", 6, right: false) + col("VENUE", 9, right: false) + col("AMOUNT", 16)
                      + col("PRICE", 12) + col("VALUE", 14) + col("HAIRCUT", 8) + col("WEIGHTED", 14) + col("SHARE", 8) + " ", .tableHeader)])
     for c in data.collateral {
-        let text = "  " + col(c.subaccount, 8, right: false) + col(c.asset, 6, right: false) + col(c.venue, 9, right: false)
+        let text = "  " + col(c.subaccount, 8, right: false) + col(c.asset, 6, right: false) + col(c.venue ?? "-", 9, right: false)
             + col(Money.format(c.amount, decimals: 4), 16) + col(Fmt.price(c.price), 12) + col(Money.format(c.value, decimals: 0), 14)
             + col(Money.percent(c.haircut, decimals: 1), 8) + col(Money.format(c.weighted, decimals: 0), 14)
             + col(Money.percent(c.share, decimals: 1), 8) + " "
@@ -95,9 +95,9 @@ func drillDocument(_ s: AppState, _ d: DrillState, _ data: DrillData, width: Int
     for p in data.positions {
         let g = p.greeks
         let text = "  " + col(p.instrument + (p.isolated ? " [iso]" : ""), 20, right: false) + col(p.subaccount, 8, right: false)
-            + col(Money.format(p.quantity, decimals: 3), 11) + col(Fmt.price(p.entry), 11) + col(Fmt.price(p.mark), 11)
-        doc.append([Span(text), Span(col(Money.format(p.upnl, decimals: 0), 12), p.upnl >= 0 ? .positive : .negative),
-                    Span(col(Fmt.compact(p.im), 11) + col(Fmt.compact(p.mm), 11) + col(Fmt.fit(g.delta, decimals: 3, width: 10), 10)
+            + col(Money.format(p.quantity, decimals: 3), 11) + col(Fmt.price(p.entryPrice), 11) + col(Fmt.price(p.mark), 11)
+        doc.append([Span(text), Span(col(Money.format(p.unrealizedPnL, decimals: 0), 12), p.unrealizedPnL >= 0 ? .positive : .negative),
+                    Span(col(Fmt.compact(p.initialMargin), 11) + col(Fmt.compact(p.maintenanceMargin), 11) + col(Fmt.fit(g.delta, decimals: 3, width: 10), 10)
                          + col(Fmt.fit(g.gamma, decimals: 5, width: 10), 10) + col(Fmt.compact(g.vega), 10) + col(Fmt.compact(g.theta), 10))])
     }
 
