@@ -34,7 +34,8 @@ public final class LiveLoop: Sendable {
         /// Report every step (``LiveEvent/stepped(_:)``); off by default.
         public var reportSteps = false
         /// The feed status as the engine's health shows it.
-        public var statusText: @Sendable (_ feedName: String, _ status: FeedStatus) -> String = { _, s in s.description }
+        public var statusText: @Sendable (_ feedName: String, _ status: FeedStatus) -> String = { _, s in s.description
+        }
 
         public init() {}
     }
@@ -46,15 +47,21 @@ public final class LiveLoop: Sendable {
     private let follow: StoreFollower?
 
     /// A loop over `book` fed by `feed`.
-    public convenience init(book: Book, feed: any PriceFeed, config: LiveConfig = LiveConfig(), clock: any MarginClock = SystemClock()) {
+    public convenience init(
+        book: Book, feed: any PriceFeed, config: LiveConfig = LiveConfig(), clock: any MarginClock = SystemClock()
+    ) {
         self.init(book: book, feed: feed, follow: nil, config: config, clock: clock)
     }
 
     /// A loop over a followed store's book: accounts changed in the store reach the live book.
-    public convenience init(following store: FollowedStore, feed: any PriceFeed, config: LiveConfig = LiveConfig(),
-                clock: any MarginClock = SystemClock()) {
-        self.init(book: store.book, feed: feed, follow: StoreFollower(store: store.store, changes: store.changes, book: store.book),
-                  config: config, clock: clock)
+    public convenience init(
+        following store: FollowedStore, feed: any PriceFeed, config: LiveConfig = LiveConfig(),
+        clock: any MarginClock = SystemClock()
+    ) {
+        self.init(
+            book: store.book, feed: feed,
+            follow: StoreFollower(store: store.store, changes: store.changes, book: store.book),
+            config: config, clock: clock)
     }
 
     private init(book: Book, feed: any PriceFeed, follow: StoreFollower?, config: LiveConfig, clock: any MarginClock) {
@@ -88,7 +95,9 @@ public final class LiveLoop: Sendable {
                 }
             }
             if let follow {
-                group.addTask { await follow.run(engine: engine, clock: clock, interval: options.followInterval, events: events) }
+                group.addTask {
+                    await follow.run(engine: engine, clock: clock, interval: options.followInterval, events: events)
+                }
                 group.addTask {
                     for await status in await follow.store.statusUpdates() {
                         await engine.setStoreStatus("\(status)")
@@ -104,7 +113,8 @@ public final class LiveLoop: Sendable {
                         let took = clock.now - t0
                         await events(.snapshot(snap, took: took))
                         let hold = took * options.snapshotHold
-                        try? await clock.sleep(for: max(every, hold.isFinite && hold > 0 ? .nanoseconds(Int64(hold * 1e9)) : .zero))
+                        try? await clock.sleep(
+                            for: max(every, hold.isFinite && hold > 0 ? .nanoseconds(Int64(hold * 1e9)) : .zero))
                     }
                 }
             }
@@ -124,8 +134,11 @@ public final class LiveLoop: Sendable {
             if !changes.isEmpty { await events(.stateChanges(changes)) }
             if options.reportSteps {
                 let (units, full) = await engine.lastRecompute()
-                await events(.stepped(StepReport(now: now, backlog: backlog, seconds: clock.now - now,
-                                                 recomputedUnits: units, full: full)))
+                await events(
+                    .stepped(
+                        StepReport(
+                            now: now, backlog: backlog, seconds: clock.now - now,
+                            recomputedUnits: units, full: full)))
             } else {
                 await events(.tick(now: now))
             }
@@ -168,4 +181,32 @@ public struct StepReport: Sendable {
     public var recomputedUnits: Int
     /// Whether it ran the full batch kernel.
     public var full: Bool
+}
+
+extension LiveLoop.Options {
+    /// As the dashboard runs: until stopped (a finished feed stays on screen), a snapshot ten times
+    /// a second, and the header's feed wording: "sim" while live, "binance down: ..." otherwise.
+    public static var dashboard: Self {
+        var o = Self()
+        o.stopWhenFeedFinishes = false
+        o.snapshotInterval = .milliseconds(100)
+        o.statusText = { name, status in status.isLive ? name : "\(name) \(status)" }
+        return o
+    }
+}
+
+extension LiveLoop {
+    /// Runs the loop in a task of its own and publishes its snapshots into a stream that keeps
+    /// only the newest (a slow reader skips to the latest) and ends with the loop. Cancel the
+    /// task to stop the loop.
+    public func publishing(_ options: Options) -> (snapshots: AsyncStream<LiveSnapshot>, running: Task<Void, Never>) {
+        let (snapshots, sink) = AsyncStream<LiveSnapshot>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let running = Task.detached {
+            await self.run(options) { event in
+                if case .snapshot(let snap, _) = event { sink.yield(snap) }
+            }
+            sink.finish()
+        }
+        return (snapshots, running)
+    }
 }

@@ -14,33 +14,32 @@ import Testing
     @Test func simFeedThroughTheLiveLoopToAStoredReview() async throws {
         let clock = ManualClock(start: Fixtures.now)
         let book = Fixtures.book()
-        let feed = try FeedFactory.make(spec: "sim:seed=5,rate=100,accel=1", universe: SimUniverse(book: book), clock: clock)
+        let feed = try FeedFactory.make(
+            spec: "sim:seed=5,rate=100,accel=1", universe: SimUniverse(book: book), clock: clock)
         let loop = LiveLoop(book: book, feed: feed, clock: clock)
-        var options = LiveLoop.Options()
-        options.stopWhenFeedFinishes = false
-        options.snapshotInterval = .milliseconds(100)
-        options.statusText = { name, status in status.isLive ? name : "\(name) \(status)" }
-        let (snapshots, publish) = AsyncStream<LiveSnapshot>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let looping = Task.detached {
-            await loop.run(options) { event in if case .snapshot(let s, _) = event { publish.yield(s) } }
-            publish.finish()
-        }
+        let (snapshots, looping) = loop.publishing(.dashboard)
         let reviews = InMemoryReviewService(clock: { clock.now })
         let term = InMemoryTerminal(rows: 40, cols: 120)
-        let app = DashboardApp(engine: loop.engine, reviews: reviews, options: DashboardOptions(operatorName: "bob", readOnly: false),
-                               terminal: term, clock: clock)
+        let app = DashboardApp(
+            engine: loop.engine, reviews: reviews, options: DashboardOptions(operatorName: "bob", readOnly: false),
+            terminal: term, clock: clock)
         let running = Task { await app.run(snapshots: snapshots) }
 
-        func waitFor(_ what: String, sourceLocation: SourceLocation = #_sourceLocation, _ done: (String) -> Bool) async {
+        func waitFor(_ what: String, sourceLocation: SourceLocation = #_sourceLocation, _ done: (String) -> Bool) async
+        {
             for _ in 0..<3_000 {
                 if let text = term.screen?.text, done(text) { return }
                 clock.advance(by: .milliseconds(10))
                 try? await Task.sleep(for: .milliseconds(1))
             }
-            Issue.record("screen never showed \(what); last screen:\n\(term.screen?.text ?? "(none)")", sourceLocation: sourceLocation)
+            Issue.record(
+                "screen never showed \(what); last screen:\n\(term.screen?.text ?? "(none)")",
+                sourceLocation: sourceLocation)
         }
         // Live from the sim feed: the header names it, ticks arrive at its (manual) receive times.
-        await waitFor("the live sim feed with a tick rate") { $0.contains("feed sim") && $0.contains("ticks/s") && !$0.contains(" 0 ticks/s") }
+        await waitFor("the live sim feed with a tick rate") {
+            $0.contains("feed sim") && $0.contains("ticks/s") && !$0.contains(" 0 ticks/s")
+        }
         let health = await loop.engine.health(now: clock.now)
         #expect(health.feedIsLive && health.ticksPerSecond > 0)
 

@@ -2,10 +2,10 @@ import ArgumentParser
 import Foundation
 import Logging
 import MarginCore
-import MarginRuntime
 import MarginDashboard
 import MarginFeeds
 import MarginLive
+import MarginRuntime
 import MarginStore
 import MarginTUI
 import NCursesBackend
@@ -20,10 +20,18 @@ struct DashboardCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("Account store: sqlite:PATH or postgres://USER@HOST:PORT/DB (default: the embedded SQLite store, seeded with a demo book).", valueName: "URL"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Account store: sqlite:PATH or postgres://USER@HOST:PORT/DB (default: the embedded SQLite store, seeded with a demo book).",
+            valueName: "URL"))
     var store: String?
 
-    @Option(name: .long, help: ArgumentHelp("Price feed (see `margintop watch --help`); the default simulates the book's assets in real time.", valueName: "SPEC"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Price feed (see `margintop watch --help`); the default simulates the book's assets in real time.",
+            valueName: "SPEC"))
     var feed: String = "sim:accel=1"
 
     @Option(name: .long, help: "Theme: default, light, high-contrast, monochrome, or a .toml file.")
@@ -61,25 +69,16 @@ struct DashboardCommand: AsyncParsableCommand {
         let engine = loop.engine
         let options = DashboardOptions(operatorName: operatorName ?? NSUserName(), readOnly: readOnly)
         let service = StoreReviewService(store: store, engine: engine, operatorName: options.operatorName)
-        var loopOptions = LiveLoop.Options()
-        loopOptions.stopWhenFeedFinishes = false
-        // The header reads "feed sim" while live, "feed binance down: ..." otherwise.
-        loopOptions.statusText = { name, status in status.isLive ? name : "\(name) \(status)" }
-        loopOptions.snapshotInterval = .milliseconds(100)
-        let (snapshots, snapshotSink) = AsyncStream<LiveSnapshot>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let running = Task {
-            await loop.run(loopOptions) { event in
-                if case .snapshot(let snap, _) = event { snapshotSink.yield(snap) }
-            }
-            snapshotSink.finish()
-        }
+        let (snapshots, running) = loop.publishing(.dashboard)
         let outcome: (any Error)?
         do {
             let terminal = try await NCursesTerminal(theme: theme)
-            let app = await DashboardApp(engine: engine, reviews: service, options: options, terminal: terminal,
-                                         clock: loop.clock)
+            let app = await DashboardApp(
+                engine: engine, reviews: service, options: options, terminal: terminal,
+                clock: loop.clock)
             let stats = await app.run(snapshots: snapshots)
-            Logger(label: "margintop.dashboard").info("dashboard closed: \(stats), \(book.accounts.count) accounts, feed \(feed.name)")
+            Logger(label: "margintop.dashboard").info(
+                "dashboard closed: \(stats), \(book.accounts.count) accounts, feed \(feed.name)")
             outcome = nil
         } catch {
             outcome = error
