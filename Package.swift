@@ -77,11 +77,16 @@ let package = Package(
         .target(name: "MarginTUI", dependencies: ["TerminalCore", "MarginCore", "MarginLive"]),
         // The app loop: published snapshots, a ReviewService and a TerminalBackend in, timed by a MarginClock.
         .target(name: "MarginDashboard", dependencies: ["TerminalCore", "MarginTUI", "MarginCore", "MarginLive"]),
-        .target(name: "MarginTUITestSupport", dependencies: ["MarginTUI", "MarginCore", "MarginLive"],
-                path: "Tests/MarginTUITestSupport"),
+        .target(
+            name: "MarginTUITestSupport", dependencies: ["MarginTUI", "MarginCore", "MarginLive"],
+            path: "Tests/MarginTUITestSupport"),
         // The store's own small CLI: the store tests run it as a child process (crash test, other-process writes).
-        .executableTarget(name: "margintop-store", dependencies: ["StoreCommands", "MarginStore", "MarginCore",
-            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "margintop-store",
+            dependencies: [
+                "StoreCommands", "MarginStore", "MarginCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .target(name: "StoreTestSupport", dependencies: ["MarginStore"], path: "Tests/StoreTestSupport"),
         // The live loop (feed -> engine, stepper, snapshot publisher, store follower) and what runs on it:
         // the headless watcher, the live and kernel benches, the store-backed review service, the log file.
@@ -95,7 +100,8 @@ let package = Package(
         .executableTarget(
             name: "margintop",
             dependencies: [
-                "MarginCore", "MarginLive", "MarginFeeds", "MarginStore", "StoreCommands", "MarginDashboard", "MarginTUI",
+                "MarginCore", "MarginLive", "MarginFeeds", "MarginStore", "StoreCommands", "MarginDashboard",
+                "MarginTUI",
                 "MarginRuntime", "NCursesBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -103,20 +109,28 @@ let package = Package(
         ),
         .testTarget(name: "MarginCoreTests", dependencies: ["MarginCore"]),
         .testTarget(name: "MarginLiveTests", dependencies: ["MarginLive", "MarginCore"]),
-        .testTarget(name: "MarginStoreTests", dependencies: [
-            "MarginStore", "StoreCommands", "StoreTestSupport", "margintop-store", "MarginCore",
-            .product(name: "GRDB", package: "GRDB.swift"),
-            .product(name: "PostgresNIO", package: "postgres-nio"),
-        ]),
+        .testTarget(
+            name: "MarginStoreTests",
+            dependencies: [
+                "MarginStore", "StoreCommands", "StoreTestSupport", "margintop-store", "MarginCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
         .testTarget(name: "MarginTUITests", dependencies: ["MarginTUI", "MarginTUITestSupport"], exclude: ["Goldens"]),
-        .testTarget(name: "MarginDashboardTests", dependencies: [
-            "MarginDashboard", "MarginTUI", "TerminalCore", "MarginTUITestSupport", "MarginCore", "MarginLive", "MarginRuntime", "MarginFeeds",
-        ]),
+        .testTarget(
+            name: "MarginDashboardTests",
+            dependencies: [
+                "MarginDashboard", "MarginTUI", "TerminalCore", "MarginTUITestSupport", "MarginCore", "MarginLive",
+                "MarginRuntime", "MarginFeeds",
+            ]),
         .testTarget(name: "MarginTUIEndToEndTests", dependencies: ["margintop", "StoreTestSupport"]),
-        .testTarget(name: "MarginFeedsTests", dependencies: ["MarginFeeds", "MarginFeedsTestSupport", "MarginCore"],
-                    resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "MarginFeedsTests", dependencies: ["MarginFeeds", "MarginFeedsTestSupport", "MarginCore"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "MargintopCLITests", dependencies: ["margintop"]),
-        .testTarget(name: "MarginRuntimeTests", dependencies: ["MarginRuntime", "MarginFeeds", "MarginLive", "MarginStore", "MarginCore"]),
+        .testTarget(
+            name: "MarginRuntimeTests",
+            dependencies: ["MarginRuntime", "MarginFeeds", "MarginLive", "MarginStore", "MarginCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -13,7 +13,8 @@ public struct DashboardOptions: Sendable {
     public var frameInterval: Double = 0.05
 
     public init(operatorName: String, readOnly: Bool) {
-        self.operatorName = operatorName; self.readOnly = readOnly
+        self.operatorName = operatorName
+        self.readOnly = readOnly
     }
 }
 
@@ -23,8 +24,9 @@ public struct DashboardStats: Sendable, CustomStringConvertible {
     public var snapshots = 0
     public var seconds = 0.0
     public var description: String {
-        String(format: "frames %d in %.1fs (%.1f/s), snapshots %d (%.1f/s)", frames, seconds,
-               seconds > 0 ? Double(frames) / seconds : 0, snapshots, seconds > 0 ? Double(snapshots) / seconds : 0)
+        String(
+            format: "frames %d in %.1fs (%.1f/s), snapshots %d (%.1f/s)", frames, seconds,
+            seconds > 0 ? Double(frames) / seconds : 0, snapshots, seconds > 0 ? Double(snapshots) / seconds : 0)
     }
 }
 
@@ -68,9 +70,15 @@ public final class DashboardApp {
         case frameDue
     }
 
-    public init(engine: LiveEngine, reviews: any ReviewService, options: DashboardOptions, terminal: any TerminalBackend,
-                clock: any MarginClock) {
-        self.engine = engine; self.reviews = reviews; self.options = options; self.terminal = terminal; self.clock = clock
+    public init(
+        engine: LiveEngine, reviews: any ReviewService, options: DashboardOptions, terminal: any TerminalBackend,
+        clock: any MarginClock
+    ) {
+        self.engine = engine
+        self.reviews = reviews
+        self.options = options
+        self.terminal = terminal
+        self.clock = clock
         state = AppState(operatorName: options.operatorName, readOnly: options.readOnly)
     }
 
@@ -191,7 +199,8 @@ public final class DashboardApp {
         case .openReviews(let ids, let note, let op, let metrics):
             Task { [weak self] in
                 do {
-                    let stored = try await reviews.openReviews(accountIds: ids, note: note, operator: op, metrics: metrics)
+                    let stored = try await reviews.openReviews(
+                        accountIds: ids, note: note, operator: op, metrics: metrics)
                     self?.post(.reviewsStored(ids: stored))
                 } catch {
                     self?.post(.reviewFailed(String(describing: error)))
@@ -199,17 +208,25 @@ public final class DashboardApp {
             }
         case .loadReviews:
             Task { [weak self] in
-                do { self?.post(.reviewsLoaded(try await reviews.listReviews())) } catch { self?.post(.reviewsLoadFailed(String(describing: error))) }
+                do { self?.post(.reviewsLoaded(try await reviews.listReviews())) } catch {
+                    self?.post(.reviewsLoadFailed(String(describing: error)))
+                }
             }
         case .acknowledge(let id, let version, let note):
             Task { [weak self] in
-                do { try await reviews.acknowledge(id: id, version: version, note: note); self?.post(.reviewUpdated(id: id)) } catch {
+                do {
+                    try await reviews.acknowledge(id: id, version: version, note: note)
+                    self?.post(.reviewUpdated(id: id))
+                } catch {
                     self?.post(.reviewUpdateFailed(String(describing: error)))
                 }
             }
         case .resolve(let id, let version, let outcome, let note):
             Task { [weak self] in
-                do { try await reviews.resolve(id: id, version: version, outcome: outcome, note: note); self?.post(.reviewUpdated(id: id)) } catch {
+                do {
+                    try await reviews.resolve(id: id, version: version, outcome: outcome, note: note)
+                    self?.post(.reviewUpdated(id: id))
+                } catch {
                     self?.post(.reviewUpdateFailed(String(describing: error)))
                 }
             }

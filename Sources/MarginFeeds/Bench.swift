@@ -5,7 +5,9 @@ import MarginCore
 public enum SyntheticFrames {
     /// A Binance `!markPrice@arr@1s` frame with `symbols` entries (`SYM0USDT`...), prices as
     /// strings with 8 decimals like Binance sends. ~170 bytes per entry: 600 symbols ≈ 100 KB.
-    public static func binanceAllSymbols(symbols: Int, eventTime: Int64 = 1_764_000_000_000, seed: UInt64 = 42) -> String {
+    public static func binanceAllSymbols(symbols: Int, eventTime: Int64 = 1_764_000_000_000, seed: UInt64 = 42)
+        -> String
+    {
         var rng = SplitMix64(seed: seed)
         var parts: [String] = []
         parts.reserveCapacity(symbols)

@@ -1,6 +1,6 @@
 import Foundation
-import MarginCore
 import Logging
+import MarginCore
 
 /// Builds feeds from specs.
 ///
@@ -37,17 +37,25 @@ public enum FeedFactory {
                 adapter = .binance()
             case .deribit:
                 let mapped = map.exchangeSymbols
-                let instruments = !options.symbols.isEmpty ? options.symbols
+                let instruments =
+                    !options.symbols.isEmpty
+                    ? options.symbols
                     : !mapped.isEmpty ? mapped.filter { $0.contains("-") } : ["BTC-PERPETUAL", "ETH-PERPETUAL"]
-                let indexes = !options.indexes.isEmpty ? options.indexes
-                    : !mapped.isEmpty ? mapped.filter { $0.contains("_") && !$0.contains("-") } : ["btc_usd", "eth_usd"]
+                let indexes =
+                    !options.indexes.isEmpty
+                    ? options.indexes
+                    : !mapped.isEmpty
+                        ? mapped.filter { $0.contains("_") && !$0.contains("-") } : ["btc_usd", "eth_usd"]
                 adapter = .deribit(instruments: instruments, indexes: indexes)
             default:
                 let mapped = map.exchangeSymbols
-                adapter = .coinbase(products: !options.symbols.isEmpty ? options.symbols : !mapped.isEmpty ? mapped : ["BTC-USD", "ETH-USD"])
+                adapter = .coinbase(
+                    products: !options.symbols.isEmpty
+                        ? options.symbols : !mapped.isEmpty ? mapped : ["BTC-USD", "ETH-USD"])
             }
             let configuration = WebSocketFeedConfiguration(url: options.url, watchdogTimeout: options.timeout)
-            return WebSocketFeed(adapter: adapter, configuration: configuration, symbolMap: map, clock: clock, logger: logger)
+            return WebSocketFeed(
+                adapter: adapter, configuration: configuration, symbolMap: map, clock: clock, logger: logger)
         }
     }
 

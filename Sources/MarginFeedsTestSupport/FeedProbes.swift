@@ -62,7 +62,9 @@ public final class StatusLog: Sendable {
 
     /// Waits until some status satisfies `predicate`, searching from index `from`; returns its index.
     @discardableResult
-    public func wait(for what: String, from: Int = 0, timeout: Double = 20, _ predicate: @escaping @Sendable (FeedStatus) -> Bool) async throws -> Int {
+    public func wait(
+        for what: String, from: Int = 0, timeout: Double = 20, _ predicate: @escaping @Sendable (FeedStatus) -> Bool
+    ) async throws -> Int {
         let limit = ContinuousClock.now.advanced(by: .milliseconds(Int(timeout * 1000)))
         repeat {
             let values = all

@@ -69,43 +69,46 @@ public final class TestWebSocketServer: Sendable {
         port: Int = 0, refusingUpgrades refusal: UpgradeRefusal? = nil, handler: @escaping Handler
     ) async throws -> TestWebSocketServer {
         let box = ServerState()
-        let channel: NIOAsyncChannel<EventLoopFuture<Upgrade>, Never> = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: "127.0.0.1", port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    // Decided per TCP connection, in accept order.
-                    let refuse = refusal.flatMap { r in box.takeRefusal(limit: r.count) ? r : nil }
-                    let upgrader = NIOTypedWebSocketServerUpgrader<Upgrade>(
-                        maxFrameSize: 1 << 24,
-                        shouldUpgrade: { channel, _ in
-                            // nil refuses the upgrade: NIO then runs the not-upgrading handler below.
-                            channel.eventLoop.makeSucceededFuture(refuse == nil ? HTTPHeaders() : nil)
-                        },
-                        upgradePipelineHandler: { channel, head in
-                            channel.eventLoop.makeCompletedFuture {
-                                let ws = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel)
-                                return Upgrade.websocket(ws, path: head.uri)
-                            }
+        let channel: NIOAsyncChannel<EventLoopFuture<Upgrade>, Never> = try await ServerBootstrap(
+            group: MultiThreadedEventLoopGroup.singleton
+        )
+        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        .bind(host: "127.0.0.1", port: port) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                // Decided per TCP connection, in accept order.
+                let refuse = refusal.flatMap { r in box.takeRefusal(limit: r.count) ? r : nil }
+                let upgrader = NIOTypedWebSocketServerUpgrader<Upgrade>(
+                    maxFrameSize: 1 << 24,
+                    shouldUpgrade: { channel, _ in
+                        // nil refuses the upgrade: NIO then runs the not-upgrading handler below.
+                        channel.eventLoop.makeSucceededFuture(refuse == nil ? HTTPHeaders() : nil)
+                    },
+                    upgradePipelineHandler: { channel, head in
+                        channel.eventLoop.makeCompletedFuture {
+                            let ws = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
+                                wrappingChannelSynchronously: channel)
+                            return Upgrade.websocket(ws, path: head.uri)
                         }
-                    )
-                    let configuration = NIOTypedHTTPServerUpgradeConfiguration(
-                        upgraders: [upgrader],
-                        notUpgradingCompletionHandler: { channel in
-                            channel.eventLoop.makeCompletedFuture {
-                                if let refuse {
-                                    Self.answerRefusal(refuse, on: channel)
-                                    box.mutex.withLock { $0.refusedUpgrades += 1 }
-                                } else {
-                                    channel.close(promise: nil)
-                                }
-                                return Upgrade.notUpgraded
+                    }
+                )
+                let configuration = NIOTypedHTTPServerUpgradeConfiguration(
+                    upgraders: [upgrader],
+                    notUpgradingCompletionHandler: { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            if let refuse {
+                                Self.answerRefusal(refuse, on: channel)
+                                box.mutex.withLock { $0.refusedUpgrades += 1 }
+                            } else {
+                                channel.close(promise: nil)
                             }
+                            return Upgrade.notUpgraded
                         }
-                    )
-                    return try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
-                        configuration: .init(upgradeConfiguration: configuration))
-                }
+                    }
+                )
+                return try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
+                    configuration: .init(upgradeConfiguration: configuration))
             }
+        }
         let boundPort = channel.channel.localAddress?.port ?? port
         let serverChannel = channel.channel
         let task = Task<Void, Never> {
@@ -135,7 +138,8 @@ public final class TestWebSocketServer: Sendable {
             ("Content-Length", "\(body.readableBytes)"),
             ("Connection", "close"),
         ])
-        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: refusal.status), headers: headers)
+        let head = HTTPResponseHead(
+            version: .http1_1, status: HTTPResponseStatus(statusCode: refusal.status), headers: headers)
         channel.write(HTTPServerResponsePart.head(head), promise: nil)
         channel.write(HTTPServerResponsePart.body(.byteBuffer(body)), promise: nil)
         channel.writeAndFlush(HTTPServerResponsePart.end(nil)).whenComplete { _ in channel.close(promise: nil) }
@@ -152,7 +156,8 @@ public final class TestWebSocketServer: Sendable {
                     try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
-        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        let request =
+            "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
         return try await client.executeThenClose { inbound, outbound in
             try await outbound.write(ByteBuffer(string: request))
@@ -174,7 +179,9 @@ public final class TestWebSocketServer: Sendable {
         }
     }
 
-    static func serve(_ ws: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, path: String, handler: @escaping Handler) async {
+    static func serve(_ ws: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, path: String, handler: @escaping Handler)
+        async
+    {
         try? await ws.executeThenClose { inbound, outbound in
             let connection = TestWebSocketConnection(path: path, outbound: outbound, channel: ws.channel)
             await withTaskGroup(of: Bool.self) { group in
@@ -196,13 +203,15 @@ public final class TestWebSocketServer: Sendable {
                                     connection.deliver(String(buffer: text))
                                 }
                             case .ping:
-                                try await outbound.write(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData))
+                                try await outbound.write(
+                                    WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData))
                             case .connectionClose:
                                 connection.noteClientClose()
                                 if !connection.sentClose {
                                     var data = frame.unmaskedData
                                     let code = data.readSlice(length: 2) ?? ByteBuffer()
-                                    try? await outbound.write(WebSocketFrame(fin: true, opcode: .connectionClose, data: code))
+                                    try? await outbound.write(
+                                        WebSocketFrame(fin: true, opcode: .connectionClose, data: code))
                                 }
                                 connection.finishInbound()
                                 return false

@@ -79,10 +79,14 @@ public struct SnapshotCapture: Sendable {
         let n = mb.accountCount
         let now = time
         let limit = m.params.staleAfterSeconds
-        let ratio = (0..<n).map { Health.marginRatio(adjustedEquity: adjustedEquity[$0], maintenanceMargin: maintenanceMargin[$0]) }
+        let ratio = (0..<n).map {
+            Health.marginRatio(adjustedEquity: adjustedEquity[$0], maintenanceMargin: maintenanceMargin[$0])
+        }
         var table = AccountTable(
-            ids: mb.accountIds, names: mb.accountNames, models: Array(UnsafeBufferPointer(start: mb.model.base, count: n)),
-            equity: equity, adjustedEquity: adjustedEquity, initialMargin: initialMargin, maintenanceMargin: maintenanceMargin,
+            ids: mb.accountIds, names: mb.accountNames,
+            models: Array(UnsafeBufferPointer(start: mb.model.base, count: n)),
+            equity: equity, adjustedEquity: adjustedEquity, initialMargin: initialMargin,
+            maintenanceMargin: maintenanceMargin,
             marginRatio: ratio, state: displayed, stale: [], largestExposure: [], dataAge: [])
         let indexAge = lastIndexTick.map { max(0, now - $0) }
         let markAge = lastMarkTick.map { t in t.map { max(0, now - $0) } ?? -1 }
@@ -96,9 +100,10 @@ public struct SnapshotCapture: Sendable {
         var h = health
         h.oldestPriceAge = (0..<m.assetCount).filter { !m.stable[$0] }.map { now - lastIndexTick[$0] }.max() ?? 0
         let quotes = (0..<m.assetCount).map { a in
-            AssetQuote(name: m.assetNames[a], price: prices.assetPrice[a], reference: referencePrice[a],
-                       age: max(0, now - lastIndexTick[a]), stale: !m.stable[a] && now - lastIndexTick[a] > limit,
-                       stable: m.stable[a], volFactor: prices.volFactor[a], history: assetHistory[a])
+            AssetQuote(
+                name: m.assetNames[a], price: prices.assetPrice[a], reference: referencePrice[a],
+                age: max(0, now - lastIndexTick[a]), stale: !m.stable[a] && now - lastIndexTick[a] > limit,
+                stable: m.stable[a], volFactor: prices.volFactor[a], history: assetHistory[a])
         }
         var perState = [Int](repeating: 0, count: AccountState.allCases.count)
         var shortfall = 0.0
@@ -111,13 +116,15 @@ public struct SnapshotCapture: Sendable {
         let priority = rawState.withUnsafeBufferPointer { st in
             adjustedEquity.withUnsafeBufferPointer { ae in
                 maintenanceMargin.withUnsafeBufferPointer { mm in
-                    BookResults.priorityOrder(count: n, state: st, adjustedEquity: ae, maintenanceMargin: mm, ids: mb.accountIds)
+                    BookResults.priorityOrder(
+                        count: n, state: st, adjustedEquity: ae, maintenanceMargin: mm, ids: mb.accountIds)
                 }
             }
         }
-        var snap = LiveSnapshot(time: now, version: version, book: book, marginBook: mb, prices: prices, accounts: table,
-                                priority: priority, counts: counts, shortfall: shortfall,
-                                insuranceFund: book.insuranceFund, assets: quotes, health: h, recentChanges: recentChanges)
+        var snap = LiveSnapshot(
+            time: now, version: version, book: book, marginBook: mb, prices: prices, accounts: table,
+            priority: priority, counts: counts, shortfall: shortfall,
+            insuranceFund: book.insuranceFund, assets: quotes, health: h, recentChanges: recentChanges)
         snap.oldestNewUpdate = oldestNewUpdate
         return snap
     }

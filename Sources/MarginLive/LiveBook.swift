@@ -118,7 +118,8 @@ public final class LiveBook: @unchecked Sendable {
             carried.mark[ni] = prices.mark[i]
             carried.iv[ni] = prices.iv[i]
         }
-        let sameMarket = newBook.assets.map(\.name) == book.assets.map(\.name)
+        let sameMarket =
+            newBook.assets.map(\.name) == book.assets.map(\.name)
             && newBook.instruments.map(\.name) == book.instruments.map(\.name)
         book = newBook
         marginBook = MarginBook(book: newBook)
@@ -219,14 +220,16 @@ public final class LiveBook: @unchecked Sendable {
                 let previous = prices.assetPrice[a]
                 vol[a].seen += 1
                 if let last = lastIndexExchangeTime[a] {
-                    vol[a].observe(logReturn: log(u.value / previous), years: (u.exchangeTime - last) / (365 * 86400),
-                                   lambda: config.ewmaLambda)
+                    vol[a].observe(
+                        logReturn: log(u.value / previous), years: (u.exchangeTime - last) / (365 * 86400),
+                        lambda: config.ewmaLambda)
                 }
                 lastIndexExchangeTime[a] = max(lastIndexExchangeTime[a] ?? u.exchangeTime, u.exchangeTime)
                 lastIndexTick[a] = max(lastIndexTick[a], u.receiveTime)
                 prices.assetPrice[a] = u.value
-                prices.volFactor[a] = vol[a].factor(baseVol: m.vol[a], maxFactor: m.params.volFactorMax,
-                                                    warmup: config.volWarmupTicks)
+                prices.volFactor[a] = vol[a].factor(
+                    baseVol: m.vol[a], maxFactor: m.params.volFactorMax,
+                    warmup: config.volWarmupTicks)
                 changedAssets.insert(a)
                 causeOfAsset[a] = u
             case .mark(let i):
@@ -262,13 +265,17 @@ public final class LiveBook: @unchecked Sendable {
         // are counted with the asset): past the share, recompute everything without listing them.
         var bound = 0
         for a in changedAssets { bound += unitsOfAsset[a].count }
-        for i in changedInstruments where !changedAssets.contains(m.underlying[i]) { bound += unitsOfInstrument[i].count }
+        for i in changedInstruments where !changedAssets.contains(m.underlying[i]) {
+            bound += unitsOfInstrument[i].count
+        }
         var changes: [StateChange] = []
         func noteChange(_ a: Int) {
             let next = withHysteresis(a, was: displayed[a])
             guard next != displayed[a] else { return }
             var cause: PriceUpdate?
-            if !causeOfInstrument.isEmpty, let i = mb.firstInstrument(ofUnit: a, where: { causeOfInstrument[$0] != nil }) {
+            if !causeOfInstrument.isEmpty,
+                let i = mb.firstInstrument(ofUnit: a, where: { causeOfInstrument[$0] != nil })
+            {
                 cause = causeOfInstrument[i]
             }
             if cause == nil { cause = causeOfAsset.first { exposure(a, $0.key) }?.value }
@@ -284,10 +291,23 @@ public final class LiveBook: @unchecked Sendable {
         } else {
             // Deduplicated with an epoch mark.
             epoch &+= 1
-            if epoch == 0 { touched = Array(repeating: 0, count: touched.count); epoch = 1 }
+            if epoch == 0 {
+                touched = Array(repeating: 0, count: touched.count)
+                epoch = 1
+            }
             var affected: [Int32] = []
-            for a in changedAssets { for u in unitsOfAsset[a] where touched[Int(u)] != epoch { touched[Int(u)] = epoch; affected.append(u) } }
-            for i in changedInstruments { for u in unitsOfInstrument[i] where touched[Int(u)] != epoch { touched[Int(u)] = epoch; affected.append(u) } }
+            for a in changedAssets {
+                for u in unitsOfAsset[a] where touched[Int(u)] != epoch {
+                    touched[Int(u)] = epoch
+                    affected.append(u)
+                }
+            }
+            for i in changedInstruments {
+                for u in unitsOfInstrument[i] where touched[Int(u)] != epoch {
+                    touched[Int(u)] = epoch
+                    affected.append(u)
+                }
+            }
             let ev = Evaluator(book: mb)
             for u in affected {
                 results.store(Int(u), ev.evaluate(Int(u), quotes), warn: m.params.warn, danger: m.params.danger)
@@ -305,13 +325,18 @@ public final class LiveBook: @unchecked Sendable {
     /// Every unit in the batch kernel; a big book is split across the cores (units are
     /// independent, so the bits are the same as one pass).
     private func computeAll() {
-        let mb = marginBook, q = quotes, r = results
+        let mb = marginBook
+        let q = quotes
+        let r = results
         let n = mb.unitCount
         let perChunk = config.parallelChunkUnits
         let chunks = perChunk > 0 ? min(ProcessInfo.processInfo.activeProcessorCount, max(1, n / perChunk), 8) : 1
-        guard chunks > 1 else { mb.computeAll(q, into: r); return }
+        guard chunks > 1 else {
+            mb.computeAll(q, into: r)
+            return
+        }
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            mb.compute(n * c / chunks ..< n * (c + 1) / chunks, q, into: r)
+            mb.compute(n * c / chunks..<n * (c + 1) / chunks, q, into: r)
         }
     }
 
@@ -326,7 +351,8 @@ public final class LiveBook: @unchecked Sendable {
     /// Whether unit `a` is exposed to `asset` (binary search: the lists are sorted).
     private func exposure(_ a: Int, _ asset: Int) -> Bool {
         let list = unitsOfAsset[asset]
-        var lo = 0, hi = list.count
+        var lo = 0
+        var hi = list.count
         let key = Int32(a)
         while lo < hi {
             let mid = (lo + hi) / 2
@@ -335,10 +361,12 @@ public final class LiveBook: @unchecked Sendable {
         return lo < list.count && list[lo] == key
     }
 
-    private func change(_ a: Int, from: AccountState, to: AccountState, now: Double, cause: PriceUpdate?) -> StateChange {
+    private func change(_ a: Int, from: AccountState, to: AccountState, now: Double, cause: PriceUpdate?) -> StateChange
+    {
         let mr = results.marginRatio(a)
-        return StateChange(time: now, account: a, accountId: marginBook.accountIds[a], from: from, to: to,
-                           marginRatio: mr.isFinite ? mr : nil, cause: cause)
+        return StateChange(
+            time: now, account: a, accountId: marginBook.accountIds[a], from: from, to: to,
+            marginRatio: mr.isFinite ? mr : nil, cause: cause)
     }
 
     /// The displayed state: worsening at once; improving only once the ratio
@@ -348,8 +376,9 @@ public final class LiveBook: @unchecked Sendable {
         guard raw < was else { return raw }
         let p = marginBook.market.params
         let h = config.hysteresis
-        var shifted = Health.state(equity: results.equity[a], adjustedEquity: results.adjustedEquity[a],
-                                   maintenanceMargin: results.maintenanceMargin[a], warn: p.warn - h, danger: p.danger - h)
+        var shifted = Health.state(
+            equity: results.equity[a], adjustedEquity: results.adjustedEquity[a],
+            maintenanceMargin: results.maintenanceMargin[a], warn: p.warn - h, danger: p.danger - h)
         if shifted < .liquidatable && results.marginRatio(a) >= 1 - h { shifted = .liquidatable }
         return max(raw, min(was, shifted))
     }
@@ -400,4 +429,3 @@ struct VolEstimator: Sendable {
         return min(max(variance.squareRoot() / v, 1), maxFactor)
     }
 }
-

@@ -79,9 +79,10 @@ public actor LiveEngine {
 
     /// The loop's health now.
     public func health(now: Double) -> LoopHealth {
-        LoopHealth(feedStatus: feedStatus, feedIsLive: feedIsLive, storeStatus: storeStatus,
-                   ticksPerSecond: stats.ticksPerSecond(now: now), recomputeP50Ms: stats.latencyPercentile(0.5),
-                   recomputeP99Ms: stats.latencyPercentile(0.99))
+        LoopHealth(
+            feedStatus: feedStatus, feedIsLive: feedIsLive, storeStatus: storeStatus,
+            ticksPerSecond: stats.ticksPerSecond(now: now), recomputeP50Ms: stats.latencyPercentile(0.5),
+            recomputeP99Ms: stats.latencyPercentile(0.99))
     }
 
     /// The prices the live numbers rest on now (for a review's metrics at the moment it is written).

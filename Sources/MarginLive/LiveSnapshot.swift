@@ -27,12 +27,24 @@ public struct LiveSnapshot: Sendable {
     /// (`nil`: none new), for tick-to-screen latency.
     public var oldestNewUpdate: Double?
 
-    public init(time: Double, version: Int, book: Book, marginBook: MarginBook, prices: PriceState, accounts: AccountTable,
-                priority: [Int], counts: [AccountState: Int], shortfall: Double, insuranceFund: Double,
-                assets: [AssetQuote], health: LoopHealth, recentChanges: [StateChange]) {
-        self.time = time; self.version = version; self.book = book; self.marginBook = marginBook; self.prices = prices
-        self.accounts = accounts; self.priority = priority; self.counts = counts; self.shortfall = shortfall
-        self.insuranceFund = insuranceFund; self.assets = assets; self.health = health; self.recentChanges = recentChanges
+    public init(
+        time: Double, version: Int, book: Book, marginBook: MarginBook, prices: PriceState, accounts: AccountTable,
+        priority: [Int], counts: [AccountState: Int], shortfall: Double, insuranceFund: Double,
+        assets: [AssetQuote], health: LoopHealth, recentChanges: [StateChange]
+    ) {
+        self.time = time
+        self.version = version
+        self.book = book
+        self.marginBook = marginBook
+        self.prices = prices
+        self.accounts = accounts
+        self.priority = priority
+        self.counts = counts
+        self.shortfall = shortfall
+        self.insuranceFund = insuranceFund
+        self.assets = assets
+        self.health = health
+        self.recentChanges = recentChanges
     }
 }
 
@@ -58,12 +70,22 @@ public struct AccountTable: Sendable {
 
     public var count: Int { ids.count }
 
-    public init(ids: [String], names: [String], models: [MarginModel], equity: [Double], adjustedEquity: [Double],
-                initialMargin: [Double], maintenanceMargin: [Double], marginRatio: [Double], state: [AccountState],
-                stale: [Bool], largestExposure: [(asset: String, notional: Double)], dataAge: [Double]) {
-        self.ids = ids; self.names = names; self.models = models; self.equity = equity
-        self.adjustedEquity = adjustedEquity; self.initialMargin = initialMargin; self.maintenanceMargin = maintenanceMargin
-        self.marginRatio = marginRatio; self.state = state; self.stale = stale; self.largestExposure = largestExposure
+    public init(
+        ids: [String], names: [String], models: [MarginModel], equity: [Double], adjustedEquity: [Double],
+        initialMargin: [Double], maintenanceMargin: [Double], marginRatio: [Double], state: [AccountState],
+        stale: [Bool], largestExposure: [(asset: String, notional: Double)], dataAge: [Double]
+    ) {
+        self.ids = ids
+        self.names = names
+        self.models = models
+        self.equity = equity
+        self.adjustedEquity = adjustedEquity
+        self.initialMargin = initialMargin
+        self.maintenanceMargin = maintenanceMargin
+        self.marginRatio = marginRatio
+        self.state = state
+        self.stale = stale
+        self.largestExposure = largestExposure
         self.dataAge = dataAge
     }
 }
@@ -97,12 +119,19 @@ public struct LoopHealth: Sendable, Equatable {
     public var oldestPriceAge: Double
     public var rejectedUpdates: Int
 
-    public init(feedStatus: String = "connecting", feedIsLive: Bool = false, storeStatus: String = "connected",
-                ticksPerSecond: Double = 0, recomputeP50Ms: Double = 0, recomputeP99Ms: Double = 0,
-                oldestPriceAge: Double = 0, rejectedUpdates: Int = 0) {
-        self.feedStatus = feedStatus; self.feedIsLive = feedIsLive; self.storeStatus = storeStatus
-        self.ticksPerSecond = ticksPerSecond; self.recomputeP50Ms = recomputeP50Ms; self.recomputeP99Ms = recomputeP99Ms
-        self.oldestPriceAge = oldestPriceAge; self.rejectedUpdates = rejectedUpdates
+    public init(
+        feedStatus: String = "connecting", feedIsLive: Bool = false, storeStatus: String = "connected",
+        ticksPerSecond: Double = 0, recomputeP50Ms: Double = 0, recomputeP99Ms: Double = 0,
+        oldestPriceAge: Double = 0, rejectedUpdates: Int = 0
+    ) {
+        self.feedStatus = feedStatus
+        self.feedIsLive = feedIsLive
+        self.storeStatus = storeStatus
+        self.ticksPerSecond = ticksPerSecond
+        self.recomputeP50Ms = recomputeP50Ms
+        self.recomputeP99Ms = recomputeP99Ms
+        self.oldestPriceAge = oldestPriceAge
+        self.rejectedUpdates = rejectedUpdates
     }
 }
 

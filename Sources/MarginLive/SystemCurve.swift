@@ -17,16 +17,19 @@ public enum SystemCurve {
     /// Every account re-valued with every non-stable price (and the marks on it)
     /// multiplied by `1 + m`, options repriced (spec 4's market move), per move.
     /// Costs one full recompute per move: call it about once a second, off the tick path.
-    public static func compute(book: MarginBook, prices: PriceState, insuranceFund: Double,
-                               moves: [Double] = defaultMoves) -> [SystemCurvePoint] {
+    public static func compute(
+        book: MarginBook, prices: PriceState, insuranceFund: Double,
+        moves: [Double] = defaultMoves
+    ) -> [SystemCurvePoint] {
         let quotes = Quotes(market: book.market, portfolio: book.usesPortfolio, es: book.usesES)
         let results = BookResults(unitCount: book.unitCount)
         return moves.map { m in
             quotes.update(prices.shockedAll(m, book.market))
             book.computeAll(quotes, into: results)
             let (counts, shortfall) = results.summary(accountCount: book.accountCount)
-            return SystemCurvePoint(move: m, liquidatable: counts[.liquidatable] ?? 0, bankrupt: counts[.bankrupt] ?? 0,
-                                    shortfall: shortfall, socializedLoss: max(0, shortfall - insuranceFund))
+            return SystemCurvePoint(
+                move: m, liquidatable: counts[.liquidatable] ?? 0, bankrupt: counts[.bankrupt] ?? 0,
+                shortfall: shortfall, socializedLoss: max(0, shortfall - insuranceFund))
         }
     }
 }

@@ -17,11 +17,15 @@ public actor AlertRunner {
     }
 
     public func alert(key: String, event: JSONValue, now: Double) {
-        if let last = lastByKey[key], now - last < 60 { suppressed += 1; return }
+        if let last = lastByKey[key], now - last < 60 {
+            suppressed += 1
+            return
+        }
         recent.removeAll { now - $0 >= 60 }
         guard recent.count < perMinute else {
             suppressed += 1
-            FileHandle.standardError.write(Data("margintop: alert rate limit (\(perMinute)/min) reached; alert for \(key) dropped\n".utf8))
+            FileHandle.standardError.write(
+                Data("margintop: alert rate limit (\(perMinute)/min) reached; alert for \(key) dropped\n".utf8))
             return
         }
         lastByKey[key] = now
@@ -35,17 +39,20 @@ public actor AlertRunner {
         let cmd = command
         p.terminationHandler = { proc in
             if proc.terminationStatus != 0 {
-                FileHandle.standardError.write(Data("margintop: alert command `\(cmd)` exited \(proc.terminationStatus)\n".utf8))
+                FileHandle.standardError.write(
+                    Data("margintop: alert command `\(cmd)` exited \(proc.terminationStatus)\n".utf8))
             }
         }
         do {
             try p.run()
             // A command that exits without reading its input must not stop the loop (EPIPE, SIGPIPE ignored).
-            try? input.fileHandleForWriting.write(contentsOf: Data((JSONWriter(pretty: false).write(event) + "\n").utf8))
+            try? input.fileHandleForWriting.write(
+                contentsOf: Data((JSONWriter(pretty: false).write(event) + "\n").utf8))
             try? input.fileHandleForWriting.close()
             running.append(p)
         } catch {
-            FileHandle.standardError.write(Data("margintop: alert command `\(command)` could not start: \(error)\n".utf8))
+            FileHandle.standardError.write(
+                Data("margintop: alert command `\(command)` could not start: \(error)\n".utf8))
         }
         running.removeAll { !$0.isRunning }
     }

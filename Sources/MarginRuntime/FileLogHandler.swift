@@ -20,14 +20,16 @@ public struct FileLogHandler: LogHandler {
     public func log(event: LogEvent) {
         let meta = metadata.merging(event.metadata ?? [:]) { $1 }
         let extra = meta.isEmpty ? "" : " " + meta.map { "\($0)=\($1)" }.sorted().joined(separator: " ")
-        let line = "\(Timestamp.format(clock.now, fixedMilliseconds: true)) \(event.level) \(label): \(event.message)\(extra)\n"
+        let line =
+            "\(Timestamp.format(clock.now, fixedMilliseconds: true)) \(event.level) \(label): \(event.message)\(extra)\n"
         file.write(Data(line.utf8))
     }
 
     public static func logPath() -> String {
         if let p = ProcessInfo.processInfo.environment["MARGINTOP_LOG"], !p.isEmpty { return p }
         let env = ProcessInfo.processInfo.environment
-        let base = env["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let base =
+            env["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (NSHomeDirectory() + "/.local/state")
         return base + "/margintop/margintop.log"
     }
@@ -35,9 +37,12 @@ public struct FileLogHandler: LogHandler {
     /// Sends every logger of the process to the log file (or nowhere if it cannot be opened).
     public static func bootstrap() {
         let path = logPath()
-        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                 withIntermediateDirectories: true)
-        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        try? FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+        }
         let handle = FileHandle(forWritingAtPath: path)
         handle?.seekToEndOfFile()
         LoggingSystem.bootstrap { label in

@@ -22,11 +22,13 @@ public enum KernelBench {
         public func json(model: String, generateMs: Double) -> JSONValue {
             .object([
                 ("model", .string(model)), ("accounts", .integer(accounts)), ("units", .integer(units)),
-                ("positions", .integer(positions)), ("instruments", .integer(instruments)), ("runs", .integer(computeMs.count)),
+                ("positions", .integer(positions)), ("instruments", .integer(instruments)),
+                ("runs", .integer(computeMs.count)),
                 ("fullRecomputeMs", .number(recomputeMs)), ("fullRecomputeMinMs", .number(computeMs.min() ?? 0)),
                 ("fullRecomputeRunsMs", .array(computeMs.map { .number(($0 * 100).rounded() / 100) })),
                 ("fullRecomputeCpuMs", .number(median(computeCPUMs))),
-                ("positionsPerCpuSecond", .number(positionsPerCPUSecond)), ("positionsPerSecond", .number(positionsPerSecond)),
+                ("positionsPerCpuSecond", .number(positionsPerCPUSecond)),
+                ("positionsPerSecond", .number(positionsPerSecond)),
                 ("quotesMs", .number(median(quotesMs))), ("rankMs", .number(median(rankMs))),
                 ("compileMs", .number(compileMs)), ("generateMs", .number(generateMs)),
             ])
@@ -34,15 +36,21 @@ public enum KernelBench {
 
         /// The `bench` text report.
         public func text(model: String, generateMs: Double) -> String {
-            var s = "model \(model): \(accounts) accounts (\(units) units), \(positions) positions, \(instruments) instruments\n"
-            s += String(format: "full recompute  median %.2f ms  min %.2f ms  (%.1f M positions/s, %d runs)\n",
-                        recomputeMs, computeMs.min() ?? 0, positionsPerSecond / 1e6, computeMs.count)
-            s += String(format: "  thread CPU    median %.2f ms  (%.1f M positions per CPU second; wall time includes waiting for a core)\n",
-                        median(computeCPUMs), positionsPerCPUSecond / 1e6)
-            s += String(format: "quotes update   median %.3f ms (per-instrument values and risk arrays)\n", median(quotesMs))
+            var s =
+                "model \(model): \(accounts) accounts (\(units) units), \(positions) positions, \(instruments) instruments\n"
+            s += String(
+                format: "full recompute  median %.2f ms  min %.2f ms  (%.1f M positions/s, %d runs)\n",
+                recomputeMs, computeMs.min() ?? 0, positionsPerSecond / 1e6, computeMs.count)
+            s += String(
+                format:
+                    "  thread CPU    median %.2f ms  (%.1f M positions per CPU second; wall time includes waiting for a core)\n",
+                median(computeCPUMs), positionsPerCPUSecond / 1e6)
+            s += String(
+                format: "quotes update   median %.3f ms (per-instrument values and risk arrays)\n", median(quotesMs))
             s += String(format: "priority rank   median %.2f ms\n", median(rankMs))
             s += String(format: "compile %.0f ms, generate %.0f ms\n", compileMs, generateMs)
-            return s + "states: " + AccountState.allCases.map { "\($0.name) \(counts[$0] ?? 0)" }.joined(separator: ", ") + "\n"
+            return s + "states: "
+                + AccountState.allCases.map { "\($0.name) \(counts[$0] ?? 0)" }.joined(separator: ", ") + "\n"
         }
     }
 
@@ -101,7 +109,8 @@ public func median(_ xs: [Double]) -> Double {
 /// Peak resident set size of this process (VmHWM), MiB.
 public func peakRSSMiB() -> Double {
     guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+        let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
+    else { return 0 }
     return kb / 1024
 }

@@ -32,10 +32,13 @@ public enum LiveBench {
                 ("mode", .string("live")), ("accounts", .integer(accounts)), ("seconds", .number(seconds)),
                 ("feedRate", .integer(rate)), ("steps", .integer(steps)), ("stepsPerSecond", .number(stepsPerSecond)),
                 ("model", .string(model)),
-                ("tickToResultP50Ms", .number(health.recomputeP50Ms)), ("tickToResultP99Ms", .number(health.recomputeP99Ms)),
-                ("tickToSnapshotP50Ms", .number(tickToSnapshotP50Ms)), ("tickToSnapshotP99Ms", .number(tickToSnapshotP99Ms)),
+                ("tickToResultP50Ms", .number(health.recomputeP50Ms)),
+                ("tickToResultP99Ms", .number(health.recomputeP99Ms)),
+                ("tickToSnapshotP50Ms", .number(tickToSnapshotP50Ms)),
+                ("tickToSnapshotP99Ms", .number(tickToSnapshotP99Ms)),
                 ("recomputesPerSecond", .number(recomputesPerSecond)),
-                ("incrementalSteps", .integer(incrementalMs.count)), ("incrementalMedianMs", .number(median(incrementalMs))),
+                ("incrementalSteps", .integer(incrementalMs.count)),
+                ("incrementalMedianMs", .number(median(incrementalMs))),
                 ("fullSteps", .integer(fullMs.count)), ("fullMedianMs", .number(median(fullMs))),
                 ("snapshotMedianMs", .number(median(snapshotMs))), ("snapshotMaxMs", .number(snapshotMs.max() ?? 0)),
                 ("maxBacklog", .integer(maxBacklog)), ("ticksPerSecond", .number(health.ticksPerSecond)),
@@ -46,20 +49,31 @@ public enum LiveBench {
         /// The `bench --live` text report.
         public func text(rate: Int, peakRSSMiB rss: Double) -> String {
             var s = "live: \(accounts) accounts, sim feed at \(rate) ticks/s for \(String(format: "%.1f", seconds)) s\n"
-            s += String(format: "tick to results (end of step)  p50 %.2f ms  p99 %.2f ms\n", health.recomputeP50Ms, health.recomputeP99Ms)
-            s += String(format: "tick to published snapshot    p50 %.2f ms  p99 %.2f ms\n", tickToSnapshotP50Ms, tickToSnapshotP99Ms)
+            s += String(
+                format: "tick to results (end of step)  p50 %.2f ms  p99 %.2f ms\n", health.recomputeP50Ms,
+                health.recomputeP99Ms)
+            s += String(
+                format: "tick to published snapshot    p50 %.2f ms  p99 %.2f ms\n", tickToSnapshotP50Ms,
+                tickToSnapshotP99Ms)
             s += String(format: "account recomputes %.0f/s\n", recomputesPerSecond)
-            s += String(format: "steps %d (%.0f/s): incremental %d (median %.2f ms), full %d (median %.2f ms); max backlog %d symbols\n",
-                        steps, stepsPerSecond, incrementalMs.count, median(incrementalMs), fullMs.count, median(fullMs), maxBacklog)
-            s += String(format: "full LiveSnapshot for the screen: median %.1f ms, max %.1f ms\n", median(snapshotMs), snapshotMs.max() ?? 0)
+            s += String(
+                format:
+                    "steps %d (%.0f/s): incremental %d (median %.2f ms), full %d (median %.2f ms); max backlog %d symbols\n",
+                steps, stepsPerSecond, incrementalMs.count, median(incrementalMs), fullMs.count, median(fullMs),
+                maxBacklog)
+            s += String(
+                format: "full LiveSnapshot for the screen: median %.1f ms, max %.1f ms\n", median(snapshotMs),
+                snapshotMs.max() ?? 0)
             return s + String(format: "peak RSS %.0f MiB\n", rss)
         }
     }
 
     /// Runs `book` on a sim feed of `rate` ticks/s for one second of warm-up (not measured),
     /// then `seconds` measured.
-    public static func run(book: Book, seed: UInt64, rate: Int, seconds: Double,
-                           clock: any MarginClock = SystemClock()) async throws -> Figures {
+    public static func run(
+        book: Book, seed: UInt64, rate: Int, seconds: Double,
+        clock: any MarginClock = SystemClock()
+    ) async throws -> Figures {
         let feed = try FeedFactory.make(spec: "sim:seed=\(seed),rate=\(rate)", universe: SimUniverse(book: book))
         var config = LiveConfig()
         config.advanceTime = true
@@ -111,7 +125,11 @@ public enum LiveBench {
         func add(_ step: StepReport) {
             figures.maxBacklog = max(figures.maxBacklog, step.backlog)
             if step.recomputedUnits > 0 {
-                if step.full { figures.fullMs.append(step.seconds * 1000) } else { figures.incrementalMs.append(step.seconds * 1000) }
+                if step.full {
+                    figures.fullMs.append(step.seconds * 1000)
+                } else {
+                    figures.incrementalMs.append(step.seconds * 1000)
+                }
             }
             figures.recomputedUnits += step.recomputedUnits
             figures.steps += 1

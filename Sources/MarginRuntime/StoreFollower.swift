@@ -19,7 +19,9 @@ final class StoreFollower: Sendable {
     }
 
     /// Follows the store until cancelled; reports the state changes each application caused.
-    func run(engine: LiveEngine, clock: any MarginClock, interval: Duration, events: @Sendable (LiveEvent) async -> Void) async {
+    func run(
+        engine: LiveEngine, clock: any MarginClock, interval: Duration, events: @Sendable (LiveEvent) async -> Void
+    ) async {
         let inbox = Inbox()
         let changes = self.changes
         let listener = Task { for await c in changes { await inbox.add(c) } }
@@ -34,7 +36,10 @@ final class StoreFollower: Sendable {
                 current = edited
             } else {
                 // A failed reload (store down) is tried again on the next round.
-                guard let fresh = try? await store.loadBook() else { needsReload = true; continue }
+                guard let fresh = try? await store.loadBook() else {
+                    needsReload = true
+                    continue
+                }
                 current = fresh
                 needsReload = false
             }
@@ -46,6 +51,9 @@ final class StoreFollower: Sendable {
     private actor Inbox {
         var changes: [StoreChange] = []
         func add(_ c: StoreChange) { changes.append(c) }
-        func drain() -> [StoreChange] { defer { changes = [] }; return changes }
+        func drain() -> [StoreChange] {
+            defer { changes = [] }
+            return changes
+        }
     }
 }

@@ -12,11 +12,14 @@ public struct StoreReviewService: ReviewService {
     let engine: LiveEngine
 
     public init(store: any AccountStore, engine: LiveEngine, operatorName: String) {
-        self.store = store; self.engine = engine; self.operatorName = operatorName
+        self.store = store
+        self.engine = engine
+        self.operatorName = operatorName
     }
 
     public func openReviews(accountIds: [String], note: String, operator op: String, metrics: [ReviewMetrics])
-        async throws -> [Int64] {
+        async throws -> [Int64]
+    {
         let prices = await engine.currentPrices()
         var ids: [Int64] = []
         for account in accountIds {
@@ -30,13 +33,15 @@ public struct StoreReviewService: ReviewService {
     }
 
     public func acknowledge(id: Int64, version: Int, note: String) async throws {
-        _ = try await store.transitionReview(id: id, to: .acknowledged, expectedVersion: version, operator: currentOperator(),
-                                             note: note.isEmpty ? nil : note, prices: await engine.currentPrices())
+        _ = try await store.transitionReview(
+            id: id, to: .acknowledged, expectedVersion: version, operator: currentOperator(),
+            note: note.isEmpty ? nil : note, prices: await engine.currentPrices())
     }
 
     public func resolve(id: Int64, version: Int, outcome: ReviewOutcome, note: String) async throws {
-        _ = try await store.transitionReview(id: id, to: outcome.status, expectedVersion: version, operator: currentOperator(),
-                                             note: note.isEmpty ? nil : note, prices: await engine.currentPrices())
+        _ = try await store.transitionReview(
+            id: id, to: outcome.status, expectedVersion: version, operator: currentOperator(),
+            note: note.isEmpty ? nil : note, prices: await engine.currentPrices())
     }
 
     let operatorName: String

@@ -13,7 +13,9 @@ public struct Watcher: Sendable {
     public let duration: Double?
     public let out: EventWriter
 
-    public init(loop: LiveLoop, alerts: AlertRunner?, summaryEvery: Double, duration: Double?, out: EventWriter = EventWriter()) {
+    public init(
+        loop: LiveLoop, alerts: AlertRunner?, summaryEvery: Double, duration: Double?, out: EventWriter = EventWriter()
+    ) {
         self.loop = loop
         self.alerts = alerts
         self.summaryEvery = summaryEvery
@@ -32,11 +34,17 @@ public struct Watcher: Sendable {
             case .stateChanges(let changes):
                 for c in changes { await report(c) }
             case .feedStatus(let status):
-                out.emit(.object([("type", .string("feed")), ("time", .string(Timestamp.format(clock.now))),
-                                  ("status", .string(status.description))]))
+                out.emit(
+                    .object([
+                        ("type", .string("feed")), ("time", .string(Timestamp.format(clock.now))),
+                        ("status", .string(status.description)),
+                    ]))
             case .storeStatus(let status):
-                out.emit(.object([("type", .string("store")), ("time", .string(Timestamp.format(clock.now))),
-                                  ("status", .string("\(status)"))]))
+                out.emit(
+                    .object([
+                        ("type", .string("store")), ("time", .string(Timestamp.format(clock.now))),
+                        ("status", .string("\(status)")),
+                    ]))
             case .tick(let now):
                 if await summaries.due(now: now, every: summaryEvery) { await summary(now: now) }
             case .finished(let now):
@@ -55,8 +63,14 @@ public struct Watcher: Sendable {
             ("marginRatio", c.marginRatio.map { .number($0) } ?? .null),
         ]
         if let cause = c.cause {
-            members.append(("cause", .object([("symbol", .string(cause.symbol)), ("kind", .string(cause.kind.rawValue)),
-                                               ("price", .number(cause.value)), ("ts", .string(Timestamp.format(cause.exchangeTime)))])))
+            members.append(
+                (
+                    "cause",
+                    .object([
+                        ("symbol", .string(cause.symbol)), ("kind", .string(cause.kind.rawValue)),
+                        ("price", .number(cause.value)), ("ts", .string(Timestamp.format(cause.exchangeTime))),
+                    ])
+                ))
         }
         let event = JSONValue.object(members)
         out.emit(event)
@@ -65,14 +79,18 @@ public struct Watcher: Sendable {
 
     func summary(now: Double) async {
         let s = await loop.engine.snapshot(now: now)
-        var members: [(String, JSONValue)] = [("type", .string("summary")), ("time", .string(Timestamp.format(now))),
-                                              ("accounts", .integer(s.accounts.count))]
+        var members: [(String, JSONValue)] = [
+            ("type", .string("summary")), ("time", .string(Timestamp.format(now))),
+            ("accounts", .integer(s.accounts.count)),
+        ]
         for st in AccountState.allCases { members.append((st.name, .integer(s.counts[st] ?? 0))) }
         members += [
             ("shortfall", .number(s.shortfall)), ("insuranceFund", .number(s.insuranceFund)),
-            ("socializedLoss", .number(s.socializedLoss)), ("feed", .string(s.health.feedStatus)), ("store", .string(s.health.storeStatus)),
+            ("socializedLoss", .number(s.socializedLoss)), ("feed", .string(s.health.feedStatus)),
+            ("store", .string(s.health.storeStatus)),
             ("ticksPerSecond", .number(s.health.ticksPerSecond)), ("recomputeP50Ms", .number(s.health.recomputeP50Ms)),
-            ("recomputeP99Ms", .number(s.health.recomputeP99Ms)), ("oldestPriceAgeSeconds", .number(s.health.oldestPriceAge)),
+            ("recomputeP99Ms", .number(s.health.recomputeP99Ms)),
+            ("oldestPriceAgeSeconds", .number(s.health.oldestPriceAge)),
             ("staleAccounts", .integer(s.accounts.stale.filter { $0 }.count)),
             ("rejectedUpdates", .integer(s.health.rejectedUpdates)),
         ]

@@ -11,30 +11,41 @@ enum AccountCheck {
         var subIds = Set<String>()
         for (s, sub) in account.subaccounts.enumerated() {
             guard subIds.insert(sub.id).inserted else {
-                throw .invalidBook(BookError(path: "\(path).subaccounts[\(s)].id", message: "duplicate sub-account id \"\(sub.id)\""))
+                throw .invalidBook(
+                    BookError(path: "\(path).subaccounts[\(s)].id", message: "duplicate sub-account id \"\(sub.id)\""))
             }
             for (c, line) in sub.collateral.enumerated() {
                 guard assets.contains(line.asset) else {
-                    throw .invalidBook(BookError(path: "\(path).subaccounts[\(s)].collateral[\(c)].asset",
-                                                 message: "unknown asset \"\(line.asset)\""))
+                    throw .invalidBook(
+                        BookError(
+                            path: "\(path).subaccounts[\(s)].collateral[\(c)].asset",
+                            message: "unknown asset \"\(line.asset)\""))
                 }
                 if let v = line.venue, !venues.contains(v) {
-                    throw .invalidBook(BookError(path: "\(path).subaccounts[\(s)].collateral[\(c)].venue",
-                                                 message: "unknown venue \"\(v)\""))
+                    throw .invalidBook(
+                        BookError(
+                            path: "\(path).subaccounts[\(s)].collateral[\(c)].venue",
+                            message: "unknown venue \"\(v)\""))
                 }
                 guard line.amount.isFinite else {
-                    throw .invalidBook(BookError(path: "\(path).subaccounts[\(s)].collateral[\(c)].amount",
-                                                 message: "not a finite number"))
+                    throw .invalidBook(
+                        BookError(
+                            path: "\(path).subaccounts[\(s)].collateral[\(c)].amount",
+                            message: "not a finite number"))
                 }
             }
             for (p, pos) in sub.positions.enumerated() {
                 guard instruments.contains(pos.instrument) else {
-                    throw .invalidBook(BookError(path: "\(path).subaccounts[\(s)].positions[\(p)].instrument",
-                                                 message: "unknown instrument \"\(pos.instrument)\""))
+                    throw .invalidBook(
+                        BookError(
+                            path: "\(path).subaccounts[\(s)].positions[\(p)].instrument",
+                            message: "unknown instrument \"\(pos.instrument)\""))
                 }
                 guard pos.quantity.isFinite, pos.entryPrice.isFinite, (pos.isolatedCollateral ?? 0).isFinite else {
-                    throw .invalidBook(BookError(path: "\(path).subaccounts[\(s)].positions[\(p)]",
-                                                 message: "not a finite number"))
+                    throw .invalidBook(
+                        BookError(
+                            path: "\(path).subaccounts[\(s)].positions[\(p)]",
+                            message: "not a finite number"))
                 }
             }
         }

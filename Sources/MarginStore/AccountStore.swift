@@ -56,8 +56,10 @@ public protocol AccountStore: Sendable {
     /// - Parameter expectedVersion: the version the caller saw; another version is a
     ///   ``StoreError/conflict(review:expected:found:)``. `nil` takes the current one
     ///   (the write is still compare-and-set against it).
-    func transitionReview(id: Int64, to status: ReviewStatus, expectedVersion: Int?, operator: String, note: String?,
-                          prices: PriceState?) async throws(StoreError) -> Review
+    func transitionReview(
+        id: Int64, to status: ReviewStatus, expectedVersion: Int?, operator: String, note: String?,
+        prices: PriceState?
+    ) async throws(StoreError) -> Review
     /// One review with its transitions, or `nil`.
     func review(id: Int64) async throws(StoreError) -> Review?
     /// Reviews, newest first, optionally of one status.
@@ -71,17 +73,23 @@ public protocol AccountStore: Sendable {
 
 extension AccountStore {
     /// Acknowledges an open review.
-    public func acknowledgeReview(id: Int64, expectedVersion: Int? = nil, operator: String, note: String? = nil,
-                                  prices: PriceState? = nil) async throws(StoreError) -> Review {
-        try await transitionReview(id: id, to: .acknowledged, expectedVersion: expectedVersion, operator: `operator`,
-                                   note: note, prices: prices)
+    public func acknowledgeReview(
+        id: Int64, expectedVersion: Int? = nil, operator: String, note: String? = nil,
+        prices: PriceState? = nil
+    ) async throws(StoreError) -> Review {
+        try await transitionReview(
+            id: id, to: .acknowledged, expectedVersion: expectedVersion, operator: `operator`,
+            note: note, prices: prices)
     }
 
     /// Resolves a review as liquidated or dismissed.
-    public func resolveReview(id: Int64, outcome: ReviewOutcome, expectedVersion: Int? = nil, operator: String,
-                              note: String? = nil, prices: PriceState? = nil) async throws(StoreError) -> Review {
-        try await transitionReview(id: id, to: outcome.status, expectedVersion: expectedVersion, operator: `operator`,
-                                   note: note, prices: prices)
+    public func resolveReview(
+        id: Int64, outcome: ReviewOutcome, expectedVersion: Int? = nil, operator: String,
+        note: String? = nil, prices: PriceState? = nil
+    ) async throws(StoreError) -> Review {
+        try await transitionReview(
+            id: id, to: outcome.status, expectedVersion: expectedVersion, operator: `operator`,
+            note: note, prices: prices)
     }
 
     /// Every audit entry.

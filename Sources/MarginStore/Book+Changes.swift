@@ -12,7 +12,7 @@ extension Book {
         var removed = Set<String>()
         for change in changes {
             switch change {
-            case let .accountAdded(a), let .accountChanged(a):
+            case .accountAdded(let a), .accountChanged(let a):
                 removed.remove(a.id)
                 if let i = index[a.id] {
                     book.accounts[i] = a
@@ -20,7 +20,7 @@ extension Book {
                     index[a.id] = book.accounts.count
                     book.accounts.append(a)
                 }
-            case let .accountRemoved(id):
+            case .accountRemoved(let id):
                 if index[id] != nil { removed.insert(id) }
             case .marketChanged, .bookReplaced:
                 return nil

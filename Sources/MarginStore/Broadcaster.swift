@@ -19,7 +19,10 @@ final class Broadcaster<Value: Sendable>: Sendable {
     func subscribe() -> AsyncStream<Value> {
         let (stream, continuation) = AsyncStream.makeStream(of: Value.self, bufferingPolicy: .unbounded)
         let replay: Value? = state.withLockedValue { s in
-            if s.finished { continuation.finish(); return nil }
+            if s.finished {
+                continuation.finish()
+                return nil
+            }
             let id = s.next
             s.next += 1
             s.continuations[id] = continuation

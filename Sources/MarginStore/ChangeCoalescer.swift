@@ -25,9 +25,14 @@ enum ChangeCoalescer {
         for r in rows {
             switch r.kind {
             case "reset":
-                items = [.reset]; seenAccount = [:]; market = false
+                items = [.reset]
+                seenAccount = [:]
+                market = false
             case "market":
-                if !market { market = true; items.append(.market) }
+                if !market {
+                    market = true
+                    items.append(.market)
+                }
             default:
                 guard let id = r.accountId else { continue }
                 if seenAccount[id] == nil {
@@ -46,7 +51,7 @@ extension ChangeCoalescer.Item {
         switch self {
         case .market: return .marketChanged
         case .reset: return .bookReplaced
-        case let .account(id, firstOp):
+        case .account(let id, let firstOp):
             if let a = accounts[id] { return firstOp == "added" ? .accountAdded(a) : .accountChanged(a) }
             return firstOp == "added" ? nil : .accountRemoved(id: id)
         }

@@ -21,7 +21,10 @@ final class ChangeWatch: Sendable {
 
     /// Stops the watcher, waits for it, and ends both streams (status `down: closed` last).
     func stop() async {
-        let t = task.withLockedValue { t -> Task<Void, Never>? in defer { t = nil }; return t }
+        let t = task.withLockedValue { t -> Task<Void, Never>? in
+            defer { t = nil }
+            return t
+        }
         t?.cancel()
         await t?.value
         changes.finish()

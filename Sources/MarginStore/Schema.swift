@@ -6,8 +6,10 @@
 /// suppress flag (an import logs one `reset` instead of a million rows).
 enum Schema {
     /// Market-side tables whose changes log `market`.
-    static let marketTables = ["market", "assets", "venues", "instruments", "brackets",
-                               "history_dates", "history_series", "history_returns"]
+    static let marketTables = [
+        "market", "assets", "venues", "instruments", "brackets",
+        "history_dates", "history_series", "history_returns",
+    ]
     /// Children of an account whose changes log `account/changed`.
     static let accountChildTables = ["subaccounts", "collateral", "positions"]
 }

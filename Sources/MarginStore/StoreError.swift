@@ -32,21 +32,21 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .badURL(url, reason): return "bad store URL \"\(url)\": \(reason)"
-        case let .unreachable(m): return "store unreachable: \(m)"
-        case let .invalidBook(e): return e.description
-        case let .accountNotFound(id): return "no account \"\(id)\" in the store"
-        case let .reviewNotFound(id): return "no review \(id) in the store"
-        case let .illegalTransition(id, from, to):
+        case .badURL(let url, let reason): return "bad store URL \"\(url)\": \(reason)"
+        case .unreachable(let m): return "store unreachable: \(m)"
+        case .invalidBook(let e): return e.description
+        case .accountNotFound(let id): return "no account \"\(id)\" in the store"
+        case .reviewNotFound(let id): return "no review \(id) in the store"
+        case .illegalTransition(let id, let from, let to):
             return "review \(id) is \(from.rawValue): it cannot become \(to.rawValue)"
                 + (from.isTerminal ? " (it is resolved)" : "")
-        case let .conflict(id, expected, found):
+        case .conflict(let id, let expected, let found):
             return "review \(id) was changed by someone else (version \(found), you had \(expected)): "
                 + "look at it again and retry"
-        case let .activeReviewExists(account, review):
+        case .activeReviewExists(let account, let review):
             return "account \"\(account)\" already has review \(review) in progress"
-        case let .pricesMismatch(m): return "prices do not fit the stored market: \(m)"
-        case let .database(m): return "database error: \(m)"
+        case .pricesMismatch(let m): return "prices do not fit the stored market: \(m)"
+        case .database(let m): return "database error: \(m)"
         }
     }
 }

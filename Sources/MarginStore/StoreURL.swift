@@ -30,8 +30,10 @@ public enum StoreURL: Sendable, Equatable, CustomStringConvertible {
             return .sqlite(path: path)
         }
         if let colon = text.firstIndex(of: ":"), !text.hasPrefix("/"), !text.hasPrefix("."),
-           text[..<colon].allSatisfy({ $0.isLetter }), text[..<colon].count > 1 {
-            throw .badURL(text, reason: "unknown scheme \"\(text[..<colon])\" (use sqlite:PATH or postgres://USER@HOST:PORT/DB)")
+            text[..<colon].allSatisfy({ $0.isLetter }), text[..<colon].count > 1
+        {
+            throw .badURL(
+                text, reason: "unknown scheme \"\(text[..<colon])\" (use sqlite:PATH or postgres://USER@HOST:PORT/DB)")
         }
         guard !text.isEmpty else { throw .badURL(text, reason: "empty") }
         return .sqlite(path: text)
@@ -50,8 +52,8 @@ public enum StoreURL: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .sqlite(path): return "sqlite:" + path
-        case let .postgres(t): return t.description
+        case .sqlite(let path): return "sqlite:" + path
+        case .postgres(let t): return t.description
         }
     }
 }
@@ -64,7 +66,10 @@ public struct PostgresTarget: Sendable, Equatable, CustomStringConvertible {
     public var database: String
 
     public init(user: String, host: String, port: Int = 5432, database: String) {
-        self.user = user; self.host = host; self.port = port; self.database = database
+        self.user = user
+        self.host = host
+        self.port = port
+        self.database = database
     }
 
     static func parse(_ raw: String) throws(StoreError) -> PostgresTarget {
@@ -102,8 +107,9 @@ public struct PostgresTarget: Sendable, Equatable, CustomStringConvertible {
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         if host.isEmpty { host = "localhost" }
         guard !user.isEmpty else { throw .badURL(text, reason: "empty user name") }
-        return PostgresTarget(user: user, host: host, port: port,
-                              database: database.removingPercentEncoding ?? database)
+        return PostgresTarget(
+            user: user, host: host, port: port,
+            database: database.removingPercentEncoding ?? database)
     }
 
     public var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
@@ -114,7 +120,8 @@ public struct PostgresTarget: Sendable, Equatable, CustomStringConvertible {
         let rest = text[scheme.upperBound...]
         let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
         guard let at = rest[..<authorityEnd].lastIndex(of: "@"),
-              let colon = rest[..<at].firstIndex(of: ":") else { return text }
+            let colon = rest[..<at].firstIndex(of: ":")
+        else { return text }
         return String(text[..<rest.index(after: colon)]) + "***" + String(rest[at...])
     }
 }
@@ -123,17 +130,19 @@ public struct PostgresTarget: Sendable, Equatable, CustomStringConvertible {
 ///
 /// A new, empty store at the default URL is seeded with
 /// `DemoBook.generate(accounts: 200, seed: 1)`. Timestamps (reviews, audit) come from `clock`.
-public func openStore(_ url: StoreURL = .defaultURL(), seedIfEmpty: Bool? = nil,
-                      clock: any MarginClock = SystemClock()) async throws(StoreError) -> any AccountStore {
+public func openStore(
+    _ url: StoreURL = .defaultURL(), seedIfEmpty: Bool? = nil,
+    clock: any MarginClock = SystemClock()
+) async throws(StoreError) -> any AccountStore {
     let seed = seedIfEmpty ?? (url == .defaultURL())
     switch url {
-    case let .sqlite(path):
+    case .sqlite(let path):
         let store = try SQLiteStore(path: path, clock: clock)
         if seed, try await store.isEmpty() {
             try await store.importBook(DemoBook.generate(accounts: 200, seed: 1), operator: "margintop")
         }
         return store
-    case let .postgres(target):
+    case .postgres(let target):
         let store = try await PostgresStore(target: target, clock: clock)
         if seed, try await store.isEmpty() {
             try await store.importBook(DemoBook.generate(accounts: 200, seed: 1), operator: "margintop")

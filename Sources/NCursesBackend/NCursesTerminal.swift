@@ -38,7 +38,8 @@ public final class NCursesTerminal: TerminalBackend {
         }
         guard let scr = newterm(nil, mt_stdout(), mt_stdin()) else {
             let term = ProcessInfo.processInfo.environment["TERM"] ?? "(unset)"
-            throw TerminalError(description: "cannot use terminal type TERM=\(term): no terminfo entry; try TERM=xterm-256color")
+            throw TerminalError(
+                description: "cannot use terminal type TERM=\(term): no terminfo entry; try TERM=xterm-256color")
         }
         screen = scr
         set_term(scr)
@@ -118,7 +119,9 @@ public final class NCursesTerminal: TerminalBackend {
     }
 
     /// Current size in cells.
-    public var size: TerminalSize { TerminalSize(rows: Int(mt_getmaxy(mt_stdscr())), cols: Int(mt_getmaxx(mt_stdscr()))) }
+    public var size: TerminalSize {
+        TerminalSize(rows: Int(mt_getmaxy(mt_stdscr())), cols: Int(mt_getmaxx(mt_stdscr())))
+    }
 
     /// Draws a whole buffer (curses sends only what changed).
     public func draw(_ buffer: CellBuffer) {
@@ -132,8 +135,14 @@ public final class NCursesTerminal: TerminalBackend {
                 if cell.isContinuation { continue }
                 let (pair, attr) = pairs[cell.role] ?? (0, mt_A_NORMAL())
                 var k = 0
-                for u in cell.text.unicodeScalars where k < 7 { wch[k] = wchar_t(bitPattern: u.value); k += 1 }
-                if k == 0 { wch[0] = 32; k = 1 }
+                for u in cell.text.unicodeScalars where k < 7 {
+                    wch[k] = wchar_t(bitPattern: u.value)
+                    k += 1
+                }
+                if k == 0 {
+                    wch[0] = 32
+                    k = 1
+                }
                 wch[k] = 0
                 setcchar(&cc, wch, attr, pair, nil)
                 mvwadd_wch(win, Int32(r), Int32(c), &cc)

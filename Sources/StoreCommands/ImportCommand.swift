@@ -21,8 +21,9 @@ public struct ImportCommand: AsyncParsableCommand {
                 // Decoded by the strict codec just above: no second check.
                 (try await store.importBook(book, operator: writeOptions.operatorName, checked: true), store.url)
             }
-            try StoreCLI.write("imported \(summary.accounts) accounts, \(summary.assets) assets, "
-                + "\(summary.instruments) instruments into \(url)\n", to: nil)
+            try StoreCLI.write(
+                "imported \(summary.accounts) accounts, \(summary.assets) assets, "
+                    + "\(summary.instruments) instruments into \(url)\n", to: nil)
         }
     }
 }

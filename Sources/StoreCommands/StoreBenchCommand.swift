@@ -22,15 +22,18 @@ public struct StoreBenchCommand: AsyncParsableCommand {
     public func validate() throws {
         // The bench replaces the store's whole book: never the operator's default store by accident.
         guard storeOptions.store != nil else {
-            throw ValidationError("store-bench replaces the store's book: name a scratch store with --store (e.g. sqlite:/tmp/bench.sqlite)")
+            throw ValidationError(
+                "store-bench replaces the store's book: name a scratch store with --store (e.g. sqlite:/tmp/bench.sqlite)"
+            )
         }
         guard accounts > 0 else { throw ValidationError("--accounts must be > 0") }
     }
 
     public func run() async throws {
         try await StoreCLI.run {
-            let result = try await StoreBench.run(accounts: accounts, seed: seed, url: storeOptions.store,
-                                                  verify: verify)
+            let result = try await StoreBench.run(
+                accounts: accounts, seed: seed, url: storeOptions.store,
+                verify: verify)
             try StoreCLI.write(result.description + "\n", to: nil)
         }
     }
@@ -62,8 +65,9 @@ public struct StoreBench: Sendable, CustomStringConvertible {
             let loaded = try await store.loadBook()
             let load = seconds(clock.now - t)
             await store.close()
-            return StoreBench(accounts: accounts, rows: rows, generate: generate, importTime: imp, load: load,
-                              equal: verify ? loaded == book : nil)
+            return StoreBench(
+                accounts: accounts, rows: rows, generate: generate, importTime: imp, load: load,
+                equal: verify ? loaded == book : nil)
         } catch {
             await store.close()
             throw error
@@ -75,8 +79,9 @@ public struct StoreBench: Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        var s = String(format: "%d accounts (%d account-side rows): generate %.2f s, import %.2f s, load %.2f s",
-                       accounts, rows, generate, importTime, load)
+        var s = String(
+            format: "%d accounts (%d account-side rows): generate %.2f s, import %.2f s, load %.2f s",
+            accounts, rows, generate, importTime, load)
         if let equal { s += equal ? ", loaded book equals imported" : ", LOADED BOOK DIFFERS" }
         return s
     }

@@ -19,7 +19,7 @@ public enum StoreCLI {
         do {
             try await body()
         } catch let e as StoreError {
-            if case let .invalidBook(b) = e {
+            if case .invalidBook(let b) = e {
                 fail(b.description)
                 throw ExitCode(65)
             }
@@ -43,8 +43,9 @@ public enum StoreCLI {
         guard let data = FileManager.default.contents(atPath: path) else {
             var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
-                throw StoreCLIFailure(message: isDir.boolValue ? "\(path): is a directory" : "\(path): cannot be read",
-                                      code: 1)
+                throw StoreCLIFailure(
+                    message: isDir.boolValue ? "\(path): is a directory" : "\(path): cannot be read",
+                    code: 1)
             }
             throw StoreCLIFailure(message: "\(path): no such file", code: 1)
         }

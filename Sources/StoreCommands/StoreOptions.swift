@@ -3,10 +3,12 @@ import MarginStore
 
 /// `--store URL`, shared by every store command.
 public struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "Store URL: sqlite:PATH, a plain path, or postgres://USER@HOST:PORT/DB "
-            + "(password from PGPASSWORD or ~/.pgpass). Default: sqlite:$XDG_DATA_HOME/margintop/margintop.sqlite.",
-        valueName: "URL"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Store URL: sqlite:PATH, a plain path, or postgres://USER@HOST:PORT/DB "
+                + "(password from PGPASSWORD or ~/.pgpass). Default: sqlite:$XDG_DATA_HOME/margintop/margintop.sqlite.",
+            valueName: "URL"))
     public var store: String?
 
     public init() {}

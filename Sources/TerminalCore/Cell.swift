@@ -8,6 +8,8 @@ public struct Cell: Sendable, Equatable {
     public var isContinuation: Bool
 
     public init(text: String = " ", role: Role = .text, isContinuation: Bool = false) {
-        self.text = text; self.role = role; self.isContinuation = isContinuation
+        self.text = text
+        self.role = role
+        self.isContinuation = isContinuation
     }
 }

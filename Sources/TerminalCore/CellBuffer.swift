@@ -16,7 +16,8 @@ public struct CellBuffer: Sendable, Equatable {
     public private(set) var cells: [Cell]
 
     public init(rows: Int, cols: Int, role: Role = .text) {
-        self.rows = max(0, rows); self.cols = max(0, cols)
+        self.rows = max(0, rows)
+        self.cols = max(0, cols)
         cells = Array(repeating: Cell(role: role), count: self.rows * self.cols)
     }
 
@@ -60,7 +61,9 @@ public struct CellBuffer: Sendable, Equatable {
             if c >= 0 {
                 set(row: row, col: c, Cell(text: String(ch), role: role))
                 if w == 2 {
-                    if c + 2 < cols, self[row, c + 2].isContinuation { self[row, c + 2] = Cell(role: self[row, c + 2].role) }
+                    if c + 2 < cols, self[row, c + 2].isContinuation {
+                        self[row, c + 2] = Cell(role: self[row, c + 2].role)
+                    }
                     self[row, c + 1] = Cell(text: "", role: role, isContinuation: true)
                 }
             }
@@ -70,7 +73,8 @@ public struct CellBuffer: Sendable, Equatable {
     }
 
     /// Writes `text` padded (left- or right-aligned) to exactly `width` cells.
-    public mutating func putPadded(row: Int, col: Int, _ text: String, width: Int, role: Role, alignRight: Bool = false) {
+    public mutating func putPadded(row: Int, col: Int, _ text: String, width: Int, role: Role, alignRight: Bool = false)
+    {
         guard width > 0 else { return }
         let clean = TextCell.truncate(TextCell.sanitize(text), width: width)
         let padded = alignRight ? TextCell.padLeft(clean, width) : TextCell.padRight(clean, width)

@@ -6,8 +6,15 @@ public struct RoleStyle: Sendable, Equatable {
     public var reverse = false
     public var underline = false
     public var dim = false
-    public init(fg: ThemeColor = .terminalDefault, bg: ThemeColor = .terminalDefault, bold: Bool = false,
-                reverse: Bool = false, underline: Bool = false, dim: Bool = false) {
-        self.fg = fg; self.bg = bg; self.bold = bold; self.reverse = reverse; self.underline = underline; self.dim = dim
+    public init(
+        fg: ThemeColor = .terminalDefault, bg: ThemeColor = .terminalDefault, bold: Bool = false,
+        reverse: Bool = false, underline: Bool = false, dim: Bool = false
+    ) {
+        self.fg = fg
+        self.bg = bg
+        self.bold = bold
+        self.reverse = reverse
+        self.underline = underline
+        self.dim = dim
     }
 }

@@ -3,7 +3,10 @@ public struct TerminalSize: Sendable, Equatable {
     public var rows: Int
     public var cols: Int
 
-    public init(rows: Int, cols: Int) { self.rows = rows; self.cols = cols }
+    public init(rows: Int, cols: Int) {
+        self.rows = rows
+        self.cols = cols
+    }
 }
 
 /// What a terminal reports to the app loop.

@@ -23,7 +23,9 @@ public struct Theme: Sendable, Equatable {
     /// The style table with colours removed (for `NO_COLOR` and monochrome terminals).
     public func withoutColor() -> Theme {
         var t = self
-        for (r, s) in styles { t.styles[r] = RoleStyle(bold: s.bold, reverse: s.reverse, underline: s.underline, dim: s.dim) }
+        for (r, s) in styles {
+            t.styles[r] = RoleStyle(bold: s.bold, reverse: s.reverse, underline: s.underline, dim: s.dim)
+        }
         // Without colour, states must still be told apart.
         t.styles[.liquidatable, default: RoleStyle()].bold = true
         t.styles[.bankrupt, default: RoleStyle()].reverse = true
@@ -41,11 +43,15 @@ public struct Theme: Sendable, Equatable {
             let line = stripComment(String(raw)).trimmingCharacters(in: .whitespaces)
             if line.isEmpty { continue }
             if line.hasPrefix("[") {
-                guard line.hasSuffix("]") else { throw ThemeError(file: file, line: lineNo, message: "unclosed section header '\(line)'") }
+                guard line.hasSuffix("]") else {
+                    throw ThemeError(file: file, line: lineNo, message: "unclosed section header '\(line)'")
+                }
                 let key = String(line.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
                 guard let role = Role(rawValue: key) else {
-                    throw ThemeError(file: file, line: lineNo, message: "unknown section [\(key)]; expected one of: "
-                                     + Role.allCases.map(\.rawValue).joined(separator: ", "))
+                    throw ThemeError(
+                        file: file, line: lineNo,
+                        message: "unknown section [\(key)]; expected one of: "
+                            + Role.allCases.map(\.rawValue).joined(separator: ", "))
                 }
                 section = role
                 continue
@@ -57,7 +63,8 @@ public struct Theme: Sendable, Equatable {
             let value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
             guard let role = section else {
                 guard key == "name" else {
-                    throw ThemeError(file: file, line: lineNo, message: "unknown key '\(key)' (only 'name' may precede a section)")
+                    throw ThemeError(
+                        file: file, line: lineNo, message: "unknown key '\(key)' (only 'name' may precede a section)")
                 }
                 theme.name = try string(value, key: key, file: file, line: lineNo)
                 continue
@@ -68,8 +75,10 @@ public struct Theme: Sendable, Equatable {
             case "fg", "bg":
                 let s = try string(value, key: label, file: file, line: lineNo)
                 guard let c = ThemeColor(name: s) else {
-                    throw ThemeError(file: file, line: lineNo, message: "key '\(label)': unknown colour \"\(s)\" "
-                                     + "(use default, a colour name like red or bright-blue, or 0-255)")
+                    throw ThemeError(
+                        file: file, line: lineNo,
+                        message: "key '\(label)': unknown colour \"\(s)\" "
+                            + "(use default, a colour name like red or bright-blue, or 0-255)")
                 }
                 if key == "fg" { style.fg = c } else { style.bg = c }
             case "bold": style.bold = try bool(value, key: label, file: file, line: lineNo)
@@ -77,7 +86,9 @@ public struct Theme: Sendable, Equatable {
             case "underline": style.underline = try bool(value, key: label, file: file, line: lineNo)
             case "dim": style.dim = try bool(value, key: label, file: file, line: lineNo)
             default:
-                throw ThemeError(file: file, line: lineNo, message: "unknown key '\(label)'; expected fg, bg, bold, reverse, underline or dim")
+                throw ThemeError(
+                    file: file, line: lineNo,
+                    message: "unknown key '\(label)'; expected fg, bg, bold, reverse, underline or dim")
             }
             theme.styles[role] = style
         }
@@ -110,18 +121,24 @@ public struct Theme: Sendable, Equatable {
 
     /// Loads a built-in theme by name, or a theme file by path (anything with `/` or ending in `.toml`),
     /// over the default theme. `environment["NO_COLOR"]` non-empty strips colours.
-    public static func load(_ nameOrPath: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Theme {
+    public static func load(_ nameOrPath: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws -> Theme
+    {
         let base = try builtinDefault()
         var theme: Theme
         if nameOrPath.contains("/") || nameOrPath.hasSuffix(".toml") {
-            guard let data = FileManager.default.contents(atPath: nameOrPath), let text = String(data: data, encoding: .utf8) else {
+            guard let data = FileManager.default.contents(atPath: nameOrPath),
+                let text = String(data: data, encoding: .utf8)
+            else {
                 throw ThemeError(file: nameOrPath, line: 0, message: "cannot read the file (check the path)")
             }
             theme = try parse(text, file: nameOrPath, base: base)
         } else {
             guard builtinNames.contains(nameOrPath) else {
-                throw ThemeError(file: nameOrPath, line: 0, message: "no built-in theme '\(nameOrPath)'; choose one of "
-                                 + builtinNames.joined(separator: ", ") + " or give a path to a .toml file")
+                throw ThemeError(
+                    file: nameOrPath, line: 0,
+                    message: "no built-in theme '\(nameOrPath)'; choose one of "
+                        + builtinNames.joined(separator: ", ") + " or give a path to a .toml file")
             }
             theme = try builtin(nameOrPath, base: base)
         }
@@ -132,7 +149,8 @@ public struct Theme: Sendable, Equatable {
     /// The text of a built-in theme file from the package's `Themes` folder.
     public static func builtinText(_ name: String) -> String? {
         guard let url = Bundle.module.url(forResource: name, withExtension: "toml", subdirectory: "Themes"),
-              let data = try? Data(contentsOf: url) else { return nil }
+            let data = try? Data(contentsOf: url)
+        else { return nil }
         return String(data: data, encoding: .utf8)
     }
 
@@ -144,7 +162,8 @@ public struct Theme: Sendable, Equatable {
     static func builtin(_ name: String, base: Theme) throws -> Theme {
         if name == "default" { return base }
         guard let text = builtinText(name) else {
-            throw ThemeError(file: "Themes/\(name).toml", line: 0, message: "built-in theme file missing from the bundle")
+            throw ThemeError(
+                file: "Themes/\(name).toml", line: 0, message: "built-in theme file missing from the bundle")
         }
         return try parse(text, file: "Themes/\(name).toml", base: base)
     }
@@ -152,16 +171,20 @@ public struct Theme: Sendable, Equatable {
     /// Used when the bundle is unavailable; matches `Themes/default.toml`'s intent.
     public static let fallbackDefault: Theme = {
         func s(_ fg: Int?, _ bg: Int? = nil, bold: Bool = false, reverse: Bool = false) -> RoleStyle {
-            RoleStyle(fg: fg.map { .indexed($0) } ?? .terminalDefault, bg: bg.map { .indexed($0) } ?? .terminalDefault,
-                      bold: bold, reverse: reverse)
+            RoleStyle(
+                fg: fg.map { .indexed($0) } ?? .terminalDefault, bg: bg.map { .indexed($0) } ?? .terminalDefault,
+                bold: bold, reverse: reverse)
         }
         let styles: [Role: RoleStyle] = [
-            .title: s(0, 6, bold: true), .titleAccent: s(11, 6, bold: true), .footer: s(7, 8), .footerKey: s(11, 8, bold: true),
+            .title: s(0, 6, bold: true), .titleAccent: s(11, 6, bold: true), .footer: s(7, 8),
+            .footerKey: s(11, 8, bold: true),
             .tableHeader: s(6, bold: true), .sortedHeader: s(11, bold: true), .selected: s(nil, reverse: true),
             .marked: s(13, bold: true), .safe: s(2), .warning: s(3), .danger: s(208), .liquidatable: s(9, bold: true),
-            .bankrupt: s(15, 1, bold: true), .stale: s(8), .flash: s(0, 11, bold: true), .positive: s(2), .negative: s(1),
+            .bankrupt: s(15, 1, bold: true), .stale: s(8), .flash: s(0, 11, bold: true), .positive: s(2),
+            .negative: s(1),
             .hypothetical: s(0, 13, bold: true), .dialog: s(15, 4), .dialogTitle: s(11, 4, bold: true), .input: s(0, 7),
-            .error: s(15, 1, bold: true), .ok: s(0, 2, bold: true), .bar: s(6), .sparkline: s(14), .border: s(8), .dim: s(8),
+            .error: s(15, 1, bold: true), .ok: s(0, 2, bold: true), .bar: s(6), .sparkline: s(14), .border: s(8),
+            .dim: s(8),
         ]
         return Theme(name: "default", styles: styles)
     }()

@@ -13,9 +13,18 @@ public enum ThemeColor: Sendable, Equatable {
     /// Parses `default`, a colour name, or `0`...`255`.
     public init?(name: String) {
         let n = name.lowercased()
-        if n == "default" { self = .terminalDefault; return }
-        if let i = ThemeColor.names[n] { self = .indexed(i); return }
-        if let i = Int(n), (0...255).contains(i) { self = .indexed(i); return }
+        if n == "default" {
+            self = .terminalDefault
+            return
+        }
+        if let i = ThemeColor.names[n] {
+            self = .indexed(i)
+            return
+        }
+        if let i = Int(n), (0...255).contains(i) {
+            self = .indexed(i)
+            return
+        }
         return nil
     }
 }

@@ -10,8 +10,10 @@ struct MargintopStore: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "margintop-store",
         abstract: "margintop's store commands: import, export, review, store-bench.",
-        subcommands: [ImportCommand.self, ExportCommand.self, ReviewCommand.self, StoreBenchCommand.self,
-                      ReviewLoopCommand.self, PutAccountCommand.self])
+        subcommands: [
+            ImportCommand.self, ExportCommand.self, ReviewCommand.self, StoreBenchCommand.self,
+            ReviewLoopCommand.self, PutAccountCommand.self,
+        ])
 }
 
 /// Test helper: opens and resolves reviews in a loop, printing each id once committed.
@@ -38,17 +40,20 @@ struct ReviewLoopCommand: AsyncParsableCommand {
                 let account = accounts[k % accounts.count]
                 let r: Review
                 do {
-                    r = try await store.openReview(account: account, operator: operatorName, note: "loop \(n)",
-                                                   prices: nil)
+                    r = try await store.openReview(
+                        account: account, operator: operatorName, note: "loop \(n)",
+                        prices: nil)
                 } catch StoreError.activeReviewExists {
                     continue  // left open by a killed run: take the next account
                 }
                 say("opened \(r.id)")
-                _ = try await store.acknowledgeReview(id: r.id, expectedVersion: r.version, operator: operatorName,
-                                                      note: "ack \(n)")
+                _ = try await store.acknowledgeReview(
+                    id: r.id, expectedVersion: r.version, operator: operatorName,
+                    note: "ack \(n)")
                 say("acked \(r.id)")
-                _ = try await store.resolveReview(id: r.id, outcome: .dismissed, operator: operatorName,
-                                                  note: "done \(n)")
+                _ = try await store.resolveReview(
+                    id: r.id, outcome: .dismissed, operator: operatorName,
+                    note: "done \(n)")
                 say("resolved \(r.id)")
                 n += 1
             }

@@ -35,7 +35,8 @@ func readFile(_ path: String) throws -> [UInt8] {
     guard let data = FileManager.default.contents(atPath: path) else {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
-            throw CLIError.runtime(isDir.boolValue ? "\(path): is a directory" : "\(path): cannot be read (permission denied?)")
+            throw CLIError.runtime(
+                isDir.boolValue ? "\(path): is a directory" : "\(path): cannot be read (permission denied?)")
         }
         throw CLIError.runtime("\(path): no such file")
     }
@@ -62,4 +63,3 @@ func writeOutput(_ text: String, to path: String?) throws {
 }
 
 extension MarginModel: ExpressibleByArgument {}
-

@@ -32,8 +32,11 @@ struct Margintop: AsyncParsableCommand {
             65 invalid data.
             """,
         version: "0.1.0",
-        subcommands: [DashboardCommand.self, SnapshotCommand.self, ValidateCommand.self, DemoBookCommand.self, ImportCommand.self, ExportCommand.self,
-                      ReviewCommand.self, StoreBenchCommand.self, WatchCommand.self, RecordCommand.self, BenchCommand.self],
+        subcommands: [
+            DashboardCommand.self, SnapshotCommand.self, ValidateCommand.self, DemoBookCommand.self, ImportCommand.self,
+            ExportCommand.self,
+            ReviewCommand.self, StoreBenchCommand.self, WatchCommand.self, RecordCommand.self, BenchCommand.self,
+        ],
         defaultSubcommand: DashboardCommand.self
     )
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MarginCore
 
 /// Black-76, rate 0. Reference values were computed independently with mpmath at
@@ -12,18 +13,24 @@ import Testing
     }
 
     static let refs = [
-        Ref(call: true, f: 60000, k: 60000, t: 0.5, sigma: 0.6, price: 10079.758285641809, delta: 0.58399798571368174,
+        Ref(
+            call: true, f: 60000, k: 60000, t: 0.5, sigma: 0.6, price: 10079.758285641809, delta: 0.58399798571368174,
             gamma: 1.5323251759039221e-5, vega: 165.49111899762358, theta: -27.20401956125319),
-        Ref(call: false, f: 60000, k: 55000, t: 0.25, sigma: 0.8, price: 6826.6559276645475, delta: -0.3381459623589463,
+        Ref(
+            call: false, f: 60000, k: 55000, t: 0.25, sigma: 0.8, price: 6826.6559276645475, delta: -0.3381459623589463,
             gamma: 1.5235038131035005e-5, vega: 109.69227454345205, theta: -48.084284731376242),
-        Ref(call: true, f: 3000, k: 3500, t: 90.0 / 365, sigma: 0.7, price: 241.26569560799593, delta: 0.39370273345614327,
+        Ref(
+            call: true, f: 3000, k: 3500, t: 90.0 / 365, sigma: 0.7, price: 241.26569560799593,
+            delta: 0.39370273345614327,
             gamma: 0.00036891241106365939, vega: 5.7307763581669822, theta: -2.2286352503982708),
     ]
 
     @Test(arguments: 0..<3)
     func priceAndGreeksMatchIndependentValues(_ n: Int) {
         let r = Black76Tests.refs[n]
-        expectClose(Black76.price(isCall: r.call, f: r.f, k: r.k, t: r.t, sigma: r.sigma), r.price, rel: 1e-12, abs: 1e-9, "price")
+        expectClose(
+            Black76.price(isCall: r.call, f: r.f, k: r.k, t: r.t, sigma: r.sigma), r.price, rel: 1e-12, abs: 1e-9,
+            "price")
         let g = Black76.greeks(isCall: r.call, f: r.f, k: r.k, t: r.t, sigma: r.sigma)
         expectClose(g.delta, r.delta, rel: 1e-12, abs: 1e-12, "delta")
         expectClose(g.gamma, r.gamma, rel: 1e-12, abs: 1e-15, "gamma")
@@ -34,15 +41,23 @@ import Testing
     @Test(arguments: 0..<3)
     func greeksAgreeWithFiniteDifferences(_ n: Int) {
         let r = Black76Tests.refs[n]
-        func p(_ f: Double, _ t: Double, _ s: Double) -> Double { Black76.price(isCall: r.call, f: f, k: r.k, t: t, sigma: s) }
+        func p(_ f: Double, _ t: Double, _ s: Double) -> Double {
+            Black76.price(isCall: r.call, f: f, k: r.k, t: t, sigma: s)
+        }
         let g = Black76.greeks(isCall: r.call, f: r.f, k: r.k, t: r.t, sigma: r.sigma)
         let h = r.f * 1e-4
-        expectClose(g.delta, (p(r.f + h, r.t, r.sigma) - p(r.f - h, r.t, r.sigma)) / (2 * h), rel: 1e-6, abs: 1e-8, "delta")
-        expectClose(g.gamma, (p(r.f + h, r.t, r.sigma) - 2 * p(r.f, r.t, r.sigma) + p(r.f - h, r.t, r.sigma)) / (h * h),
-                    rel: 1e-4, abs: 1e-10, "gamma")
-        expectClose(g.vega, (p(r.f, r.t, r.sigma + 1e-5) - p(r.f, r.t, r.sigma - 1e-5)) / 2e-5 / 100, rel: 1e-6, abs: 1e-8, "vega")
+        expectClose(
+            g.delta, (p(r.f + h, r.t, r.sigma) - p(r.f - h, r.t, r.sigma)) / (2 * h), rel: 1e-6, abs: 1e-8, "delta")
+        expectClose(
+            g.gamma, (p(r.f + h, r.t, r.sigma) - 2 * p(r.f, r.t, r.sigma) + p(r.f - h, r.t, r.sigma)) / (h * h),
+            rel: 1e-4, abs: 1e-10, "gamma")
+        expectClose(
+            g.vega, (p(r.f, r.t, r.sigma + 1e-5) - p(r.f, r.t, r.sigma - 1e-5)) / 2e-5 / 100, rel: 1e-6, abs: 1e-8,
+            "vega")
         let dt = 1e-6
-        expectClose(g.theta, -(p(r.f, r.t + dt, r.sigma) - p(r.f, r.t - dt, r.sigma)) / (2 * dt) / 365, rel: 1e-5, abs: 1e-8, "theta")
+        expectClose(
+            g.theta, -(p(r.f, r.t + dt, r.sigma) - p(r.f, r.t - dt, r.sigma)) / (2 * dt) / 365, rel: 1e-5, abs: 1e-8,
+            "theta")
     }
 
     @Test func putCallParityAtRateZero() {
@@ -66,12 +81,13 @@ import Testing
 
     @Test func accountGreeksSumPerUnderlyingWithSpotDelta() throws {
         // 2 BTC spot + 1 BTC-PERP short + 3 long C60; ETH-PERP isolated (left out); USDC is stable (no entry).
-        let book = try testBook(accounts: """
-            [{"id": "A", "collateral": [{"asset": "USDC", "amount": 1000}, {"asset": "BTC", "amount": 2}],
-              "positions": [{"instrument": "BTC-PERP", "quantity": -1, "entryPrice": 60000},
-                            {"instrument": "BTC-C60", "quantity": 3, "entryPrice": 0},
-                            {"instrument": "ETH-PERP", "quantity": 5, "entryPrice": 3000, "isolatedCollateral": 100}]}]
-            """)
+        let book = try testBook(
+            accounts: """
+                [{"id": "A", "collateral": [{"asset": "USDC", "amount": 1000}, {"asset": "BTC", "amount": 2}],
+                  "positions": [{"instrument": "BTC-PERP", "quantity": -1, "entryPrice": 60000},
+                                {"instrument": "BTC-C60", "quantity": 3, "entryPrice": 0},
+                                {"instrument": "ETH-PERP", "quantity": 5, "entryPrice": 3000, "isolatedCollateral": 100}]}]
+                """)
         let c = Computed(book)
         let d = c.detail()
         let t = (book.instruments[2].expiry!.epochSeconds - book.asOf.epochSeconds) / (365 * 86400)

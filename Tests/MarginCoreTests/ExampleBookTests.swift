@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MarginCore
 
 /// The worked example at the end of book-format.md must come out exactly (1e-9 relative).
@@ -6,15 +7,15 @@ import Testing
     /// Compares two JSON trees: same keys in the same order, numbers within tolerance.
     func assertSame(_ a: JSONValue, _ b: JSONValue, path: String = "") {
         switch (a, b) {
-        case let (.object(x), .object(y)):
+        case (.object(let x), .object(let y)):
             #expect(x.map(\.0) == y.map(\.0), "keys at \(path)")
             for ((k, v), (_, w)) in zip(x, y) { assertSame(v, w, path: path + "." + k) }
-        case let (.array(x), .array(y)):
+        case (.array(let x), .array(let y)):
             #expect(x.count == y.count, "length at \(path)")
             for (i, (v, w)) in zip(x, y).enumerated() { assertSame(v, w, path: path + "[\(i)]") }
-        case let (.number(x), .number(y)):
+        case (.number(let x), .number(let y)):
             #expect(close(x, y), "\(path): \(x) vs \(y)")
-        case let (.integer(x), .number(y)):
+        case (.integer(let x), .number(let y)):
             #expect(Double(x) == y, "\(path): \(x) vs \(y)")
         default:
             #expect(a == b, "\(path)")
@@ -35,7 +36,8 @@ import Testing
         let c = Computed(book)
         let m = c.metrics()
         // WC = 250000 + 2.5*60000*(1 - 0.05 - 0.02) + 50000; uPnL = -4*(60010-61000) + 1.5*(60010-59000).
-        let call = Black76.price(isCall: true, f: 60000, k: 60000, t: (32 * 86400 + 20 * 3600) / (365 * 86400.0), sigma: 0.6)
+        let call = Black76.price(
+            isCall: true, f: 60000, k: 60000, t: (32 * 86400 + 20 * 3600) / (365 * 86400.0), sigma: 0.6)
         let mtm = 3960 + 1515 - 10 * call
         expectClose(m.adjustedEquity, 250000 + 2.5 * 60000 * 0.93 + 50000 + mtm, "AE")
         expectClose(m.equity, 450000 + mtm, "E")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MarginCore
 
 /// Section 4 and 6: states, isolated buckets, distance, liquidation prices, priority, default management.
@@ -34,10 +35,12 @@ import Testing
         // Pool: 10000 USDC, nothing else. Bucket: 20 ETH-PERP at entry 3100, C = 8000:
         // AE_iso = 8000 + 20*(3000-3100) = 6000; MM_iso = 60000*0.0125 = 750; mr 0.125.
         // Liquidation: 8000 + 20(P - 3100) = 0.25 P -> P = 54000/19.75.
-        let c = Computed(try testBook(accounts: """
-            [{"id": "A", "collateral": [{"asset": "USDC", "amount": 10000}],
-              "positions": [{"instrument": "ETH-PERP", "quantity": 20, "entryPrice": 3100, "isolatedCollateral": 8000}]}]
-            """))
+        let c = Computed(
+            try testBook(
+                accounts: """
+                    [{"id": "A", "collateral": [{"asset": "USDC", "amount": 10000}],
+                      "positions": [{"instrument": "ETH-PERP", "quantity": 20, "entryPrice": 3100, "isolatedCollateral": 8000}]}]
+                    """))
         let d = c.detail()
         expectClose(d.metrics.equity, 10000, "pool E ignores the bucket")
         #expect(d.metrics.maintenanceMargin == 0)
@@ -54,10 +57,12 @@ import Testing
 
     @Test func bucketLossNeverTouchesThePool() throws {
         // A bankrupt bucket (E_iso = 100 + 10*(3000-3100) = -900) leaves the pool safe and out of the shortfall.
-        let c = Computed(try testBook(accounts: """
-            [{"id": "A", "collateral": [{"asset": "USDC", "amount": 10000}],
-              "positions": [{"instrument": "ETH-PERP", "quantity": 10, "entryPrice": 3100, "isolatedCollateral": 100}]}]
-            """))
+        let c = Computed(
+            try testBook(
+                accounts: """
+                    [{"id": "A", "collateral": [{"asset": "USDC", "amount": 10000}],
+                      "positions": [{"instrument": "ETH-PERP", "quantity": 10, "entryPrice": 3100, "isolatedCollateral": 100}]}]
+                    """))
         let d = c.detail()
         #expect(d.state == .safe)
         #expect(d.buckets[0].state == .bankrupt)
@@ -68,29 +73,35 @@ import Testing
         // Long 2 BTC-PERP at entry = mark = 60000, 20000 USDC:
         // AE(m) = 20000 + 120000 m; MM(m) = 120000 (1+m) * 0.01 (bracket 1 while N <= 250000).
         // AE = MM at m = (1200 - 20000) / (120000 - 1200) = -0.15824915824915825. No upside liquidation.
-        let c = Computed(try testBook(accounts: """
-            [{"id": "A", "collateral": [{"asset": "USDC", "amount": 20000}],
-              "positions": [{"instrument": "BTC-PERP", "quantity": 2, "entryPrice": 60000}]}]
-            """))
+        let c = Computed(
+            try testBook(
+                accounts: """
+                    [{"id": "A", "collateral": [{"asset": "USDC", "amount": 20000}],
+                      "positions": [{"instrument": "BTC-PERP", "quantity": 2, "entryPrice": 60000}]}]
+                    """))
         let d = c.detail()
         let m = (1200.0 - 20000) / (120000 - 1200)
         expectClose(d.distanceToLiquidation, m, rel: 1e-12, "distance")
         #expect(d.liquidationPrices.map(\.asset) == ["BTC"])
         expectClose(d.liquidationPrices[0].price, 60000 * (1 + m), rel: 1e-12, "liquidation price")
         // A short is liquidated by an up-move: AE(m) = 20000 - 120000 m = 1200 (1+m) -> m = 18800/121200.
-        let s = Computed(try testBook(accounts: """
-            [{"id": "A", "collateral": [{"asset": "USDC", "amount": 20000}],
-              "positions": [{"instrument": "BTC-PERP", "quantity": -2, "entryPrice": 60000}]}]
-            """))
+        let s = Computed(
+            try testBook(
+                accounts: """
+                    [{"id": "A", "collateral": [{"asset": "USDC", "amount": 20000}],
+                      "positions": [{"instrument": "BTC-PERP", "quantity": -2, "entryPrice": 60000}]}]
+                    """))
         expectClose(s.detail().distanceToLiquidation, 18800 / 121200.0, rel: 1e-12, "upside distance")
     }
 
     @Test func alreadyLiquidatableIsDistanceZeroAndLiquidationPriceIsTheRecovery() throws {
         // Long 2 at 60000 with 1000 USDC: AE = 1000 < MM = 1200. Recovers at AE = MM: 1000 + 2(X-60000) = 0.02X.
-        let c = Computed(try testBook(accounts: """
-            [{"id": "A", "collateral": [{"asset": "USDC", "amount": 1000}],
-              "positions": [{"instrument": "BTC-PERP", "quantity": 2, "entryPrice": 60000}]}]
-            """))
+        let c = Computed(
+            try testBook(
+                accounts: """
+                    [{"id": "A", "collateral": [{"asset": "USDC", "amount": 1000}],
+                      "positions": [{"instrument": "BTC-PERP", "quantity": 2, "entryPrice": 60000}]}]
+                    """))
         let d = c.detail()
         #expect(d.state == .liquidatable)
         #expect(d.distanceToLiquidation == 0)
@@ -101,11 +112,13 @@ import Testing
         // Long 2 BTC-PERP, long 20 ETH-PERP (entry 3000), 30000 USDC.
         // BTC alone: 30000 + 2(X - 60000) = 0.02 X + 750 -> X = 90750 / 1.98.
         // ETH alone: 30000 + 20(Y - 3000) = 1200 + 0.25 Y -> Y = 31200 / 19.75.
-        let c = Computed(try testBook(accounts: """
-            [{"id": "A", "collateral": [{"asset": "USDC", "amount": 30000}],
-              "positions": [{"instrument": "BTC-PERP", "quantity": 2, "entryPrice": 60000},
-                            {"instrument": "ETH-PERP", "quantity": 20, "entryPrice": 3000}]}]
-            """))
+        let c = Computed(
+            try testBook(
+                accounts: """
+                    [{"id": "A", "collateral": [{"asset": "USDC", "amount": 30000}],
+                      "positions": [{"instrument": "BTC-PERP", "quantity": 2, "entryPrice": 60000},
+                                    {"instrument": "ETH-PERP", "quantity": 20, "entryPrice": 3000}]}]
+                    """))
         let d = c.detail()
         #expect(d.liquidationPrices.map(\.asset) == ["BTC", "ETH"])
         expectClose(d.liquidationPrices[0].price, 90750 / 1.98, rel: 1e-12, "BTC")
@@ -116,9 +129,11 @@ import Testing
 
     @Test func stableAssetsNeverMove() throws {
         // Only stable collateral and a borrow: nothing moves, so no distance and no liquidation price.
-        let c = Computed(try testBook(accounts: """
-            [{"id": "A", "collateral": [{"asset": "USDC", "amount": 1000}, {"asset": "USDC", "amount": -900}]}]
-            """))
+        let c = Computed(
+            try testBook(
+                accounts: """
+                    [{"id": "A", "collateral": [{"asset": "USDC", "amount": 1000}, {"asset": "USDC", "amount": -900}]}]
+                    """))
         #expect(c.detail().distanceToLiquidation == nil)
         #expect(c.detail().liquidationPrices.isEmpty)
     }
@@ -127,28 +142,31 @@ import Testing
         let ids = ["C", "A", "B", "E", "F", "D", "G"]
         let r = BookResults(unitCount: ids.count)
         func put(_ u: Int, e: Double, ae: Double, mm: Double) {
-            r.store(u, UnitMetrics(equity: e, adjustedEquity: ae, initialMargin: mm, maintenanceMargin: mm), warn: 0.7, danger: 0.9)
+            r.store(
+                u, UnitMetrics(equity: e, adjustedEquity: ae, initialMargin: mm, maintenanceMargin: mm), warn: 0.7,
+                danger: 0.9)
         }
-        put(0, e: 100, ae: 100, mm: 50)     // C: safe, mr 0.5, MM 50
-        put(1, e: 100, ae: 100, mm: 120)    // A: liquidatable, mr 1.2
-        put(2, e: -10, ae: -20, mm: 30)     // B: bankrupt, mr infinite
-        put(3, e: 0, ae: 0, mm: 0)          // E: empty, mr infinite (null = first of its group)
-        put(4, e: 100, ae: 100, mm: 95)     // F: danger, mr 0.95
-        put(5, e: 200, ae: 200, mm: 100)    // D: safe, mr 0.5, MM 100 (ahead of C by MM)
-        put(6, e: 100, ae: 100, mm: 50)     // G: same as C, after it by id
+        put(0, e: 100, ae: 100, mm: 50)  // C: safe, mr 0.5, MM 50
+        put(1, e: 100, ae: 100, mm: 120)  // A: liquidatable, mr 1.2
+        put(2, e: -10, ae: -20, mm: 30)  // B: bankrupt, mr infinite
+        put(3, e: 0, ae: 0, mm: 0)  // E: empty, mr infinite (null = first of its group)
+        put(4, e: 100, ae: 100, mm: 95)  // F: danger, mr 0.95
+        put(5, e: 200, ae: 200, mm: 100)  // D: safe, mr 0.5, MM 100 (ahead of C by MM)
+        put(6, e: 100, ae: 100, mm: 50)  // G: same as C, after it by id
         let order = r.priorityOrder(accountCount: ids.count, ids: ids).map { ids[$0] }
         #expect(order == ["B", "A", "E", "F", "D", "C", "G"])
     }
 
     @Test func defaultManagement() throws {
         // Two bankrupt accounts: E = 1000 - 2*(60000-50000)... shortfall totals against an insurance fund of 1000.
-        let book = try testBook(accounts: """
-            [{"id": "A", "collateral": [{"asset": "USDC", "amount": 1000}],
-              "positions": [{"instrument": "BTC-PERP", "quantity": 1, "entryPrice": 61500}]},
-             {"id": "B", "collateral": [{"asset": "USDC", "amount": 100}],
-              "positions": [{"instrument": "BTC-PERP", "quantity": -1, "entryPrice": 59800}]},
-             {"id": "C", "collateral": [{"asset": "USDC", "amount": 5000}]}]
-            """)
+        let book = try testBook(
+            accounts: """
+                [{"id": "A", "collateral": [{"asset": "USDC", "amount": 1000}],
+                  "positions": [{"instrument": "BTC-PERP", "quantity": 1, "entryPrice": 61500}]},
+                 {"id": "B", "collateral": [{"asset": "USDC", "amount": 100}],
+                  "positions": [{"instrument": "BTC-PERP", "quantity": -1, "entryPrice": 59800}]},
+                 {"id": "C", "collateral": [{"asset": "USDC", "amount": 5000}]}]
+                """)
         let snap = try Snapshot.compute(book: book)
         // A: E = 1000 - 1500 = -500; B: E = 100 - 200 = -100. Shortfall 600 vs fund 1000: no socialized loss.
         #expect(snap.counts[.bankrupt] == 2)
@@ -170,15 +188,16 @@ import Testing
         //   D: short 2 at 59900, 100 USDC: E = AE = 100 - 2*(60000-59900) = -100; MM = 1200 (ties B, after it by id).
         //   C: 5000 USDC only: safe (MM 0, mr null) but not in the liquidatable/bankrupt group, so last.
         // Order: B (1200), D (1200, id after B), A (600), C. Shortfall 500 + 300 + 100 = 900 vs fund 1000: no loss.
-        let book = try testBook(accounts: """
-            [{"id": "C", "collateral": [{"asset": "USDC", "amount": 5000}]},
-             {"id": "A", "collateral": [{"asset": "USDC", "amount": 1000}],
-              "positions": [{"instrument": "BTC-PERP", "quantity": 1, "entryPrice": 61500}]},
-             {"id": "D", "collateral": [{"asset": "USDC", "amount": 100}],
-              "positions": [{"instrument": "BTC-PERP", "quantity": -2, "entryPrice": 59900}]},
-             {"id": "B", "collateral": [{"asset": "USDC", "amount": 100}],
-              "positions": [{"instrument": "BTC-PERP", "quantity": -2, "entryPrice": 59800}]}]
-            """)
+        let book = try testBook(
+            accounts: """
+                [{"id": "C", "collateral": [{"asset": "USDC", "amount": 5000}]},
+                 {"id": "A", "collateral": [{"asset": "USDC", "amount": 1000}],
+                  "positions": [{"instrument": "BTC-PERP", "quantity": 1, "entryPrice": 61500}]},
+                 {"id": "D", "collateral": [{"asset": "USDC", "amount": 100}],
+                  "positions": [{"instrument": "BTC-PERP", "quantity": -2, "entryPrice": 59900}]},
+                 {"id": "B", "collateral": [{"asset": "USDC", "amount": 100}],
+                  "positions": [{"instrument": "BTC-PERP", "quantity": -2, "entryPrice": 59800}]}]
+                """)
         let snap = try Snapshot.compute(book: book)
         #expect(snap.counts[.bankrupt] == 3)
         expectClose(snap.shortfall, 900, "shortfall")
@@ -208,7 +227,8 @@ import Testing
         #expect(models == Set(MarginModel.allCases))
         #expect(a.accounts.contains { $0.subaccounts.count > 1 })
         #expect(a.accounts.contains { $0.subaccounts.contains { $0.collateral.contains { $0.amount < 0 } } })
-        #expect(a.accounts.contains { $0.subaccounts.contains { $0.positions.contains { $0.isolatedCollateral != nil } } })
+        #expect(
+            a.accounts.contains { $0.subaccounts.contains { $0.positions.contains { $0.isolatedCollateral != nil } } })
         #expect(a.history?.dates.count == 250)
         #expect(a.assets.contains { $0.stable })
         #expect(Set(a.instruments.map(\.kind)) == Set(InstrumentKind.allCases))
@@ -241,7 +261,9 @@ import Testing
             let ratio = ratios.randomElement(using: &rng) ?? 0
             let ae = kind == 0 ? -50 : (mm == 0 || ratio == 0 ? 500 : mm / ratio)
             let e = kind == 1 ? -10 : ae + 1
-            r.store(u, UnitMetrics(equity: e, adjustedEquity: ae, initialMargin: mm, maintenanceMargin: mm), warn: 0.7, danger: 0.9)
+            r.store(
+                u, UnitMetrics(equity: e, adjustedEquity: ae, initialMargin: mm, maintenanceMargin: mm), warn: 0.7,
+                danger: 0.9)
         }
         let ids = (0..<n).map { "ACC-\(String(format: "%06d", ($0 * 7919) % max(n, 1)))-\($0)" }
         let expected = (0..<n).sorted { r.precedes($0, $1, ids: ids) }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MarginCore
 
 @Suite struct JSONParserTests {
@@ -38,8 +39,12 @@ import Testing
     }
 
     @Test func decodesEscapesAndUnicode() throws {
-        let v = try JSONParser.parse(#"{"s": "a\"b\\c\u00e9\ud83d\ude00\u001b", "n": -0.5e2, "k": [true, false, null]}"#)
-        guard case .object(let m) = v else { Issue.record("not an object"); return }
+        let v = try JSONParser.parse(
+            #"{"s": "a\"b\\c\u00e9\ud83d\ude00\u001b", "n": -0.5e2, "k": [true, false, null]}"#)
+        guard case .object(let m) = v else {
+            Issue.record("not an object")
+            return
+        }
         #expect(m[0].1 == .string("a\"b\\cé😀\u{1b}"))
         #expect(m[1].1 == .number(-50))
         #expect(m[2].1 == .array([.bool(true), .bool(false), .null]))
@@ -54,6 +59,7 @@ import Testing
     @Test func writerEscapesControlCharactersAndNormalisesNegativeZero() {
         #expect(JSONWriter.quote("a\u{1b}b\u{7f}") == #""a\u001bb\u007f""#)
         #expect(JSONWriter.number(-0.0) == "0.0")
-        #expect(JSONWriter().write(.object([("a", .integer(3)), ("b", .array([]))])) == "{\n  \"a\": 3,\n  \"b\": []\n}")
+        #expect(
+            JSONWriter().write(.object([("a", .integer(3)), ("b", .array([]))])) == "{\n  \"a\": 3,\n  \"b\": []\n}")
     }
 }

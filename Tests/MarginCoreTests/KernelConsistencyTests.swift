@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MarginCore
 
 /// The batch kernel (flat passes) and the per-unit evaluator must give the same bits,

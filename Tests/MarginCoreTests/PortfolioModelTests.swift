@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MarginCore
 
 /// An independent Black-76 (rate 0) for hand-checked expectations; deliberately not the engine's `Black76`.
@@ -17,17 +18,20 @@ private func refBlack76(call: Bool, f: Double, k: Double, t: Double, sigma: Doub
 @Suite struct PortfolioModelTests {
     /// Long 1 BTC-PERP at a 60000 mark, scan 0.15: scenario P&L = 60000 * move * counts.
     @Test func eachOfTheSixteenScenariosOfAPerpetual() throws {
-        let book = try testBook(accounts: """
-            [{"id": "A", "model": "portfolio", "collateral": [{"asset": "USDC", "amount": 20000}],
-              "positions": [{"instrument": "BTC-PERP", "quantity": 1, "entryPrice": 60000}]}]
-            """)
+        let book = try testBook(
+            accounts: """
+                [{"id": "A", "model": "portfolio", "collateral": [{"asset": "USDC", "amount": 20000}],
+                  "positions": [{"instrument": "BTC-PERP", "quantity": 1, "entryPrice": 60000}]}]
+                """)
         let c = Computed(book)
         let q = Quotes(market: c.marginBook.market)
         q.update(PriceState(book: book))
         let i = c.marginBook.market.instrumentIndex["BTC-PERP"]!
         // s = 0.15: moves 0, ±0.05, ±0.10, ±0.15 (each at +v and -v), then ±0.45 at 35%.
-        let expected: [Double] = [0, 0, 3000, 3000, -3000, -3000, 6000, 6000, -6000, -6000, 9000, 9000, -9000, -9000,
-                                  60000 * 0.45 * 0.35, -60000 * 0.45 * 0.35]
+        let expected: [Double] = [
+            0, 0, 3000, 3000, -3000, -3000, 6000, 6000, -6000, -6000, 9000, 9000, -9000, -9000,
+            60000 * 0.45 * 0.35, -60000 * 0.45 * 0.35,
+        ]
         for j in 0..<16 { expectClose(q.risk[i * 16 + j], expected[j], "scenario \(j + 1)") }
         // SR = max(0, max -PnL) = 9450 (the 35% extreme cover beats the 9000 of scenario 14).
         expectClose(c.metrics().maintenanceMargin, 9450, "MM")
@@ -37,13 +41,15 @@ private func refBlack76(call: Bool, f: Double, k: Double, t: Double, sigma: Doub
 
     @Test func optionsAreRepricedUnderPriceAndVolShocksWithTheVolFloor() throws {
         // Short 1 C60 (iv 0.05, so -v = -0.10 hits the 0.01 floor in every -v scenario; value_now unfloored).
-        let book = try testBook(accounts: """
-            [{"id": "A", "model": "portfolio", "collateral": [{"asset": "USDC", "amount": 50000}],
-              "positions": [{"instrument": "C", "quantity": -1, "entryPrice": 0}]}]
-            """, instruments: """
-            {"C": {"kind": "option", "underlying": "BTC", "right": "call", "strike": 60000,
-                   "expiry": "2027-05-25T12:00:00Z", "iv": 0.05}}
-            """)
+        let book = try testBook(
+            accounts: """
+                [{"id": "A", "model": "portfolio", "collateral": [{"asset": "USDC", "amount": 50000}],
+                  "positions": [{"instrument": "C", "quantity": -1, "entryPrice": 0}]}]
+                """,
+            instruments: """
+                {"C": {"kind": "option", "underlying": "BTC", "right": "call", "strike": 60000,
+                       "expiry": "2027-05-25T12:00:00Z", "iv": 0.05}}
+                """)
         let c = Computed(book)
         let t = (book.instruments[0].expiry!.epochSeconds - book.asOf.epochSeconds) / (365 * 86400)
         func v(_ f: Double, _ s: Double) -> Double { Black76.price(isCall: true, f: f, k: 60000, t: t, sigma: s) }
@@ -70,15 +76,17 @@ private func refBlack76(call: Bool, f: Double, k: Double, t: Double, sigma: Doub
     /// "CL" is a call K 65000 with iv 0.05: every -v scenario has 0.05 - 0.10 < 0.01 and is floored at 0.01, and the
     /// +v ones use 0.15. "PH" is a put K 55000 with iv 0.60: +v = 0.70, -v = 0.50 (no floor).
     @Test func eachOfTheSixteenScenariosOfAnOption() throws {
-        let book = try testBook(accounts: """
-            [{"id": "A", "model": "portfolio", "collateral": [{"asset": "USDC", "amount": 50000}],
-              "positions": [{"instrument": "CL", "quantity": -2, "entryPrice": 0}]}]
-            """, instruments: """
-            {"CL": {"kind": "option", "underlying": "BTC", "right": "call", "strike": 65000,
-                    "expiry": "2027-05-25T12:00:00Z", "iv": 0.05},
-             "PH": {"kind": "option", "underlying": "BTC", "right": "put", "strike": 55000,
-                    "expiry": "2027-05-25T12:00:00Z", "iv": 0.60}}
-            """)
+        let book = try testBook(
+            accounts: """
+                [{"id": "A", "model": "portfolio", "collateral": [{"asset": "USDC", "amount": 50000}],
+                  "positions": [{"instrument": "CL", "quantity": -2, "entryPrice": 0}]}]
+                """,
+            instruments: """
+                {"CL": {"kind": "option", "underlying": "BTC", "right": "call", "strike": 65000,
+                        "expiry": "2027-05-25T12:00:00Z", "iv": 0.05},
+                 "PH": {"kind": "option", "underlying": "BTC", "right": "put", "strike": 55000,
+                        "expiry": "2027-05-25T12:00:00Z", "iv": 0.60}}
+                """)
         let c = Computed(book)
         let q = Quotes(market: c.marginBook.market)
         q.update(PriceState(book: book))
@@ -87,11 +95,13 @@ private func refBlack76(call: Bool, f: Double, k: Double, t: Double, sigma: Doub
             (0, 0.10, 1), (0, -0.10, 1), (0.05, 0.10, 1), (0.05, -0.10, 1), (-0.05, 0.10, 1), (-0.05, -0.10, 1),
             (0.10, 0.10, 1), (0.10, -0.10, 1), (-0.10, 0.10, 1), (-0.10, -0.10, 1),
             (0.15, 0.10, 1), (0.15, -0.10, 1), (-0.15, 0.10, 1), (-0.15, -0.10, 1),
-            (0.45, 0, 0.35), (-0.45, 0, 0.35)]
+            (0.45, 0, 0.35), (-0.45, 0, 0.35),
+        ]
         func expected(call: Bool, k: Double, iv: Double) -> [Double] {
             let now = refBlack76(call: call, f: 60000, k: k, t: t, sigma: iv)
             return scenarios.map { sc in
-                sc.count * (refBlack76(call: call, f: 60000 * (1 + sc.move), k: k, t: t, sigma: max(0.01, iv + sc.vol)) - now)
+                sc.count
+                    * (refBlack76(call: call, f: 60000 * (1 + sc.move), k: k, t: t, sigma: max(0.01, iv + sc.vol)) - now)
             }
         }
         let call = expected(call: true, k: 65000, iv: 0.05)
@@ -101,7 +111,8 @@ private func refBlack76(call: Bool, f: Double, k: Double, t: Double, sigma: Doub
             #expect(abs(call[j] - call[j + 1]) > 1, "call +v/-v differ in scenarios \(j + 1), \(j + 2)")
             #expect(abs(put[j] - put[j + 1]) > 1, "put +v/-v differ in scenarios \(j + 1), \(j + 2)")
         }
-        let ci = c.marginBook.market.instrumentIndex["CL"]!, pi = c.marginBook.market.instrumentIndex["PH"]!
+        let ci = c.marginBook.market.instrumentIndex["CL"]!
+        let pi = c.marginBook.market.instrumentIndex["PH"]!
         for j in 0..<16 {
             #expect(close(q.risk[ci * 16 + j], call[j]), "CL scenario \(j + 1): \(q.risk[ci * 16 + j]) vs \(call[j])")
             #expect(close(q.risk[pi * 16 + j], put[j]), "PH scenario \(j + 1): \(q.risk[pi * 16 + j]) vs \(put[j])")
@@ -115,28 +126,31 @@ private func refBlack76(call: Bool, f: Double, k: Double, t: Double, sigma: Doub
 
     @Test func scannedCollateralMovesInTheScenariosWithoutHaircut() throws {
         // 1 BTC collateral (haircut 0.05 and arbitrum +0.02 ignored) hedged by short 1 BTC-PERP: risk cancels.
-        let book = try testBook(accounts: """
-            [{"id": "A", "model": "portfolio",
-              "collateral": [{"asset": "BTC", "amount": 1, "venue": "arbitrum"}, {"asset": "USDC", "amount": -1000}],
-              "positions": [{"instrument": "BTC-PERP", "quantity": -1, "entryPrice": 60000}]}]
-            """)
+        let book = try testBook(
+            accounts: """
+                [{"id": "A", "model": "portfolio",
+                  "collateral": [{"asset": "BTC", "amount": 1, "venue": "arbitrum"}, {"asset": "USDC", "amount": -1000}],
+                  "positions": [{"instrument": "BTC-PERP", "quantity": -1, "entryPrice": 60000}]}]
+                """)
         let m = Computed(book).metrics()
         expectClose(m.maintenanceMargin, 0, "hedged")
         // WC' = 60000 (no haircut on scanned BTC) + (-1000)*(1.05) (USDC has no scan range: borrow add-on applies).
         expectClose(m.adjustedEquity, 60000 - 1050, "AE")
         // Unhedged: 1 BTC collateral alone loses 60000*0.45*0.35 = 9450 in scenario 16.
-        let lone = try testBook(accounts: #"[{"id": "A", "model": "portfolio", "collateral": [{"asset": "BTC", "amount": 1}]}]"#)
+        let lone = try testBook(
+            accounts: #"[{"id": "A", "model": "portfolio", "collateral": [{"asset": "BTC", "amount": 1}]}]"#)
         expectClose(Computed(lone).metrics().maintenanceMargin, 9450, "collateral scanned")
     }
 
     @Test func scanningRiskIsPerUnderlyingAndSummed() throws {
         // Long 1 BTC-PERP (SR 9450) and long 10 ETH-PERP at 3000, scan 0.20: extreme 30000*0.6*0.35 = 6300;
         // scenario 14 (-s): 30000*0.2 = 6000. SR_ETH = 6300. A BTC gain cannot offset an ETH loss.
-        let book = try testBook(accounts: """
-            [{"id": "A", "model": "portfolio", "collateral": [{"asset": "USDC", "amount": 100000}],
-              "positions": [{"instrument": "BTC-PERP", "quantity": 1, "entryPrice": 60000},
-                            {"instrument": "ETH-PERP", "quantity": 10, "entryPrice": 3000}]}]
-            """)
+        let book = try testBook(
+            accounts: """
+                [{"id": "A", "model": "portfolio", "collateral": [{"asset": "USDC", "amount": 100000}],
+                  "positions": [{"instrument": "BTC-PERP", "quantity": 1, "entryPrice": 60000},
+                                {"instrument": "ETH-PERP", "quantity": 10, "entryPrice": 3000}]}]
+                """)
         expectClose(Computed(book).metrics().maintenanceMargin, 9450 + 6300, "MM")
     }
 
@@ -150,18 +164,20 @@ private func refBlack76(call: Bool, f: Double, k: Double, t: Double, sigma: Doub
             {"SC": {"kind": "option", "underlying": "SOL", "right": "call", "strike": 160, "expiry": "2027-05-25T12:00:00Z"},
              "BP": {"kind": "perpetual", "underlying": "BTC", "brackets": [{"upTo": null, "imf": 0.02, "mmf": 0.01}]}}
             """
-        let book = try testBook(accounts: """
-            [{"id": "A", "model": "portfolio", "collateral": [{"asset": "USDC", "amount": 1000}],
-              "positions": [{"instrument": "SC", "quantity": -10, "entryPrice": 0},
-                            {"instrument": "BP", "quantity": 1, "entryPrice": 60000}]}]
-            """, instruments: instruments, assets: assets)
+        let book = try testBook(
+            accounts: """
+                [{"id": "A", "model": "portfolio", "collateral": [{"asset": "USDC", "amount": 1000}],
+                  "positions": [{"instrument": "SC", "quantity": -10, "entryPrice": 0},
+                                {"instrument": "BP", "quantity": 1, "entryPrice": 60000}]}]
+                """, instruments: instruments, assets: assets)
         expectClose(Computed(book).metrics().maintenanceMargin, 15, "MM = SOM only")
     }
 
     @Test func volFactorWidensTheScanRange() throws {
-        let book = try testBook(accounts: """
-            [{"id": "A", "model": "portfolio", "positions": [{"instrument": "BTC-PERP", "quantity": 1, "entryPrice": 60000}]}]
-            """)
+        let book = try testBook(
+            accounts: """
+                [{"id": "A", "model": "portfolio", "positions": [{"instrument": "BTC-PERP", "quantity": 1, "entryPrice": 60000}]}]
+                """)
         var state = PriceState(book: book)
         state.volFactor[1] = 2
         // s = 0.30: extreme 60000*0.9*0.35 = 18900.
@@ -177,10 +193,11 @@ private func refBlack76(call: Bool, f: Double, k: Double, t: Double, sigma: Doub
         }
         let dj = "[" + dates.map { "\"\($0)\"" }.joined(separator: ",") + "]"
         let rj = "[" + returns.map { JSONWriter.number($0) }.joined(separator: ",") + "]"
-        return try testBook(accounts: """
-            [{"id": "A", "model": "es", "collateral": [{"asset": "USDC", "amount": 100000}, {"asset": "ETH", "amount": 1}],
-              "positions": [{"instrument": "BTC-PERP", "quantity": \(quantity), "entryPrice": 60000}]}]
-            """, extra: #", "history": {"dates": \#(dj), "returns": {"BTC": \#(rj)}}"#, defaults: defaults)
+        return try testBook(
+            accounts: """
+                [{"id": "A", "model": "es", "collateral": [{"asset": "USDC", "amount": 100000}, {"asset": "ETH", "amount": 1}],
+                  "positions": [{"instrument": "BTC-PERP", "quantity": \(quantity), "entryPrice": 60000}]}]
+                """, extra: #", "history": {"dates": \#(dj), "returns": {"BTC": \#(rj)}}"#, defaults: defaults)
     }
 
     @Test func twentyPointHistoryUsesTheWorstLoss() throws {
@@ -201,8 +218,10 @@ private func refBlack76(call: Bool, f: Double, k: Double, t: Double, sigma: Doub
         // N = 20: k975 = ceil(20 * 0.025) = ceil(0.5) = 1 and k99 = ceil(20 * 0.01) = ceil(0.2) = 1, so
         // ES975 = VaR99 = L_(1) = 2400 (k = 2 would give ES 2250 and VaR 2100; k = 3, ES 2100).
         // MM = 2400 * sqrt(2) (default horizon 2), IM = 1.25 * MM.
-        let r = [0.010, -0.020, 0.005, -0.035, 0.015, -0.010, 0.000, -0.025, 0.030, -0.005,
-                 0.020, -0.015, 0.025, -0.030, 0.012, -0.001, 0.008, -0.012, 0.003, -0.040]
+        let r = [
+            0.010, -0.020, 0.005, -0.035, 0.015, -0.010, 0.000, -0.025, 0.030, -0.005,
+            0.020, -0.015, 0.025, -0.030, 0.012, -0.001, 0.008, -0.012, 0.003, -0.040,
+        ]
         #expect(r.count == 20 && Set(r).count == 20)
         let m = Computed(try book(returns: r)).metrics()
         expectClose(m.var99, 2400, "VaR99 = L_(1)")

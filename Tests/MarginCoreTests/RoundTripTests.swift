@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MarginCore
 
 @Suite struct RoundTripTests {
@@ -19,11 +20,12 @@ import Testing
     }
 
     @Test func awkwardStringsAndNumbersRoundTrip() throws {
-        let book = try testBook(accounts: """
-            [{"id": "ACC \\"quoted\\"; drop", "name": "\\u001b]0;pwned\\u0007 東京 \\n line",
-              "collateral": [{"asset": "USDC", "amount": 1e-7}, {"asset": "BTC", "amount": -0.1, "venue": "arbitrum"}],
-              "positions": [{"instrument": "BTC-PERP", "quantity": 0.30000000000000004, "entryPrice": 61234.56789}]}]
-            """)
+        let book = try testBook(
+            accounts: """
+                [{"id": "ACC \\"quoted\\"; drop", "name": "\\u001b]0;pwned\\u0007 東京 \\n line",
+                  "collateral": [{"asset": "USDC", "amount": 1e-7}, {"asset": "BTC", "amount": -0.1, "venue": "arbitrum"}],
+                  "positions": [{"instrument": "BTC-PERP", "quantity": 0.30000000000000004, "entryPrice": 61234.56789}]}]
+                """)
         let again = try BookDecoder.decode(BookEncoder.encode(book))
         #expect(again == book)
         #expect(again.accounts[0].name == "\u{1b}]0;pwned\u{07} 東京 \n line")

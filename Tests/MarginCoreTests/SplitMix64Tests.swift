@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MarginCore
 
 @Suite struct SplitMix64Tests {
@@ -13,7 +14,8 @@ import Testing
     @Test func normalsLookNormal() {
         var rng = SplitMix64(seed: 7)
         let n = 100_000
-        var sum = 0.0, sumSquares = 0.0
+        var sum = 0.0
+        var sumSquares = 0.0
         for _ in 0..<n {
             let z = rng.nextNormal()
             #expect(z.isFinite)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MarginCore
 
 /// Relative closeness to the spec's tolerance (1e-9 relative, 1e-6 absolute near zero).
@@ -9,10 +10,13 @@ func close(_ a: Double?, _ b: Double?, rel: Double = 1e-9, abs absTol: Double = 
     return Swift.abs(a - b) <= max(rel * max(Swift.abs(a), Swift.abs(b)), absTol)
 }
 
-func expectClose(_ a: Double?, _ b: Double?, rel: Double = 1e-9, abs absTol: Double = 1e-6,
-                 _ what: String = "", sourceLocation: SourceLocation = #_sourceLocation) {
-    #expect(close(a, b, rel: rel, abs: absTol), "\(what): \(String(describing: a)) vs \(String(describing: b))",
-            sourceLocation: sourceLocation)
+func expectClose(
+    _ a: Double?, _ b: Double?, rel: Double = 1e-9, abs absTol: Double = 1e-6,
+    _ what: String = "", sourceLocation: SourceLocation = #_sourceLocation
+) {
+    #expect(
+        close(a, b, rel: rel, abs: absTol), "\(what): \(String(describing: a)) vs \(String(describing: b))",
+        sourceLocation: sourceLocation)
 }
 
 /// The repository's test fixtures folder.
@@ -25,18 +29,20 @@ func fixtureBytes(_ name: String) throws -> [UInt8] {
 
 /// A small market for hand-computed tests: USDC (stable), BTC at 60000, ETH at 3000.
 /// `accounts` is the JSON text of the accounts array; `extra` adds top-level members.
-func testBook(accounts: String, instruments: String? = nil, assets: String? = nil, extra: String = "",
-              defaults: String = "{}") throws -> Book {
+func testBook(
+    accounts: String, instruments: String? = nil, assets: String? = nil, extra: String = "",
+    defaults: String = "{}"
+) throws -> Book {
     let text = """
-    {"format": "margintop.book/1", "asOf": "2026-11-24T12:00:00Z", "insuranceFund": 1000,
-     "defaults": \(defaults),
-     "assets": \(assets ?? """
+        {"format": "margintop.book/1", "asOf": "2026-11-24T12:00:00Z", "insuranceFund": 1000,
+         "defaults": \(defaults),
+         "assets": \(assets ?? """
         {"USDC": {"price": 1, "stable": true, "haircut": 0, "borrowAddOn": 0.05},
          "BTC": {"price": 60000, "haircut": 0.05, "borrowAddOn": 0.10, "vol": 0.55, "scanRange": 0.15, "volScanRange": 0.10},
          "ETH": {"price": 3000, "haircut": 0.08, "borrowAddOn": 0.12, "vol": 0.70, "scanRange": 0.20, "volScanRange": 0.12}}
         """),
-     "venues": {"deribit": {"haircutAddOn": 0}, "arbitrum": {"haircutAddOn": 0.02}},
-     "instruments": \(instruments ?? """
+         "venues": {"deribit": {"haircutAddOn": 0}, "arbitrum": {"haircutAddOn": 0.02}},
+         "instruments": \(instruments ?? """
         {"BTC-PERP": {"kind": "perpetual", "underlying": "BTC", "mark": 60000,
                       "brackets": [{"upTo": 250000, "imf": 0.02, "mmf": 0.01},
                                    {"upTo": 1000000, "imf": 0.04, "mmf": 0.02},
@@ -50,8 +56,8 @@ func testBook(accounts: String, instruments: String? = nil, assets: String? = ni
          "BTC-P50": {"kind": "option", "underlying": "BTC", "right": "put", "strike": 50000,
                      "expiry": "2027-05-25T12:00:00Z", "iv": 0.60}}
         """)\(extra),
-     "accounts": \(accounts)}
-    """
+         "accounts": \(accounts)}
+        """
     return try BookDecoder.decode(text)
 }
 

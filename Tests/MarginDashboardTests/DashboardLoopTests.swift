@@ -10,16 +10,19 @@ import Testing
 /// stepped by the test, keys typed through the terminal, reviews into an in-memory service.
 @MainActor @Suite struct DashboardLoopTests {
     /// Polls the screen, moving the manual clock on so deferred frames and ticks fall due.
-    func waitForScreen(_ term: InMemoryTerminal, _ clock: ManualClock, _ what: String,
-                       sourceLocation: SourceLocation = #_sourceLocation,
-                       until done: (String) -> Bool) async {
+    func waitForScreen(
+        _ term: InMemoryTerminal, _ clock: ManualClock, _ what: String,
+        sourceLocation: SourceLocation = #_sourceLocation,
+        until done: (String) -> Bool
+    ) async {
         for _ in 0..<2_000 {
             if let text = term.screen?.text, done(text) { return }
             clock.advance(by: .milliseconds(10))
             try? await Task.sleep(for: .milliseconds(1))
         }
-        Issue.record("screen never showed \(what); last screen:\n\(term.screen?.text ?? "(none)")",
-                     sourceLocation: sourceLocation)
+        Issue.record(
+            "screen never showed \(what); last screen:\n\(term.screen?.text ?? "(none)")",
+            sourceLocation: sourceLocation)
     }
 
     @Test func reviewOfAMarkedAccountIsStoredAndShown() async throws {
@@ -29,15 +32,17 @@ import Testing
         let reviews = InMemoryReviewService(clock: { clock.now })
         let term = InMemoryTerminal(rows: 40, cols: 120)
         let (snapshots, publish) = AsyncStream<LiveSnapshot>.makeStream()
-        let app = DashboardApp(engine: engine, reviews: reviews, options: DashboardOptions(operatorName: "alice", readOnly: false),
-                               terminal: term, clock: clock)
+        let app = DashboardApp(
+            engine: engine, reviews: reviews, options: DashboardOptions(operatorName: "alice", readOnly: false),
+            terminal: term, clock: clock)
         let running = Task { await app.run(snapshots: snapshots) }
 
         // Prices fall; the engine applies them at the feed's receive time and a snapshot is published.
         for k in 1...3 {
             let t = clock.now
-            await engine.submit([PriceUpdate(symbol: "BTC", kind: .index, value: 60_000 * (1 - 0.01 * Double(k)), exchangeTime: t)],
-                                receivedAt: t)
+            await engine.submit(
+                [PriceUpdate(symbol: "BTC", kind: .index, value: 60_000 * (1 - 0.01 * Double(k)), exchangeTime: t)],
+                receivedAt: t)
             _ = await engine.step(now: t)
             publish.yield(await engine.snapshot(now: t))
         }

@@ -8,7 +8,8 @@ import Testing
 struct ClockAndBackoffTests {
     @Test func backoffScheduleIsExponentialCappedAndJittered() {
         var exact = Backoff(initial: .milliseconds(500), multiplier: 2, maxDelay: .seconds(30), jitter: 0)
-        #expect((1...8).map { exact.delay(attempt: $0) } == [0.5, 1, 2, 4, 8, 16, 30, 30].map { Duration.fromSeconds($0) })
+        #expect(
+            (1...8).map { exact.delay(attempt: $0) } == [0.5, 1, 2, 4, 8, 16, 30, 30].map { Duration.fromSeconds($0) })
         var jittered = Backoff(initial: .seconds(1), multiplier: 2, maxDelay: .seconds(30), jitter: 0.2, seed: 9)
         var again = Backoff(initial: .seconds(1), multiplier: 2, maxDelay: .seconds(30), jitter: 0.2, seed: 9)
         var distinct = Set<Duration>()

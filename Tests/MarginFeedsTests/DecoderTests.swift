@@ -7,7 +7,9 @@ struct BinanceDecoderTests {
     /// Expected ticks for an array frame, computed with Foundation's JSONSerialization (an
     /// independent parser).
     static func expectedTicks(_ frame: String) -> [(symbol: String, kind: PriceKind, value: Double)] {
-        guard let array = try? JSONSerialization.jsonObject(with: Data(frame.utf8)) as? [[String: Any]] else { return [] }
+        guard let array = try? JSONSerialization.jsonObject(with: Data(frame.utf8)) as? [[String: Any]] else {
+            return []
+        }
         var out: [(String, PriceKind, Double)] = []
         for item in array {
             let s = item["s"] as? String ?? ""
@@ -19,12 +21,14 @@ struct BinanceDecoderTests {
 
     @Test func singleArrayAndCombinedForms() {
         var d = BinanceDecoder()
-        let single = #"{"e":"markPriceUpdate","E":1562305380000,"s":"BTCUSDT","p":"11794.15000000","i":"11784.62659091","P":"11784.25641265","r":"0.00038167","T":1562306400000}"#
+        let single =
+            #"{"e":"markPriceUpdate","E":1562305380000,"s":"BTCUSDT","p":"11794.15000000","i":"11784.62659091","P":"11784.25641265","r":"0.00038167","T":1562306400000}"#
         let m = d.decode(single)
-        #expect(m.prices == [
-            PriceUpdate(symbol: "BTCUSDT", kind: .mark, value: 11794.15, exchangeTime: 1_562_305_380),
-            PriceUpdate(symbol: "BTCUSDT", kind: .index, value: 11784.62659091, exchangeTime: 1_562_305_380),
-        ])
+        #expect(
+            m.prices == [
+                PriceUpdate(symbol: "BTCUSDT", kind: .mark, value: 11794.15, exchangeTime: 1_562_305_380),
+                PriceUpdate(symbol: "BTCUSDT", kind: .index, value: 11784.62659091, exchangeTime: 1_562_305_380),
+            ])
         #expect(d.decode("[\(single),\(single)]").prices.count == 4)
         #expect(d.decode(#"{"stream":"btcusdt@markPrice@1s","data":\#(single)}"#).prices.count == 2)
         #expect(d.decode(#"{"stream":"!markPrice@arr@1s","data":[\#(single)]}"#).prices.count == 2)
@@ -47,9 +51,12 @@ struct BinanceDecoderTests {
 struct DeribitDecoderTests {
     @Test func optionMarkUsesLatestIndexWhenTickerLacksIt() {
         var d = DeribitDecoder()
-        let noIndex = #"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"ticker.ETH-27DEC26-3000-C.100ms","data":{"timestamp":1764000000000,"instrument_name":"ETH-27DEC26-3000-C","mark_price":0.05,"mark_iv":70}}}"#
+        let noIndex =
+            #"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"ticker.ETH-27DEC26-3000-C.100ms","data":{"timestamp":1764000000000,"instrument_name":"ETH-27DEC26-3000-C","mark_price":0.05,"mark_iv":70}}}"#
         #expect(d.decode(noIndex).rejections.map(\.reason) == ["missing_index"])
-        _ = d.decode(#"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"deribit_price_index.eth_usd","data":{"timestamp":1764000000000,"price":3000.5,"index_name":"eth_usd"}}}"#)
+        _ = d.decode(
+            #"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"deribit_price_index.eth_usd","data":{"timestamp":1764000000000,"price":3000.5,"index_name":"eth_usd"}}}"#
+        )
         let m = d.decode(noIndex)
         #expect(m.prices.map(\.value) == [0.05 * 3000.5, 0.7])
         #expect(m.prices.map(\.kind) == [.mark, .iv])
@@ -60,7 +67,10 @@ struct DeribitDecoderTests {
         let m = d.decode(#"{"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}}"#)
         #expect(m.isControl && m.replies.count == 1 && m.replies[0].contains(#""method":"public/test""#))
         #expect(d.decode(#"{"jsonrpc":"2.0","method":"heartbeat","params":{"type":"heartbeat"}}"#).replies.isEmpty)
-        #expect(d.decode(#"{"jsonrpc":"2.0","id":3,"error":{"code":10001,"message":"bad"}}"#).rejections.map(\.reason) == ["exchange_error"])
+        #expect(
+            d.decode(#"{"jsonrpc":"2.0","id":3,"error":{"code":10001,"message":"bad"}}"#).rejections.map(\.reason) == [
+                "exchange_error"
+            ])
         let subs = DeribitDecoder.subscribeMessages(instruments: ["BTC-PERPETUAL"], indexes: ["btc_usd"])
         #expect(subs[1].contains(#""ticker.BTC-PERPETUAL.100ms","deribit_price_index.btc_usd""#))
     }
@@ -77,13 +87,22 @@ struct CoinbaseDecoderTests {
     @Test func routesOnChannel() {
         var d = CoinbaseDecoder()
         #expect(d.decode(#"{"channel":"heartbeats","events":[]}"#).isControl)
-        #expect(d.decode(#"{"type":"error","message":"failure to subscribe"}"#).rejections.map(\.reason) == ["exchange_error"])
+        #expect(
+            d.decode(#"{"type":"error","message":"failure to subscribe"}"#).rejections.map(\.reason) == [
+                "exchange_error"
+            ])
         #expect(d.decode(#"{"channel":"level2","events":[]}"#).rejections.map(\.reason) == ["unknown_message"])
-        let m = d.decode(#"{"channel":"ticker","timestamp":"2023-02-09T20:30:37.167359596Z","sequence_num":0,"events":[{"type":"update","tickers":[{"type":"ticker","product_id":"BTC-USD","price":"21932.98"}]}]}"#)
+        let m = d.decode(
+            #"{"channel":"ticker","timestamp":"2023-02-09T20:30:37.167359596Z","sequence_num":0,"events":[{"type":"update","tickers":[{"type":"ticker","product_id":"BTC-USD","price":"21932.98"}]}]}"#
+        )
         #expect(m.prices.map(\.value) == [21932.98])
         #expect(Timestamp.format(m.prices[0].exchangeTime, fixedMilliseconds: true) == "2023-02-09T20:30:37.167Z")
         let subs = CoinbaseDecoder.subscribeMessages(products: ["BTC-USD"])
-        #expect(subs == [#"{"type":"subscribe","product_ids":["BTC-USD"],"channel":"ticker"}"#, #"{"type":"subscribe","product_ids":["BTC-USD"],"channel":"heartbeats"}"#])
+        #expect(
+            subs == [
+                #"{"type":"subscribe","product_ids":["BTC-USD"],"channel":"ticker"}"#,
+                #"{"type":"subscribe","product_ids":["BTC-USD"],"channel":"heartbeats"}"#,
+            ])
     }
 }
 
@@ -92,7 +111,9 @@ struct CodecTests {
         let v = try JSONParser.parse(#" {"a":[1,-2.5e3,true,false,null],"b":"x\"\u00e9\ud83d\ude00\n"} "#)
         #expect(v["a"] == .array([.number(1), .number(-2500), .bool(true), .bool(false), .null]))
         #expect(v["b"]?.stringValue == "x\"é😀\n")
-        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(String(repeating: "[", count: 10_000), maxDepth: 64) }
+        #expect(throws: JSONSyntaxError.self) {
+            try JSONParser.parse(String(repeating: "[", count: 10_000), maxDepth: 64)
+        }
         #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(#"{"a":1,}"#) }
         #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(#""\ud800""#) }
         #expect(throws: JSONSyntaxError.self) { try JSONParser.parse("01x") }
@@ -126,19 +147,26 @@ struct CodecTests {
             case 2: value = Double(Int(rng.next() % 1_000_000))
             default: value = exp(rng.nextUnit() * 60 - 30)
             }
-            let tick = PriceUpdate(symbol: "S\"\(n)", kind: .mark, value: value,
+            let tick = PriceUpdate(
+                symbol: "S\"\(n)", kind: .mark, value: value,
                 exchangeTime: Timestamp.seconds(milliseconds: 1_764_000_000_000 + Int64(n)), receiveTime: 0)
             let line = TickLine.encode(tick)
             let back = decoder.decode(line).prices
-            #expect(back == [PriceUpdate(symbol: tick.symbol, kind: .mark, value: value, exchangeTime: tick.exchangeTime)], "\(line)")
+            #expect(
+                back == [PriceUpdate(symbol: tick.symbol, kind: .mark, value: value, exchangeTime: tick.exchangeTime)],
+                "\(line)")
         }
-        #expect(TickLine.encode(PriceUpdate(symbol: "BTC", kind: .index, value: 60012.5,
-            exchangeTime: Timestamp.parseLenient("2026-11-24T12:00:00.123Z")!, receiveTime: 0))
-            == #"{"ts":"2026-11-24T12:00:00.123Z","symbol":"BTC","kind":"index","price":60012.5}"#)
+        #expect(
+            TickLine.encode(
+                PriceUpdate(
+                    symbol: "BTC", kind: .index, value: 60012.5,
+                    exchangeTime: Timestamp.parseLenient("2026-11-24T12:00:00.123Z")!, receiveTime: 0))
+                == #"{"ts":"2026-11-24T12:00:00.123Z","symbol":"BTC","kind":"index","price":60012.5}"#)
     }
 
     @Test func symbolMapTextForm() throws {
-        let map = try SymbolMap.parse("""
+        let map = try SymbolMap.parse(
+            """
             # exchange  kind  book
             BTCUSDT mark BTC-PERP
             BTCUSDT index BTC

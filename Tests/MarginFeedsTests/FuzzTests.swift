@@ -50,7 +50,9 @@ struct FuzzTests {
         ],
         "deribit": [
             Expected(prices: [("BTC-PERPETUAL", .mark, 60020.5)]),
-            Expected(prices: [("BTC-27DEC26-60000-C", .mark, 0.0825 * 60000.0), ("BTC-27DEC26-60000-C", .iv, 55.3 / 100)]),
+            Expected(prices: [
+                ("BTC-27DEC26-60000-C", .mark, 0.0825 * 60000.0), ("BTC-27DEC26-60000-C", .iv, 55.3 / 100),
+            ]),
             Expected(prices: [("btc_usd", .index, 60010.25)]),
             Expected(control: true),
             Expected(control: true),
@@ -89,7 +91,9 @@ struct FuzzTests {
             }
         }
 
-        var description: String { "messages \(messages) ticks \(ticks) unmapped \(unmapped) control \(control) rejected \(rejected)" }
+        var description: String {
+            "messages \(messages) ticks \(ticks) unmapped \(unmapped) control \(control) rejected \(rejected)"
+        }
     }
 
     /// An independent model of ``FeedCore/ingest(_:receiveTime:)``'s bookkeeping: map, reject
@@ -158,12 +162,16 @@ struct FuzzTests {
                         let b = bytes[end]
                         if inString {
                             if b == UInt8(ascii: "\\") { end += 1 } else if b == UInt8(ascii: "\"") { inString = false }
-                        } else if b == UInt8(ascii: "\"") { inString = true }
-                        else if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") { depth += 1 }
-                        else if b == UInt8(ascii: "}") || b == UInt8(ascii: "]") {
+                        } else if b == UInt8(ascii: "\"") {
+                            inString = true
+                        } else if b == UInt8(ascii: "{") || b == UInt8(ascii: "[") {
+                            depth += 1
+                        } else if b == UInt8(ascii: "}") || b == UInt8(ascii: "]") {
                             if depth == 0 { break }
                             depth -= 1
-                        } else if b == UInt8(ascii: ","), depth == 0 { break }
+                        } else if b == UInt8(ascii: ","), depth == 0 {
+                            break
+                        }
                         end += 1
                     }
                     let j = Array(junk[Int(rng.next() % UInt64(junk.count))].utf8)
@@ -180,7 +188,9 @@ struct FuzzTests {
                 bytes = (0..<Int(rng.next() % 64)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             default:  // deep nesting
                 let depth = Int(rng.next() % 200)
-                bytes = Array(repeating: UInt8(ascii: "["), count: depth) + bytes + Array(repeating: UInt8(ascii: "]"), count: depth)
+                bytes =
+                    Array(repeating: UInt8(ascii: "["), count: depth) + bytes
+                    + Array(repeating: UInt8(ascii: "]"), count: depth)
             }
         }
         return String(decoding: bytes, as: UTF8.self)
@@ -214,7 +224,8 @@ struct FuzzTests {
         #expect(expected.count == seeds.count)
         var before = core.counters
         var total = Accounting()
-        var unmodified = 0, unmodifiedTicks = 0
+        var unmodified = 0
+        var unmodifiedTicks = 0
         for n in 0..<10_000 {
             let seed = Int(rng.next() % UInt64(seeds.count))
             let base = seeds[seed]
@@ -235,8 +246,12 @@ struct FuzzTests {
                 #expect(decoded.prices.map(\.symbol) == want.prices.map(\.symbol), "message \(n): \(message)")
                 #expect(decoded.prices.map(\.kind) == want.prices.map(\.kind), "message \(n): \(message)")
                 #expect(decoded.prices.map(\.value) == want.prices.map(\.value), "message \(n): \(message)")
-                #expect(decoded.isControl == want.control && decoded.rejections.map(\.reason) == want.rejections, "message \(n): \(message)")
-                #expect(moved.ticks + moved.unmapped + moved.rejected[RejectReason.outOfOrder, default: 0] == want.prices.count,
+                #expect(
+                    decoded.isControl == want.control && decoded.rejections.map(\.reason) == want.rejections,
+                    "message \(n): \(message)")
+                #expect(
+                    moved.ticks + moved.unmapped + moved.rejected[RejectReason.outOfOrder, default: 0]
+                        == want.prices.count,
                     "message \(n): \(moved)")
             }
             total.messages += moved.messages

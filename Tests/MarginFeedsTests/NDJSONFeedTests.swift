@@ -25,7 +25,8 @@ struct NDJSONFeedTests {
         let statuses = StatusLog(feed)
         let ticks = TickCollector(feed)
         let writer = pipe.fileHandleForWriting
-        writer.write(Data(#"{"ts":"2026-11-24T12:00:00.123Z","symbol":"BTC","kind":"index","price":60012.5}"#.utf8 + [0x0A]))
+        writer.write(
+            Data(#"{"ts":"2026-11-24T12:00:00.123Z","symbol":"BTC","kind":"index","price":60012.5}"#.utf8 + [0x0A]))
         try await ticks.wait(count: 1)
         try await statuses.wait(for: "live") { $0 == .live }
         #expect(ticks.ticks[0].exchangeTime == Timestamp.parseLenient("2026-11-24T12:00:00.123Z"))

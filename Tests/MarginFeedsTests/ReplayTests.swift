@@ -21,7 +21,9 @@ struct ReplayTests {
     @Test(arguments: [1.0, 10.0])
     func originalTimingScaledBySpeed(speed: Double) async throws {
         let clock = ManualClock()
-        let feed = ReplayFeed(source: ReplaySource.parseNDJSON(Self.lines), options: ReplayOptions(path: "-", speed: .factor(speed)), clock: clock)
+        let feed = ReplayFeed(
+            source: ReplaySource.parseNDJSON(Self.lines), options: ReplayOptions(path: "-", speed: .factor(speed)),
+            clock: clock)
         let ticks = TickCollector(feed)
         try await ticks.wait(count: 1)
         for n in 2...4 {
@@ -38,7 +40,9 @@ struct ReplayTests {
 
     @Test func speedMaxDoesNotWaitAndLoopShiftsTime() async throws {
         let clock = ManualClock()
-        let feed = ReplayFeed(source: ReplaySource.parseNDJSON(Self.lines), options: ReplayOptions(path: "-", speed: .max, loop: true), clock: clock)
+        let feed = ReplayFeed(
+            source: ReplaySource.parseNDJSON(Self.lines), options: ReplayOptions(path: "-", speed: .max, loop: true),
+            clock: clock)
         let ticks = TickCollector(feed)
         try await ticks.wait(count: 12)
         await feed.stop()
@@ -106,9 +110,11 @@ struct ReplayTests {
         #expect(t.last!.value == 8035.88)
         // Hourly, strictly increasing; 12-AM is midnight and 12-PM noon.
         for i in 1..<t.count { #expect((t[i].exchangeTime - t[i - 1].exchangeTime) == 3600) }
-        let midnight = try #require(t.first { Timestamp.format($0.exchangeTime, fixedMilliseconds: true) == "2019-10-17T00:00:00.000Z" })
+        let midnight = try #require(
+            t.first { Timestamp.format($0.exchangeTime, fixedMilliseconds: true) == "2019-10-17T00:00:00.000Z" })
         #expect(midnight.value == 7966.43)
-        let noon = try #require(t.first { Timestamp.format($0.exchangeTime, fixedMilliseconds: true) == "2019-10-16T12:00:00.000Z" })
+        let noon = try #require(
+            t.first { Timestamp.format($0.exchangeTime, fixedMilliseconds: true) == "2019-10-16T12:00:00.000Z" })
         #expect(noon.value == 7987.02)
         // Every close matches the file's text exactly.
         let text = try String(contentsOfFile: path, encoding: .utf8)
@@ -120,7 +126,8 @@ struct ReplayTests {
     @Test func dailyCSVAndHourTimingOnTheClock() async throws {
         let source = try ReplaySource.load(path: try Self.fixture("Coinbase_BTCUSD_d_30.csv"))
         #expect(source.prices.count == 30)
-        #expect(Timestamp.format(source.prices.last!.exchangeTime, fixedMilliseconds: true) == "2019-10-17T00:00:00.000Z")
+        #expect(
+            Timestamp.format(source.prices.last!.exchangeTime, fixedMilliseconds: true) == "2019-10-17T00:00:00.000Z")
         #expect(source.prices.last!.value == 8034.32)
         // Hourly data at speed 3600 waits one clock second per row.
         let clock = ManualClock()
@@ -137,7 +144,8 @@ struct ReplayTests {
     }
 
     @Test func badLinesAreCountedAtTheirPosition() async throws {
-        let text = Self.lines + "\nnot json\n" + #"{"ts":"2026-11-24T12:00:04Z","symbol":"BTC","kind":"vol","price":1}"# + "\n"
+        let text =
+            Self.lines + "\nnot json\n" + #"{"ts":"2026-11-24T12:00:04Z","symbol":"BTC","kind":"vol","price":1}"# + "\n"
             + #"{"ts":"2026-11-24T12:00:02Z","symbol":"BTC","kind":"index","price":1}"# + "\n"
         let feed = ReplayFeed(source: ReplaySource.parseNDJSON(text), options: ReplayOptions(path: "-", speed: .max))
         let ticks = TickCollector(feed)

@@ -30,15 +30,18 @@ struct SimFeedTests {
         let option = try #require(series.firstIndex { $0.symbol == "BTC-27DEC26-60000-C" })
         #expect(series[option].kind == .iv && series[perp].kind == .mark)
         var previous = market.step()
-        var rb: [Double] = [], re: [Double] = []
+        var rb: [Double] = []
+        var re: [Double] = []
         var maxBasis = 0.0
         var ivs: [Double] = []
         var bigMoves = 0
         for _ in 0..<20_000 {  // ~2 weeks of 1-minute steps
             let v = market.step()
             #expect(v[usdc] == 1)
-            let r1 = log(v[btc] / previous[btc]), r2 = log(v[eth] / previous[eth])
-            rb.append(r1); re.append(r2)
+            let r1 = log(v[btc] / previous[btc])
+            let r2 = log(v[eth] / previous[eth])
+            rb.append(r1)
+            re.append(r2)
             maxBasis = max(maxBasis, abs(v[perp] / v[btc] - 1))
             ivs.append(v[option])
             previous = v
@@ -60,8 +63,11 @@ struct SimFeedTests {
 
     func correlation(_ a: [Double], _ b: [Double]) -> Double {
         let n = Double(a.count)
-        let ma = a.reduce(0, +) / n, mb = b.reduce(0, +) / n
-        var cov = 0.0, va = 0.0, vb = 0.0
+        let ma = a.reduce(0, +) / n
+        let mb = b.reduce(0, +) / n
+        var cov = 0.0
+        var va = 0.0
+        var vb = 0.0
         for i in a.indices {
             cov += (a[i] - ma) * (b[i] - mb)
             va += (a[i] - ma) * (a[i] - ma)

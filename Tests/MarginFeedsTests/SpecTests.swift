@@ -9,19 +9,35 @@ struct FeedSpecTests {
         #expect(try FeedSpec.parse("sim:seed=7,rate=500") == .sim(SimOptions(seed: 7, rate: 500)))
         #expect(try FeedSpec.parse("sim:accel=60") == .sim(SimOptions(acceleration: 60)))
         #expect(try FeedSpec.parse("replay:ticks.ndjson") == .replay(ReplayOptions(path: "ticks.ndjson")))
-        #expect(try FeedSpec.parse("replay:t.ndjson,speed=10,loop") == .replay(ReplayOptions(path: "t.ndjson", speed: .factor(10), loop: true)))
+        #expect(
+            try FeedSpec.parse("replay:t.ndjson,speed=10,loop")
+                == .replay(ReplayOptions(path: "t.ndjson", speed: .factor(10), loop: true)))
         #expect(try FeedSpec.parse("replay:t.csv,speed=max") == .replay(ReplayOptions(path: "t.csv", speed: .max)))
         #expect(try FeedSpec.parse("ndjson:-") == .ndjson(.stdin))
         #expect(try FeedSpec.parse("ndjson:/tmp/x") == .ndjson(.file("/tmp/x")))
-        #expect(try FeedSpec.parse("binance:wss://fstream.binance.com/market/ws/!markPrice@arr@1s")
-            == .binance(WebSocketOptions(url: "wss://fstream.binance.com/market/ws/!markPrice@arr@1s")))
-        #expect(try FeedSpec.parse("binance:wss://fstream.binance.com/market/stream?streams=btcusdt@markPrice@1s/ethusdt@markPrice@1s,timeout=5")
-            == .binance(WebSocketOptions(url: "wss://fstream.binance.com/market/stream?streams=btcusdt@markPrice@1s/ethusdt@markPrice@1s", timeout: .seconds(5))))
-        #expect(try FeedSpec.parse("deribit:wss://www.deribit.com/ws/api/v2,instruments=BTC-PERPETUAL+ETH-PERPETUAL,indexes=btc_usd,map=m.txt")
-            == .deribit(WebSocketOptions(url: "wss://www.deribit.com/ws/api/v2", mapPath: "m.txt",
-                symbols: ["BTC-PERPETUAL", "ETH-PERPETUAL"], indexes: ["btc_usd"])))
-        #expect(try FeedSpec.parse("coinbase:wss://advanced-trade-ws.coinbase.com,products=BTC-USD")
-            == .coinbase(WebSocketOptions(url: "wss://advanced-trade-ws.coinbase.com", symbols: ["BTC-USD"])))
+        #expect(
+            try FeedSpec.parse("binance:wss://fstream.binance.com/market/ws/!markPrice@arr@1s")
+                == .binance(WebSocketOptions(url: "wss://fstream.binance.com/market/ws/!markPrice@arr@1s")))
+        #expect(
+            try FeedSpec.parse(
+                "binance:wss://fstream.binance.com/market/stream?streams=btcusdt@markPrice@1s/ethusdt@markPrice@1s,timeout=5"
+            )
+                == .binance(
+                    WebSocketOptions(
+                        url:
+                            "wss://fstream.binance.com/market/stream?streams=btcusdt@markPrice@1s/ethusdt@markPrice@1s",
+                        timeout: .seconds(5))))
+        #expect(
+            try FeedSpec.parse(
+                "deribit:wss://www.deribit.com/ws/api/v2,instruments=BTC-PERPETUAL+ETH-PERPETUAL,indexes=btc_usd,map=m.txt"
+            )
+                == .deribit(
+                    WebSocketOptions(
+                        url: "wss://www.deribit.com/ws/api/v2", mapPath: "m.txt",
+                        symbols: ["BTC-PERPETUAL", "ETH-PERPETUAL"], indexes: ["btc_usd"])))
+        #expect(
+            try FeedSpec.parse("coinbase:wss://advanced-trade-ws.coinbase.com,products=BTC-USD")
+                == .coinbase(WebSocketOptions(url: "wss://advanced-trade-ws.coinbase.com", symbols: ["BTC-USD"])))
     }
 
     @Test(arguments: [
@@ -63,7 +79,8 @@ struct FeedSpecTests {
         }
         #expect(throws: FeedError.self) { try FeedFactory.make(spec: "deribit:ws://h/x,map=/nonexistent/map") }
         #expect(throws: FeedError.self) {
-            try FeedFactory.make(spec: "sim", universe: SimUniverse(assets: [.init(symbol: "X", price: -1, annualVol: 0.5)]))
+            try FeedFactory.make(
+                spec: "sim", universe: SimUniverse(assets: [.init(symbol: "X", price: -1, annualVol: 0.5)]))
         }
     }
 }

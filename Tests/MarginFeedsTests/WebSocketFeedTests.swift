@@ -2,6 +2,7 @@ import Foundation
 import MarginCore
 import MarginFeeds
 import MarginFeedsTestSupport
+import Synchronization
 import Testing
 
 /// Websocket adapters against a real in-process server on 127.0.0.1.
@@ -17,8 +18,10 @@ struct WebSocketFeedTests {
 
     @Test func binanceSingleStreamTicksDecodeExactly() async throws {
         let server = try await TestWebSocketServer.start { conn in
-            try await conn.send(Self.binanceUpdate("BTCUSDT", mark: "60012.50000000", index: "60001.12345678", time: 1_764_000_000_123))
-            try await conn.send(Self.binanceUpdate("BTCUSDT", mark: "60013.10000000", index: "60002.00000000", time: 1_764_000_001_123))
+            try await conn.send(
+                Self.binanceUpdate("BTCUSDT", mark: "60012.50000000", index: "60001.12345678", time: 1_764_000_000_123))
+            try await conn.send(
+                Self.binanceUpdate("BTCUSDT", mark: "60013.10000000", index: "60002.00000000", time: 1_764_000_001_123))
             await conn.waitUntilClosed()
         }
         let feed = WebSocketFeed(
@@ -47,7 +50,8 @@ struct WebSocketFeedTests {
             try await conn.send(frame)
             await conn.waitUntilClosed()
         }
-        let feed = WebSocketFeed(adapter: .binance(), configuration: .init(url: server.url("/market/ws/!markPrice@arr@1s")))
+        let feed = WebSocketFeed(
+            adapter: .binance(), configuration: .init(url: server.url("/market/ws/!markPrice@arr@1s")))
         let ticks = TickCollector(feed)
         try await ticks.wait(count: 1300)
         let got = ticks.ticks
@@ -79,7 +83,10 @@ struct WebSocketFeedTests {
         let ticks = TickCollector(feed)
         try await ticks.wait(count: 2)
         try await waitUntil("eth counted") { await feed.counters().unmapped == 2 }
-        #expect(ticks.ticks.map { "\($0.symbol) \($0.kind) \($0.value)" } == ["BTC-PERP mark 60000.5", "BTC index 59990.25"])
+        #expect(
+            ticks.ticks.map { "\($0.symbol) \($0.kind) \($0.value)" } == [
+                "BTC-PERP mark 60000.5", "BTC index 59990.25",
+            ])
         let counters = await feed.counters()
         #expect(counters.messages == 2 && counters.ticks == 2 && counters.unmapped == 2)
         await feed.stop()
@@ -91,22 +98,35 @@ struct WebSocketFeedTests {
             // The client sets the heartbeat and subscribes first.
             let first = await conn.receive()
             let second = await conn.receive()
-            guard let first, let second, first.contains("public/set_heartbeat"), second.contains("public/subscribe") else {
+            guard let first, let second, first.contains("public/set_heartbeat"), second.contains("public/subscribe")
+            else {
                 try await conn.close(code: 1008, reason: "expected set_heartbeat then subscribe")
                 return
             }
-            try await conn.send(#"{"jsonrpc":"2.0","id":2,"result":["ticker.BTC-PERPETUAL.100ms","deribit_price_index.btc_usd"]}"#)
-            try await conn.send(#"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"deribit_price_index.btc_usd","data":{"timestamp":1764000000000,"price":60010.25,"index_name":"btc_usd"}}}"#)
-            try await conn.send(#"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"ticker.BTC-PERPETUAL.100ms","data":{"timestamp":1764000000100,"instrument_name":"BTC-PERPETUAL","mark_price":60020.5,"index_price":60010.25,"best_bid_price":60020.0,"state":"open"}}}"#)
-            try await conn.send(#"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"ticker.BTC-27DEC26-60000-C.100ms","data":{"timestamp":1764000000200,"instrument_name":"BTC-27DEC26-60000-C","mark_price":0.0825,"mark_iv":55.3,"index_price":60000.0,"underlying_price":60500.0}}}"#)
+            try await conn.send(
+                #"{"jsonrpc":"2.0","id":2,"result":["ticker.BTC-PERPETUAL.100ms","deribit_price_index.btc_usd"]}"#)
+            try await conn.send(
+                #"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"deribit_price_index.btc_usd","data":{"timestamp":1764000000000,"price":60010.25,"index_name":"btc_usd"}}}"#
+            )
+            try await conn.send(
+                #"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"ticker.BTC-PERPETUAL.100ms","data":{"timestamp":1764000000100,"instrument_name":"BTC-PERPETUAL","mark_price":60020.5,"index_price":60010.25,"best_bid_price":60020.0,"state":"open"}}}"#
+            )
+            try await conn.send(
+                #"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"ticker.BTC-27DEC26-60000-C.100ms","data":{"timestamp":1764000000200,"instrument_name":"BTC-27DEC26-60000-C","mark_price":0.0825,"mark_iv":55.3,"index_price":60000.0,"underlying_price":60500.0}}}"#
+            )
             await conn.waitUntilClosed()
         }
-        let feed = WebSocketFeed(adapter: .deribit(instruments: ["BTC-PERPETUAL", "BTC-27DEC26-60000-C"], indexes: ["btc_usd"]),
+        let feed = WebSocketFeed(
+            adapter: .deribit(instruments: ["BTC-PERPETUAL", "BTC-27DEC26-60000-C"], indexes: ["btc_usd"]),
             configuration: .init(url: server.url("/ws/api/v2")))
         let ticks = TickCollector(feed)
         try await ticks.wait(count: 4)
         let t = ticks.ticks.map { "\($0.symbol) \($0.kind) \($0.value)" }
-        #expect(t == ["btc_usd index 60010.25", "BTC-PERPETUAL mark 60020.5", "BTC-27DEC26-60000-C mark \(0.0825 * 60000.0)", "BTC-27DEC26-60000-C iv \(55.3 / 100)"])
+        #expect(
+            t == [
+                "btc_usd index 60010.25", "BTC-PERPETUAL mark 60020.5", "BTC-27DEC26-60000-C mark \(0.0825 * 60000.0)",
+                "BTC-27DEC26-60000-C iv \(55.3 / 100)",
+            ])
         let counters = await feed.counters()
         #expect(counters.control == 1 && counters.rejectedTotal == 0)
         await feed.stop()
@@ -121,17 +141,29 @@ struct WebSocketFeedTests {
                 try await conn.close(code: 1008)
                 return
             }
-            try await conn.send(#"{"channel":"subscriptions","client_id":"","timestamp":"2026-11-24T12:00:00.000000000Z","sequence_num":0,"events":[{"subscriptions":{"ticker":["BTC-USD"]}}]}"#)
-            try await conn.send(#"{"channel":"ticker","client_id":"","timestamp":"2026-11-24T12:00:00.123456789Z","sequence_num":1,"events":[{"type":"snapshot","tickers":[{"type":"ticker","product_id":"BTC-USD","price":"60012.5","volume_24_h":"1000"},{"type":"ticker","product_id":"ETH-USD","price":"3001.25"}]}]}"#)
-            try await conn.send(#"{"channel":"heartbeats","client_id":"","timestamp":"2026-11-24T12:00:01.000Z","sequence_num":2,"events":[{"current_time":"2026-11-24 12:00:01","heartbeat_counter":"1"}]}"#)
+            try await conn.send(
+                #"{"channel":"subscriptions","client_id":"","timestamp":"2026-11-24T12:00:00.000000000Z","sequence_num":0,"events":[{"subscriptions":{"ticker":["BTC-USD"]}}]}"#
+            )
+            try await conn.send(
+                #"{"channel":"ticker","client_id":"","timestamp":"2026-11-24T12:00:00.123456789Z","sequence_num":1,"events":[{"type":"snapshot","tickers":[{"type":"ticker","product_id":"BTC-USD","price":"60012.5","volume_24_h":"1000"},{"type":"ticker","product_id":"ETH-USD","price":"3001.25"}]}]}"#
+            )
+            try await conn.send(
+                #"{"channel":"heartbeats","client_id":"","timestamp":"2026-11-24T12:00:01.000Z","sequence_num":2,"events":[{"current_time":"2026-11-24 12:00:01","heartbeat_counter":"1"}]}"#
+            )
             await conn.waitUntilClosed()
         }
-        let feed = WebSocketFeed(adapter: .coinbase(products: ["BTC-USD", "ETH-USD"]), configuration: .init(url: server.url("/")))
+        let feed = WebSocketFeed(
+            adapter: .coinbase(products: ["BTC-USD", "ETH-USD"]), configuration: .init(url: server.url("/")))
         let ticks = TickCollector(feed)
         try await ticks.wait(count: 2)
         try await waitUntil("heartbeat counted") { await feed.counters().control == 2 }
-        #expect(ticks.ticks.map { "\($0.symbol) \($0.kind) \($0.value)" } == ["BTC-USD index 60012.5", "ETH-USD index 3001.25"])
-        #expect(Timestamp.milliseconds(ticks.ticks[0].exchangeTime) == Timestamp.milliseconds(Timestamp.parseLenient("2026-11-24T12:00:00.123Z")!))
+        #expect(
+            ticks.ticks.map { "\($0.symbol) \($0.kind) \($0.value)" } == [
+                "BTC-USD index 60012.5", "ETH-USD index 3001.25",
+            ])
+        #expect(
+            Timestamp.milliseconds(ticks.ticks[0].exchangeTime)
+                == Timestamp.milliseconds(Timestamp.parseLenient("2026-11-24T12:00:00.123Z")!))
         await feed.stop()
         await server.stop()
     }
@@ -153,7 +185,9 @@ struct WebSocketFeedTests {
         try await ticks.wait(count: 2)
         let live1 = try await statuses.wait(for: "live") { $0 == .live }
         let down = try await statuses.wait(for: "down", from: live1) { if case .down = $0 { true } else { false } }
-        let reconnecting = try await statuses.wait(for: "reconnecting", from: down) { if case .reconnecting = $0 { true } else { false } }
+        let reconnecting = try await statuses.wait(for: "reconnecting", from: down) {
+            if case .reconnecting = $0 { true } else { false }
+        }
         #expect(statuses.all[reconnecting] == .reconnecting(attempt: 1, nextDelay: .milliseconds(500)))
         // Nothing happens until the test clock moves: the run loop is parked in its one backoff
         // sleep (the first connection's watchdog was cancelled), so no second attempt can start.
@@ -168,7 +202,9 @@ struct WebSocketFeedTests {
         try await statuses.wait(for: "live again", from: reconnecting) { $0 == .live }
         #expect(server.connectionCount >= 2)
         // A connection that delivered ticks resets the attempt count.
-        let again = try await statuses.wait(for: "second reconnect", from: reconnecting + 1) { if case .reconnecting = $0 { true } else { false } }
+        let again = try await statuses.wait(for: "second reconnect", from: reconnecting + 1) {
+            if case .reconnecting = $0 { true } else { false }
+        }
         #expect(statuses.all[again] == .reconnecting(attempt: 1, nextDelay: .milliseconds(500)))
         await feed.stop()
         await server.stop()
@@ -181,13 +217,16 @@ struct WebSocketFeedTests {
             try await conn.close(code: 1000, reason: "bye")
         }
         let clock = ManualClock()
-        let feed = WebSocketFeed(adapter: .binance(), configuration: .init(url: server.url("/"), backoff: Self.exactBackoff()), clock: clock)
+        let feed = WebSocketFeed(
+            adapter: .binance(), configuration: .init(url: server.url("/"), backoff: Self.exactBackoff()), clock: clock)
         let statuses = StatusLog(feed)
         let ticks = TickCollector(feed)
         try await ticks.wait(count: 2)
         let down = try await statuses.wait(for: "down") { if case .down = $0 { true } else { false } }
         #expect(statuses.all[down] == .down(reason: "closed by server (code 1000: bye)"))
-        try await statuses.wait(for: "reconnecting", from: down) { $0 == .reconnecting(attempt: 1, nextDelay: .milliseconds(500)) }
+        try await statuses.wait(for: "reconnecting", from: down) {
+            $0 == .reconnecting(attempt: 1, nextDelay: .milliseconds(500))
+        }
         #expect(await clock.waitForSleepers(1))  // the backoff sleep has begun: advancing now wakes it
         clock.advance(by: .milliseconds(500))
         try await ticks.wait(count: 4)
@@ -203,15 +242,19 @@ struct WebSocketFeedTests {
         let port = probe.port
         await probe.stop()
         let clock = ManualClock()
-        let feed = WebSocketFeed(adapter: .binance(),
-            configuration: .init(url: "ws://127.0.0.1:\(port)/market/ws/x", watchdogTimeout: .seconds(30), backoff: Self.exactBackoff()),
+        let feed = WebSocketFeed(
+            adapter: .binance(),
+            configuration: .init(
+                url: "ws://127.0.0.1:\(port)/market/ws/x", watchdogTimeout: .seconds(30), backoff: Self.exactBackoff()),
             clock: clock)
         let statuses = StatusLog(feed)
         let ticks = TickCollector(feed)
         var expected: [Duration] = [.milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(4)]
         var from = 0
         for (n, delay) in expected.enumerated() {
-            from = try await statuses.wait(for: "reconnecting \(n + 1)", from: from) { if case .reconnecting = $0 { true } else { false } }
+            from = try await statuses.wait(for: "reconnecting \(n + 1)", from: from) {
+                if case .reconnecting = $0 { true } else { false }
+            }
             #expect(statuses.all[from] == .reconnecting(attempt: n + 1, nextDelay: delay))
             #expect(statuses.all[from - 1].isDown)
             from += 1
@@ -237,17 +280,22 @@ struct WebSocketFeedTests {
     /// clock (0.5 s, then 1 s) with no connection counted; the next upgrade succeeds and the
     /// feed goes live. WSClient drops the response, so the reason cannot name the 403.
     @Test func upgradeRefusedWithHTTPErrorBacksOffThenRecovers() async throws {
-        let server = try await TestWebSocketServer.start(refusingUpgrades: .init(count: 3, status: 403, body: "banned")) { conn in
+        let server = try await TestWebSocketServer.start(refusingUpgrades: .init(count: 3, status: 403, body: "banned"))
+        { conn in
             try await conn.send(Self.binanceUpdate("BTCUSDT", mark: "7.5", index: "7.25", time: 1_764_000_000_000))
             await conn.waitUntilClosed()
         }
         // What a client sees on the wire: a complete 403 response, then the server hangs up.
-        let raw = try await withTimeout(10, "raw handshake") { try await server.rawUpgradeResponse(path: "/market/ws/x") }
+        let raw = try await withTimeout(10, "raw handshake") {
+            try await server.rawUpgradeResponse(path: "/market/ws/x")
+        }
         #expect(raw.hasPrefix("HTTP/1.1 403 Forbidden\r\n") && raw.hasSuffix("\r\n\r\nbanned"), "\(raw)")
         #expect(server.refusedUpgradeCount == 1)
         let clock = ManualClock()
-        let feed = WebSocketFeed(adapter: .binance(),
-            configuration: .init(url: server.url("/market/ws/x"), watchdogTimeout: .seconds(30), backoff: Self.exactBackoff()),
+        let feed = WebSocketFeed(
+            adapter: .binance(),
+            configuration: .init(
+                url: server.url("/market/ws/x"), watchdogTimeout: .seconds(30), backoff: Self.exactBackoff()),
             clock: clock)
         let statuses = StatusLog(feed)
         let ticks = TickCollector(feed)
@@ -273,7 +321,8 @@ struct WebSocketFeedTests {
         try await ticks.wait(count: 2)
         let live = try await statuses.wait(for: "live", from: from) { $0 == .live }
         #expect(!statuses.all[..<live].contains(.live))
-        #expect(ticks.ticks.map { "\($0.symbol) \($0.kind) \($0.value)" } == ["BTCUSDT mark 7.5", "BTCUSDT index 7.25"])
+        #expect(
+            ticks.ticks.map { "\($0.symbol) \($0.kind) \($0.value)" } == ["BTCUSDT mark 7.5", "BTCUSDT index 7.25"])
         #expect(server.refusedUpgradeCount == 3 && server.connectionCount == 1)
         #expect(server.requestPaths == ["/market/ws/x"])
         #expect(await feed.counters().connections == 1)
@@ -289,12 +338,13 @@ struct WebSocketFeedTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let mapPath = dir.appendingPathComponent("binance.map").path
         try """
-            # exchange-symbol  source-kind  book-symbol  [book-kind]
-            BTCUSDT  mark   BTC-PERP
+        # exchange-symbol  source-kind  book-symbol  [book-kind]
+        BTCUSDT  mark   BTC-PERP
 
-            BTCUSDT  index  BTC  index   # spot reference
-            """.write(toFile: mapPath, atomically: true, encoding: .utf8)
-        let btc = Self.binanceUpdate("BTCUSDT", mark: "60012.50000000", index: "60001.12345678", time: 1_764_000_000_123)
+        BTCUSDT  index  BTC  index   # spot reference
+        """.write(toFile: mapPath, atomically: true, encoding: .utf8)
+        let btc = Self.binanceUpdate(
+            "BTCUSDT", mark: "60012.50000000", index: "60001.12345678", time: 1_764_000_000_123)
         let eth = Self.binanceUpdate("ETHUSDT", mark: "3000.10000000", index: "2999.90000000", time: 1_764_000_000_123)
         let server = try await TestWebSocketServer.start { conn in
             try await conn.send("[\(btc),\(eth)]")
@@ -330,8 +380,10 @@ struct WebSocketFeedTests {
             await conn.waitUntilClosed()  // then silence
         }
         let clock = ManualClock()
-        let feed = WebSocketFeed(adapter: .binance(),
-            configuration: .init(url: server.url("/"), watchdogTimeout: .seconds(5), backoff: Self.exactBackoff()), clock: clock)
+        let feed = WebSocketFeed(
+            adapter: .binance(),
+            configuration: .init(url: server.url("/"), watchdogTimeout: .seconds(5), backoff: Self.exactBackoff()),
+            clock: clock)
         let statuses = StatusLog(feed)
         let ticks = TickCollector(feed)
         try await ticks.wait(count: 2)
@@ -343,7 +395,9 @@ struct WebSocketFeedTests {
         clock.advance(by: .seconds(1))
         let down = try await statuses.wait(for: "down", from: live) { if case .down = $0 { true } else { false } }
         #expect(statuses.all[down] == .down(reason: "no message for 5.0 seconds"))
-        try await statuses.wait(for: "reconnecting", from: down) { $0 == .reconnecting(attempt: 1, nextDelay: .milliseconds(500)) }
+        try await statuses.wait(for: "reconnecting", from: down) {
+            $0 == .reconnecting(attempt: 1, nextDelay: .milliseconds(500))
+        }
         #expect(await clock.waitForSleepers(1))  // the backoff sleep has begun: advancing now wakes it
         clock.advance(by: .milliseconds(500))
         try await ticks.wait(count: 4)
@@ -362,7 +416,8 @@ struct WebSocketFeedTests {
             try await conn.send(Self.binanceUpdate("BTCUSDT", mark: "100", index: "100", time: 1_764_000_001_000))
             try await conn.send(Self.binanceUpdate("BTCUSDT", mark: "abc", index: "0", time: 1_764_000_002_000))
             try await conn.send(Self.binanceUpdate("BTCUSDT", mark: "-5", index: "NaN", time: 1_764_000_003_000))
-            try await conn.send(Self.binanceUpdate("BTCUSDT", mark: "99", index: "99", time: 1_764_000_000_000))  // older
+            // Older than the last accepted one.
+            try await conn.send(Self.binanceUpdate("BTCUSDT", mark: "99", index: "99", time: 1_764_000_000_000))
             try await conn.send(Self.binanceUpdate("BTCUSDT", mark: "101", index: "101", time: 1_764_000_004_000))
             try await conn.send(#"{"result":null,"id":1}"#)
             await conn.waitUntilClosed()
@@ -387,18 +442,23 @@ struct WebSocketFeedTests {
             for _ in 0..<2 {
                 if let m = await conn.receive() { subscriptions.set(subscriptions.get() + [m]) }
             }
-            try await conn.send(#"{"channel":"ticker","timestamp":"2026-11-24T12:00:00Z","events":[{"type":"update","tickers":[{"product_id":"BTC-USD","price":"60000"}]}]}"#)
+            try await conn.send(
+                #"{"channel":"ticker","timestamp":"2026-11-24T12:00:00Z","events":[{"type":"update","tickers":[{"product_id":"BTC-USD","price":"60000"}]}]}"#
+            )
             try await conn.close(code: 1001, reason: "going away")
         }
         let clock = ManualClock()
-        let feed = WebSocketFeed(adapter: .coinbase(products: ["BTC-USD"]),
+        let feed = WebSocketFeed(
+            adapter: .coinbase(products: ["BTC-USD"]),
             configuration: .init(url: server.url("/"), backoff: Self.exactBackoff()), clock: clock)
         let statuses = StatusLog(feed)
         let ticks = TickCollector(feed)
         try await ticks.wait(count: 1)
         let down = try await statuses.wait(for: "down") { $0.isDown }
         #expect(statuses.all[down] == .down(reason: "closed by server (code 1001: going away)"))
-        try await statuses.wait(for: "reconnecting", from: down) { $0 == .reconnecting(attempt: 1, nextDelay: .milliseconds(500)) }
+        try await statuses.wait(for: "reconnecting", from: down) {
+            $0 == .reconnecting(attempt: 1, nextDelay: .milliseconds(500))
+        }
         #expect(await clock.waitForSleepers(1))  // the backoff sleep has begun: advancing now wakes it
         clock.advance(by: .milliseconds(500))
         try await ticks.wait(count: 2)
@@ -419,12 +479,16 @@ struct WebSocketFeedTests {
             await conn.waitUntilClosed()
         }
         let clock = ManualClock()
-        let feed = WebSocketFeed(adapter: .binance(),
-            configuration: .init(url: "wss://localhost:\(server.port)/market/ws/x", backoff: Self.exactBackoff()), clock: clock)
+        let feed = WebSocketFeed(
+            adapter: .binance(),
+            configuration: .init(url: "wss://localhost:\(server.port)/market/ws/x", backoff: Self.exactBackoff()),
+            clock: clock)
         let statuses = StatusLog(feed)
         let ticks = TickCollector(feed)
         let down = try await statuses.wait(for: "down") { $0.isDown }
-        try await statuses.wait(for: "reconnecting", from: down) { $0 == .reconnecting(attempt: 1, nextDelay: .milliseconds(500)) }
+        try await statuses.wait(for: "reconnecting", from: down) {
+            $0 == .reconnecting(attempt: 1, nextDelay: .milliseconds(500))
+        }
         #expect(!statuses.all.contains(.live))
         #expect(ticks.count == 0)
         await feed.stop()
@@ -447,7 +511,9 @@ struct WebSocketFeedTests {
         let ticks = TickCollector(feed)
         try await ticks.wait(count: 2)
         let down = try await statuses.wait(for: "down") { $0.isDown }
-        try await statuses.wait(for: "reconnecting", from: down) { $0 == .reconnecting(attempt: 1, nextDelay: .milliseconds(500)) }
+        try await statuses.wait(for: "reconnecting", from: down) {
+            $0 == .reconnecting(attempt: 1, nextDelay: .milliseconds(500))
+        }
         #expect(ticks.count == 2)
         await feed.stop()
         await server.stop()
@@ -465,18 +531,23 @@ struct WebSocketFeedTests {
             _ = await conn.receive()  // subscribe
             for n in 0..<5 {
                 try await conn.send(#"{"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}}"#)
-                guard let reply = await conn.receive(timeout: .milliseconds(300)), reply.contains(#""method":"public/test""#) else {
+                guard let reply = await conn.receive(timeout: .milliseconds(300)),
+                    reply.contains(#""method":"public/test""#)
+                else {
                     await conn.drop()
                     return
                 }
                 answered.increment()
                 try await conn.send(#"{"jsonrpc":"2.0","id":9,"result":{"version":"1.2.26"}}"#)
-                try await conn.send(#"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"deribit_price_index.btc_usd","data":{"timestamp":\#(1_764_000_000_000 + n),"price":\#(60000 + n),"index_name":"btc_usd"}}}"#)
+                try await conn.send(
+                    #"{"jsonrpc":"2.0","method":"subscription","params":{"channel":"deribit_price_index.btc_usd","data":{"timestamp":\#(1_764_000_000_000 + n),"price":\#(60000 + n),"index_name":"btc_usd"}}}"#
+                )
             }
             await conn.waitUntilClosed()
         }
         let clock = ManualClock()
-        let feed = WebSocketFeed(adapter: .deribit(instruments: [], indexes: ["btc_usd"]),
+        let feed = WebSocketFeed(
+            adapter: .deribit(instruments: [], indexes: ["btc_usd"]),
             configuration: .init(url: server.url("/ws/api/v2"), backoff: Self.exactBackoff()), clock: clock)
         let statuses = StatusLog(feed)
         let ticks = TickCollector(feed)
@@ -500,7 +571,6 @@ final class Counter: Sendable {
     var value: Int { box.get() }
 }
 
-import Synchronization
 final class LockedCounter: Sendable {
     private let m = Mutex(0)
     func add() { m.withLock { $0 += 1 } }

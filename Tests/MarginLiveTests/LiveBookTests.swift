@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MarginCore
 @testable import MarginLive
 
@@ -24,10 +25,13 @@ import Testing
             let futures = book.instruments.filter { $0.kind != .option }
             let inst = futures[Int(rng.next() % UInt64(futures.count))]
             let a = live.marginBook.market.assetIndex[inst.underlying]!
-            return PriceUpdate(symbol: inst.name, kind: .mark, value: live.prices.assetPrice[a] * (1 + 0.002 * rng.nextNormal()), exchangeTime: time)
+            return PriceUpdate(
+                symbol: inst.name, kind: .mark, value: live.prices.assetPrice[a] * (1 + 0.002 * rng.nextNormal()),
+                exchangeTime: time)
         } else {
             let options = book.instruments.filter { $0.kind == .option }
-            return PriceUpdate(symbol: rng.pick(options).name, kind: .iv, value: 0.3 + rng.nextUnit(), exchangeTime: time)
+            return PriceUpdate(
+                symbol: rng.pick(options).name, kind: .iv, value: 0.3 + rng.nextUnit(), exchangeTime: time)
         }
     }
 
@@ -67,7 +71,10 @@ import Testing
                     b.accounts[a].subaccounts[0].collateral[0].amount *= 0.5 + rng.nextUnit()
                 }
                 let removed = b.accounts.remove(at: (a + 1) % b.accounts.count)
-                b.accounts.append(Account(id: removed.id + "-B", name: removed.name, model: removed.model, subaccounts: removed.subaccounts))
+                b.accounts.append(
+                    Account(
+                        id: removed.id + "-B", name: removed.name, model: removed.model,
+                        subaccounts: removed.subaccounts))
                 live.replace(book: b, now: t)
             }
             if step % 50 == 0 || step == 2999 {
@@ -80,7 +87,9 @@ import Testing
         }
         #expect(live.volFactors.contains { $0 > 1 }, "vol factors moved in \(model)")
         #expect(incremental > 100, "the incremental path ran \(incremental) times")
-        if advanceTime { #expect(live.prices.asOf > start + 1000, "valuation time advanced to \(live.prices.asOf - start)s") }
+        if advanceTime {
+            #expect(live.prices.asOf > start + 1000, "valuation time advanced to \(live.prices.asOf - start)s")
+        }
     }
 
     /// The valuation time moves in whole `timeStep`s: a tick in between recomputes only its accounts.
@@ -90,9 +99,12 @@ import Testing
         let live = LiveBook(book: book, config: LiveConfig(), now: start)
         #expect(live.prices.asOf == start)
         let option = try #require(book.instruments.first { $0.kind == .option })
-        live.apply([PriceUpdate(symbol: option.name, kind: .iv, value: 0.61, exchangeTime: start + 0.5)], now: start + 0.5)
+        live.apply(
+            [PriceUpdate(symbol: option.name, kind: .iv, value: 0.61, exchangeTime: start + 0.5)], now: start + 0.5)
         #expect(live.prices.asOf == start)
-        #expect(!live.lastWasFull && live.lastRecomputed > 0 && live.lastRecomputed < 50, "recomputed \(live.lastRecomputed)")
+        #expect(
+            !live.lastWasFull && live.lastRecomputed > 0 && live.lastRecomputed < 50,
+            "recomputed \(live.lastRecomputed)")
         live.apply([], now: start + 0.99)
         #expect(live.prices.asOf == start && live.lastRecomputed == 0)
         live.apply([], now: start + 1.0)
@@ -103,9 +115,13 @@ import Testing
     @Test func coalescerKeepsTheLatestPerSymbolAndIsBounded() {
         var c = TickCoalescer()
         for k in 0..<10_000 {
-            c.add(PriceUpdate(symbol: k % 2 == 0 ? "BTC" : "ETH", kind: .index, value: Double(k + 1), exchangeTime: Double(k)),
-                  at: .index(asset: k % 2))
-            c.add(PriceUpdate(symbol: "BTC-PERP", kind: .mark, value: Double(k + 1), exchangeTime: Double(k)), at: .mark(instrument: 0))
+            c.add(
+                PriceUpdate(
+                    symbol: k % 2 == 0 ? "BTC" : "ETH", kind: .index, value: Double(k + 1), exchangeTime: Double(k)),
+                at: .index(asset: k % 2))
+            c.add(
+                PriceUpdate(symbol: "BTC-PERP", kind: .mark, value: Double(k + 1), exchangeTime: Double(k)),
+                at: .mark(instrument: 0))
         }
         #expect(c.pending == 3)
         #expect(c.received == 20_000)
@@ -119,7 +135,8 @@ import Testing
 
     func oneAccount(usdc: Double) throws -> Book {
         // Long 2 BTC-PERP at 60000: MM = 120000 (1+m) * 1%; AE = usdc + 2 (P - 60000).
-        try BookDecoder.decode("""
+        try BookDecoder.decode(
+            """
             {"format": "margintop.book/1", "asOf": "2026-11-24T12:00:00Z",
              "assets": {"USDC": {"stable": true}, "BTC": {"price": 60000, "vol": 0.5}},
              "instruments": {"BTC-PERP": {"kind": "perpetual", "underlying": "BTC",
@@ -138,32 +155,42 @@ import Testing
         let live = LiveBook(book: book, config: config, now: t0)
         #expect(live.displayed[0] == .warning)  // 1200/1600 = 0.75
         // Down to 59900: AE = 1400, MM = 1198, mr 0.8557 -> still warning.
-        #expect(live.apply([PriceUpdate(symbol: "BTC", kind: .index, value: 59900, exchangeTime: t0 + 1)], now: t0 + 1).isEmpty)
+        #expect(
+            live.apply([PriceUpdate(symbol: "BTC", kind: .index, value: 59900, exchangeTime: t0 + 1)], now: t0 + 1)
+                .isEmpty)
         // 59840: AE = 1280, MM = 1196.8, mr 0.935 -> danger, with the tick as cause.
-        let down = live.apply([PriceUpdate(symbol: "BTC", kind: .index, value: 59840, exchangeTime: t0 + 2)], now: t0 + 2)
+        let down = live.apply(
+            [PriceUpdate(symbol: "BTC", kind: .index, value: 59840, exchangeTime: t0 + 2)], now: t0 + 2)
         #expect(down.count == 1)
         #expect(down.first?.from == .warning && down.first?.to == .danger && down.first?.accountId == "A")
         #expect(down.first?.cause?.value == 59840)
         expectRatio(down.first?.marginRatio, 1196.8 / 1280)
         // 59865: AE = 1330, MM = 1197.3, mr 0.9002... raw danger; 59870: mr 0.8989 raw warning, but not 0.02 below 0.90: stays danger.
-        #expect(live.apply([PriceUpdate(symbol: "BTC", kind: .index, value: 59870, exchangeTime: t0 + 3)], now: t0 + 3).isEmpty)
+        #expect(
+            live.apply([PriceUpdate(symbol: "BTC", kind: .index, value: 59870, exchangeTime: t0 + 3)], now: t0 + 3)
+                .isEmpty)
         #expect(live.results.state[0] == .warning && live.displayed[0] == .danger)
         // 59900: mr 0.8557 < 0.88: leaves danger.
         let up = live.apply([PriceUpdate(symbol: "BTC", kind: .index, value: 59900, exchangeTime: t0 + 4)], now: t0 + 4)
         #expect(up.map(\.to) == [.warning])
         // Straight to liquidatable (worsening is immediate): 59500: AE = 600 < MM = 1190.
-        let liq = live.apply([PriceUpdate(symbol: "BTC", kind: .index, value: 59500, exchangeTime: t0 + 5)], now: t0 + 5)
+        let liq = live.apply(
+            [PriceUpdate(symbol: "BTC", kind: .index, value: 59500, exchangeTime: t0 + 5)], now: t0 + 5)
         #expect(liq.map(\.to) == [.liquidatable])
         // Recovering to mr 0.99 (raw danger) does not leave liquidatable; below 0.98 it does.
         // mr = 0.02P / (1600 + 2P - 120000) = 0.99 -> P = 118400*0.99/(1.98-0.02) = 59802.04...
-        #expect(live.apply([PriceUpdate(symbol: "BTC", kind: .index, value: 59803, exchangeTime: t0 + 6)], now: t0 + 6).isEmpty)
+        #expect(
+            live.apply([PriceUpdate(symbol: "BTC", kind: .index, value: 59803, exchangeTime: t0 + 6)], now: t0 + 6)
+                .isEmpty)
         #expect(live.displayed[0] == .liquidatable)
-        let out = live.apply([PriceUpdate(symbol: "BTC", kind: .index, value: 59830, exchangeTime: t0 + 7)], now: t0 + 7)
+        let out = live.apply(
+            [PriceUpdate(symbol: "BTC", kind: .index, value: 59830, exchangeTime: t0 + 7)], now: t0 + 7)
         #expect(out.map(\.to) == [.danger])
     }
 
     func expectRatio(_ a: Double?, _ b: Double, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(a.map { abs($0 - b) < 1e-12 } ?? false, "\(String(describing: a)) vs \(b)", sourceLocation: sourceLocation)
+        #expect(
+            a.map { abs($0 - b) < 1e-12 } ?? false, "\(String(describing: a)) vs \(b)", sourceLocation: sourceLocation)
     }
 
     @Test func badAndUnknownUpdatesAreCountedAndSkipped() throws {
@@ -172,11 +199,14 @@ import Testing
         config.advanceTime = false
         let t0 = book.asOf.epochSeconds
         let live = LiveBook(book: book, config: config, now: t0)
-        live.apply([PriceUpdate(symbol: "BTC", kind: .index, value: .nan, exchangeTime: t0),
-                    PriceUpdate(symbol: "BTC", kind: .index, value: -1, exchangeTime: t0),
-                    PriceUpdate(symbol: "BTC", kind: .index, value: 0, exchangeTime: t0),
-                    PriceUpdate(symbol: "DOGE", kind: .index, value: 1, exchangeTime: t0),
-                    PriceUpdate(symbol: "BTC-PERP", kind: .iv, value: 0.5, exchangeTime: t0)], now: t0)
+        live.apply(
+            [
+                PriceUpdate(symbol: "BTC", kind: .index, value: .nan, exchangeTime: t0),
+                PriceUpdate(symbol: "BTC", kind: .index, value: -1, exchangeTime: t0),
+                PriceUpdate(symbol: "BTC", kind: .index, value: 0, exchangeTime: t0),
+                PriceUpdate(symbol: "DOGE", kind: .index, value: 1, exchangeTime: t0),
+                PriceUpdate(symbol: "BTC-PERP", kind: .iv, value: 0.5, exchangeTime: t0),
+            ], now: t0)
         #expect(live.rejected[.badValue] == 3)
         #expect(live.rejected[.unknownSymbol] == 2)
         #expect(live.prices.assetPrice[1] == 60000)
@@ -193,11 +223,14 @@ import Testing
         var p = 60000.0
         for k in 1...29 {
             p *= k % 2 == 1 ? 1.01 : 1 / 1.01
-            live.apply([PriceUpdate(symbol: "BTC", kind: .index, value: p, exchangeTime: t0 + Double(k) * 3600)], now: t0 + Double(k) * 3600)
+            live.apply(
+                [PriceUpdate(symbol: "BTC", kind: .index, value: p, exchangeTime: t0 + Double(k) * 3600)],
+                now: t0 + Double(k) * 3600)
         }
         #expect(live.volFactors[1] == 1, "not warmed up before 30 ticks")
         p *= 1.01
-        live.apply([PriceUpdate(symbol: "BTC", kind: .index, value: p, exchangeTime: t0 + 30 * 3600)], now: t0 + 30 * 3600)
+        live.apply(
+            [PriceUpdate(symbol: "BTC", kind: .index, value: p, exchangeTime: t0 + 30 * 3600)], now: t0 + 30 * 3600)
         let sigma = abs(log(1.01)) * (365.0 * 24).squareRoot()
         #expect(abs(live.volFactors[1] - sigma / 0.5) < 1e-9, "\(live.volFactors[1]) vs \(sigma / 0.5)")
         // MM carries the factor: 2 * p * 1% * f.
@@ -217,8 +250,13 @@ import Testing
         live.apply([PriceUpdate(symbol: "BTC", kind: .index, value: 60120, exchangeTime: t0 + 11)], now: t0 + 11)
         #expect(live.isStale(account: 0, now: t0 + 12.5), "the fed mark stopped at t0+7")
         // A replay carries old exchange times: staleness follows receive time.
-        live.apply([PriceUpdate(symbol: "BTC", kind: .index, value: 60200, exchangeTime: 1_500_000_000, receiveTime: t0 + 20),
-                    PriceUpdate(symbol: "BTC-PERP", kind: .mark, value: 60210, exchangeTime: 1_500_000_000, receiveTime: t0 + 20)], now: t0 + 20)
+        live.apply(
+            [
+                PriceUpdate(
+                    symbol: "BTC", kind: .index, value: 60200, exchangeTime: 1_500_000_000, receiveTime: t0 + 20),
+                PriceUpdate(
+                    symbol: "BTC-PERP", kind: .mark, value: 60210, exchangeTime: 1_500_000_000, receiveTime: t0 + 20),
+            ], now: t0 + 20)
         #expect(!live.isStale(account: 0, now: t0 + 21))
     }
 }

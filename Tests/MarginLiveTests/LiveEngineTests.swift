@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MarginCore
 @testable import MarginLive
 
@@ -13,9 +14,13 @@ import Testing
         let engine = LiveEngine(book: book, config: config, now: t0)
         for k in 0..<5000 {
             let p = 60000 + Double(k % 100)
-            await engine.submit([PriceUpdate(symbol: "BTC", kind: .index, value: p, exchangeTime: t0 + Double(k) / 1000),
-                                 PriceUpdate(symbol: "ETH", kind: .index, value: 3000 - Double(k % 7), exchangeTime: t0 + Double(k) / 1000)],
-                                receivedAt: t0 + Double(k) / 1000)
+            await engine.submit(
+                [
+                    PriceUpdate(symbol: "BTC", kind: .index, value: p, exchangeTime: t0 + Double(k) / 1000),
+                    PriceUpdate(
+                        symbol: "ETH", kind: .index, value: 3000 - Double(k % 7), exchangeTime: t0 + Double(k) / 1000),
+                ],
+                receivedAt: t0 + Double(k) / 1000)
         }
         #expect(await engine.backlog == 2)
         _ = await engine.step(now: t0 + 5.02)
@@ -37,7 +42,8 @@ import Testing
         config.advanceTime = false
         let engine = LiveEngine(book: book, config: config, now: t0)
         await engine.setFeedStatus("live", isLive: true)
-        await engine.submit([PriceUpdate(symbol: "BTC", kind: .index, value: 42000, exchangeTime: t0 + 1)], receivedAt: t0 + 1)
+        await engine.submit(
+            [PriceUpdate(symbol: "BTC", kind: .index, value: 42000, exchangeTime: t0 + 1)], receivedAt: t0 + 1)
         let changes = await engine.step(now: t0 + 1.01)
         #expect(!changes.isEmpty, "a 30% crash moves some accounts")
         #expect(changes.allSatisfy { $0.cause?.symbol == "BTC" || $0.cause?.symbol.hasPrefix("BTC") == true })
@@ -54,9 +60,12 @@ import Testing
         var config = LiveConfig()
         config.advanceTime = false
         let engine = LiveEngine(book: book, config: config, now: t0)
-        await engine.submit([PriceUpdate(symbol: "ETH", kind: .index, value: 2900, exchangeTime: t0 + 1),
-                             PriceUpdate(symbol: "DOGE", kind: .index, value: 1, exchangeTime: t0 + 1),
-                             PriceUpdate(symbol: "ETH", kind: .iv, value: 0, exchangeTime: t0 + 1)], receivedAt: t0 + 1)
+        await engine.submit(
+            [
+                PriceUpdate(symbol: "ETH", kind: .index, value: 2900, exchangeTime: t0 + 1),
+                PriceUpdate(symbol: "DOGE", kind: .index, value: 1, exchangeTime: t0 + 1),
+                PriceUpdate(symbol: "ETH", kind: .iv, value: 0, exchangeTime: t0 + 1),
+            ], receivedAt: t0 + 1)
         #expect(await engine.backlog == 1)
         var reordered = book
         reordered.assets.reverse()

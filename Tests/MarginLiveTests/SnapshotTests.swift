@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MarginCore
 @testable import MarginLive
 
@@ -6,10 +7,10 @@ import Testing
     @Test func historyRingSamplesOncePerSecondWithGapsFilled() {
         var r = HistoryRing()
         r.record(1, at: 100.2)
-        r.record(2, at: 100.9)   // same second: replaces
+        r.record(2, at: 100.9)  // same second: replaces
         r.record(3, at: 101.0)
-        r.record(4, at: 104.5)   // seconds 102 and 103 repeat the previous value
-        r.record(9, at: 90)      // older than the newest: ignored
+        r.record(4, at: 104.5)  // seconds 102 and 103 repeat the previous value
+        r.record(9, at: 90)  // older than the newest: ignored
         #expect(r.samples == [2, 3, 3, 3, 4])
         for k in 0..<1000 { r.record(Double(k), at: 200 + Double(k)) }
         #expect(r.count == HistoryRing.capacity)
@@ -23,7 +24,11 @@ import Testing
         config.advanceTime = false
         let live = LiveBook(book: book, config: config, now: t0)
         for k in 1...10 {
-            live.apply([PriceUpdate(symbol: "BTC", kind: .index, value: 60000 - Double(k) * 500, exchangeTime: t0 + Double(k))], now: t0 + Double(k))
+            live.apply(
+                [
+                    PriceUpdate(
+                        symbol: "BTC", kind: .index, value: 60000 - Double(k) * 500, exchangeTime: t0 + Double(k))
+                ], now: t0 + Double(k))
             live.sample(now: t0 + Double(k))
         }
         let s = live.snapshot(now: t0 + 12)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MarginCore
 @testable import MarginLive
 
@@ -7,8 +8,9 @@ import Testing
     @Test func curveMatchesFreshComputationsOfShockedBooks() throws {
         let book = DemoBook.generate(accounts: 120, seed: 5)
         let mb = MarginBook(book: book)
-        let curve = SystemCurve.compute(book: mb, prices: PriceState(book: book), insuranceFund: 1_000_000,
-                                        moves: [-0.3, -0.1, 0, 0.2])
+        let curve = SystemCurve.compute(
+            book: mb, prices: PriceState(book: book), insuranceFund: 1_000_000,
+            moves: [-0.3, -0.1, 0, 0.2])
         for point in curve {
             var shocked = book
             shocked.insuranceFund = 1_000_000

@@ -17,8 +17,9 @@ import Testing
     }
 
     static func replay(_ book: Book) throws -> any PriceFeed {
-        try FeedFactory.make(spec: "replay:" + fixtures.appendingPathComponent("watch-ticks.ndjson").path + ",speed=max",
-                             universe: SimUniverse(book: book))
+        try FeedFactory.make(
+            spec: "replay:" + fixtures.appendingPathComponent("watch-ticks.ndjson").path + ",speed=max",
+            universe: SimUniverse(book: book))
     }
 
     /// Collects a loop's events in order.
@@ -44,7 +45,10 @@ import Testing
         options.statusText = { name, status in "\(name)/\(status)" }
         await loop.run(options) { await events.add($0) }
         let all = await events.all
-        guard case .finished = all.last else { Issue.record("last event is not .finished: \(String(describing: all.last))"); return }
+        guard case .finished = all.last else {
+            Issue.record("last event is not .finished: \(String(describing: all.last))")
+            return
+        }
         // speed=max coalesces the file into few steps (issue 10 makes replay stepwise): the last change is to liquidatable.
         let last = await events.states.last ?? ""
         #expect(last.hasPrefix("ACC-1 ") && last.hasSuffix(">liquidatable"), "\(last)")
@@ -70,7 +74,10 @@ import Testing
         let snaps = all.compactMap { e -> LiveSnapshot? in if case .snapshot(let s, _) = e { s } else { nil } }
         #expect(snaps.count >= 2, "\(snaps.count) snapshots in 1 s")
         #expect(snaps.contains { $0.oldestNewUpdate != nil })
-        #expect(snaps.allSatisfy { ($0.oldestNewUpdate ?? started) >= started && ($0.oldestNewUpdate ?? 0) <= loop.clock.now })
+        #expect(
+            snaps.allSatisfy {
+                ($0.oldestNewUpdate ?? started) >= started && ($0.oldestNewUpdate ?? 0) <= loop.clock.now
+            })
         #expect(loop.clock.now - started >= 1)
         #expect(await feed.status() == .finished)
     }

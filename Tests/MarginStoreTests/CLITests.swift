@@ -26,8 +26,9 @@ struct CLITests {
         #expect(r.status == 0, "\(r.stderr)")
         r = try await run(["export", "--store", store, "--out", dir + "/out.json"])
         #expect(r.status == 0)
-        #expect(try String(contentsOfFile: dir + "/out.json", encoding: .utf8)
-            == String(contentsOfFile: bookPath, encoding: .utf8))
+        #expect(
+            try String(contentsOfFile: dir + "/out.json", encoding: .utf8)
+                == String(contentsOfFile: bookPath, encoding: .utf8))
 
         // A bad book: 65, file and JSON path on stderr, nothing on stdout, store unchanged.
         var bad = smallBook(5)
@@ -42,16 +43,22 @@ struct CLITests {
         #expect(r.stdout == (try String(contentsOfFile: bookPath, encoding: .utf8)))
 
         // Reviews.
-        r = try await run(["review", "open", smallBook(5).accounts[1].id, "--note", "thin", "--operator", "alice", "--store", store])
+        r = try await run([
+            "review", "open", smallBook(5).accounts[1].id, "--note", "thin", "--operator", "alice", "--store", store,
+        ])
         #expect(r.status == 0 && r.stdout.hasPrefix("review 1 open"), "\(r.stderr)")
         r = try await run(["review", "ack", "1", "--store", store, "--note", hostile])
         #expect(r.status == 0)
         r = try await run(["review", "ack", "1", "--store", store])
         #expect(r.status == 1 && r.stderr.contains("acknowledged"))
         // Acting on the version an operator saw (1) after someone moved it on (2): a conflict, nothing written.
-        r = try await run(["review", "resolve", "1", "--outcome", "dismissed", "--expect-version", "1", "--store", store])
+        r = try await run([
+            "review", "resolve", "1", "--outcome", "dismissed", "--expect-version", "1", "--store", store,
+        ])
         #expect(r.status == 1 && r.stderr.contains("changed by someone else (version 2, you had 1)"), "\(r.stderr)")
-        r = try await run(["review", "resolve", "1", "--outcome", "liquidated", "--expect-version", "2", "--store", store])
+        r = try await run([
+            "review", "resolve", "1", "--outcome", "liquidated", "--expect-version", "2", "--store", store,
+        ])
         #expect(r.status == 0)
         r = try await run(["review", "resolve", "1", "--outcome", "gone", "--store", store])
         #expect(r.status == 64)

@@ -1,8 +1,9 @@
 import Foundation
 import MarginCore
-@testable import MarginStore
 import StoreTestSupport
 import Testing
+
+@testable import MarginStore
 
 /// A child writing reviews is killed with SIGKILL at random moments; nothing it
 /// reported may be lost, nothing may be half-written.
@@ -13,12 +14,15 @@ struct CrashTests {
         try await withFixture(backend) { f in
             try await f.store.importBook(smallBook(40), operator: "tester")
             let exe = ChildProcess.storeExecutable()
-            var opened = Set<Int64>(), acked = Set<Int64>(), resolved = Set<Int64>()
+            var opened = Set<Int64>()
+            var acked = Set<Int64>()
+            var resolved = Set<Int64>()
             var rng = SystemRandomNumberGenerator()
             for round in 0..<4 {
                 let outPath = f.dir + "/loop\(round).out"
-                let pid = try Spawn.start(exe, ["review-loop", "--store", f.urlString, "--operator-name", "loop\(round)"],
-                                          stdout: outPath)
+                let pid = try Spawn.start(
+                    exe, ["review-loop", "--store", f.urlString, "--operator-name", "loop\(round)"],
+                    stdout: outPath)
                 // Once it is writing, let it go on for a random while, then kill it without warning.
                 try await waitForText("opened", in: outPath, seconds: 20)
                 let wait = Int.random(in: 50...900, using: &rng)

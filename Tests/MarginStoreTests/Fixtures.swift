@@ -1,10 +1,11 @@
 import Foundation
 import GRDB
 import MarginCore
-@testable import MarginStore
 import PostgresNIO
 import StoreTestSupport
 import Testing
+
+@testable import MarginStore
 
 /// The two backends every behavioural test runs against.
 enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
@@ -21,10 +22,16 @@ final class StoreFixture: Sendable {
     let server: TestPostgres?
     let dir: String
 
-    init(backend: Backend, url: StoreURL, urlString: String, store: any AccountStore, server: TestPostgres?,
-         dir: String) {
-        self.backend = backend; self.url = url; self.urlString = urlString; self.store = store
-        self.server = server; self.dir = dir
+    init(
+        backend: Backend, url: StoreURL, urlString: String, store: any AccountStore, server: TestPostgres?,
+        dir: String
+    ) {
+        self.backend = backend
+        self.url = url
+        self.urlString = urlString
+        self.store = store
+        self.server = server
+        self.dir = dir
     }
 
     static func make(_ backend: Backend) async throws -> StoreFixture {
@@ -33,14 +40,16 @@ final class StoreFixture: Sendable {
         case .sqlite:
             let path = dir + "/store.sqlite"
             let url = StoreURL.sqlite(path: path)
-            return StoreFixture(backend: backend, url: url, urlString: "sqlite:" + path,
-                                store: try await openStore(url, seedIfEmpty: false), server: nil, dir: dir)
+            return StoreFixture(
+                backend: backend, url: url, urlString: "sqlite:" + path,
+                store: try await openStore(url, seedIfEmpty: false), server: nil, dir: dir)
         case .postgres:
             let server = try TestPostgres.start()
             do {
                 let store = try await openStore(server.url, seedIfEmpty: false)
-                return StoreFixture(backend: backend, url: server.url, urlString: server.urlString, store: store,
-                                    server: server, dir: dir)
+                return StoreFixture(
+                    backend: backend, url: server.url, urlString: server.urlString, store: store,
+                    server: server, dir: dir)
             } catch {
                 server.destroy()
                 throw error
@@ -56,13 +65,14 @@ final class StoreFixture: Sendable {
     /// Runs raw SQL on a connection of its own, outside the store (returns nothing).
     func rawExecute(_ sql: String) async throws {
         switch url {
-        case let .sqlite(path):
+        case .sqlite(let path):
             let q = try DatabaseQueue(path: path)
             try await q.write { db in try db.execute(sql: sql) }
             try q.close()
-        case let .postgres(t):
-            let config = PostgresConnection.Configuration(host: t.host, port: t.port, username: t.user, password: nil,
-                                                          database: t.database, tls: .disable)
+        case .postgres(let t):
+            let config = PostgresConnection.Configuration(
+                host: t.host, port: t.port, username: t.user, password: nil,
+                database: t.database, tls: .disable)
             let conn = try await PostgresConnection.connect(configuration: config, id: 99, logger: Self.logger)
             do {
                 try await conn.query(PostgresQuery(unsafeSQL: sql), logger: Self.logger)
@@ -100,8 +110,10 @@ func withFixture(_ backend: Backend, _ body: (StoreFixture) async throws -> Void
 }
 
 /// Waits for the first element of `stream` that `match` accepts.
-func next<T: Sendable>(_ stream: AsyncStream<T>, within seconds: Double, _ what: String,
-                       where match: @escaping @Sendable (T) -> Bool) async throws -> T {
+func next<T: Sendable>(
+    _ stream: AsyncStream<T>, within seconds: Double, _ what: String,
+    where match: @escaping @Sendable (T) -> Bool
+) async throws -> T {
     try await withTimeout(seconds, what) {
         for await x in stream where match(x) { return x }
         throw TimeoutError(what: what + " (stream ended)", seconds: seconds)

@@ -1,15 +1,19 @@
 import Foundation
 import MarginCore
-@testable import MarginStore
 import StoreTestSupport
 import Testing
+
+@testable import MarginStore
 
 @Suite("PostgreSQL server restarts", .timeLimit(.minutes(2)))
 struct PostgresRestartTests {
     @Test("the watcher reports down, reconnects, and catches up on changes made meanwhile")
     func restart() async throws {
         try await withFixture(.postgres) { f in
-            guard let server = f.server else { Issue.record("no server"); return }
+            guard let server = f.server else {
+                Issue.record("no server")
+                return
+            }
             let book = smallBook(6)
             try await f.store.importBook(book, operator: "tester")
             let status = await f.store.statusUpdates()
@@ -51,7 +55,10 @@ struct PostgresRestartTests {
             _ = try await openStore(url, seedIfEmpty: false)
             Issue.record("opened a store on a closed port")
         } catch {
-            guard case .unreachable = error else { Issue.record("expected unreachable, got \(error)"); return }
+            guard case .unreachable = error else {
+                Issue.record("expected unreachable, got \(error)")
+                return
+            }
             #expect(error.description.contains("127.0.0.1:\(port)"))
         }
     }

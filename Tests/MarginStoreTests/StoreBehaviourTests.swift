@@ -1,8 +1,9 @@
 import Foundation
 import MarginCore
-@testable import MarginStore
 import StoreTestSupport
 import Testing
+
+@testable import MarginStore
 
 /// The behaviour every backend must show; each test runs against SQLite and PostgreSQL.
 @Suite("Store behaviour", .serialized, .timeLimit(.minutes(2)))
@@ -14,8 +15,10 @@ struct StoreBehaviourTests {
             // Awkward doubles and an order that is not sorted.
             book.accounts.reverse()
             book.accounts[0].subaccounts[0].collateral.append(CollateralLine(asset: "USDC", amount: 0.1 + 0.2))
-            book.accounts[1].subaccounts[0].collateral.append(CollateralLine(asset: "USDC", amount: Double.leastNonzeroMagnitude))
-            book.accounts[2].subaccounts[0].collateral.append(CollateralLine(asset: "BTC", amount: -1.7976931348623157e308))
+            book.accounts[1].subaccounts[0].collateral.append(
+                CollateralLine(asset: "USDC", amount: Double.leastNonzeroMagnitude))
+            book.accounts[2].subaccounts[0].collateral.append(
+                CollateralLine(asset: "BTC", amount: -1.7976931348623157e308))
             book.accounts[3].subaccounts[0].positions.append(
                 Position(instrument: "BTC-PERP", quantity: 1e-17, entryPrice: 60000.000000000007))
             book.insuranceFund = 123456789.123456789
@@ -45,7 +48,8 @@ struct StoreBehaviourTests {
             let auditBefore = try await f.store.auditLog()
 
             var bad = smallBook(30, seed: 9)
-            bad.accounts[20].subaccounts[0].positions.append(Position(instrument: "BTC-PERPX", quantity: 1, entryPrice: 1))
+            bad.accounts[20].subaccounts[0].positions.append(
+                Position(instrument: "BTC-PERPX", quantity: 1, entryPrice: 1))
             await #expect(throws: StoreError.self) { try await f.store.importBook(bad, operator: "tester") }
 
             // Past validation: the database itself fails at the 25th account (duplicate id), after
@@ -73,15 +77,16 @@ struct StoreBehaviourTests {
 
             // Another process: the executable run as a child.
             let exe = ChildProcess.storeExecutable()
-            let r = try ChildProcess.run(exe, ["touch-account", target, "--amount", "4242.5", "--store", f.urlString],
-                                         timeout: 30)
+            let r = try ChildProcess.run(
+                exe, ["touch-account", target, "--amount", "4242.5", "--store", f.urlString],
+                timeout: 30)
             #expect(r.status == 0, "child failed: \(r.stderr)")
             let exited = ContinuousClock.now
             let seen = try await next(changes, within: 1.0, "change from a child process") {
-                if case let .accountChanged(a) = $0 { return a.id == target } else { return false }
+                if case .accountChanged(let a) = $0 { return a.id == target } else { return false }
             }
             let childLatency = ContinuousClock.now - exited
-            if case let .accountChanged(a) = seen {
+            if case .accountChanged(let a) = seen {
                 #expect(a.subaccounts[0].collateral.first?.amount == 4242.5)
             }
 
@@ -101,18 +106,21 @@ struct StoreBehaviourTests {
             added.subaccounts[0].collateral[0].amount += 1
             t0 = ContinuousClock.now
             try await other.putAccount(added)
-            #expect(try await next(changes, within: 1.0, "account changed", where: { _ in true }) == .accountChanged(added))
+            #expect(
+                try await next(changes, within: 1.0, "account changed", where: { _ in true }) == .accountChanged(added))
             let changeLatency = ContinuousClock.now - t0
 
             try await other.removeAccount(id: "NEW-1")
-            #expect(try await next(changes, within: 1.0, "account removed", where: { _ in true })
-                == .accountRemoved(id: "NEW-1"))
+            #expect(
+                try await next(changes, within: 1.0, "account removed", where: { _ in true })
+                    == .accountRemoved(id: "NEW-1"))
 
             try await other.importBook(smallBook(5, seed: 2), operator: "other")
             #expect(try await next(changes, within: 1.0, "book replaced", where: { _ in true }) == .bookReplaced)
             await other.close()
-            print("[latency] \(backend.rawValue): child process \(childLatency) after exit; "
-                + "add \(addLatency), change \(changeLatency) after commit")
+            print(
+                "[latency] \(backend.rawValue): child process \(childLatency) after exit; "
+                    + "add \(addLatency), change \(changeLatency) after commit")
 
             // Unknown instruments from another system are refused.
             var broken = added
@@ -128,7 +136,10 @@ struct StoreBehaviourTests {
             try await f.store.importBook(book, operator: "tester")
             let snap = try Snapshot.compute(book: book)
             let acct = book.accounts[4].id
-            guard let row = snap.rows.first(where: { $0.id == acct }) else { Issue.record("no row"); return }
+            guard let row = snap.rows.first(where: { $0.id == acct }) else {
+                Issue.record("no row")
+                return
+            }
 
             let r1 = try await f.store.openReview(account: acct, operator: "alice", note: "looks thin", prices: nil)
             #expect(r1.status == .open && r1.version == 1 && r1.openedBy == "alice")
@@ -153,14 +164,18 @@ struct StoreBehaviourTests {
             var prices = PriceState(book: book)
             for (i, a) in book.assets.enumerated() where !a.stable { prices.assetPrice[i] *= 0.7 }
             prices.mark = prices.mark.map { $0.map { $0 * 0.7 } }
-            let r2 = try await f.store.acknowledgeReview(id: r1.id, expectedVersion: 1, operator: "bob", note: "on it",
-                                                         prices: prices)
+            let r2 = try await f.store.acknowledgeReview(
+                id: r1.id, expectedVersion: 1, operator: "bob", note: "on it",
+                prices: prices)
             #expect(r2.status == .acknowledged && r2.version == 2)
             #expect(r2.transitions.count == 2)
             var market = book
             market.accounts = []
-            #expect(r2.transitions[1].metrics == (try ReviewMetrics.compute(account: book.accounts[4], market: market,
-                                                                            prices: prices, at: r2.transitions[1].at)))
+            #expect(
+                r2.transitions[1].metrics
+                    == (try ReviewMetrics.compute(
+                        account: book.accounts[4], market: market,
+                        prices: prices, at: r2.transitions[1].at)))
             #expect(r2.transitions[1].metrics?.equity != r2.transitions[0].metrics?.equity)
 
             await #expect(throws: StoreError.illegalTransition(review: r1.id, from: .acknowledged, to: .acknowledged)) {
@@ -186,8 +201,11 @@ struct StoreBehaviourTests {
 
             // Every action is in the audit log, in order, with its operator.
             let audit = try await f.store.auditLog()
-            #expect(audit.map(\.action) == ["import", "review.open", "review.ack", "review.resolve", "review.open",
-                                            "review.resolve"])
+            #expect(
+                audit.map(\.action) == [
+                    "import", "review.open", "review.ack", "review.resolve", "review.open",
+                    "review.resolve",
+                ])
             #expect(audit.map(\.operator) == ["tester", "alice", "bob", "carol", "alice", "alice"])
             let payload = try JSONSerialization.jsonObject(with: Data(audit[2].payload.utf8)) as? [String: Any]
             #expect(payload?["review"] as? Int == Int(r1.id))
@@ -219,15 +237,18 @@ struct StoreBehaviourTests {
             let book = smallBook(6)
             try await f.store.importBook(book, operator: "tester")
             let other = try await f.openAnother()
-            let r = try await f.store.openReview(account: book.accounts[1].id, operator: "alice", note: "x", prices: nil)
+            let r = try await f.store.openReview(
+                account: book.accounts[1].id, operator: "alice", note: "x", prices: nil)
             let seenByBob = try #require(try await other.review(id: r.id))
             _ = try await f.store.acknowledgeReview(id: r.id, expectedVersion: r.version, operator: "alice")
             await #expect(throws: StoreError.conflict(review: r.id, expected: 1, found: 2)) {
-                _ = try await other.resolveReview(id: r.id, outcome: .dismissed, expectedVersion: seenByBob.version,
-                                                  operator: "bob")
+                _ = try await other.resolveReview(
+                    id: r.id, outcome: .dismissed, expectedVersion: seenByBob.version,
+                    operator: "bob")
             }
             // At the same moment from two connections: exactly one wins.
-            let r2 = try await f.store.openReview(account: book.accounts[2].id, operator: "alice", note: "y", prices: nil)
+            let r2 = try await f.store.openReview(
+                account: book.accounts[2].id, operator: "alice", note: "y", prices: nil)
             let store = f.store
             async let a: Result<Review, StoreError> = attempt { () async throws(StoreError) -> Review in
                 try await store.resolveReview(id: r2.id, outcome: .liquidated, expectedVersion: 1, operator: "alice")
@@ -238,7 +259,7 @@ struct StoreBehaviourTests {
             let results = await [a, b]
             let wins = results.filter { if case .success = $0 { return true } else { return false } }
             #expect(wins.count == 1)
-            for case let .failure(e) in results {
+            for case .failure(let e) in results {
                 switch e {
                 case .conflict, .illegalTransition: break
                 default: Issue.record("unexpected error \(e)")
@@ -258,14 +279,17 @@ struct StoreBehaviourTests {
             _ = try await f.store.openReview(account: book.accounts[0].id, operator: "alice", note: "n", prices: nil)
             let before = try await f.store.auditLog()
             #expect(before.count == 2)
-            await #expect(throws: (any Error).self) { try await f.rawExecute("UPDATE audit_log SET operator = 'mallory'") }
+            await #expect(throws: (any Error).self) {
+                try await f.rawExecute("UPDATE audit_log SET operator = 'mallory'")
+            }
             await #expect(throws: (any Error).self) { try await f.rawExecute("DELETE FROM audit_log") }
             await #expect(throws: (any Error).self) { try await f.rawExecute("DELETE FROM review_transitions") }
             if backend == .postgres {
                 await #expect(throws: (any Error).self) { try await f.rawExecute("TRUNCATE audit_log") }
             }
             // Appending is still fine.
-            try await f.rawExecute("INSERT INTO audit_log (at_ms, operator, action, payload) VALUES (1, 'x', 'note', '{}')")
+            try await f.rawExecute(
+                "INSERT INTO audit_log (at_ms, operator, action, payload) VALUES (1, 'x', 'note', '{}')")
             let after = try await f.store.auditLog()
             #expect(Array(after.prefix(2)) == before)
             #expect(after.count == 3)
@@ -279,12 +303,16 @@ struct StoreBehaviourTests {
         changed.name = "renamed"
         var added = book.accounts[0]
         added.id = "NEW-1"
-        let applied = try #require(book.applying([.accountChanged(changed), .accountAdded(added), .accountRemoved(id: book.accounts[2].id),
-                                                  .accountRemoved(id: "nobody"), .accountChanged(added)]))
+        let applied = try #require(
+            book.applying([
+                .accountChanged(changed), .accountAdded(added), .accountRemoved(id: book.accounts[2].id),
+                .accountRemoved(id: "nobody"), .accountChanged(added),
+            ]))
         #expect(applied.accounts.map(\.id) == [book.accounts[0].id, book.accounts[1].id, book.accounts[3].id, "NEW-1"])
         #expect(applied.accounts[1].name == "renamed")
         // Removed then added again in one batch: it is back in its place.
-        let back = try #require(book.applying([.accountRemoved(id: book.accounts[0].id), .accountAdded(book.accounts[0])]))
+        let back = try #require(
+            book.applying([.accountRemoved(id: book.accounts[0].id), .accountAdded(book.accounts[0])]))
         #expect(back.accounts.map(\.id) == book.accounts.map(\.id))
         #expect(book.applying([.accountChanged(changed), .marketChanged]) == nil)
         #expect(book.applying([.bookReplaced]) == nil)
@@ -303,7 +331,9 @@ struct StoreBehaviourTests {
             let log = try await f.store.auditLog()
             #expect(log.map(\.action) == ["import", "account.put", "account.remove", "account.put"])
             #expect(log.map(\.operator) == ["tester", "desk-1", "desk-2", "system"])
-            #expect(log[1].payload.contains("\"account\":\"\(book.accounts[0].id)\"") && log[1].payload.contains("\"removed\":false"))
+            #expect(
+                log[1].payload.contains("\"account\":\"\(book.accounts[0].id)\"")
+                    && log[1].payload.contains("\"removed\":false"))
             #expect(log[2].payload.contains("\"removed\":true"))
             // A refused edit (an unknown instrument) writes neither the account nor an audit entry.
             var bad = book.accounts[0]
@@ -324,8 +354,9 @@ struct StoreBehaviourTests {
             let loaded = try await f.store.loadBook()
             #expect(loaded == book)
             #expect(Array(loaded.accounts[1].name?.utf8 ?? "".utf8) == Array(hostile.utf8))
-            let r = try await f.store.openReview(account: book.accounts[1].id, operator: hostile, note: hostile,
-                                                 prices: nil)
+            let r = try await f.store.openReview(
+                account: book.accounts[1].id, operator: hostile, note: hostile,
+                prices: nil)
             let back = try #require(try await f.store.review(id: r.id))
             #expect(back.account == book.accounts[1].id)
             #expect(Array(back.openedBy.utf8) == Array(hostile.utf8))
@@ -339,43 +370,43 @@ struct StoreBehaviourTests {
     }
 
     static let exampleBook = """
-    {
-      "format": "margintop.book/1", "asOf": "2026-11-24T12:00:00Z", "quote": "USD", "insuranceFund": 5000000,
-      "defaults": {"model": "standard", "warn": 0.70, "danger": 0.90},
-      "assets": {
-        "USDC": {"price": 1, "stable": true, "haircut": 0, "borrowAddOn": 0.05},
-        "BTC":  {"price": 60000, "haircut": 0.05, "borrowAddOn": 0.10, "vol": 0.55, "scanRange": 0.15, "volScanRange": 0.10},
-        "ETH":  {"price": 3000, "haircut": 0.08, "borrowAddOn": 0.12, "vol": 0.70, "scanRange": 0.20, "volScanRange": 0.12}
-      },
-      "venues": {"deribit": {"haircutAddOn": 0}, "arbitrum": {"haircutAddOn": 0.02, "transferLatencySeconds": 900}},
-      "instruments": {
-        "BTC-PERP": {"kind": "perpetual", "underlying": "BTC", "contractSize": 1, "mark": 60010,
-                     "brackets": [{"upTo": 250000, "imf": 0.02, "mmf": 0.01}, {"upTo": 1000000, "imf": 0.04, "mmf": 0.02},
-                                  {"upTo": null, "imf": 0.10, "mmf": 0.05}]},
-        "ETH-PERP": {"kind": "perpetual", "underlying": "ETH", "contractSize": 1,
-                     "brackets": [{"upTo": 100000, "imf": 0.025, "mmf": 0.0125}, {"upTo": null, "imf": 0.05, "mmf": 0.025}]},
-        "BTC-27DEC26": {"kind": "future", "underlying": "BTC", "contractSize": 1, "expiry": "2026-12-27T08:00:00Z",
-                        "brackets": [{"upTo": null, "imf": 0.03, "mmf": 0.015}]},
-        "BTC-27DEC26-60000-C": {"kind": "option", "underlying": "BTC", "right": "call", "strike": 60000,
-                                "expiry": "2026-12-27T08:00:00Z", "contractSize": 1, "iv": 0.60}
-      },
-      "accounts": [
-        {"id": "ACC-1001", "name": "Alpha Fund", "model": "standard",
-         "subaccounts": [
-           {"id": "main",
-            "collateral": [{"asset": "USDC", "amount": 250000, "venue": "deribit"},
-                           {"asset": "BTC", "amount": 2.5, "venue": "arbitrum"}],
-            "positions": [{"instrument": "BTC-PERP", "quantity": -4, "entryPrice": 61000},
-                          {"instrument": "BTC-27DEC26-60000-C", "quantity": -10, "entryPrice": 3100}]},
-           {"id": "hedge",
-            "collateral": [{"asset": "USDC", "amount": 50000}],
-            "positions": [{"instrument": "BTC-PERP", "quantity": 1.5, "entryPrice": 59000},
-                          {"instrument": "ETH-PERP", "quantity": 20, "entryPrice": 3100, "isolatedCollateral": 8000}]}
-         ]},
-        {"id": "ACC-1002", "collateral": [{"asset": "USDC", "amount": 1000}], "positions": []}
-      ]
-    }
-    """
+        {
+          "format": "margintop.book/1", "asOf": "2026-11-24T12:00:00Z", "quote": "USD", "insuranceFund": 5000000,
+          "defaults": {"model": "standard", "warn": 0.70, "danger": 0.90},
+          "assets": {
+            "USDC": {"price": 1, "stable": true, "haircut": 0, "borrowAddOn": 0.05},
+            "BTC":  {"price": 60000, "haircut": 0.05, "borrowAddOn": 0.10, "vol": 0.55, "scanRange": 0.15, "volScanRange": 0.10},
+            "ETH":  {"price": 3000, "haircut": 0.08, "borrowAddOn": 0.12, "vol": 0.70, "scanRange": 0.20, "volScanRange": 0.12}
+          },
+          "venues": {"deribit": {"haircutAddOn": 0}, "arbitrum": {"haircutAddOn": 0.02, "transferLatencySeconds": 900}},
+          "instruments": {
+            "BTC-PERP": {"kind": "perpetual", "underlying": "BTC", "contractSize": 1, "mark": 60010,
+                         "brackets": [{"upTo": 250000, "imf": 0.02, "mmf": 0.01}, {"upTo": 1000000, "imf": 0.04, "mmf": 0.02},
+                                      {"upTo": null, "imf": 0.10, "mmf": 0.05}]},
+            "ETH-PERP": {"kind": "perpetual", "underlying": "ETH", "contractSize": 1,
+                         "brackets": [{"upTo": 100000, "imf": 0.025, "mmf": 0.0125}, {"upTo": null, "imf": 0.05, "mmf": 0.025}]},
+            "BTC-27DEC26": {"kind": "future", "underlying": "BTC", "contractSize": 1, "expiry": "2026-12-27T08:00:00Z",
+                            "brackets": [{"upTo": null, "imf": 0.03, "mmf": 0.015}]},
+            "BTC-27DEC26-60000-C": {"kind": "option", "underlying": "BTC", "right": "call", "strike": 60000,
+                                    "expiry": "2026-12-27T08:00:00Z", "contractSize": 1, "iv": 0.60}
+          },
+          "accounts": [
+            {"id": "ACC-1001", "name": "Alpha Fund", "model": "standard",
+             "subaccounts": [
+               {"id": "main",
+                "collateral": [{"asset": "USDC", "amount": 250000, "venue": "deribit"},
+                               {"asset": "BTC", "amount": 2.5, "venue": "arbitrum"}],
+                "positions": [{"instrument": "BTC-PERP", "quantity": -4, "entryPrice": 61000},
+                              {"instrument": "BTC-27DEC26-60000-C", "quantity": -10, "entryPrice": 3100}]},
+               {"id": "hedge",
+                "collateral": [{"asset": "USDC", "amount": 50000}],
+                "positions": [{"instrument": "BTC-PERP", "quantity": 1.5, "entryPrice": 59000},
+                              {"instrument": "ETH-PERP", "quantity": 20, "entryPrice": 3100, "isolatedCollateral": 8000}]}
+             ]},
+            {"id": "ACC-1002", "collateral": [{"asset": "USDC", "amount": 1000}], "positions": []}
+          ]
+        }
+        """
 }
 
 /// Runs `body`, capturing its typed error.

@@ -18,7 +18,9 @@ final class TmuxSession {
     @discardableResult
     func tmux(_ args: [String]) throws -> String {
         let r = try Spawn.run("/usr/bin/tmux", ["-L", socket, "-f", "/dev/null"] + args, timeout: 20)
-        guard r.status == 0 else { throw Failure(description: "tmux \(args.joined(separator: " ")) exited \(r.status)") }
+        guard r.status == 0 else {
+            throw Failure(description: "tmux \(args.joined(separator: " ")) exited \(r.status)")
+        }
         return r.stdout
     }
 
@@ -39,7 +41,8 @@ final class TmuxSession {
             if last.contains("MARGINTOP_EXIT=\(status)") { return }
             usleep(50_000)
         }
-        throw Failure(description: "timed out after \(timeout)s waiting for MARGINTOP_EXIT=\(status); pane was:\n\(last)")
+        throw Failure(
+            description: "timed out after \(timeout)s waiting for MARGINTOP_EXIT=\(status); pane was:\n\(last)")
     }
 
     /// Polls until `predicate` holds for the pane text; fails with the last screen after `timeout` seconds.
@@ -56,12 +59,19 @@ final class TmuxSession {
     }
 
     @discardableResult
-    func waitFor(text: String, timeout: Double = 20) throws -> String { try waitFor("'\(text)'", timeout: timeout) { $0.contains(text) } }
+    func waitFor(text: String, timeout: Double = 20) throws -> String {
+        try waitFor("'\(text)'", timeout: timeout) { $0.contains(text) }
+    }
 
     func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", target] + keys) }
     func literal(_ text: String) throws { try tmux(["send-keys", "-t", target, "-l", text]) }
-    func resize(cols: Int, rows: Int) throws { try tmux(["resize-window", "-t", target, "-x", "\(cols)", "-y", "\(rows)"]) }
-    func display(_ format: String) -> String { ((try? tmux(["display-message", "-p", "-t", target, format])) ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
+    func resize(cols: Int, rows: Int) throws {
+        try tmux(["resize-window", "-t", target, "-x", "\(cols)", "-y", "\(rows)"])
+    }
+    func display(_ format: String) -> String {
+        ((try? tmux(["display-message", "-p", "-t", target, format])) ?? "").trimmingCharacters(
+            in: .whitespacesAndNewlines)
+    }
     func kill() { _ = try? tmux(["kill-server"]) }
 }
 
@@ -69,10 +79,12 @@ final class TmuxSession {
 /// created and seeded on first run, exactly as for a new user.
 struct E2E {
     static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
     static var binary: String {
-        ProcessInfo.processInfo.environment["MARGINTOP_BIN"] ?? packageRoot.appendingPathComponent(".build/debug/margintop").path
+        ProcessInfo.processInfo.environment["MARGINTOP_BIN"]
+            ?? packageRoot.appendingPathComponent(".build/debug/margintop").path
     }
     static var tmuxAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") }
 
@@ -91,7 +103,8 @@ struct E2E {
 
     /// The shell command tmux runs: the dashboard, then its exit status on the pane.
     func dashboard(_ args: [String]) -> String {
-        let env = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\(E2E.quote($0.value))" }.joined(separator: " ")
+        let env = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\(E2E.quote($0.value))" }.joined(
+            separator: " ")
         return "\(env) \(E2E.quote(E2E.binary)) \(args.map(E2E.quote).joined(separator: " ")); echo MARGINTOP_EXIT=$?"
     }
 
@@ -101,7 +114,8 @@ struct E2E {
         p.executableURL = URL(fileURLWithPath: E2E.binary)
         p.arguments = args
         p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         p.standardOutput = out
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
@@ -110,8 +124,9 @@ struct E2E {
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         guard p.terminationStatus == 0 else {
-            throw TmuxSession.Failure(description: "margintop \(args.joined(separator: " ")) exited \(p.terminationStatus): "
-                                      + String(decoding: e, as: UTF8.self))
+            throw TmuxSession.Failure(
+                description: "margintop \(args.joined(separator: " ")) exited \(p.terminationStatus): "
+                    + String(decoding: e, as: UTF8.self))
         }
         return String(decoding: o, as: UTF8.self)
     }
@@ -120,7 +135,8 @@ struct E2E {
     static func displayWidth(_ line: Substring) -> Int {
         line.unicodeScalars.reduce(0) { w, u in
             let v = u.value
-            let wide = (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
+            let wide =
+                (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
                 || (0xF900...0xFAFF).contains(v) || (0xFF00...0xFF60).contains(v) || (0xFFE0...0xFFE6).contains(v)
             return w + (wide ? 2 : 1)
         }
@@ -135,7 +151,9 @@ struct TmuxEndToEndTests {
     }
 
     static func fullOperatorSessionBlocking() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: E2E.binary), "no binary at \(E2E.binary): run swift build or set MARGINTOP_BIN")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: E2E.binary),
+            "no binary at \(E2E.binary): run swift build or set MARGINTOP_BIN")
         let e2e = try E2E()
         #expect(!FileManager.default.fileExists(atPath: e2e.storePath))
         let t = TmuxSession()
@@ -150,8 +168,12 @@ struct TmuxEndToEndTests {
                 && screen.contains("store connected") && screen.contains("feed sim")
         }
         let rows = first.split(separator: "\n").filter { $0.contains("ACC-") }
-        #expect(rows.first.map { $0.contains("bankrupt") || $0.contains("liquidatable") } == true, "first row: \(rows.first ?? "")")
-        #expect(FileManager.default.fileExists(atPath: e2e.storePath), "the default store was not created at \(e2e.storePath)")
+        #expect(
+            rows.first.map { $0.contains("bankrupt") || $0.contains("liquidatable") } == true,
+            "first row: \(rows.first ?? "")")
+        #expect(
+            FileManager.default.fileExists(atPath: e2e.storePath),
+            "the default store was not created at \(e2e.storePath)")
 
         // Sort by equity, then reverse.
         try t.keys("e")
@@ -170,13 +192,18 @@ struct TmuxEndToEndTests {
             return screen.contains("filter: danger") && !r.isEmpty && r.allSatisfy { $0.contains("danger") }
         }
         try t.keys("Escape")
-        try t.waitFor("filter cleared") { !$0.contains("filter: danger") && $0.contains("safe") && $0.contains("ID (prio)") }
+        try t.waitFor("filter cleared") {
+            !$0.contains("filter: danger") && $0.contains("safe") && $0.contains("ID (prio)")
+        }
 
         // Drill into the top account, try a what-if and reset it.
         try t.keys("g", "Enter")
-        let drill = try t.waitFor("the drill-down") { $0.contains("COLLATERAL") && $0.contains("LIQUIDATION PRICES") && $0.contains("│ account │") }
-        let account = try #require(drill.split(separator: "\n").dropFirst().first?
-            .split(separator: " ").first { $0.hasPrefix("ACC-") }.map(String.init), "no account id on:\n\(drill)")
+        let drill = try t.waitFor("the drill-down") {
+            $0.contains("COLLATERAL") && $0.contains("LIQUIDATION PRICES") && $0.contains("│ account │")
+        }
+        let account = try #require(
+            drill.split(separator: "\n").dropFirst().first?
+                .split(separator: " ").first { $0.hasPrefix("ACC-") }.map(String.init), "no account id on:\n\(drill)")
         try t.keys("-")
         try t.waitFor(text: "HYPOTHETICAL")
         try t.keys("0")
@@ -242,7 +269,8 @@ struct TmuxEndToEndTests {
         let names = ["\\u001b]0;pwned\\u0007", "日本語の口座名前テスト長い名前です株式会社"]
         var from = try #require(book.range(of: "\"accounts\"")).upperBound
         for name in names {
-            let r = try #require(book.range(of: #""name": "[^"]*""#, options: .regularExpression, range: from..<book.endIndex))
+            let r = try #require(
+                book.range(of: #""name": "[^"]*""#, options: .regularExpression, range: from..<book.endIndex))
             book.replaceSubrange(r, with: "\"name\": \"\(name)\"")
             from = book.index(r.lowerBound, offsetBy: 10)
         }
@@ -253,7 +281,9 @@ struct TmuxEndToEndTests {
 
         let t = TmuxSession()
         defer { t.kill() }
-        try t.start(command: e2e.dashboard(["--store", store, "--operator", "e2e", "--feed", "sim:rate=20"]), cols: 160, rows: 48)
+        try t.start(
+            command: e2e.dashboard(["--store", store, "--operator", "e2e", "--feed", "sim:rate=20"]), cols: 160,
+            rows: 48)
         let screen = try t.waitFor("the wide name") { $0.contains("ID (prio)") && $0.contains("日本語") }
         #expect(t.display("#{pane_title}") != "pwned")
         let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)

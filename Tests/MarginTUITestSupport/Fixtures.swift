@@ -27,16 +27,22 @@ public enum Fixtures {
         for k in 1...12 {
             let t = t0 + Double(k)
             let f = 1 - 0.006 * Double(k)
-            _ = live.apply(moves.map { PriceUpdate(symbol: $0.0, kind: .index, value: $0.1 * f, exchangeTime: t) }, now: t)
+            _ = live.apply(
+                moves.map { PriceUpdate(symbol: $0.0, kind: .index, value: $0.1 * f, exchangeTime: t) }, now: t)
             live.sample(now: t)
         }
         let end = t0 + 12.5
-        return live.snapshot(now: end, health: LoopHealth(feedStatus: "live", feedIsLive: true, ticksPerSecond: 50,
-                                                          recomputeP50Ms: 0.4, recomputeP99Ms: 1.5))
+        return live.snapshot(
+            now: end,
+            health: LoopHealth(
+                feedStatus: "live", feedIsLive: true, ticksPerSecond: 50,
+                recomputeP50Ms: 0.4, recomputeP99Ms: 1.5))
     }
 
     /// A state showing `snapshot` at a size.
-    public static func state(rows: Int = 40, cols: Int = 120, readOnly: Bool = false, snapshot snap: LiveSnapshot? = nil) -> AppState {
+    public static func state(
+        rows: Int = 40, cols: Int = 120, readOnly: Bool = false, snapshot snap: LiveSnapshot? = nil
+    ) -> AppState {
         var s = AppState(operatorName: "alice", readOnly: readOnly)
         _ = drive(&s, .resize(rows: rows, cols: cols))
         let sn = snap ?? snapshot()
@@ -50,18 +56,23 @@ public enum Fixtures {
             ReviewTransition(status: status, operator: op, at: at, note: note, metrics: nil)
         }
         return [
-            Review(id: 3, account: "ACC-100002", status: .open, version: 1, openedBy: "alice", openedAt: now - 30,
-                   updatedAt: now - 30, transitions: [step(.open, "alice", now - 30, "margin call sent")]),
-            Review(id: 2, account: "ACC-100005", status: .acknowledged, version: 2, openedBy: "bob", openedAt: now - 700,
-                   updatedAt: now - 100, transitions: [
-                       step(.open, "bob", now - 700, nil),
-                       step(.acknowledged, "bob", now - 100, "desk says collateral in flight " + hostileName),
-                   ]),
-            Review(id: 1, account: "ACC-100001", status: .liquidated, version: 2, openedBy: "carol", openedAt: now - 7_300,
-                   updatedAt: now - 3_600, transitions: [
-                       step(.open, "carol", now - 7_300, nil),
-                       step(.liquidated, "carol", now - 3_600, "closed out " + cjkName),
-                   ]),
+            Review(
+                id: 3, account: "ACC-100002", status: .open, version: 1, openedBy: "alice", openedAt: now - 30,
+                updatedAt: now - 30, transitions: [step(.open, "alice", now - 30, "margin call sent")]),
+            Review(
+                id: 2, account: "ACC-100005", status: .acknowledged, version: 2, openedBy: "bob", openedAt: now - 700,
+                updatedAt: now - 100,
+                transitions: [
+                    step(.open, "bob", now - 700, nil),
+                    step(.acknowledged, "bob", now - 100, "desk says collateral in flight " + hostileName),
+                ]),
+            Review(
+                id: 1, account: "ACC-100001", status: .liquidated, version: 2, openedBy: "carol", openedAt: now - 7_300,
+                updatedAt: now - 3_600,
+                transitions: [
+                    step(.open, "carol", now - 7_300, nil),
+                    step(.liquidated, "carol", now - 3_600, "closed out " + cjkName),
+                ]),
         ]
     }
 }

@@ -20,15 +20,19 @@ enum Golden {
             return
         }
         guard let expected = try? String(contentsOf: file, encoding: .utf8) else {
-            Issue.record("missing golden \(file.lastPathComponent); record with MARGINTOP_RECORD_GOLDENS=1", sourceLocation: sourceLocation)
+            Issue.record(
+                "missing golden \(file.lastPathComponent); record with MARGINTOP_RECORD_GOLDENS=1",
+                sourceLocation: sourceLocation)
             return
         }
         if expected != text {
             let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
             let a = text.split(separator: "\n", omittingEmptySubsequences: false)
             let first = zip(e, a).enumerated().first { $0.element.0 != $0.element.1 }
-            let where_ = first.map { "line \($0.offset + 1):\n expected: \($0.element.0)\n actual:   \($0.element.1)" } ?? "length differs"
-            Issue.record("golden \(file.lastPathComponent) differs at \(where_)", sourceLocation: sourceLocation)
+            let location =
+                first.map { "line \($0.offset + 1):\n expected: \($0.element.0)\n actual:   \($0.element.1)" }
+                ?? "length differs"
+            Issue.record("golden \(file.lastPathComponent) differs at \(location)", sourceLocation: sourceLocation)
         }
     }
 }
@@ -89,8 +93,12 @@ enum Golden {
 
         var sy = s
         _ = drive(&sy, .key(.char("S")))
-        _ = drive(&sy, .systemCurve(SystemCurve.compute(book: Self.snap.marginBook, prices: Self.snap.prices,
-                                                         insuranceFund: Self.snap.insuranceFund), version: Self.snap.version, time: Self.snap.time))
+        _ = drive(
+            &sy,
+            .systemCurve(
+                SystemCurve.compute(
+                    book: Self.snap.marginBook, prices: Self.snap.prices,
+                    insuranceFund: Self.snap.insuranceFund), version: Self.snap.version, time: Self.snap.time))
         out.append(("system", sy))
 
         var h = s

@@ -91,7 +91,8 @@ import Testing
         #expect(s.screen == .drill)
         #expect(eff.contains(.trackAccount(Self.snap.accounts.ids[a])))
         let data = try! #require(s.drill?.data)
-        let direct = Analyzer(book: Self.snap.marginBook, base: Self.snap.prices).detail(account: a, source: Self.snap.book.accounts[a])
+        let direct = Analyzer(book: Self.snap.marginBook, base: Self.snap.prices).detail(
+            account: a, source: Self.snap.book.accounts[a])
         #expect(data.detail == direct)
         #expect(data.stress.count == 3 && data.stress[1][4] == 0)
         _ = press(&s, .escape)
@@ -124,7 +125,10 @@ import Testing
         #expect(s.dialog?.metrics.first?.accountId == id)
         typeText(&s, "called desk")
         let eff = press(&s, .enter)
-        guard case .openReviews(let ids, let note, let op, let metrics)? = eff.first else { Issue.record("no effect"); return }
+        guard case .openReviews(let ids, let note, let op, let metrics)? = eff.first else {
+            Issue.record("no effect")
+            return
+        }
         #expect(ids == [id] && note == "called desk" && op == "alice" && metrics.count == 1)
         #expect(s.dialog?.phase == .saving)
         #expect(!render(s).text.contains("stored"))
@@ -270,7 +274,9 @@ import Testing
 
     @Test func textFieldEditing() {
         var f = TextField()
-        for k: Key in [.char("a"), .char("c"), .left, .char("b"), .end, .char("d"), .home, .delete, .ctrl("e"), .backspace] { _ = f.handle(k) }
+        for k: Key in [
+            .char("a"), .char("c"), .left, .char("b"), .end, .char("d"), .home, .delete, .ctrl("e"), .backspace,
+        ] { _ = f.handle(k) }
         #expect(f.text == "bc")
         _ = f.handle(.ctrl("u"))
         #expect(f.text.isEmpty && f.cursor == 0)

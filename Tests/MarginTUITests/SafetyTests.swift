@@ -10,7 +10,10 @@ import Testing
     /// No cell of any screen carries a control character.
     func assertClean(_ b: CellBuffer) {
         for c in b.cells {
-            #expect(!c.text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || (0x80...0x9F).contains($0.value) })
+            #expect(
+                !c.text.unicodeScalars.contains {
+                    $0.value < 0x20 || $0.value == 0x7F || (0x80...0x9F).contains($0.value)
+                })
         }
     }
 
@@ -26,13 +29,19 @@ import Testing
         let h = try #require(header)
         // Column x of the STATE header in cells (not characters).
         var stateX = -1
-        for c in 0..<(b.cols - 4) where b[h, c].text == "S" && b[h, c + 1].text == "T" && b[h, c + 2].text == "A" { stateX = c; break }
+        for c in 0..<(b.cols - 4) where b[h, c].text == "S" && b[h, c + 1].text == "T" && b[h, c + 2].text == "A" {
+            stateX = c
+            break
+        }
         #expect(stateX > 0)
         let names = Set(AccountState.allCases.map(\.name))
         for r in (h + 1)..<(b.rows - 1) where !b.line(r).trimmingCharacters(in: .whitespaces).isEmpty {
             var word = ""
             var c = stateX
-            while c < b.cols, b[r, c].text != " " { word += b[r, c].text; c += 1 }
+            while c < b.cols, b[r, c].text != " " {
+                word += b[r, c].text
+                c += 1
+            }
             word = word.replacingOccurrences(of: "~", with: "")
             #expect(names.contains(word), "row \(r): '\(word)' at the STATE column in: \(b.line(r))")
         }

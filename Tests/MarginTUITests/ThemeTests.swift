@@ -18,7 +18,11 @@ import Testing
     }
 
     @Test func badKeyIsNamed() {
-        #expect(throws: ThemeError(file: "bad.toml", line: 3, message: "unknown key 'safe.colour'; expected fg, bg, bold, reverse, underline or dim")) {
+        #expect(
+            throws: ThemeError(
+                file: "bad.toml", line: 3,
+                message: "unknown key 'safe.colour'; expected fg, bg, bold, reverse, underline or dim")
+        ) {
             try Theme.parse("# x\n[safe]\ncolour = \"red\"\n", file: "bad.toml")
         }
         do {
@@ -42,7 +46,10 @@ import Testing
     }
 
     @Test func unknownThemeNameIsClear() {
-        do { _ = try Theme.load("solarized", environment: [:]); Issue.record("loaded") } catch {
+        do {
+            _ = try Theme.load("solarized", environment: [:])
+            Issue.record("loaded")
+        } catch {
             #expect("\(error)".contains("no built-in theme 'solarized'"))
         }
     }

@@ -3,7 +3,11 @@ import Testing
 
 /// End-to-end: runs the built `margintop` binary as a user would.
 @Suite struct CLITests {
-    struct Run { var status: Int32; var stdout: String; var stderr: String }
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
 
     static let binary: URL = {
         // The test bundle sits next to the package's products.
@@ -13,7 +17,8 @@ import Testing
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
             dir = dir.deletingLastPathComponent()
         }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         return root.appendingPathComponent(".build/debug/margintop")
     }()
 
@@ -28,7 +33,9 @@ import Testing
         let p = Process()
         p.executableURL = CLITests.binary
         p.arguments = args
-        let out = Pipe(), err = Pipe(), inp = Pipe()
+        let out = Pipe()
+        let err = Pipe()
+        let inp = Pipe()
         p.standardOutput = out
         p.standardError = err
         p.standardInput = inp
@@ -38,7 +45,9 @@ import Testing
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return Run(
+            status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+            stderr: String(decoding: e, as: UTF8.self))
     }
 
     func tempFile(_ text: String, name: String = "book.json") throws -> String {
@@ -50,7 +59,10 @@ import Testing
     }
 
     @Test func snapshotJSONOfTheExampleBook() async throws {
-        let r = try await run(["snapshot", "--book", CLITests.fixtures.appendingPathComponent("example-book.json").path, "--format", "json"])
+        let r = try await run([
+            "snapshot", "--book", CLITests.fixtures.appendingPathComponent("example-book.json").path, "--format",
+            "json",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains(#""format": "margintop.snapshot/1""#))
         #expect(r.stdout.contains(#""equity": 412458.2160388794"#))
@@ -85,14 +97,22 @@ import Testing
     }
 
     @Test func aBadBookExits65WithThePathOnStderrAndNothingOnStdout() async throws {
-        let text = try String(contentsOf: CLITests.fixtures.appendingPathComponent("example-book.json"), encoding: .utf8)
-            .replacingOccurrences(of: #""instrument": "BTC-PERP", "quantity": -4"#, with: #""instrument": "BTC-PERPX", "quantity": -4"#)
+        let text = try String(
+            contentsOf: CLITests.fixtures.appendingPathComponent("example-book.json"), encoding: .utf8
+        )
+        .replacingOccurrences(
+            of: #""instrument": "BTC-PERP", "quantity": -4"#, with: #""instrument": "BTC-PERPX", "quantity": -4"#)
         let path = try tempFile(text)
-        for args in [["snapshot", "--book", path], ["validate", path], ["snapshot", "--book", path, "--format", "json"]] {
+        for args in [
+            ["snapshot", "--book", path], ["validate", path], ["snapshot", "--book", path, "--format", "json"],
+        ] {
             let r = try await run(args)
             #expect(r.status == 65)
             #expect(r.stdout.isEmpty)
-            #expect(r.stderr == "margintop: \(path): accounts[0].subaccounts[0].positions[0].instrument: unknown instrument \"BTC-PERPX\"\n")
+            #expect(
+                r.stderr
+                    == "margintop: \(path): accounts[0].subaccounts[0].positions[0].instrument: unknown instrument \"BTC-PERPX\"\n"
+            )
         }
         let syntax = try await run(["validate", try tempFile("{\"format\": ")])
         #expect(syntax.status == 65)
@@ -133,13 +153,17 @@ import Testing
 
     /// The live and decode modes print their figures (values are for people to read, not asserted).
     @Test func benchLiveAndDecodeModes() async throws {
-        let live = try await run(["bench", "--live", "--accounts", "300", "--seconds", "1", "--rate", "200", "--model", "portfolio", "--json"])
+        let live = try await run([
+            "bench", "--live", "--accounts", "300", "--seconds", "1", "--rate", "200", "--model", "portfolio", "--json",
+        ])
         #expect(live.status == 0, "\(live.stderr)")
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(live.stdout.utf8)) as? [String: Any])
         #expect(obj["model"] as? String == "portfolio")
         #expect(obj["accounts"] as? Int == 300)
-        for key in ["tickToResultP99Ms", "tickToSnapshotP50Ms", "tickToSnapshotP99Ms", "recomputesPerSecond", "peakRSSMiB",
-                    "incrementalSteps", "fullSteps", "maxBacklog"] {
+        for key in [
+            "tickToResultP99Ms", "tickToSnapshotP50Ms", "tickToSnapshotP99Ms", "recomputesPerSecond", "peakRSSMiB",
+            "incrementalSteps", "fullSteps", "maxBacklog",
+        ] {
             #expect(obj[key] != nil, "\(key) in \(live.stdout)")
         }
         #expect((obj["recomputesPerSecond"] as? Double ?? 0) > 0)
@@ -152,13 +176,18 @@ import Testing
     /// the state events appear in order, each with the tick that caused it, and the alert command sees the worsening.
     @Test func watchHeadlessReportsStateChangesInOrder() async throws {
         let alerts = try tempFile("", name: "alerts.txt")
-        let r = try await run(["watch", "--headless", "--book", CLITests.fixtures.appendingPathComponent("watch-book.json").path,
-                         "--feed", "replay:" + CLITests.fixtures.appendingPathComponent("watch-ticks.ndjson").path + ",speed=10",
-                         "--alert-command", "cat >> '\(alerts)'"])
+        let r = try await run([
+            "watch", "--headless", "--book", CLITests.fixtures.appendingPathComponent("watch-book.json").path,
+            "--feed", "replay:" + CLITests.fixtures.appendingPathComponent("watch-ticks.ndjson").path + ",speed=10",
+            "--alert-command", "cat >> '\(alerts)'",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
-        let events = r.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let events = r.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
         let states = events.filter { $0["type"] as? String == "state" }
-        #expect(states.map { "\($0["from"]!)>\($0["to"]!)" } == ["safe>warning", "warning>danger", "danger>liquidatable"])
+        #expect(
+            states.map { "\($0["from"]!)>\($0["to"]!)" } == ["safe>warning", "warning>danger", "danger>liquidatable"])
         #expect(states.allSatisfy { $0["account"] as? String == "ACC-1" })
         #expect(states.allSatisfy { (($0["cause"] as? [String: Any])?["symbol"] as? String) == "BTC" })
         #expect(events.last?["type"] as? String == "summary")
@@ -169,26 +198,37 @@ import Testing
     }
 
     /// ACC-1 (long 2 BTC-PERP on 3000 USDC) worsens to liquidatable, recovers at 60000, and worsens again.
-    static let roundTripTicks = (0..<17).map { n -> String in
-        let prices = [60000, 59800, 59600, 59400, 59300, 59200, 59100, 59000, 58800,
-                      60000, 59800, 59600, 59400, 59300, 59200, 59100, 58800]
-        return #"{"ts": "2026-11-24T12:00:\#(String(format: "%02d", n)).000Z", "symbol": "BTC", "kind": "index", "price": \#(prices[n])}"#
-    }.joined(separator: "\n") + "\n"
+    static let roundTripTicks =
+        (0..<17).map { n -> String in
+            let prices = [
+                60000, 59800, 59600, 59400, 59300, 59200, 59100, 59000, 58800,
+                60000, 59800, 59600, 59400, 59300, 59200, 59100, 58800,
+            ]
+            return
+                #"{"ts": "2026-11-24T12:00:\#(String(format: "%02d", n)).000Z", "symbol": "BTC", "kind": "index", "price": \#(prices[n])}"#
+        }.joined(separator: "\n") + "\n"
 
     static func states(_ stdout: String) -> [String] {
-        stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            .filter { $0["type"] as? String == "state" }.map { "\($0["from"]!)>\($0["to"]!)" }
+        stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        .filter { $0["type"] as? String == "state" }.map { "\($0["from"]!)>\($0["to"]!)" }
     }
 
     /// Alerts are deduplicated per account and state for a minute, and a failing command never stops the loop.
     @Test func alertsAreDeduplicatedAndAFailingCommandIsReported() async throws {
         let ticks = try tempFile(CLITests.roundTripTicks, name: "ticks.ndjson")
         let alerts = try tempFile("", name: "alerts.txt")
-        let r = try await run(["watch", "--headless", "--book", CLITests.fixtures.appendingPathComponent("watch-book.json").path,
-                               "--feed", "replay:\(ticks),speed=10", "--alert-command", "cat >> '\(alerts)'; exit 3"])
+        let r = try await run([
+            "watch", "--headless", "--book", CLITests.fixtures.appendingPathComponent("watch-book.json").path,
+            "--feed", "replay:\(ticks),speed=10", "--alert-command", "cat >> '\(alerts)'; exit 3",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(CLITests.states(r.stdout) == ["safe>warning", "warning>danger", "danger>liquidatable", "liquidatable>safe",
-                                              "safe>warning", "warning>danger", "danger>liquidatable"])
+        #expect(
+            CLITests.states(r.stdout) == [
+                "safe>warning", "warning>danger", "danger>liquidatable", "liquidatable>safe",
+                "safe>warning", "warning>danger", "danger>liquidatable",
+            ])
         let alerted = try String(contentsOfFile: alerts, encoding: .utf8).split(separator: "\n")
         // The second round repeats the first's (account, state) keys within the minute: no new alerts.
         #expect(alerted.count == 3, "\(alerted)")
@@ -201,13 +241,17 @@ import Testing
     @Test func alertsAreRateLimited() async throws {
         let ticks = try tempFile(CLITests.roundTripTicks, name: "ticks.ndjson")
         let alerts = try tempFile("", name: "alerts.txt")
-        let r = try await run(["watch", "--headless", "--book", CLITests.fixtures.appendingPathComponent("watch-book.json").path,
-                               "--feed", "replay:\(ticks),speed=10", "--alert-rate", "2", "--alert-command", "cat >> '\(alerts)'"])
+        let r = try await run([
+            "watch", "--headless", "--book", CLITests.fixtures.appendingPathComponent("watch-book.json").path,
+            "--feed", "replay:\(ticks),speed=10", "--alert-rate", "2", "--alert-command", "cat >> '\(alerts)'",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try String(contentsOfFile: alerts, encoding: .utf8).split(separator: "\n").count == 2)
         #expect(r.stderr.contains("alert rate limit (2/min) reached"))
-        let closed = try await run(["watch", "--headless", "--book", CLITests.fixtures.appendingPathComponent("watch-book.json").path,
-                                    "--feed", "replay:\(ticks),speed=10", "--alert-command", "exec 0<&-; exit 0"])
+        let closed = try await run([
+            "watch", "--headless", "--book", CLITests.fixtures.appendingPathComponent("watch-book.json").path,
+            "--feed", "replay:\(ticks),speed=10", "--alert-command", "exec 0<&-; exit 0",
+        ])
         #expect(closed.status == 0, "\(closed.stderr)")
         #expect(CLITests.states(closed.stdout).count == 7)
     }
@@ -216,10 +260,14 @@ import Testing
     @Test func watchHeadlessOnAStore() async throws {
         let db = try tempFile("", name: "watch.sqlite")
         try FileManager.default.removeItem(atPath: db)
-        let imported = try await run(["import", CLITests.fixtures.appendingPathComponent("watch-book.json").path, "--store", "sqlite:" + db])
+        let imported = try await run([
+            "import", CLITests.fixtures.appendingPathComponent("watch-book.json").path, "--store", "sqlite:" + db,
+        ])
         #expect(imported.status == 0, "\(imported.stderr)")
-        let r = try await run(["watch", "--headless", "--store", "sqlite:" + db,
-                               "--feed", "replay:" + CLITests.fixtures.appendingPathComponent("watch-ticks.ndjson").path + ",speed=10"])
+        let r = try await run([
+            "watch", "--headless", "--store", "sqlite:" + db,
+            "--feed", "replay:" + CLITests.fixtures.appendingPathComponent("watch-ticks.ndjson").path + ",speed=10",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(CLITests.states(r.stdout) == ["safe>warning", "warning>danger", "danger>liquidatable"])
         #expect(r.stdout.contains(#""store":"connected""#))
@@ -241,7 +289,9 @@ import Testing
         let out = try tempFile("", name: "events.ndjson")
         let watch = Process()
         watch.executableURL = CLITests.binary
-        watch.arguments = ["watch", "--headless", "--store", "sqlite:" + db, "--feed", "sim:rate=2,accel=1", "--duration", "5"]
+        watch.arguments = [
+            "watch", "--headless", "--store", "sqlite:" + db, "--feed", "sim:rate=2,accel=1", "--duration", "5",
+        ]
         watch.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
         watch.standardError = FileHandle.nullDevice
         try watch.run()
@@ -252,8 +302,11 @@ import Testing
         let events = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
             .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         let states = events.filter { $0["type"] as? String == "state" }
-        #expect(states.contains { $0["account"] as? String == "ACC-1" && $0["to"] as? String == "liquidatable" && $0["cause"] == nil },
-                "events: \(events)")
+        #expect(
+            states.contains {
+                $0["account"] as? String == "ACC-1" && $0["to"] as? String == "liquidatable" && $0["cause"] == nil
+            },
+            "events: \(events)")
     }
 
     @Test func watchRejectsBadFeedsClearly() async throws {
@@ -263,7 +316,9 @@ import Testing
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("/nonexistent.ndjson"))
         #expect(try await run(["watch", "--book", book]).status == 64)
-        let unreachable = try await run(["watch", "--headless", "--store", "postgres://nobody@127.0.0.1:1/none", "--feed", "sim"])
+        let unreachable = try await run([
+            "watch", "--headless", "--store", "postgres://nobody@127.0.0.1:1/none", "--feed", "sim",
+        ])
         #expect(unreachable.status == 1 && unreachable.stdout.isEmpty, "\(unreachable.stderr)")
     }
 
@@ -271,7 +326,9 @@ import Testing
     @Test func recordThenReplay() async throws {
         let out = try tempFile("", name: "ticks.ndjson")
         let book = CLITests.fixtures.appendingPathComponent("watch-book.json").path
-        let r = try await run(["record", "--feed", "sim:seed=4,rate=300", "--book", book, "--out", out, "--duration", "0.5"])
+        let r = try await run([
+            "record", "--feed", "sim:seed=4,rate=300", "--book", book, "--out", out, "--duration", "0.5",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
         try #require(lines.count > 50)

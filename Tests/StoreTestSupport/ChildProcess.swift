@@ -14,8 +14,10 @@ public enum ChildProcess {
     }
 
     /// Runs `path` with `arguments` and waits at most `timeout` seconds (then kills it and throws).
-    public static func run(_ path: String, _ arguments: [String], environment: [String: String]? = nil,
-                           timeout: Double = 60) throws -> Result {
+    public static func run(
+        _ path: String, _ arguments: [String], environment: [String: String]? = nil,
+        timeout: Double = 60
+    ) throws -> Result {
         try Spawn.run(path, arguments, environment: environment, timeout: timeout)
     }
 
@@ -42,14 +44,28 @@ public final class DataBox: @unchecked Sendable {
     private var data = Data()
     private let lock = NSLock()
     public init() {}
-    public func set(_ d: Data) { lock.lock(); data = d; lock.unlock() }
-    public func append(_ d: Data) { lock.lock(); data.append(d); lock.unlock() }
-    public func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
+    public func set(_ d: Data) {
+        lock.lock()
+        data = d
+        lock.unlock()
+    }
+    public func append(_ d: Data) {
+        lock.lock()
+        data.append(d)
+        lock.unlock()
+    }
+    public func get() -> Data {
+        lock.lock()
+        defer { lock.unlock() }
+        return data
+    }
 }
 
 /// Fails with `TimeoutError` when `body` takes longer than `seconds`.
-public func withTimeout<T: Sendable>(_ seconds: Double, _ what: String = "operation",
-                                     _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+public func withTimeout<T: Sendable>(
+    _ seconds: Double, _ what: String = "operation",
+    _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await body() }
         group.addTask {
@@ -65,7 +81,10 @@ public func withTimeout<T: Sendable>(_ seconds: Double, _ what: String = "operat
 public struct TimeoutError: Error, CustomStringConvertible {
     public var what: String
     public var seconds: Double
-    public init(what: String, seconds: Double) { self.what = what; self.seconds = seconds }
+    public init(what: String, seconds: Double) {
+        self.what = what
+        self.seconds = seconds
+    }
     public var description: String { "\(what) did not finish within \(seconds) s" }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs programs with `posix_spawn` and `waitpid`, output to files, and no
@@ -13,8 +14,10 @@ import Glibc
 /// connection open across a "restart".
 public enum Spawn {
     /// Starts `path`; stdout and stderr go to the given files (or /dev/null).
-    public static func start(_ path: String, _ arguments: [String], environment: [String: String]? = nil,
-                             stdout: String? = nil, stderr: String? = nil) throws -> pid_t {
+    public static func start(
+        _ path: String, _ arguments: [String], environment: [String: String]? = nil,
+        stdout: String? = nil, stderr: String? = nil
+    ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -33,7 +36,8 @@ public enum Spawn {
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
-        var none = sigset_t(), all = sigset_t()
+        var none = sigset_t()
+        var all = sigset_t()
         sigemptyset(&none)
         sigfillset(&all)
         posix_spawnattr_setsigmask(&attr, &none)
@@ -74,8 +78,10 @@ public enum Spawn {
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
-    public static func run(_ path: String, _ arguments: [String], environment: [String: String]? = nil,
-                           timeout: Double = 60) throws -> ChildProcess.Result {
+    public static func run(
+        _ path: String, _ arguments: [String], environment: [String: String]? = nil,
+        timeout: Double = 60
+    ) throws -> ChildProcess.Result {
         let dir = NSTemporaryDirectory()
         let outPath = dir + "spawn-\(UUID().uuidString).out"
         let errPath = dir + "spawn-\(UUID().uuidString).err"

@@ -1,7 +1,8 @@
 import Foundation
 import MarginStore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A throwaway PostgreSQL 15 server in a temporary folder, on a free 127.0.0.1 port.
@@ -26,7 +27,9 @@ public final class TestPostgres: @unchecked Sendable {
     public let dataDir: String
     public let port: Int
     public let database = "margintop"
-    public var url: StoreURL { .postgres(PostgresTarget(user: "postgres", host: "127.0.0.1", port: port, database: database)) }
+    public var url: StoreURL {
+        .postgres(PostgresTarget(user: "postgres", host: "127.0.0.1", port: port, database: database))
+    }
     public var urlString: String { "postgres://postgres@127.0.0.1:\(port)/\(database)" }
 
     static var isRoot: Bool { geteuid() == 0 }
@@ -38,7 +41,8 @@ public final class TestPostgres: @unchecked Sendable {
     @discardableResult
     static func pg(_ program: String, _ args: [String], timeout: Double = 60) throws -> ChildProcess.Result {
         let path = binDir + "/" + program
-        let r = isRoot
+        let r =
+            isRoot
             ? try Spawn.run("/usr/sbin/runuser", ["-u", "postgres", "--", path] + args, timeout: timeout)
             : try Spawn.run(path, args, timeout: timeout)
         return r
@@ -62,8 +66,12 @@ public final class TestPostgres: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         try chownToPostgres(root)
         let dir = root + "/data"
-        let r = try pg("initdb", ["-D", dir, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8",
-                                  "--locale=C"], timeout: 120)
+        let r = try pg(
+            "initdb",
+            [
+                "-D", dir, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8",
+                "--locale=C",
+            ], timeout: 120)
         guard r.status == 0 else { throw Failure(description: "initdb failed: \(r.stderr)") }
         template = dir
         return dir
@@ -123,8 +131,12 @@ public final class TestPostgres: @unchecked Sendable {
     /// Starts (or restarts) the server on the same port and data.
     public func startServer() throws {
         let opts = "-k \(dataDir) -h 127.0.0.1 -p \(port) -c fsync=off"
-        let r = try TestPostgres.pg("pg_ctl", ["-D", dataDir, "-w", "-t", "30", "-l", dataDir + "/server.log",
-                                               "-o", opts, "start"], timeout: 60)
+        let r = try TestPostgres.pg(
+            "pg_ctl",
+            [
+                "-D", dataDir, "-w", "-t", "30", "-l", dataDir + "/server.log",
+                "-o", opts, "start",
+            ], timeout: 60)
         guard r.status == 0 else {
             let log = (try? String(contentsOfFile: dataDir + "/server.log", encoding: .utf8)) ?? ""
             throw Failure(description: "pg_ctl start failed: \(r.stdout) \(r.stderr) \(log.suffix(2000))")

@@ -74,10 +74,18 @@ public struct Asset: Sendable, Equatable {
     public var scanRange: Double?
     public var volScanRange: Double?
 
-    public init(name: String, price: Double?, stable: Bool = false, haircut: Double = 0, borrowAddOn: Double = 0,
-                vol: Double? = nil, scanRange: Double? = nil, volScanRange: Double? = nil) {
-        self.name = name; self.price = price; self.stable = stable; self.haircut = haircut
-        self.borrowAddOn = borrowAddOn; self.vol = vol; self.scanRange = scanRange; self.volScanRange = volScanRange
+    public init(
+        name: String, price: Double?, stable: Bool = false, haircut: Double = 0, borrowAddOn: Double = 0,
+        vol: Double? = nil, scanRange: Double? = nil, volScanRange: Double? = nil
+    ) {
+        self.name = name
+        self.price = price
+        self.stable = stable
+        self.haircut = haircut
+        self.borrowAddOn = borrowAddOn
+        self.vol = vol
+        self.scanRange = scanRange
+        self.volScanRange = volScanRange
     }
 
     /// The index price the book gives: `price`, or 1 for a stable asset without one.
@@ -89,7 +97,9 @@ public struct Venue: Sendable, Equatable {
     public var haircutAddOn: Double = 0
     public var transferLatencySeconds: Double?
     public init(name: String, haircutAddOn: Double = 0, transferLatencySeconds: Double? = nil) {
-        self.name = name; self.haircutAddOn = haircutAddOn; self.transferLatencySeconds = transferLatencySeconds
+        self.name = name
+        self.haircutAddOn = haircutAddOn
+        self.transferLatencySeconds = transferLatencySeconds
     }
 }
 
@@ -106,7 +116,11 @@ public struct Bracket: Sendable, Equatable {
     public var upTo: Double?
     public var imf: Double
     public var mmf: Double
-    public init(upTo: Double?, imf: Double, mmf: Double) { self.upTo = upTo; self.imf = imf; self.mmf = mmf }
+    public init(upTo: Double?, imf: Double, mmf: Double) {
+        self.upTo = upTo
+        self.imf = imf
+        self.mmf = mmf
+    }
 }
 
 public struct Instrument: Sendable, Equatable {
@@ -122,11 +136,20 @@ public struct Instrument: Sendable, Equatable {
     public var strike: Double?
     public var iv: Double?
 
-    public init(name: String, kind: InstrumentKind, underlying: String, contractSize: Double = 1, mark: Double? = nil,
-                brackets: [Bracket] = [], expiry: Timestamp? = nil, right: OptionRight? = nil, strike: Double? = nil,
-                iv: Double? = nil) {
-        self.name = name; self.kind = kind; self.underlying = underlying; self.contractSize = contractSize
-        self.mark = mark; self.brackets = brackets; self.expiry = expiry; self.right = right; self.strike = strike
+    public init(
+        name: String, kind: InstrumentKind, underlying: String, contractSize: Double = 1, mark: Double? = nil,
+        brackets: [Bracket] = [], expiry: Timestamp? = nil, right: OptionRight? = nil, strike: Double? = nil,
+        iv: Double? = nil
+    ) {
+        self.name = name
+        self.kind = kind
+        self.underlying = underlying
+        self.contractSize = contractSize
+        self.mark = mark
+        self.brackets = brackets
+        self.expiry = expiry
+        self.right = right
+        self.strike = strike
         self.iv = iv
     }
 }
@@ -135,13 +158,19 @@ public struct Instrument: Sendable, Equatable {
 public struct History: Sendable, Equatable {
     public var dates: [String]
     public var returns: [AssetReturns]
-    public init(dates: [String], returns: [AssetReturns]) { self.dates = dates; self.returns = returns }
+    public init(dates: [String], returns: [AssetReturns]) {
+        self.dates = dates
+        self.returns = returns
+    }
 }
 
 public struct AssetReturns: Sendable, Equatable {
     public var asset: String
     public var values: [Double]
-    public init(asset: String, values: [Double]) { self.asset = asset; self.values = values }
+    public init(asset: String, values: [Double]) {
+        self.asset = asset
+        self.values = values
+    }
 }
 
 public struct Account: Sendable, Equatable {
@@ -153,7 +182,10 @@ public struct Account: Sendable, Equatable {
     public var subaccounts: [SubAccount]
 
     public init(id: String, name: String? = nil, model: MarginModel? = nil, subaccounts: [SubAccount]) {
-        self.id = id; self.name = name; self.model = model; self.subaccounts = subaccounts
+        self.id = id
+        self.name = name
+        self.model = model
+        self.subaccounts = subaccounts
     }
 
     public var displayName: String { name ?? id }
@@ -164,7 +196,9 @@ public struct SubAccount: Sendable, Equatable {
     public var collateral: [CollateralLine] = []
     public var positions: [Position] = []
     public init(id: String, collateral: [CollateralLine] = [], positions: [Position] = []) {
-        self.id = id; self.collateral = collateral; self.positions = positions
+        self.id = id
+        self.collateral = collateral
+        self.positions = positions
     }
 }
 
@@ -174,7 +208,9 @@ public struct CollateralLine: Sendable, Equatable {
     public var amount: Double
     public var venue: String?
     public init(asset: String, amount: Double, venue: String? = nil) {
-        self.asset = asset; self.amount = amount; self.venue = venue
+        self.asset = asset
+        self.amount = amount
+        self.venue = venue
     }
 }
 
@@ -185,7 +221,9 @@ public struct Position: Sendable, Equatable {
     /// Ring-fenced quote cash of an isolated position; `nil` when pooled.
     public var isolatedCollateral: Double?
     public init(instrument: String, quantity: Double, entryPrice: Double, isolatedCollateral: Double? = nil) {
-        self.instrument = instrument; self.quantity = quantity; self.entryPrice = entryPrice
+        self.instrument = instrument
+        self.quantity = quantity
+        self.entryPrice = entryPrice
         self.isolatedCollateral = isolatedCollateral
     }
 }

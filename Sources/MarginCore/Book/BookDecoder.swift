@@ -9,7 +9,8 @@ public enum BookDecoder {
         do {
             value = try JSONParser.parse(bytes)
         } catch {
-            throw BookError(file: file, path: error.path, message: error.message, line: error.line, column: error.column)
+            throw BookError(
+                file: file, path: error.path, message: error.message, line: error.line, column: error.column)
         }
         do {
             return try decode(value)
@@ -27,11 +28,14 @@ public enum BookDecoder {
     /// Decodes a book from a parsed JSON value.
     public static func decode(_ root: JSONValue) throws(BookError) -> Book {
         let top = try Obj(root, "")
-        try top.allow(["format", "asOf", "quote", "insuranceFund", "defaults", "assets", "venues", "instruments",
-                       "history", "accounts"])
+        try top.allow([
+            "format", "asOf", "quote", "insuranceFund", "defaults", "assets", "venues", "instruments",
+            "history", "accounts",
+        ])
         let format = try top.string("format", required: true)
         guard format == Book.formatName else {
-            throw BookError(path: "format", message: "unsupported format \"\(format ?? "")\", expected \"\(Book.formatName)\"")
+            throw BookError(
+                path: "format", message: "unsupported format \"\(format ?? "")\", expected \"\(Book.formatName)\"")
         }
         let asOf = try top.timestamp("asOf", required: true)!
         var book = Book(asOf: asOf)
@@ -59,8 +63,10 @@ public enum BookDecoder {
                 try checkName(name, path)
                 let o = try Obj(v, path)
                 try o.allow(["haircutAddOn", "transferLatencySeconds"])
-                book.venues.append(Venue(name: name, haircutAddOn: try o.number("haircutAddOn", .nonNegative) ?? 0,
-                                         transferLatencySeconds: try o.number("transferLatencySeconds", .nonNegative)))
+                book.venues.append(
+                    Venue(
+                        name: name, haircutAddOn: try o.number("haircutAddOn", .nonNegative) ?? 0,
+                        transferLatencySeconds: try o.number("transferLatencySeconds", .nonNegative)))
             }
         }
         let venueNames = Set(book.venues.map(\.name))
@@ -96,7 +102,11 @@ public enum BookDecoder {
             if model == .es {
                 guard let h = book.history, !h.dates.isEmpty else {
                     let p = acct.model == nil ? "defaults.model" : path + ".model"
-                    throw BookError(path: p, message: "account \"\(acct.id)\" uses the es model, which needs a non-empty history, and the book has none")
+                    throw BookError(
+                        path: p,
+                        message:
+                            "account \"\(acct.id)\" uses the es model, which needs a non-empty history, and the book has none"
+                    )
                 }
             }
             book.accounts.append(acct)
@@ -149,22 +159,28 @@ public enum BookDecoder {
         let stable = try o.bool("stable") ?? false
         let price = try o.number("price", .positive)
         if price == nil && !stable {
-            throw BookError(path: path + ".price", message: "required key is missing (only a stable asset may omit its price)")
+            throw BookError(
+                path: path + ".price", message: "required key is missing (only a stable asset may omit its price)")
         }
-        return Asset(name: name, price: price, stable: stable,
-                     haircut: try o.number("haircut", .unit) ?? 0,
-                     borrowAddOn: try o.number("borrowAddOn", .nonNegative) ?? 0,
-                     vol: try o.number("vol", .nonNegative),
-                     scanRange: try o.number("scanRange", .nonNegative),
-                     volScanRange: try o.number("volScanRange", .nonNegative))
+        return Asset(
+            name: name, price: price, stable: stable,
+            haircut: try o.number("haircut", .unit) ?? 0,
+            borrowAddOn: try o.number("borrowAddOn", .nonNegative) ?? 0,
+            vol: try o.number("vol", .nonNegative),
+            scanRange: try o.number("scanRange", .nonNegative),
+            volScanRange: try o.number("volScanRange", .nonNegative))
     }
 
-    static func decodeInstrument(_ name: String, _ v: JSONValue, _ path: String, assetNames: Set<String>,
-                                 volByAsset: [String: Double?]) throws(BookError) -> Instrument {
+    static func decodeInstrument(
+        _ name: String, _ v: JSONValue, _ path: String, assetNames: Set<String>,
+        volByAsset: [String: Double?]
+    ) throws(BookError) -> Instrument {
         let o = try Obj(v, path)
         guard let kindText = try o.string("kind", required: true), let kind = InstrumentKind(rawValue: kindText) else {
             let found = (try? o.string("kind")) ?? nil
-            throw BookError(path: path + ".kind", message: "unknown instrument kind \"\(found ?? "")\" (expected perpetual, future or option)")
+            throw BookError(
+                path: path + ".kind",
+                message: "unknown instrument kind \"\(found ?? "")\" (expected perpetual, future or option)")
         }
         switch kind {
         case .perpetual: try o.allow(["kind", "underlying", "contractSize", "mark", "brackets"])
@@ -182,10 +198,12 @@ public enum BookDecoder {
             inst.mark = try o.number("mark", .positive)
             if kind == .future { inst.expiry = try o.timestamp("expiry", required: true) }
             guard case .array(let items) = try o.require("brackets") else {
-                throw BookError(path: path + ".brackets", message: "expected an array, found \(o.value("brackets")!.typeName)")
+                throw BookError(
+                    path: path + ".brackets", message: "expected an array, found \(o.value("brackets")!.typeName)")
             }
             guard !items.isEmpty else {
-                throw BookError(path: path + ".brackets", message: "needs at least one bracket (the last with upTo null)")
+                throw BookError(
+                    path: path + ".brackets", message: "needs at least one bracket (the last with upTo null)")
             }
             var previous = 0.0
             for (k, item) in items.enumerated() {
@@ -201,20 +219,28 @@ public enum BookDecoder {
                     }
                 default:
                     guard isLast == false else {
-                        throw BookError(path: bp + ".upTo", message: "the last bracket must have upTo null (it is open)")
+                        throw BookError(
+                            path: bp + ".upTo", message: "the last bracket must have upTo null (it is open)")
                     }
                     let u = try bo.number("upTo", .positive)!
                     guard u > previous else {
-                        throw BookError(path: bp + ".upTo", message: "brackets must be ordered by strictly increasing upTo (\(fmt(u)) after \(fmt(previous)))")
+                        throw BookError(
+                            path: bp + ".upTo",
+                            message:
+                                "brackets must be ordered by strictly increasing upTo (\(fmt(u)) after \(fmt(previous)))"
+                        )
                     }
                     previous = u
                     upTo = u
                 }
-                inst.brackets.append(Bracket(upTo: upTo, imf: try bo.number("imf", .nonNegative, required: true)!,
-                                             mmf: try bo.number("mmf", .nonNegative, required: true)!))
+                inst.brackets.append(
+                    Bracket(
+                        upTo: upTo, imf: try bo.number("imf", .nonNegative, required: true)!,
+                        mmf: try bo.number("mmf", .nonNegative, required: true)!))
             }
         case .option:
-            guard let rightText = try o.string("right", required: true), let right = OptionRight(rawValue: rightText) else {
+            guard let rightText = try o.string("right", required: true), let right = OptionRight(rawValue: rightText)
+            else {
                 throw BookError(path: path + ".right", message: "expected \"call\" or \"put\"")
             }
             inst.right = right
@@ -222,7 +248,10 @@ public enum BookDecoder {
             inst.expiry = try o.timestamp("expiry", required: true)
             inst.iv = try o.number("iv", .nonNegative)
             if inst.iv == nil, (volByAsset[underlying] ?? nil) == nil {
-                throw BookError(path: path + ".iv", message: "required key is missing: the option has no iv and its underlying \"\(underlying)\" has no vol")
+                throw BookError(
+                    path: path + ".iv",
+                    message:
+                        "required key is missing: the option has no iv and its underlying \"\(underlying)\" has no vol")
             }
         }
         return inst
@@ -268,8 +297,10 @@ public enum BookDecoder {
         return History(dates: dates, returns: returns)
     }
 
-    static func decodeAccount(_ v: JSONValue, _ path: String, assets: Set<String>, venues: Set<String>,
-                              instruments: Set<String>) throws(BookError) -> Account {
+    static func decodeAccount(
+        _ v: JSONValue, _ path: String, assets: Set<String>, venues: Set<String>,
+        instruments: Set<String>
+    ) throws(BookError) -> Account {
         let o = try Obj(v, path)
         try o.allow(["id", "name", "model", "subaccounts", "collateral", "positions"])
         let id = try o.string("id", required: true)!
@@ -278,7 +309,9 @@ public enum BookDecoder {
         if let sv = o.value("subaccounts") {
             if o.value("collateral") != nil || o.value("positions") != nil {
                 let key = o.value("collateral") != nil ? "collateral" : "positions"
-                throw BookError(path: path + "." + key, message: "an account gives either subaccounts or collateral/positions, not both")
+                throw BookError(
+                    path: path + "." + key,
+                    message: "an account gives either subaccounts or collateral/positions, not both")
             }
             guard case .array(let subs) = sv else {
                 throw BookError(path: path + ".subaccounts", message: "expected an array, found \(sv.typeName)")
@@ -291,18 +324,24 @@ public enum BookDecoder {
                 let sid = try so.string("id", required: true)!
                 guard !sid.isEmpty else { throw BookError(path: sp + ".id", message: "must not be empty") }
                 guard subIds.insert(sid).inserted else {
-                    throw BookError(path: sp + ".id", message: "duplicate sub-account id \"\(sid)\" in account \"\(id)\"")
+                    throw BookError(
+                        path: sp + ".id", message: "duplicate sub-account id \"\(sid)\" in account \"\(id)\"")
                 }
-                acct.subaccounts.append(try decodeLines(so, sp, id: sid, assets: assets, venues: venues, instruments: instruments))
+                acct.subaccounts.append(
+                    try decodeLines(so, sp, id: sid, assets: assets, venues: venues, instruments: instruments))
             }
         } else {
-            acct.subaccounts = [try decodeLines(o, path, id: "main", assets: assets, venues: venues, instruments: instruments)]
+            acct.subaccounts = [
+                try decodeLines(o, path, id: "main", assets: assets, venues: venues, instruments: instruments)
+            ]
         }
         return acct
     }
 
-    static func decodeLines(_ o: Obj, _ path: String, id: String, assets: Set<String>, venues: Set<String>,
-                            instruments: Set<String>) throws(BookError) -> SubAccount {
+    static func decodeLines(
+        _ o: Obj, _ path: String, id: String, assets: Set<String>, venues: Set<String>,
+        instruments: Set<String>
+    ) throws(BookError) -> SubAccount {
         var sub = SubAccount(id: id)
         if let cv = o.value("collateral") {
             guard case .array(let lines) = cv else {
@@ -313,12 +352,16 @@ public enum BookDecoder {
                 let lo = try Obj(l, lp)
                 try lo.allow(["asset", "amount", "venue"])
                 let asset = try lo.string("asset", required: true)!
-                guard assets.contains(asset) else { throw BookError(path: lp + ".asset", message: "unknown asset \"\(asset)\"") }
+                guard assets.contains(asset) else {
+                    throw BookError(path: lp + ".asset", message: "unknown asset \"\(asset)\"")
+                }
                 let venue = try lo.string("venue")
                 if let venue, !venues.contains(venue) {
                     throw BookError(path: lp + ".venue", message: "unknown venue \"\(venue)\"")
                 }
-                sub.collateral.append(CollateralLine(asset: asset, amount: try lo.number("amount", .finite, required: true)!, venue: venue))
+                sub.collateral.append(
+                    CollateralLine(
+                        asset: asset, amount: try lo.number("amount", .finite, required: true)!, venue: venue))
             }
         }
         if let pv = o.value("positions") {
@@ -333,10 +376,12 @@ public enum BookDecoder {
                 guard instruments.contains(inst) else {
                     throw BookError(path: lp + ".instrument", message: "unknown instrument \"\(inst)\"")
                 }
-                sub.positions.append(Position(instrument: inst,
-                                              quantity: try lo.number("quantity", .finite, required: true)!,
-                                              entryPrice: try lo.number("entryPrice", .finite, required: true)!,
-                                              isolatedCollateral: try lo.number("isolatedCollateral", .nonNegative)))
+                sub.positions.append(
+                    Position(
+                        instrument: inst,
+                        quantity: try lo.number("quantity", .finite, required: true)!,
+                        entryPrice: try lo.number("entryPrice", .finite, required: true)!,
+                        isolatedCollateral: try lo.number("isolatedCollateral", .nonNegative)))
             }
         }
         return sub
@@ -424,7 +469,9 @@ struct Obj {
     func timestamp(_ key: String, required: Bool = false) throws(BookError) -> Timestamp? {
         guard let s = try string(key, required: required) else { return nil }
         guard let t = Timestamp.parse(s) else {
-            throw BookError(path: keyPath(key), message: "invalid timestamp \"\(s)\" (expected YYYY-MM-DDTHH:MM:SS[.frac] with Z or +HH:MM)")
+            throw BookError(
+                path: keyPath(key),
+                message: "invalid timestamp \"\(s)\" (expected YYYY-MM-DDTHH:MM:SS[.frac] with Z or +HH:MM)")
         }
         return t
     }

@@ -15,18 +15,26 @@ public enum BookEncoder {
             ("insuranceFund", .number(book.insuranceFund)),
             ("defaults", defaults(book.defaults)),
             ("assets", .object(book.assets.map { ($0.name, asset($0)) })),
-            ("venues", .object(book.venues.map { v in
-                var o: [(String, JSONValue)] = [("haircutAddOn", .number(v.haircutAddOn))]
-                if let t = v.transferLatencySeconds { o.append(("transferLatencySeconds", .number(t))) }
-                return (v.name, .object(o))
-            })),
+            (
+                "venues",
+                .object(
+                    book.venues.map { v in
+                        var o: [(String, JSONValue)] = [("haircutAddOn", .number(v.haircutAddOn))]
+                        if let t = v.transferLatencySeconds { o.append(("transferLatencySeconds", .number(t))) }
+                        return (v.name, .object(o))
+                    })
+            ),
             ("instruments", .object(book.instruments.map { ($0.name, instrument($0)) })),
         ]
         if let h = book.history {
-            top.append(("history", .object([
-                ("dates", .array(h.dates.map { .string($0) })),
-                ("returns", .object(h.returns.map { ($0.asset, .array($0.values.map { .number($0) })) })),
-            ])))
+            top.append(
+                (
+                    "history",
+                    .object([
+                        ("dates", .array(h.dates.map { .string($0) })),
+                        ("returns", .object(h.returns.map { ($0.asset, .array($0.values.map { .number($0) })) })),
+                    ])
+                ))
         }
         top.append(("accounts", .array(book.accounts.map(account))))
         return .object(top)
@@ -37,14 +45,27 @@ public enum BookEncoder {
             ("model", .string(d.model.rawValue)),
             ("warn", .number(d.warn)),
             ("danger", .number(d.danger)),
-            ("shortOption", .object([("imBase", .number(d.shortOption.imBase)),
-                                     ("imFloor", .number(d.shortOption.imFloor)),
-                                     ("mm", .number(d.shortOption.mm))])),
-            ("portfolio", .object([("extremeMultiple", .number(d.portfolio.extremeMultiple)),
-                                   ("extremeCover", .number(d.portfolio.extremeCover)),
-                                   ("somc", .number(d.portfolio.somc)),
-                                   ("imMultiplier", .number(d.portfolio.imMultiplier))])),
-            ("es", .object([("horizonDays", .number(d.es.horizonDays)), ("imMultiplier", .number(d.es.imMultiplier))])),
+            (
+                "shortOption",
+                .object([
+                    ("imBase", .number(d.shortOption.imBase)),
+                    ("imFloor", .number(d.shortOption.imFloor)),
+                    ("mm", .number(d.shortOption.mm)),
+                ])
+            ),
+            (
+                "portfolio",
+                .object([
+                    ("extremeMultiple", .number(d.portfolio.extremeMultiple)),
+                    ("extremeCover", .number(d.portfolio.extremeCover)),
+                    ("somc", .number(d.portfolio.somc)),
+                    ("imMultiplier", .number(d.portfolio.imMultiplier)),
+                ])
+            ),
+            (
+                "es",
+                .object([("horizonDays", .number(d.es.horizonDays)), ("imMultiplier", .number(d.es.imMultiplier))])
+            ),
             ("volFactorMax", .number(d.volFactorMax)),
             ("staleAfterSeconds", .number(d.staleAfterSeconds)),
         ])
@@ -63,15 +84,25 @@ public enum BookEncoder {
     }
 
     static func instrument(_ i: Instrument) -> JSONValue {
-        var o: [(String, JSONValue)] = [("kind", .string(i.kind.rawValue)), ("underlying", .string(i.underlying)),
-                                        ("contractSize", .number(i.contractSize))]
+        var o: [(String, JSONValue)] = [
+            ("kind", .string(i.kind.rawValue)), ("underlying", .string(i.underlying)),
+            ("contractSize", .number(i.contractSize)),
+        ]
         switch i.kind {
         case .perpetual, .future:
             if let m = i.mark { o.append(("mark", .number(m))) }
             if let e = i.expiry { o.append(("expiry", .string(e.text))) }
-            o.append(("brackets", .array(i.brackets.map { b in
-                .object([("upTo", b.upTo.map { .number($0) } ?? .null), ("imf", .number(b.imf)), ("mmf", .number(b.mmf))])
-            })))
+            o.append(
+                (
+                    "brackets",
+                    .array(
+                        i.brackets.map { b in
+                            .object([
+                                ("upTo", b.upTo.map { .number($0) } ?? .null), ("imf", .number(b.imf)),
+                                ("mmf", .number(b.mmf)),
+                            ])
+                        })
+                ))
         case .option:
             if let r = i.right { o.append(("right", .string(r.rawValue))) }
             if let k = i.strike { o.append(("strike", .number(k))) }
@@ -95,17 +126,27 @@ public enum BookEncoder {
 
     static func lines(_ s: SubAccount) -> [(String, JSONValue)] {
         [
-            ("collateral", .array(s.collateral.map { c in
-                var o: [(String, JSONValue)] = [("asset", .string(c.asset)), ("amount", .number(c.amount))]
-                if let v = c.venue { o.append(("venue", .string(v))) }
-                return .object(o)
-            })),
-            ("positions", .array(s.positions.map { p in
-                var o: [(String, JSONValue)] = [("instrument", .string(p.instrument)), ("quantity", .number(p.quantity)),
-                                                ("entryPrice", .number(p.entryPrice))]
-                if let c = p.isolatedCollateral { o.append(("isolatedCollateral", .number(c))) }
-                return .object(o)
-            })),
+            (
+                "collateral",
+                .array(
+                    s.collateral.map { c in
+                        var o: [(String, JSONValue)] = [("asset", .string(c.asset)), ("amount", .number(c.amount))]
+                        if let v = c.venue { o.append(("venue", .string(v))) }
+                        return .object(o)
+                    })
+            ),
+            (
+                "positions",
+                .array(
+                    s.positions.map { p in
+                        var o: [(String, JSONValue)] = [
+                            ("instrument", .string(p.instrument)), ("quantity", .number(p.quantity)),
+                            ("entryPrice", .number(p.entryPrice)),
+                        ]
+                        if let c = p.isolatedCollateral { o.append(("isolatedCollateral", .number(c))) }
+                        return .object(o)
+                    })
+            ),
         ]
     }
 }

@@ -14,7 +14,11 @@ public struct BookError: Error, Sendable, Equatable, CustomStringConvertible {
     public var column: Int?
 
     public init(file: String? = nil, path: String, message: String, line: Int? = nil, column: Int? = nil) {
-        self.file = file; self.path = path; self.message = message; self.line = line; self.column = column
+        self.file = file
+        self.path = path
+        self.message = message
+        self.line = line
+        self.column = column
     }
 
     public var description: String {

@@ -39,10 +39,12 @@ public struct Timestamp: Sendable, Hashable, Comparable {
             }
             return v
         }
-        let separator = b[10] == UInt8(ascii: "T") || lenient && (b[10] == UInt8(ascii: " ") || b[10] == UInt8(ascii: "t"))
+        let separator =
+            b[10] == UInt8(ascii: "T") || lenient && (b[10] == UInt8(ascii: " ") || b[10] == UInt8(ascii: "t"))
         guard let y = num(0, 4), b[4] == UInt8(ascii: "-"), let mo = num(5, 2), b[7] == UInt8(ascii: "-"),
-              let d = num(8, 2), separator, let h = num(11, 2), b[13] == UInt8(ascii: ":"),
-              let mi = num(14, 2), b[16] == UInt8(ascii: ":"), let s = num(17, 2) else { return nil }
+            let d = num(8, 2), separator, let h = num(11, 2), b[13] == UInt8(ascii: ":"),
+            let mi = num(14, 2), b[16] == UInt8(ascii: ":"), let s = num(17, 2)
+        else { return nil }
         guard (1...12).contains(mo), d >= 1, d <= daysInMonth(y, mo), h <= 23, mi <= 59, s <= (lenient ? 60 : 59)
         else { return nil }
         var i = 19
@@ -71,7 +73,8 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
             let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
             guard let oh = num(i + 1, 2), i + 3 < b.count, b[i + 3] == UInt8(ascii: ":"), let om = num(i + 4, 2),
-                  oh <= 23, om <= 59 else { return nil }
+                oh <= 23, om <= 59
+            else { return nil }
             offset = sign * (oh * 3600 + om * 60)
             i += 6
         } else {
@@ -102,10 +105,16 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         let totalMs = milliseconds(epochSeconds)
         var secs = totalMs / 1000
         var ms = totalMs % 1000
-        if ms < 0 { ms += 1000; secs -= 1 }
+        if ms < 0 {
+            ms += 1000
+            secs -= 1
+        }
         var days = secs / 86400
         var rem = secs % 86400
-        if rem < 0 { rem += 86400; days -= 1 }
+        if rem < 0 {
+            rem += 86400
+            days -= 1
+        }
         let (y, m, d) = civilFromDays(Int(days))
         func p2(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         let year = y >= 1000 ? "\(y)" : String(repeating: "0", count: max(0, 4 - "\(y)".count)) + "\(y)"
@@ -133,7 +142,10 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return false }
         func num(_ r: Range<Int>) -> Int? {
             var v = 0
-            for i in r { guard b[i] >= 0x30, b[i] <= 0x39 else { return nil }; v = v * 10 + Int(b[i] - 0x30) }
+            for i in r {
+                guard b[i] >= 0x30, b[i] <= 0x39 else { return nil }
+                v = v * 10 + Int(b[i] - 0x30)
+            }
             return v
         }
         guard let y = num(0..<4), let m = num(5..<7), let d = num(8..<10), (1...12).contains(m) else { return false }

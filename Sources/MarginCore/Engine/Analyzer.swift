@@ -53,7 +53,9 @@ public final class Analyzer: @unchecked Sendable {
 
     /// Metrics of unit `u` at `state`.
     public func metrics(_ u: Int, at state: PriceState) -> UnitMetrics {
-        scratch.update(state, instruments: book.instruments(ofUnit: u), assets: book.collateralAssets(ofUnit: u), model: book.model[u])
+        scratch.update(
+            state, instruments: book.instruments(ofUnit: u), assets: book.collateralAssets(ofUnit: u),
+            model: book.model[u])
         return evaluator.evaluate(u, scratch)
     }
 
@@ -77,7 +79,10 @@ public final class Analyzer: @unchecked Sendable {
         var prev = 0.0
         for k in 1...steps {
             let m = -0.99 * Double(k) / Double(steps)
-            if liq(m) { down = Analyzer.refine(inside: m, outside: prev, liq); break }
+            if liq(m) {
+                down = Analyzer.refine(inside: m, outside: prev, liq)
+                break
+            }
             prev = m
         }
         prev = 0
@@ -85,13 +90,16 @@ public final class Analyzer: @unchecked Sendable {
         for k in 1...steps {
             let m = 10 * Double(k) / Double(steps)
             if let d = down, prev > -d { break }
-            if liq(m) { up = Analyzer.refine(inside: m, outside: prev, liq); break }
+            if liq(m) {
+                up = Analyzer.refine(inside: m, outside: prev, liq)
+                break
+            }
             prev = m
         }
         switch (down, up) {
-        case let (d?, u?): return -d <= u ? d : u
-        case let (d?, nil): return d
-        case let (nil, u?): return u
+        case (let d?, let u?): return -d <= u ? d : u
+        case (let d?, nil): return d
+        case (nil, let u?): return u
         default: return nil
         }
     }
@@ -108,7 +116,10 @@ public final class Analyzer: @unchecked Sendable {
         var prev = p0
         for k in 1...steps {
             let p = p0 - 0.99 * p0 * Double(k) / Double(steps)
-            if flips(p) { down = Analyzer.refine(inside: p, outside: prev, flips); break }
+            if flips(p) {
+                down = Analyzer.refine(inside: p, outside: prev, flips)
+                break
+            }
             prev = p
         }
         prev = p0
@@ -116,13 +127,16 @@ public final class Analyzer: @unchecked Sendable {
         for k in 1...steps {
             let p = p0 + 10 * p0 * Double(k) / Double(steps)
             if let d = down, prev - p0 > p0 - d { break }
-            if flips(p) { up = Analyzer.refine(inside: p, outside: prev, flips); break }
+            if flips(p) {
+                up = Analyzer.refine(inside: p, outside: prev, flips)
+                break
+            }
             prev = p
         }
         switch (down, up) {
-        case let (d?, u?): return p0 - d <= u - p0 ? d : u
-        case let (d?, nil): return d
-        case let (nil, u?): return u
+        case (let d?, let u?): return p0 - d <= u - p0 ? d : u
+        case (let d?, nil): return d
+        case (nil, let u?): return u
         default: return nil
         }
     }
@@ -130,7 +144,8 @@ public final class Analyzer: @unchecked Sendable {
     /// Bisects between a point where `pred` holds and one where it does not, to
     /// full double precision; returns the point where it holds.
     static func refine(inside: Double, outside: Double, _ pred: (Double) -> Bool) -> Double {
-        var a = outside, b = inside
+        var a = outside
+        var b = inside
         for _ in 0..<200 {
             let mid = a + (b - a) / 2
             if mid == a || mid == b { break }
@@ -148,8 +163,9 @@ public final class Analyzer: @unchecked Sendable {
             var g = by[a] ?? Black76.Greeks()
             if m.kind[i] == .option {
                 let f = base.assetPrice[a]
-                let og = Black76.greeks(isCall: m.isCall[i], f: f, k: m.strike[i], t: base.yearsToExpiry(i, m),
-                                        sigma: base.sigma(i, m))
+                let og = Black76.greeks(
+                    isCall: m.isCall[i], f: f, k: m.strike[i], t: base.yearsToExpiry(i, m),
+                    sigma: base.sigma(i, m))
                 g.delta += net * og.delta
                 g.gamma += net * og.gamma
                 g.vega += net * og.vega
@@ -194,7 +210,8 @@ public final class Analyzer: @unchecked Sendable {
         let m = book.market
         let metrics = self.metrics(a, at: base)
         let st = Health.state(metrics, m.params)
-        let mr = Health.marginRatio(adjustedEquity: metrics.adjustedEquity, maintenanceMargin: metrics.maintenanceMargin)
+        let mr = Health.marginRatio(
+            adjustedEquity: metrics.adjustedEquity, maintenanceMargin: metrics.maintenanceMargin)
         var benefit = 0.0
         if book.model[a] == .standard {
             let standalone = source.subaccounts.reduce(0.0) { $0 + standaloneMM($1.positions) }
@@ -206,16 +223,19 @@ public final class Analyzer: @unchecked Sendable {
             let inst = book.bucketInstrument[u - book.accountCount]
             let bmr = Health.marginRatio(adjustedEquity: bm.adjustedEquity, maintenanceMargin: bm.maintenanceMargin)
             let und = m.underlying[inst]
-            buckets.append(BucketDetail(
-                instrument: m.instrumentNames[inst], subaccount: book.bucketSubaccount[u - book.accountCount],
-                metrics: bm, marginRatio: bmr.isFinite ? bmr : nil, state: Health.state(bm, m.params),
-                liquidationPrice: m.stable[und] ? nil : liquidationPrice(u, asset: und)))
+            buckets.append(
+                BucketDetail(
+                    instrument: m.instrumentNames[inst], subaccount: book.bucketSubaccount[u - book.accountCount],
+                    metrics: bm, marginRatio: bmr.isFinite ? bmr : nil, state: Health.state(bm, m.params),
+                    liquidationPrice: m.stable[und] ? nil : liquidationPrice(u, asset: und)))
         }
         return AccountDetail(
             metrics: metrics, state: st, marginRatio: mr.isFinite ? mr : nil,
             freeCollateral: metrics.adjustedEquity - metrics.initialMargin,
             distanceToLiquidation: distanceToLiquidation(a),
-            liquidationPrices: exposedAssets(a).compactMap { x in liquidationPrice(a, asset: x).map { (m.assetNames[x], $0) } },
+            liquidationPrices: exposedAssets(a).compactMap { x in
+                liquidationPrice(a, asset: x).map { (m.assetNames[x], $0) }
+            },
             greeks: greeks(a).map { (m.assetNames[$0.asset], $0.greeks) },
             nettingBenefit: benefit, buckets: buckets)
     }

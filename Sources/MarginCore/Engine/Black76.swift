@@ -20,7 +20,10 @@ public enum Black76 {
     public struct Greeks: Sendable, Equatable {
         public var delta = 0.0, gamma = 0.0, vega = 0.0, theta = 0.0
         public init(delta: Double = 0, gamma: Double = 0, vega: Double = 0, theta: Double = 0) {
-            self.delta = delta; self.gamma = gamma; self.vega = vega; self.theta = theta
+            self.delta = delta
+            self.gamma = gamma
+            self.vega = vega
+            self.theta = theta
         }
     }
 
@@ -35,9 +38,10 @@ public enum Black76 {
         let sd = sigma * st
         let d1 = (log(f / k) + 0.5 * sd * sd) / sd
         let nd1 = pdf(d1)
-        return Greeks(delta: isCall ? cdf(d1) : cdf(d1) - 1,
-                      gamma: nd1 / (f * sd),
-                      vega: f * nd1 * st / 100,
-                      theta: -f * nd1 * sigma / (2 * st) / 365)
+        return Greeks(
+            delta: isCall ? cdf(d1) : cdf(d1) - 1,
+            gamma: nd1 / (f * sd),
+            vega: f * nd1 * st / 100,
+            theta: -f * nd1 * sigma / (2 * st) / 365)
     }
 }

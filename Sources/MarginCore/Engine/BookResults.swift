@@ -31,14 +31,16 @@ public final class BookResults: @unchecked Sendable {
         maintenanceMargin[u] = m.maintenanceMargin
         var99[u] = m.var99 ?? .nan
         es975[u] = m.es975 ?? .nan
-        state[u] = Health.state(equity: m.equity, adjustedEquity: m.adjustedEquity, maintenanceMargin: m.maintenanceMargin,
-                                warn: warn, danger: danger)
+        state[u] = Health.state(
+            equity: m.equity, adjustedEquity: m.adjustedEquity, maintenanceMargin: m.maintenanceMargin,
+            warn: warn, danger: danger)
     }
 
     public func metrics(_ u: Int) -> UnitMetrics {
-        UnitMetrics(equity: equity[u], adjustedEquity: adjustedEquity[u], initialMargin: initialMargin[u],
-                    maintenanceMargin: maintenanceMargin[u], var99: var99[u].isNaN ? nil : var99[u],
-                    es975: es975[u].isNaN ? nil : es975[u])
+        UnitMetrics(
+            equity: equity[u], adjustedEquity: adjustedEquity[u], initialMargin: initialMargin[u],
+            maintenanceMargin: maintenanceMargin[u], var99: var99[u].isNaN ? nil : var99[u],
+            es975: es975[u].isNaN ? nil : es975[u])
     }
 
     @inline(__always)
@@ -51,11 +53,14 @@ public final class BookResults: @unchecked Sendable {
     /// first; then MM descending; then id ascending).
     @inline(__always)
     public func precedes(_ a: Int, _ b: Int, ids: [String]) -> Bool {
-        let la = state[a].isLiquidatable, lb = state[b].isLiquidatable
+        let la = state[a].isLiquidatable
+        let lb = state[b].isLiquidatable
         if la != lb { return la }
-        let ra = marginRatio(a), rb = marginRatio(b)
+        let ra = marginRatio(a)
+        let rb = marginRatio(b)
         if ra != rb { return ra > rb }
-        let ma = maintenanceMargin[a], mb = maintenanceMargin[b]
+        let ma = maintenanceMargin[a]
+        let mb = maintenanceMargin[b]
         if ma != mb { return ma > mb }
         return ids[a] < ids[b]
     }
@@ -68,21 +73,26 @@ public final class BookResults: @unchecked Sendable {
     /// number. The keys are radix-sorted (four 16-bit passes, no comparisons); only runs
     /// of equal keys, which are rare, are then ordered by MM descending and id ascending.
     public func priorityOrder(accountCount: Int, ids: [String]) -> [Int] {
-        BookResults.priorityOrder(count: accountCount, state: UnsafeBufferPointer(start: state.base, count: accountCount),
-                                  adjustedEquity: UnsafeBufferPointer(start: adjustedEquity.base, count: accountCount),
-                                  maintenanceMargin: UnsafeBufferPointer(start: maintenanceMargin.base, count: accountCount),
-                                  ids: ids)
+        BookResults.priorityOrder(
+            count: accountCount, state: UnsafeBufferPointer(start: state.base, count: accountCount),
+            adjustedEquity: UnsafeBufferPointer(start: adjustedEquity.base, count: accountCount),
+            maintenanceMargin: UnsafeBufferPointer(start: maintenanceMargin.base, count: accountCount),
+            ids: ids)
     }
 
     /// ``priorityOrder(accountCount:ids:)`` over copied columns (a snapshot's).
-    public static func priorityOrder(count n: Int, state: UnsafeBufferPointer<AccountState>,
-                                     adjustedEquity: UnsafeBufferPointer<Double>,
-                                     maintenanceMargin: UnsafeBufferPointer<Double>, ids: [String]) -> [Int] {
+    public static func priorityOrder(
+        count n: Int, state: UnsafeBufferPointer<AccountState>,
+        adjustedEquity: UnsafeBufferPointer<Double>,
+        maintenanceMargin: UnsafeBufferPointer<Double>, ids: [String]
+    ) -> [Int] {
         guard n > 1 else { return Array(0..<n) }
         var keys = [UInt64](repeating: 0, count: n)
         var order = [Int32](repeating: 0, count: n)
         for a in 0..<n {
-            let ratio = Health.marginRatio(adjustedEquity: adjustedEquity[a], maintenanceMargin: maintenanceMargin[a]) + 0.0  // -0 is +0
+            // + 0.0 makes -0 +0.
+            let ratio =
+                Health.marginRatio(adjustedEquity: adjustedEquity[a], maintenanceMargin: maintenanceMargin[a]) + 0.0
             let group: UInt64 = state[a].isLiquidatable ? 0 : 1 << 63
             keys[a] = group | (~ratio.bitPattern & 0x7FFF_FFFF_FFFF_FFFF)
             order[a] = Int32(a)
@@ -95,13 +105,18 @@ public final class BookResults: @unchecked Sendable {
                 tmpKeys.withUnsafeMutableBufferPointer { tk in
                     tmpOrder.withUnsafeMutableBufferPointer { to in
                         counts.withUnsafeMutableBufferPointer { c in
-                            var src = (k, o), dst = (tk, to)
+                            var src = (k, o)
+                            var dst = (tk, to)
                             for pass in 0..<4 {
                                 let shift = UInt64(pass * 16)
                                 for d in 0..<c.count { c[d] = 0 }
                                 for i in 0..<n { c[Int(truncatingIfNeeded: (src.0[i] >> shift) & 0xFFFF)] += 1 }
                                 var sum = 0
-                                for d in 0..<c.count { let x = c[d]; c[d] = sum; sum += x }
+                                for d in 0..<c.count {
+                                    let x = c[d]
+                                    c[d] = sum
+                                    sum += x
+                                }
                                 for i in 0..<n {
                                     let d = Int(truncatingIfNeeded: (src.0[i] >> shift) & 0xFFFF)
                                     dst.0[c[d]] = src.0[i]
@@ -123,7 +138,8 @@ public final class BookResults: @unchecked Sendable {
             while end < n && keys[end] == keys[start] { end += 1 }
             if end - start > 1 {
                 result[start..<end].sort { x, y in
-                    let mx = maintenanceMargin[x], my = maintenanceMargin[y]
+                    let mx = maintenanceMargin[x]
+                    let my = maintenanceMargin[y]
                     if mx != my { return mx > my }
                     return ids[x] < ids[y]
                 }
@@ -172,20 +188,36 @@ extension MarginBook {
         }
     }
 
-    private func computeBlock(_ block: Range<Int>, _ quotes: Quotes, _ results: BookResults, _ ev: borrowing Evaluator) {
-        let warn = market.params.warn, danger = market.params.danger
-        let model = self.model.base, cash = self.cash.base, entryCost = self.entryCost.base
-        let colUnit = self.colUnit.base, colAsset = self.colAsset.base
-        let colAmount = self.colAmount.base, colWeighted = self.colWeighted.base
-        let insUnit = self.insUnit.base, insInstr = self.insInstr.base
-        let insNet = self.insNet.base, insShort = self.insShort.base
-        let price = quotes.price.base, unitValue = quotes.unitValue.base
-        let imShort = quotes.imShort.base, mmShort = quotes.mmShort.base, factor = quotes.bracketFactor.base
+    private func computeBlock(_ block: Range<Int>, _ quotes: Quotes, _ results: BookResults, _ ev: borrowing Evaluator)
+    {
+        let warn = market.params.warn
+        let danger = market.params.danger
+        let model = self.model.base
+        let cash = self.cash.base
+        let entryCost = self.entryCost.base
+        let colUnit = self.colUnit.base
+        let colAsset = self.colAsset.base
+        let colAmount = self.colAmount.base
+        let colWeighted = self.colWeighted.base
+        let insUnit = self.insUnit.base
+        let insInstr = self.insInstr.base
+        let insNet = self.insNet.base
+        let insShort = self.insShort.base
+        let price = quotes.price.base
+        let unitValue = quotes.unitValue.base
+        let imShort = quotes.imShort.base
+        let mmShort = quotes.mmShort.base
+        let factor = quotes.bracketFactor.base
         let stride = market.bracketStride
-        let upTo = market.upTo.base, imf = market.imf.base, mmf = market.mmf.base
-        let cumI = market.cumI.base, cumM = market.cumM.base
-        let outE = results.equity.base, outAE = results.adjustedEquity.base
-        let outIM = results.initialMargin.base, outMM = results.maintenanceMargin.base
+        let upTo = market.upTo.base
+        let imf = market.imf.base
+        let mmf = market.mmf.base
+        let cumI = market.cumI.base
+        let cumM = market.cumM.base
+        let outE = results.equity.base
+        let outAE = results.adjustedEquity.base
+        let outIM = results.initialMargin.base
+        let outMM = results.maintenanceMargin.base
         let outState = results.state.base
         for u in block {
             let base = cash[u] - entryCost[u]
@@ -223,8 +255,9 @@ extension MarginBook {
         }
         for u in block {
             if model[u] == .standard {
-                outState[u] = Health.state(equity: outE[u], adjustedEquity: outAE[u], maintenanceMargin: outMM[u],
-                                           warn: warn, danger: danger)
+                outState[u] = Health.state(
+                    equity: outE[u], adjustedEquity: outAE[u], maintenanceMargin: outMM[u],
+                    warn: warn, danger: danger)
             } else {
                 results.store(u, ev.evaluate(u, quotes), warn: warn, danger: danger)
             }

@@ -87,14 +87,22 @@ public struct CompiledMarket: Sendable {
         let longest = max(1, book.instruments.map { $0.kind == .option ? 1 : $0.brackets.count }.max() ?? 1)
         let stride = (longest + 3) / 4 * 4
         bracketStride = stride
-        var up: [Double] = [], im: [Double] = [], mm: [Double] = [], ci: [Double] = [], cm: [Double] = []
+        var up: [Double] = []
+        var im: [Double] = []
+        var mm: [Double] = []
+        var ci: [Double] = []
+        var cm: [Double] = []
         for inst in book.instruments {
             let brackets = inst.kind == .option ? [Bracket(upTo: nil, imf: 0, mmf: 0)] : inst.brackets
-            var cumI = 0.0, cumM = 0.0
+            var cumI = 0.0
+            var cumM = 0.0
             for k in 0..<stride {
                 guard k < brackets.count else {
-                    up.append(.infinity); im.append(im.last ?? 0); mm.append(mm.last ?? 0)
-                    ci.append(cumI); cm.append(cumM)
+                    up.append(.infinity)
+                    im.append(im.last ?? 0)
+                    mm.append(mm.last ?? 0)
+                    ci.append(cumI)
+                    cm.append(cumM)
                     continue
                 }
                 let b = brackets[k]
@@ -111,7 +119,11 @@ public struct CompiledMarket: Sendable {
                 cm.append(cumM)
             }
         }
-        upTo = Column(up); imf = Column(im); mmf = Column(mm); cumI = Column(ci); cumM = Column(cm)
+        upTo = Column(up)
+        imf = Column(im)
+        mmf = Column(mm)
+        cumI = Column(ci)
+        cumM = Column(cm)
 
         let n = book.history?.dates.count ?? 0
         historyCount = n

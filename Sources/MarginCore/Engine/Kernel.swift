@@ -8,10 +8,16 @@ public struct UnitMetrics: Sendable, Equatable {
     public var var99: Double?
     public var es975: Double?
 
-    public init(equity: Double, adjustedEquity: Double, initialMargin: Double, maintenanceMargin: Double,
-                var99: Double? = nil, es975: Double? = nil) {
-        self.equity = equity; self.adjustedEquity = adjustedEquity; self.initialMargin = initialMargin
-        self.maintenanceMargin = maintenanceMargin; self.var99 = var99; self.es975 = es975
+    public init(
+        equity: Double, adjustedEquity: Double, initialMargin: Double, maintenanceMargin: Double,
+        var99: Double? = nil, es975: Double? = nil
+    ) {
+        self.equity = equity
+        self.adjustedEquity = adjustedEquity
+        self.initialMargin = initialMargin
+        self.maintenanceMargin = maintenanceMargin
+        self.var99 = var99
+        self.es975 = es975
     }
 }
 
@@ -55,7 +61,9 @@ public struct Evaluator: ~Copyable {
             ae += b.colWeighted[l] * p
             l += 1
         }
-        var im = 0.0, mm = 0.0, shortForward = 0.0
+        var im = 0.0
+        var mm = 0.0
+        var shortForward = 0.0
         let model = b.model[u]
         var i0 = Int(b.insStart[u])
         let ie = Int(b.insStart[u + 1])
@@ -84,13 +92,15 @@ public struct Evaluator: ~Copyable {
         case .portfolio:
             let p = m.params.portfolio
             let mmP = scanningRisk(u, q) + p.somc * shortForward
-            return UnitMetrics(equity: equity, adjustedEquity: ae, initialMargin: p.imMultiplier * mmP, maintenanceMargin: mmP)
+            return UnitMetrics(
+                equity: equity, adjustedEquity: ae, initialMargin: p.imMultiplier * mmP, maintenanceMargin: mmP)
         case .es:
             let (var99, es975) = historicalLoss(u, q)
             let e = m.params.es
             let mmE = max(0, es975) * e.horizonDays.squareRoot()
-            return UnitMetrics(equity: equity, adjustedEquity: ae, initialMargin: e.imMultiplier * mmE,
-                               maintenanceMargin: mmE, var99: var99, es975: es975)
+            return UnitMetrics(
+                equity: equity, adjustedEquity: ae, initialMargin: e.imMultiplier * mmE,
+                maintenanceMargin: mmE, var99: var99, es975: es975)
         }
     }
 
@@ -214,15 +224,23 @@ public enum Health {
     /// mixed across accounts and mispredicted branches dominate a full recompute.
     /// The ratio is a true division so boundaries are exact (`0.7 * 100 != 70`).
     @inline(__always)
-    public static func state(equity e: Double, adjustedEquity ae: Double, maintenanceMargin mm: Double,
-                             warn: Double, danger: Double) -> AccountState {
+    public static func state(
+        equity e: Double, adjustedEquity ae: Double, maintenanceMargin mm: Double,
+        warn: Double, danger: Double
+    ) -> AccountState {
         // Comparisons as SIMD lane masks (-1 true, 0 false) so the compiler cannot turn them into jumps.
         let mr = mm / ae
-        let ge = unsafeBitCast(SIMD4<Double>(mr, mr, mm, 0) .>= SIMD4<Double>(warn, danger, ae, 1), to: SIMD4<Int64>.self)
+        let ge = unsafeBitCast(
+            SIMD4<Double>(mr, mr, mm, 0) .>= SIMD4<Double>(warn, danger, ae, 1), to: SIMD4<Int64>.self)
         let gt = unsafeBitCast(SIMD4<Double>(ae, mm, 0, 0) .> SIMD4<Double>(0, 0, ae, e), to: SIMD4<Int64>.self)
-        let w = -ge[0], d = -ge[1], aeAtMostMM = -ge[2]
-        let positive = -gt[0], mmPositive = -gt[1], aeNegative = -gt[2], bankrupt = -gt[3]
-        var code = positive &* w &* (1 &+ d)                      // 0 safe, 1 warning, 2 danger
+        let w = -ge[0]
+        let d = -ge[1]
+        let aeAtMostMM = -ge[2]
+        let positive = -gt[0]
+        let mmPositive = -gt[1]
+        let aeNegative = -gt[2]
+        let bankrupt = -gt[3]
+        var code = positive &* w &* (1 &+ d)  // 0 safe, 1 warning, 2 danger
         let liquidatable = aeAtMostMM & (mmPositive | aeNegative)
         code &+= liquidatable &* (3 &- code)
         code &+= bankrupt &* (4 &- code)
@@ -231,7 +249,8 @@ public enum Health {
     }
 
     public static func state(_ m: UnitMetrics, _ p: BookDefaults) -> AccountState {
-        state(equity: m.equity, adjustedEquity: m.adjustedEquity, maintenanceMargin: m.maintenanceMargin,
-              warn: p.warn, danger: p.danger)
+        state(
+            equity: m.equity, adjustedEquity: m.adjustedEquity, maintenanceMargin: m.maintenanceMargin,
+            warn: p.warn, danger: p.danger)
     }
 }

@@ -98,10 +98,11 @@ extension MarginBook {
         let analyzer = Analyzer(book: self, base: prices)
         let um = analyzer.metrics(a, at: prices)
         let mr = Health.marginRatio(adjustedEquity: um.adjustedEquity, maintenanceMargin: um.maintenanceMargin)
-        return ReviewMetrics(accountId: accountIds[a], equity: um.equity, adjustedEquity: um.adjustedEquity,
-                             initialMargin: um.initialMargin, maintenanceMargin: um.maintenanceMargin,
-                             marginRatio: mr.isFinite ? mr : nil, state: Health.state(um, market.params).name,
-                             distanceToLiquidation: analyzer.distanceToLiquidation(a), computedAt: at)
+        return ReviewMetrics(
+            accountId: accountIds[a], equity: um.equity, adjustedEquity: um.adjustedEquity,
+            initialMargin: um.initialMargin, maintenanceMargin: um.maintenanceMargin,
+            marginRatio: mr.isFinite ? mr : nil, state: Health.state(um, market.params).name,
+            distanceToLiquidation: analyzer.distanceToLiquidation(a), computedAt: at)
     }
 
     /// The drill-down of account `a` (`source` is its book entry) at `prices`: detail, per-line breakdown, a stress
@@ -112,8 +113,10 @@ extension MarginBook {
     ///                              stressMoves: [-0.1, 0, 0.1], stressVolFactors: [1], whatIf: (asset: 0, move: -0.05))
     /// print(b.positions.map(\.initialMargin), b.stress[0][0].equityChange)
     /// ```
-    public func breakdown(account a: Int, source: Account, prices: PriceState, stressMoves: [Double],
-                          stressVolFactors: [Double], whatIf: (asset: Int, move: Double)?) -> AccountBreakdown {
+    public func breakdown(
+        account a: Int, source: Account, prices: PriceState, stressMoves: [Double],
+        stressVolFactors: [Double], whatIf: (asset: Int, move: Double)?
+    ) -> AccountBreakdown {
         let m = market
         let analyzer = Analyzer(book: self, base: prices)
         let detail = analyzer.detail(account: a, source: source)
@@ -133,16 +136,20 @@ extension MarginBook {
                     h = m.borrowAddOn[ai]
                     weighted = value * (1 + h)
                 }
-                coll.append(CollateralBreakdown(subaccount: sub.id, asset: line.asset, venue: line.venue, amount: line.amount,
-                                                price: p, value: value, haircut: h, weighted: weighted,
-                                                share: ae != 0 ? weighted / ae : 0))
+                coll.append(
+                    CollateralBreakdown(
+                        subaccount: sub.id, asset: line.asset, venue: line.venue, amount: line.amount,
+                        price: p, value: value, haircut: h, weighted: weighted,
+                        share: ae != 0 ? weighted / ae : 0))
             }
         }
         var subs: [SubaccountBreakdown] = []
         var positions: [PositionBreakdown] = []
         for sub in source.subaccounts {
-            subs.append(SubaccountBreakdown(id: sub.id, standaloneMM: analyzer.standaloneMM(sub.positions),
-                                            positions: sub.positions.count, collateralLines: sub.collateral.count))
+            subs.append(
+                SubaccountBreakdown(
+                    id: sub.id, standaloneMM: analyzer.standaloneMM(sub.positions),
+                    positions: sub.positions.count, collateralLines: sub.collateral.count))
             for p in sub.positions {
                 guard let i = m.instrumentIndex[p.instrument] else { continue }
                 positions.append(positionLine(p, instrument: i, subaccount: sub.id, prices: prices, analyzer: analyzer))
@@ -154,27 +161,32 @@ extension MarginBook {
             var base = prices
             base.assetVol = base.assetVol.map { $0 * vf }
             base.iv = base.iv.map { $0.map { $0 * vf } }
-            stress.append(stressMoves.map { mv in
-                let um = analyzer.metrics(a, at: base.shockedAll(mv, m))
-                return StressPoint(equityChange: um.equity - e0, state: Health.state(um, m.params))
-            })
+            stress.append(
+                stressMoves.map { mv in
+                    let um = analyzer.metrics(a, at: base.shockedAll(mv, m))
+                    return StressPoint(equityChange: um.equity - e0, state: Health.state(um, m.params))
+                })
         }
         var result: WhatIfResult?
         if let w = whatIf, w.asset >= 0, w.asset < m.assetCount, !m.stable[w.asset] {
             let p = prices.assetPrice[w.asset] * (1 + w.move)
             let um = analyzer.metrics(a, at: prices.withPrice(asset: w.asset, p, m))
             let mr = Health.marginRatio(adjustedEquity: um.adjustedEquity, maintenanceMargin: um.maintenanceMargin)
-            result = WhatIfResult(asset: w.asset, move: w.move, price: p, metrics: um, state: Health.state(um, m.params),
-                                  marginRatio: mr.isFinite ? mr : nil)
+            result = WhatIfResult(
+                asset: w.asset, move: w.move, price: p, metrics: um, state: Health.state(um, m.params),
+                marginRatio: mr.isFinite ? mr : nil)
         }
-        return AccountBreakdown(detail: detail, collateral: coll, subaccounts: subs, positions: positions, stress: stress,
-                                whatIf: result)
+        return AccountBreakdown(
+            detail: detail, collateral: coll, subaccounts: subs, positions: positions, stress: stress,
+            whatIf: result)
     }
 
     /// One position margined alone: short-option IM/MM for options, bracket MM (and IM by the bracket's IMF/MMF)
     /// for futures and perpetuals.
-    private func positionLine(_ p: Position, instrument i: Int, subaccount: String, prices: PriceState,
-                              analyzer: Analyzer) -> PositionBreakdown {
+    private func positionLine(
+        _ p: Position, instrument i: Int, subaccount: String, prices: PriceState,
+        analyzer: Analyzer
+    ) -> PositionBreakdown {
         let m = market
         let qcs = p.quantity * m.contractSize[i]
         let f = prices.assetPrice[m.underlying[i]]
@@ -187,23 +199,28 @@ extension MarginBook {
             let sigma = prices.sigma(i, m)
             mark = Black76.price(isCall: m.isCall[i], f: f, k: m.strike[i], t: t, sigma: sigma)
             let per = Black76.greeks(isCall: m.isCall[i], f: f, k: m.strike[i], t: t, sigma: sigma)
-            g = Black76.Greeks(delta: per.delta * qcs, gamma: per.gamma * qcs, vega: per.vega * qcs, theta: per.theta * qcs)
+            g = Black76.Greeks(
+                delta: per.delta * qcs, gamma: per.gamma * qcs, vega: per.vega * qcs, theta: per.theta * qcs)
             if qcs < 0 {
                 let so = m.params.shortOption
                 mmv = -qcs * so.mm * f
-                im = -qcs * max(so.imBase * f - max(0, m.isCall[i] ? m.strike[i] - f : f - m.strike[i]), so.imFloor * f)
+                im =
+                    -qcs * max(so.imBase * f - max(0, m.isCall[i] ? m.strike[i] - f : f - m.strike[i]), so.imFloor * f)
                     + (-qcs) * mark
             }
         } else {
             mark = prices.markPrice(i, m)
             g = Black76.Greeks(delta: qcs)
-            mmv = analyzer.standaloneMM([Position(instrument: p.instrument, quantity: p.quantity, entryPrice: p.entryPrice)])
+            mmv = analyzer.standaloneMM([
+                Position(instrument: p.instrument, quantity: p.quantity, entryPrice: p.entryPrice)
+            ])
             // The bracket the notional falls in (a bound past every bound keeps the last bracket).
             let k = min(m.bracketIndex(instrument: i, notional: abs(qcs) * mark), (i + 1) * m.bracketStride - 1)
             if m.mmf[k] > 0 { im = mmv * m.imf[k] / m.mmf[k] }
         }
-        return PositionBreakdown(instrument: p.instrument, subaccount: subaccount, quantity: p.quantity,
-                                 entryPrice: p.entryPrice, mark: mark, unrealizedPnL: (mark - p.entryPrice) * qcs,
-                                 initialMargin: im, maintenanceMargin: mmv, greeks: g, isolated: p.isolatedCollateral != nil)
+        return PositionBreakdown(
+            instrument: p.instrument, subaccount: subaccount, quantity: p.quantity,
+            entryPrice: p.entryPrice, mark: mark, unrealizedPnL: (mark - p.entryPrice) * qcs,
+            initialMargin: im, maintenanceMargin: mmv, greeks: g, isolated: p.isolatedCollateral != nil)
     }
 }

@@ -9,7 +9,8 @@ extension MarginBook {
     ///   - indexAge: seconds since each asset's last index tick.
     ///   - markAge: seconds since each instrument's last mark tick; negative where never fed.
     public func exposures(prices: PriceState, indexAge: [Double], markAge: [Double])
-        -> (asset: [Int32], notional: [Double], dataAge: [Double]) {
+        -> (asset: [Int32], notional: [Double], dataAge: [Double])
+    {
         let m = market
         var asset = [Int32](repeating: -1, count: accountCount)
         var notional = [Double](repeating: 0, count: accountCount)

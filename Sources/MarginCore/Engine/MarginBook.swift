@@ -97,14 +97,22 @@ public final class MarginBook: @unchecked Sendable {
         unitCount = models.count
         positionCount = positions
         model = Column(models)
-        cash = Column(b.cash); entryCost = Column(b.entryCost)
+        cash = Column(b.cash)
+        entryCost = Column(b.entryCost)
         colStart = Column(b.colStart + [Int32(b.colAsset.count)])
-        colUnit = Column(b.colUnit); insUnit = Column(b.insUnit)
-        colAsset = Column(b.colAsset); colAmount = Column(b.colAmount); colWeighted = Column(b.colWeighted)
+        colUnit = Column(b.colUnit)
+        insUnit = Column(b.insUnit)
+        colAsset = Column(b.colAsset)
+        colAmount = Column(b.colAmount)
+        colWeighted = Column(b.colWeighted)
         insStart = Column(b.insStart + [Int32(b.insInstr.count)])
-        insInstr = Column(b.insInstr); insNet = Column(b.insNet); insShort = Column(b.insShort)
+        insInstr = Column(b.insInstr)
+        insNet = Column(b.insNet)
+        insShort = Column(b.insShort)
         riskStart = Column(b.riskStart + [Int32(b.riskRow.count)])
-        riskRow = Column(b.riskRow); riskMult = Column(b.riskMult); riskGroup = Column(b.riskGroup)
+        riskRow = Column(b.riskRow)
+        riskMult = Column(b.riskMult)
+        riskGroup = Column(b.riskGroup)
     }
 
     /// Number of bounds below `n` in `upTo[base ..< base + stride]` (stride a multiple of 4), plus `base`.
@@ -178,7 +186,9 @@ public final class MarginBook: @unchecked Sendable {
             }
         }
 
-        mutating func addUnit(model: MarginModel, cash c: Double, collateral: [(Int, CollateralLine)], positions: [Position]) {
+        mutating func addUnit(
+            model: MarginModel, cash c: Double, collateral: [(Int, CollateralLine)], positions: [Position]
+        ) {
             cash.append(c)
             // Collateral merged per asset, in asset order.
             colStart.append(Int32(colAsset.count))
@@ -203,7 +213,9 @@ public final class MarginBook: @unchecked Sendable {
             let unit = Int32(cash.count - 1)
             for m in merged {
                 colUnit.append(unit)
-                colAsset.append(Int32(m.asset)); colAmount.append(m.amount); colWeighted.append(m.weighted)
+                colAsset.append(Int32(m.asset))
+                colAmount.append(m.amount)
+                colWeighted.append(m.weighted)
             }
             // Positions netted per instrument.
             insStart.append(Int32(insInstr.count))
@@ -222,10 +234,14 @@ public final class MarginBook: @unchecked Sendable {
                     lines.append((i, qcs, short))
                 }
             }
-            lines.sort { (market.underlying[$0.instrument], $0.instrument) < (market.underlying[$1.instrument], $1.instrument) }
+            lines.sort {
+                (market.underlying[$0.instrument], $0.instrument) < (market.underlying[$1.instrument], $1.instrument)
+            }
             for l in lines {
                 insUnit.append(unit)
-                insInstr.append(Int32(l.instrument)); insNet.append(l.net); insShort.append(l.short)
+                insInstr.append(Int32(l.instrument))
+                insNet.append(l.net)
+                insShort.append(l.short)
             }
             entryCost.append(entry)
             // Risk items of the scenario models.
@@ -240,7 +256,9 @@ public final class MarginBook: @unchecked Sendable {
             }
             items.sort { ($0.group, $0.row) < ($1.group, $1.row) }
             for it in items {
-                riskRow.append(Int32(it.row)); riskMult.append(it.mult); riskGroup.append(Int32(it.group))
+                riskRow.append(Int32(it.row))
+                riskMult.append(it.mult)
+                riskGroup.append(Int32(it.group))
             }
         }
     }

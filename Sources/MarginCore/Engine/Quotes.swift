@@ -28,7 +28,8 @@ public final class Quotes: @unchecked Sendable {
 
     public init(market: CompiledMarket, portfolio: Bool = true, es: Bool = true) {
         self.market = market
-        let ni = market.instrumentCount, na = market.assetCount
+        let ni = market.instrumentCount
+        let na = market.assetCount
         unitValue = Column(repeating: 0, count: ni)
         imShort = Column(repeating: 0, count: ni)
         mmShort = Column(repeating: 0, count: ni)
@@ -49,7 +50,9 @@ public final class Quotes: @unchecked Sendable {
 
     /// Recomputes only the given instruments and assets (what one account rests on),
     /// and only the scenario arrays of `model` (none for the standard model).
-    public func update(_ state: PriceState, instruments: some Sequence<Int>, assets: some Sequence<Int>, model: MarginModel? = nil) {
+    public func update(
+        _ state: PriceState, instruments: some Sequence<Int>, assets: some Sequence<Int>, model: MarginModel? = nil
+    ) {
         let p = model.map { $0 == .portfolio } ?? true
         let e = model.map { $0 == .es } ?? true
         for a in assets { updateAsset(a, state, portfolio: p, es: e) }
@@ -58,7 +61,8 @@ public final class Quotes: @unchecked Sendable {
 
     /// The price moves, vol shifts and count fractions of the 16 scenarios for an underlying.
     public static func scenarios(scan s: Double, volScan v: Double, params: PortfolioParams)
-        -> [(move: Double, vol: Double, count: Double)] {
+        -> [(move: Double, vol: Double, count: Double)]
+    {
         var out: [(Double, Double, Double)] = []
         for m in [0.0, s / 3, -s / 3, 2 * s / 3, -2 * s / 3, s, -s] {
             out.append((m, v, 1))
@@ -75,8 +79,9 @@ public final class Quotes: @unchecked Sendable {
         let row = market.instrumentCount + a
         if hasPortfolio && portfolio {
             if let scan = market.scanRange[a] {
-                let sc = Quotes.scenarios(scan: scan * state.volFactor[a], volScan: market.volScanRange[a],
-                                          params: market.params.portfolio)
+                let sc = Quotes.scenarios(
+                    scan: scan * state.volFactor[a], volScan: market.volScanRange[a],
+                    params: market.params.portfolio)
                 for j in 0..<16 { risk[row * 16 + j] = sc[j].count * p * sc[j].move }
             } else {
                 for j in 0..<16 { risk[row * 16 + j] = 0 }
@@ -94,7 +99,8 @@ public final class Quotes: @unchecked Sendable {
         forward[i] = f
         bracketFactor[i] = state.volFactor[u]
         let isOption = market.kind[i] == .option
-        let k = market.strike[i], call = market.isCall[i]
+        let k = market.strike[i]
+        let call = market.isCall[i]
         let t = state.yearsToExpiry(i, market)
         let sigma = isOption ? state.sigma(i, market) : 0
         let now: Double
@@ -112,8 +118,9 @@ public final class Quotes: @unchecked Sendable {
         unitValue[i] = now
         if hasPortfolio && portfolio {
             if let scan = market.scanRange[u] {
-                let sc = Quotes.scenarios(scan: scan * state.volFactor[u], volScan: market.volScanRange[u],
-                                          params: market.params.portfolio)
+                let sc = Quotes.scenarios(
+                    scan: scan * state.volFactor[u], volScan: market.volScanRange[u],
+                    params: market.params.portfolio)
                 for j in 0..<16 {
                     let fj = f * (1 + sc[j].move)
                     let vj: Double

@@ -23,12 +23,12 @@ public enum JSONValue: Sendable, Equatable {
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true
-        case let (.bool(a), .bool(b)): return a == b
-        case let (.number(a), .number(b)): return a == b
-        case let (.integer(a), .integer(b)): return a == b
-        case let (.string(a), .string(b)): return a == b
-        case let (.array(a), .array(b)): return a == b
-        case let (.object(a), .object(b)):
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.number(let a), .number(let b)): return a == b
+        case (.integer(let a), .integer(let b)): return a == b
+        case (.string(let a), .string(let b)): return a == b
+        case (.array(let a), .array(let b)): return a == b
+        case (.object(let a), .object(let b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
         default: return false
         }
@@ -176,7 +176,12 @@ public struct JSONParser {
         var i = 0
         let end = min(pos, bytes.count)
         while i < end {
-            if bytes[i] == UInt8(ascii: "\n") { line += 1; column = 1 } else if bytes[i] & 0xC0 != 0x80 { column += 1 }
+            if bytes[i] == UInt8(ascii: "\n") {
+                line += 1
+                column = 1
+            } else if bytes[i] & 0xC0 != 0x80 {
+                column += 1
+            }
             i += 1
         }
         return JSONSyntaxError(line: line, column: column, message: message, path: "")
@@ -184,7 +189,9 @@ public struct JSONParser {
 
     /// Parses a member or element value, naming `component` in the path of any error inside it.
     @inline(__always)
-    private mutating func within(_ component: @autoclosure () -> String, _ depth: Int) throws(JSONSyntaxError) -> JSONValue {
+    private mutating func within(_ component: @autoclosure () -> String, _ depth: Int) throws(JSONSyntaxError)
+        -> JSONValue
+    {
         do throws(JSONSyntaxError) {
             return try parseValue(depth: depth)
         } catch {
@@ -210,9 +217,15 @@ public struct JSONParser {
         case UInt8(ascii: "{"): return try parseObject(depth: depth)
         case UInt8(ascii: "["): return try parseArray(depth: depth)
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectWord("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectWord("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectWord("null"); return .null
+        case UInt8(ascii: "t"):
+            try expectWord("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectWord("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectWord("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
         case UInt8(ascii: "N"), UInt8(ascii: "I"):
             throw error("NaN and Infinity are not JSON numbers")
@@ -240,7 +253,10 @@ public struct JSONParser {
         pos += 1
         var members: [(String, JSONValue)] = []
         skipWhitespace()
-        if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(members) }
+        if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") {
+            pos += 1
+            return .object(members)
+        }
         // Exchange objects have a handful of fields: one allocation instead of regrowing.
         members.reserveCapacity(12)
         // One bit per key seen (by a cheap hash): keys are compared only when their bit is taken.
@@ -266,15 +282,23 @@ public struct JSONParser {
             }
             seen |= bit
             skipWhitespace()
-            guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw error("expected ':' after key \"\(key)\"") }
+            guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else {
+                throw error("expected ':' after key \"\(key)\"")
+            }
             pos += 1
             skipWhitespace()
             let value = try within(JSONPath.key(key), depth + 1)
             members.append((key, value))
             skipWhitespace()
             guard pos < bytes.count else { throw error("unexpected end of document inside an object") }
-            if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
-            if bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(members) }
+            if bytes[pos] == UInt8(ascii: ",") {
+                pos += 1
+                continue
+            }
+            if bytes[pos] == UInt8(ascii: "}") {
+                pos += 1
+                return .object(members)
+            }
             throw error("expected ',' or '}' in an object, found \(describe(bytes[pos]))")
         }
     }
@@ -294,15 +318,24 @@ public struct JSONParser {
         pos += 1
         var items: [JSONValue] = []
         skipWhitespace()
-        if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
+        if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") {
+            pos += 1
+            return .array(items)
+        }
         while true {
             skipWhitespace()
             let index = items.count
             items.append(try within("[\(index)]", depth + 1))
             skipWhitespace()
             guard pos < bytes.count else { throw error("unexpected end of document inside an array") }
-            if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
-            if bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
+            if bytes[pos] == UInt8(ascii: ",") {
+                pos += 1
+                continue
+            }
+            if bytes[pos] == UInt8(ascii: "]") {
+                pos += 1
+                return .array(items)
+            }
             throw error("expected ',' or ']' in an array, found \(describe(bytes[pos]))")
         }
     }
@@ -320,7 +353,9 @@ public struct JSONParser {
                 if high < 0x80 {
                     s = String(decoding: raw, as: UTF8.self)
                 } else {
-                    guard let valid = String(validating: raw, as: UTF8.self) else { throw error("string is not valid UTF-8") }
+                    guard let valid = String(validating: raw, as: UTF8.self) else {
+                        throw error("string is not valid UTF-8")
+                    }
                     s = valid
                 }
                 pos += 1
@@ -335,9 +370,16 @@ public struct JSONParser {
         while true {
             guard pos < bytes.count else { throw error("unterminated string") }
             let b = bytes[pos]
-            if b == UInt8(ascii: "\"") { pos += 1; break }
+            if b == UInt8(ascii: "\"") {
+                pos += 1
+                break
+            }
             if b < 0x20 { throw error("control character \(describe(b)) inside a string must be escaped") }
-            if b != UInt8(ascii: "\\") { out.append(b); pos += 1; continue }
+            if b != UInt8(ascii: "\\") {
+                out.append(b)
+                pos += 1
+                continue
+            }
             pos += 1
             guard pos < bytes.count else { throw error("unterminated escape") }
             let e = bytes[pos]
@@ -354,7 +396,8 @@ public struct JSONParser {
             case UInt8(ascii: "u"):
                 var scalar = try parseHex4()
                 if (0xD800...0xDBFF).contains(scalar) {
-                    guard pos + 1 < bytes.count, bytes[pos] == UInt8(ascii: "\\"), bytes[pos + 1] == UInt8(ascii: "u") else {
+                    guard pos + 1 < bytes.count, bytes[pos] == UInt8(ascii: "\\"), bytes[pos + 1] == UInt8(ascii: "u")
+                    else {
                         throw error("unpaired surrogate in \\u escape")
                     }
                     pos += 2
@@ -397,7 +440,9 @@ public struct JSONParser {
         let start = pos
         if bytes[pos] == UInt8(ascii: "-") {
             pos += 1
-            if pos < bytes.count, bytes[pos] == UInt8(ascii: "I") { throw error("NaN and Infinity are not JSON numbers") }
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: "I") {
+                throw error("NaN and Infinity are not JSON numbers")
+            }
         }
         guard pos < bytes.count, isDigit(bytes[pos]) else { throw error("invalid number") }
         if bytes[pos] == UInt8(ascii: "0") {
@@ -408,13 +453,17 @@ public struct JSONParser {
         }
         if pos < bytes.count, bytes[pos] == UInt8(ascii: ".") {
             pos += 1
-            guard pos < bytes.count, isDigit(bytes[pos]) else { throw error("invalid number: digits expected after '.'") }
+            guard pos < bytes.count, isDigit(bytes[pos]) else {
+                throw error("invalid number: digits expected after '.'")
+            }
             while pos < bytes.count, isDigit(bytes[pos]) { pos += 1 }
         }
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "e") || bytes[pos] == UInt8(ascii: "E") {
             pos += 1
             if pos < bytes.count, bytes[pos] == UInt8(ascii: "+") || bytes[pos] == UInt8(ascii: "-") { pos += 1 }
-            guard pos < bytes.count, isDigit(bytes[pos]) else { throw error("invalid number: digits expected in exponent") }
+            guard pos < bytes.count, isDigit(bytes[pos]) else {
+                throw error("invalid number: digits expected in exponent")
+            }
             while pos < bytes.count, isDigit(bytes[pos]) { pos += 1 }
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
@@ -440,7 +489,11 @@ public enum JSONPath {
             case "\\": escaped += "\\\\"
             case "\n": escaped += "\\n"
             default:
-                if ch.value < 0x20 || ch.value == 0x7F { escaped += "\\u" + String(ch.value, radix: 16) } else { escaped.unicodeScalars.append(ch) }
+                if ch.value < 0x20 || ch.value == 0x7F {
+                    escaped += "\\u" + String(ch.value, radix: 16)
+                } else {
+                    escaped.unicodeScalars.append(ch)
+                }
             }
         }
         return "[\"\(escaped)\"]"
@@ -454,7 +507,10 @@ public enum JSONPath {
 
     static func isIdentifier(_ k: String) -> Bool {
         guard let first = k.unicodeScalars.first, first.isASCII,
-              first == "_" || first.properties.isAlphabetic else { return false }
-        return k.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-") }
+            first == "_" || first.properties.isAlphabetic
+        else { return false }
+        return k.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-")
+        }
     }
 }

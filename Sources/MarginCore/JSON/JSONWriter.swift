@@ -48,7 +48,10 @@ public struct JSONWriter {
         case .integer(let x): out += String(x)
         case .string(let s): out += JSONWriter.quote(s)
         case .array(let items):
-            if items.isEmpty { out += "[]"; return }
+            if items.isEmpty {
+                out += "[]"
+                return
+            }
             out += "["
             for (i, item) in items.enumerated() {
                 if i > 0 { out += "," }
@@ -58,7 +61,10 @@ public struct JSONWriter {
             newline(indent, &out)
             out += "]"
         case .object(let members):
-            if members.isEmpty { out += "{}"; return }
+            if members.isEmpty {
+                out += "{}"
+                return
+            }
             out += "{"
             for (i, (k, v)) in members.enumerated() {
                 if i > 0 { out += "," }

@@ -22,10 +22,18 @@ public struct Review: Sendable, Equatable, Identifiable {
     /// Every step, the opening first.
     public var transitions: [ReviewTransition]
 
-    public init(id: Int64, account: String, status: ReviewStatus, version: Int, openedBy: String, openedAt: Double,
-                updatedAt: Double, transitions: [ReviewTransition]) {
-        self.id = id; self.account = account; self.status = status; self.version = version; self.openedBy = openedBy
-        self.openedAt = openedAt; self.updatedAt = updatedAt; self.transitions = transitions
+    public init(
+        id: Int64, account: String, status: ReviewStatus, version: Int, openedBy: String, openedAt: Double,
+        updatedAt: Double, transitions: [ReviewTransition]
+    ) {
+        self.id = id
+        self.account = account
+        self.status = status
+        self.version = version
+        self.openedBy = openedBy
+        self.openedAt = openedAt
+        self.updatedAt = updatedAt
+        self.transitions = transitions
     }
 
     /// The notes of every step, in order.

@@ -17,11 +17,19 @@ public struct ReviewMetrics: Sendable, Equatable {
     /// When the figures were computed, seconds since the epoch.
     public var computedAt: Double
 
-    public init(accountId: String, equity: Double, adjustedEquity: Double, initialMargin: Double,
-                maintenanceMargin: Double, marginRatio: Double?, state: String, distanceToLiquidation: Double?,
-                computedAt: Double) {
-        self.accountId = accountId; self.equity = equity; self.adjustedEquity = adjustedEquity
-        self.initialMargin = initialMargin; self.maintenanceMargin = maintenanceMargin; self.marginRatio = marginRatio
-        self.state = state; self.distanceToLiquidation = distanceToLiquidation; self.computedAt = computedAt
+    public init(
+        accountId: String, equity: Double, adjustedEquity: Double, initialMargin: Double,
+        maintenanceMargin: Double, marginRatio: Double?, state: String, distanceToLiquidation: Double?,
+        computedAt: Double
+    ) {
+        self.accountId = accountId
+        self.equity = equity
+        self.adjustedEquity = adjustedEquity
+        self.initialMargin = initialMargin
+        self.maintenanceMargin = maintenanceMargin
+        self.marginRatio = marginRatio
+        self.state = state
+        self.distanceToLiquidation = distanceToLiquidation
+        self.computedAt = computedAt
     }
 }

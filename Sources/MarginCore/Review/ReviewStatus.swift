@@ -18,7 +18,7 @@ public enum ReviewStatus: String, Sendable, Equatable, CaseIterable {
     public func canMove(to next: ReviewStatus) -> Bool {
         switch (self, next) {
         case (.open, .acknowledged), (.open, .liquidated), (.open, .dismissed),
-             (.acknowledged, .liquidated), (.acknowledged, .dismissed):
+            (.acknowledged, .liquidated), (.acknowledged, .dismissed):
             return true
         default:
             return false

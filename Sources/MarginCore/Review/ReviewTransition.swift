@@ -9,6 +9,10 @@ public struct ReviewTransition: Sendable, Equatable {
     public var metrics: ReviewMetrics?
 
     public init(status: ReviewStatus, operator: String, at: Double, note: String?, metrics: ReviewMetrics?) {
-        self.status = status; self.operator = `operator`; self.at = at; self.note = note; self.metrics = metrics
+        self.status = status
+        self.operator = `operator`
+        self.at = at
+        self.note = note
+        self.metrics = metrics
     }
 }

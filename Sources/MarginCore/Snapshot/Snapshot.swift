@@ -19,8 +19,10 @@ public struct Snapshot: Sendable {
     /// - Parameters:
     ///   - asOf: overrides the book's valuation time (option `T`), echoed in the output.
     ///   - model: overrides every account's model.
-    public static func compute(book: Book, asOf: Timestamp? = nil, model: MarginModel? = nil) throws(BookError) -> Snapshot {
-        if model == .es, (book.history?.dates.isEmpty ?? true) {
+    public static func compute(book: Book, asOf: Timestamp? = nil, model: MarginModel? = nil) throws(BookError)
+        -> Snapshot
+    {
+        if model == .es, book.history?.dates.isEmpty ?? true {
             throw BookError(path: "history", message: "--model es needs the book's history, and the book has none")
         }
         let marginBook = MarginBook(book: book, modelOverride: model)
@@ -32,12 +34,14 @@ public struct Snapshot: Sendable {
         let analyzer = Analyzer(book: marginBook, base: state)
         let order = results.priorityOrder(accountCount: marginBook.accountCount, ids: marginBook.accountIds)
         let rows = order.map { a in
-            Row(id: book.accounts[a].id, name: book.accounts[a].displayName, model: marginBook.model[a],
+            Row(
+                id: book.accounts[a].id, name: book.accounts[a].displayName, model: marginBook.model[a],
                 detail: analyzer.detail(account: a, source: book.accounts[a]))
         }
         let (counts, shortfall) = results.summary(accountCount: marginBook.accountCount)
-        return Snapshot(asOf: (asOf ?? book.asOf).text, rows: rows, counts: counts, shortfall: shortfall,
-                        insuranceFund: book.insuranceFund)
+        return Snapshot(
+            asOf: (asOf ?? book.asOf).text, rows: rows, counts: counts, shortfall: shortfall,
+            insuranceFund: book.insuranceFund)
     }
 
     // MARK: - Output
@@ -71,24 +75,37 @@ public struct Snapshot: Sendable {
                 ("state", .string(d.state.name)),
                 ("distanceToLiquidation", num(d.distanceToLiquidation)),
                 ("liquidationPrices", .object(d.liquidationPrices.map { ($0.asset, .number($0.price)) })),
-                ("greeks", .object(d.greeks.map { g in
-                    (g.asset, .object([("delta", .number(g.greeks.delta)), ("gamma", .number(g.greeks.gamma)),
-                                       ("vega", .number(g.greeks.vega)), ("theta", .number(g.greeks.theta))]))
-                })),
+                (
+                    "greeks",
+                    .object(
+                        d.greeks.map { g in
+                            (
+                                g.asset,
+                                .object([
+                                    ("delta", .number(g.greeks.delta)), ("gamma", .number(g.greeks.gamma)),
+                                    ("vega", .number(g.greeks.vega)), ("theta", .number(g.greeks.theta)),
+                                ])
+                            )
+                        })
+                ),
                 ("nettingBenefit", .number(d.nettingBenefit)),
                 ("var99", num(d.metrics.var99)),
                 ("es975", num(d.metrics.es975)),
-                ("isolated", .array(d.buckets.map { b in
-                    .object([
-                        ("instrument", .string(b.instrument)),
-                        ("subaccount", .string(b.subaccount)),
-                        ("adjustedEquity", .number(b.metrics.adjustedEquity)),
-                        ("maintenanceMargin", .number(b.metrics.maintenanceMargin)),
-                        ("marginRatio", num(b.marginRatio)),
-                        ("state", .string(b.state.name)),
-                        ("liquidationPrice", num(b.liquidationPrice)),
-                    ])
-                })),
+                (
+                    "isolated",
+                    .array(
+                        d.buckets.map { b in
+                            .object([
+                                ("instrument", .string(b.instrument)),
+                                ("subaccount", .string(b.subaccount)),
+                                ("adjustedEquity", .number(b.metrics.adjustedEquity)),
+                                ("maintenanceMargin", .number(b.metrics.maintenanceMargin)),
+                                ("marginRatio", num(b.marginRatio)),
+                                ("state", .string(b.state.name)),
+                                ("liquidationPrice", num(b.liquidationPrice)),
+                            ])
+                        })
+                ),
             ])
         }
         return .object([
@@ -99,9 +116,11 @@ public struct Snapshot: Sendable {
         ])
     }
 
-    static let csvColumns = ["id", "name", "model", "state", "equity", "adjustedEquity", "initialMargin",
-                             "maintenanceMargin", "marginRatio", "freeCollateral", "distanceToLiquidation",
-                             "nettingBenefit", "var99", "es975", "liquidationPrices", "isolatedBuckets"]
+    static let csvColumns = [
+        "id", "name", "model", "state", "equity", "adjustedEquity", "initialMargin",
+        "maintenanceMargin", "marginRatio", "freeCollateral", "distanceToLiquidation",
+        "nettingBenefit", "var99", "es975", "liquidationPrices", "isolatedBuckets",
+    ]
 
     /// RFC 4180 CSV, one row per account in priority order; empty cells for null.
     public func csv() -> String {
@@ -154,9 +173,11 @@ public struct Snapshot: Sendable {
             out += line + "\n"
         }
         let c = counts
-        out += "\n\(rows.count) accounts as of \(asOf): \(c[.safe] ?? 0) safe, \(c[.warning] ?? 0) warning, "
+        out +=
+            "\n\(rows.count) accounts as of \(asOf): \(c[.safe] ?? 0) safe, \(c[.warning] ?? 0) warning, "
             + "\(c[.danger] ?? 0) danger, \(c[.liquidatable] ?? 0) liquidatable, \(c[.bankrupt] ?? 0) bankrupt\n"
-        out += "shortfall \(Money.format(shortfall)) vs insurance fund \(Money.format(insuranceFund)); "
+        out +=
+            "shortfall \(Money.format(shortfall)) vs insurance fund \(Money.format(insuranceFund)); "
             + "socialized loss \(Money.format(socializedLoss))\n"
         return out
     }

@@ -30,7 +30,8 @@ public enum TextCell {
             || (0x3400...0x4DBF).contains(v) || (0x4E00...0x9FFF).contains(v) || (0xA000...0xA4CF).contains(v)
             || (0xAC00...0xD7A3).contains(v) || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v)
             || (0xFF00...0xFF60).contains(v) || (0xFFE0...0xFFE6).contains(v) || (0x1F300...0x1F64F).contains(v)
-            || (0x1F900...0x1F9FF).contains(v) || (0x20000...0x3FFFD).contains(v) {
+            || (0x1F900...0x1F9FF).contains(v) || (0x20000...0x3FFFD).contains(v)
+        {
             return 2
         }
         return 1
@@ -53,8 +54,12 @@ public enum TextCell {
         return out + "…"
     }
 
-    public static func padRight(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - width(s))) }
-    public static func padLeft(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - width(s))) + s }
+    public static func padRight(_ s: String, _ w: Int) -> String {
+        s + String(repeating: " ", count: max(0, w - width(s)))
+    }
+    public static func padLeft(_ s: String, _ w: Int) -> String {
+        String(repeating: " ", count: max(0, w - width(s))) + s
+    }
 }
 
 /// Number formats for people (tables, the dashboard).

@@ -29,7 +29,9 @@ public struct CoinbaseDecoder: MessageDecoder {
             guard let stamp = json["timestamp"]?.stringValue, let time = Timestamp.parseLenient(stamp) else {
                 return .rejected(RejectReason.badTimestamp, text)
             }
-            guard let events = json["events"]?.arrayValue else { return .rejected(RejectReason.missingField, "events missing: " + text) }
+            guard let events = json["events"]?.arrayValue else {
+                return .rejected(RejectReason.missingField, "events missing: " + text)
+            }
             var out = DecodedMessage()
             for event in events {
                 guard let tickers = event["tickers"]?.arrayValue else {
@@ -44,7 +46,9 @@ public struct CoinbaseDecoder: MessageDecoder {
                     out.price(ticker["price"], field: "price", symbol: product, kind: .index, time: time, sample: text)
                 }
             }
-            if out.prices.isEmpty && out.rejections.isEmpty { out.rejections.append(Rejection(RejectReason.noPrices, text)) }
+            if out.prices.isEmpty && out.rejections.isEmpty {
+                out.rejections.append(Rejection(RejectReason.noPrices, text))
+            }
             return out
         default:
             return .rejected(RejectReason.unknownMessage, text)

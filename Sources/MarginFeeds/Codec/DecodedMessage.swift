@@ -62,7 +62,10 @@ public protocol MessageDecoder: Sendable {
 
 extension DecodedMessage {
     /// Reads a positive price field that may be a number or a numeric string.
-    mutating func price(_ value: JSONValue?, field: String, symbol: String, kind: PriceKind, time: Double, sample: @autoclosure () -> String) {
+    mutating func price(
+        _ value: JSONValue?, field: String, symbol: String, kind: PriceKind, time: Double,
+        sample: @autoclosure () -> String
+    ) {
         guard let value else {
             rejections.append(Rejection(RejectReason.missingField, "\(field) missing: " + sample()))
             return

@@ -19,7 +19,9 @@ public struct DeribitDecoder: MessageDecoder {
     public init() {}
 
     /// The messages to send after connecting: heartbeat setup and the subscription.
-    public static func subscribeMessages(instruments: [String], indexes: [String], heartbeatInterval: Int = 30) -> [String] {
+    public static func subscribeMessages(instruments: [String], indexes: [String], heartbeatInterval: Int = 30)
+        -> [String]
+    {
         let channels = instruments.map { "ticker.\($0).100ms" } + indexes.map { "deribit_price_index.\($0)" }
         let list = channels.map(JSONWriter.quote).joined(separator: ",")
         return [
@@ -81,7 +83,9 @@ public struct DeribitDecoder: MessageDecoder {
         }
         guard let ms = data["timestamp"]?.int64Value else { return .rejected(RejectReason.badTimestamp, text) }
         var out = DecodedMessage()
-        out.price(data["price"], field: "price", symbol: name, kind: .index, time: Timestamp.seconds(milliseconds: ms), sample: text)
+        out.price(
+            data["price"], field: "price", symbol: name, kind: .index, time: Timestamp.seconds(milliseconds: ms),
+            sample: text)
         if let p = out.prices.first?.value, p.isFinite, p > 0 {
             let coin = name.split(separator: "_").first.map { $0.lowercased() } ?? name
             latestIndex[coin] = p
@@ -102,7 +106,8 @@ public struct DeribitDecoder: MessageDecoder {
             if let markField = data["mark_price"] {
                 if let markCoin = markField.numberValue {
                     if let index, index.isFinite, index > 0 {
-                        out.prices.append(PriceUpdate(symbol: instrument, kind: .mark, value: markCoin * index, exchangeTime: time))
+                        out.prices.append(
+                            PriceUpdate(symbol: instrument, kind: .mark, value: markCoin * index, exchangeTime: time))
                     } else {
                         out.rejections.append(Rejection(RejectReason.missingIndex, text))
                     }
@@ -111,7 +116,8 @@ public struct DeribitDecoder: MessageDecoder {
                 }
             }
         } else if data["mark_price"] != nil {
-            out.price(data["mark_price"], field: "mark_price", symbol: instrument, kind: .mark, time: time, sample: text)
+            out.price(
+                data["mark_price"], field: "mark_price", symbol: instrument, kind: .mark, time: time, sample: text)
         }
         if let ivField = data["mark_iv"], Self.isOption(instrument) {
             if let iv = ivField.numberValue {

@@ -26,7 +26,9 @@ public struct NDJSONTickDecoder: MessageDecoder {
         guard let symbol = json["symbol"]?.stringValue, !symbol.isEmpty else {
             return .rejected(RejectReason.missingField, "symbol missing: " + text)
         }
-        guard let kindText = json["kind"]?.stringValue else { return .rejected(RejectReason.missingField, "kind missing: " + text) }
+        guard let kindText = json["kind"]?.stringValue else {
+            return .rejected(RejectReason.missingField, "kind missing: " + text)
+        }
         guard let kind = PriceKind(rawValue: kindText) else { return .rejected(RejectReason.badKind, text) }
         let time: Double
         switch json["ts"] {

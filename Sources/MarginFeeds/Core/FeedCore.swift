@@ -1,6 +1,6 @@
 import Foundation
-import MarginCore
 import Logging
+import MarginCore
 import Synchronization
 
 /// The plumbing every feed shares: status, counters, per-symbol times, validation and
@@ -175,7 +175,8 @@ public final class FeedCore: Sendable {
         guard changed else { return }
         switch status {
         case .down(let reason): logger.warning("feed \(name) down: \(reason)")
-        case .reconnecting(let attempt, let delay): logger.info("feed \(name) reconnecting: attempt \(attempt) in \(delay)")
+        case .reconnecting(let attempt, let delay):
+            logger.info("feed \(name) reconnecting: attempt \(attempt) in \(delay)")
         default: logger.debug("feed \(name): \(status)")
         }
     }
@@ -184,7 +185,8 @@ public final class FeedCore: Sendable {
     /// to every listener in order (outside the state lock).
     private func publish(_ change: (inout State) -> Bool) -> Bool {
         statusOrder.withLock { _ in
-            let (changed, status, listeners) = state.withLock { s -> (Bool, FeedStatus, [AsyncStream<FeedStatus>.Continuation]) in
+            let (changed, status, listeners) = state.withLock {
+                s -> (Bool, FeedStatus, [AsyncStream<FeedStatus>.Continuation]) in
                 let changed = change(&s)
                 return (changed, s.status, changed ? Array(s.statusSubscribers.values) : [])
             }
@@ -231,7 +233,11 @@ public final class FeedCore: Sendable {
                     symbol: target.symbol, kind: target.kind, value: price.value,
                     exchangeTime: price.exchangeTime, receiveTime: receiveTime)
                 if let reason = Self.validate(tick, state: &s) {
-                    rejections.append(Rejection(reason, "\(price.symbol) \(price.kind.rawValue) \(price.value) at \(Timestamp.format(price.exchangeTime, fixedMilliseconds: true))"))
+                    rejections.append(
+                        Rejection(
+                            reason,
+                            "\(price.symbol) \(price.kind.rawValue) \(price.value) at \(Timestamp.format(price.exchangeTime, fixedMilliseconds: true))"
+                        ))
                     continue
                 }
                 record(tick, state: &s)
@@ -274,7 +280,11 @@ public final class FeedCore: Sendable {
         }
         for c in listeners { c.yield(tick) }
         if let reason {
-            logRejection(Rejection(reason, "\(tick.symbol) \(tick.kind.rawValue) \(tick.value) at \(Timestamp.format(tick.exchangeTime, fixedMilliseconds: true))"))
+            logRejection(
+                Rejection(
+                    reason,
+                    "\(tick.symbol) \(tick.kind.rawValue) \(tick.value) at \(Timestamp.format(tick.exchangeTime, fixedMilliseconds: true))"
+                ))
             return false
         }
         return true

@@ -24,8 +24,8 @@ public struct FeedError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        var where_ = ""
-        if let file { where_ = file + (line.map { ":\($0)" } ?? "") + ": " }
-        return where_ + message
+        var location = ""
+        if let file { location = file + (line.map { ":\($0)" } ?? "") + ": " }
+        return location + message
     }
 }

@@ -84,7 +84,10 @@ public struct WebSocketOptions: Sendable, Equatable {
     public var symbols: [String] = []
     /// Deribit price indexes to subscribe (`indexes=btc_usd+eth_usd`).
     public var indexes: [String] = []
-    public init(url: String, mapPath: String? = nil, timeout: Duration = .seconds(10), symbols: [String] = [], indexes: [String] = []) {
+    public init(
+        url: String, mapPath: String? = nil, timeout: Duration = .seconds(10), symbols: [String] = [],
+        indexes: [String] = []
+    ) {
         self.url = url
         self.mapPath = mapPath
         self.timeout = timeout
@@ -118,7 +121,9 @@ extension FeedSpec {
                 let (key, value) = splitOption(part)
                 switch key {
                 case "seed":
-                    guard let v = value, let seed = UInt64(v) else { throw fail("seed must be a non-negative integer, got '\(value ?? "")'") }
+                    guard let v = value, let seed = UInt64(v) else {
+                        throw fail("seed must be a non-negative integer, got '\(value ?? "")'")
+                    }
                     options.seed = seed
                 case "rate":
                     guard let v = value, let rate = Double(v), rate.isFinite, rate > 0, rate <= 1_000_000 else {
@@ -136,13 +141,18 @@ extension FeedSpec {
             return .sim(options)
 
         case "replay":
-            guard let path = parts.first, !path.isEmpty else { throw fail("missing file: use replay:FILE[,speed=N|max][,loop]") }
+            guard let path = parts.first, !path.isEmpty else {
+                throw fail("missing file: use replay:FILE[,speed=N|max][,loop]")
+            }
             var options = ReplayOptions(path: path)
             for part in parts.dropFirst() {
                 let (key, value) = splitOption(part)
                 switch key {
                 case "speed":
-                    if value == "max" { options.speed = .max; break }
+                    if value == "max" {
+                        options.speed = .max
+                        break
+                    }
                     guard let v = value, let s = Double(v), s.isFinite, s > 0 else {
                         throw fail("speed must be a number > 0 or 'max', got '\(value ?? "")'")
                     }
@@ -174,14 +184,18 @@ extension FeedSpec {
                 switch key {
                 case "map": options.mapPath = value
                 case "timeout":
-                    guard let s = Double(value), s.isFinite, s > 0 else { throw fail("timeout must be seconds > 0, got '\(value)'") }
+                    guard let s = Double(value), s.isFinite, s > 0 else {
+                        throw fail("timeout must be seconds > 0, got '\(value)'")
+                    }
                     options.timeout = .fromSeconds(s)
                 case "instruments" where kind == "deribit", "products" where kind == "coinbase":
                     options.symbols = value.split(separator: "+").map(String.init)
                 case "indexes" where kind == "deribit":
                     options.indexes = value.split(separator: "+").map(String.init)
                 default:
-                    let extra = kind == "deribit" ? ", instruments=A+B, indexes=a+b" : kind == "coinbase" ? ", products=A+B" : ""
+                    let extra =
+                        kind == "deribit"
+                        ? ", instruments=A+B, indexes=a+b" : kind == "coinbase" ? ", products=A+B" : ""
                     throw fail("unknown \(kind) option '\(key)' (expected map=FILE, timeout=SECONDS\(extra))")
                 }
             }

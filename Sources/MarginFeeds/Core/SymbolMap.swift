@@ -57,7 +57,9 @@ public struct SymbolMap: Sendable, Equatable {
     public var exchangeSymbols: [String] { Array(Set(entries.keys.map(\.exchangeSymbol))).sorted() }
 
     /// Adds or replaces one entry.
-    public mutating func set(_ exchangeSymbol: String, _ kind: PriceKind, to symbol: String, as bookKind: PriceKind? = nil) {
+    public mutating func set(
+        _ exchangeSymbol: String, _ kind: PriceKind, to symbol: String, as bookKind: PriceKind? = nil
+    ) {
         entries[Key(exchangeSymbol, kind)] = Target(symbol: symbol, kind: bookKind ?? kind)
     }
 
@@ -70,20 +72,26 @@ public struct SymbolMap: Sendable, Equatable {
     /// Parses the text form; `file` only labels errors.
     public static func parse(_ text: String, file: String = "symbol map") throws(FeedError) -> SymbolMap {
         var map = SymbolMap(entries: [:])
-        for (n, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).enumerated() {
+        for (n, rawLine) in text.split(
+            omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
+        ).enumerated() {
             let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," || $0 == "\r" })
             if fields.isEmpty { continue }
             guard fields.count == 3 || fields.count == 4 else {
-                throw FeedError(.badFile, "expected 'exchange-symbol source-kind book-symbol [book-kind]', got '\(line)'", file: file, line: n + 1)
+                throw FeedError(
+                    .badFile, "expected 'exchange-symbol source-kind book-symbol [book-kind]', got '\(line)'",
+                    file: file, line: n + 1)
             }
             guard let kind = PriceKind(rawValue: String(fields[1])) else {
-                throw FeedError(.badFile, "unknown kind '\(fields[1])' (use index, mark or iv)", file: file, line: n + 1)
+                throw FeedError(
+                    .badFile, "unknown kind '\(fields[1])' (use index, mark or iv)", file: file, line: n + 1)
             }
             var bookKind = kind
             if fields.count == 4 {
                 guard let k = PriceKind(rawValue: String(fields[3])) else {
-                    throw FeedError(.badFile, "unknown kind '\(fields[3])' (use index, mark or iv)", file: file, line: n + 1)
+                    throw FeedError(
+                        .badFile, "unknown kind '\(fields[3])' (use index, mark or iv)", file: file, line: n + 1)
                 }
                 bookKind = k
             }

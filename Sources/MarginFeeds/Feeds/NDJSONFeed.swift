@@ -1,6 +1,6 @@
 import Foundation
-import MarginCore
 import Logging
+import MarginCore
 
 /// Ticks from NDJSON lines on stdin (`ndjson:-`) or in a file (`ndjson:FILE`), delivered as
 /// they are read (no replay timing). The feed finishes at end of input.
@@ -8,7 +8,10 @@ public final class NDJSONFeed: CoreBackedFeed {
     public let core: FeedCore
     public let source: NDJSONSource
 
-    public init(source: NDJSONSource, symbolMap: SymbolMap = .passthrough, clock: any MarginClock = SystemClock(), logger: Logger? = nil) {
+    public init(
+        source: NDJSONSource, symbolMap: SymbolMap = .passthrough, clock: any MarginClock = SystemClock(),
+        logger: Logger? = nil
+    ) {
         self.source = source
         core = FeedCore(name: "ndjson", clock: clock, symbolMap: symbolMap, logger: logger) { core in
             await Self.run(core: core, source: source)
@@ -16,11 +19,16 @@ public final class NDJSONFeed: CoreBackedFeed {
     }
 
     /// A feed reading lines from an open file handle (pipes included).
-    public convenience init(handle: FileHandle, symbolMap: SymbolMap = .passthrough, clock: any MarginClock = SystemClock(), logger: Logger? = nil) {
+    public convenience init(
+        handle: FileHandle, symbolMap: SymbolMap = .passthrough, clock: any MarginClock = SystemClock(),
+        logger: Logger? = nil
+    ) {
         self.init(source: .stdin, symbolMap: symbolMap, clock: clock, logger: logger, handle: handle)
     }
 
-    private init(source: NDJSONSource, symbolMap: SymbolMap, clock: any MarginClock, logger: Logger?, handle: FileHandle) {
+    private init(
+        source: NDJSONSource, symbolMap: SymbolMap, clock: any MarginClock, logger: Logger?, handle: FileHandle
+    ) {
         self.source = source
         core = FeedCore(name: "ndjson", clock: clock, symbolMap: symbolMap, logger: logger) { core in
             await Self.consume(core: core, lines: LineReader.lines(from: handle))

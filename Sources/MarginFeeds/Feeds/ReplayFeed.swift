@@ -1,6 +1,6 @@
 import Foundation
-import MarginCore
 import Logging
+import MarginCore
 
 /// Replays a recording (NDJSON ticks or the real-data CSV) with its original timing, faster
 /// (`speed=N` divides every gap by N), as fast as possible (`speed=max`), optionally looping.
@@ -13,12 +13,16 @@ public final class ReplayFeed: CoreBackedFeed {
     public let options: ReplayOptions
 
     /// Loads `options.path` (throws ``FeedError`` naming the file when unreadable).
-    public convenience init(options: ReplayOptions, clock: any MarginClock = SystemClock(), logger: Logger? = nil) throws(FeedError) {
+    public convenience init(options: ReplayOptions, clock: any MarginClock = SystemClock(), logger: Logger? = nil)
+        throws(FeedError)
+    {
         let source = try ReplaySource.load(path: options.path)
         self.init(source: source, options: options, clock: clock, logger: logger)
     }
 
-    public init(source: ReplaySource, options: ReplayOptions, clock: any MarginClock = SystemClock(), logger: Logger? = nil) {
+    public init(
+        source: ReplaySource, options: ReplayOptions, clock: any MarginClock = SystemClock(), logger: Logger? = nil
+    ) {
         self.source = source
         self.options = options
         core = FeedCore(name: "replay", clock: clock, logger: logger) { core in
@@ -53,7 +57,10 @@ public final class ReplayFeed: CoreBackedFeed {
                         }
                     }
                     previous = time
-                    core.emit(PriceUpdate(symbol: p.symbol, kind: p.kind, value: p.value, exchangeTime: time, receiveTime: core.clock.now))
+                    core.emit(
+                        PriceUpdate(
+                            symbol: p.symbol, kind: p.kind, value: p.value, exchangeTime: time,
+                            receiveTime: core.clock.now))
                     sinceYield += 1
                     if sinceYield >= 1000 {
                         sinceYield = 0

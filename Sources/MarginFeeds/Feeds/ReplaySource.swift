@@ -42,7 +42,9 @@ public struct ReplaySource: Sendable {
         var decoder = NDJSONTickDecoder()
         var items: [Item] = []
         // "\r\n" is one Character in Swift: split on every newline form.
-        for line in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
+        for line in text.split(
+            omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+        {
             let trimmed = line[...]
             if trimmed.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             let decoded = decoder.decode(String(trimmed))
@@ -57,15 +59,21 @@ public struct ReplaySource: Sendable {
     /// `2019-10-17 09-AM` (hourly, UTC) or `2019-10-17` (daily). Each row's close becomes an
     /// `index` price for the base asset (`BTCUSD` → `BTC`); rows are returned oldest first.
     public static func parseCSV(_ text: String, file: String = "replay") throws(FeedError) -> ReplaySource {
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+        let lines = text.split(
+            omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
         guard let headerIndex = lines.prefix(5).firstIndex(where: { $0.lowercased().hasPrefix("date,") }) else {
-            throw FeedError(.badFile, "not NDJSON ticks and no CSV header 'date,symbol,open,high,low,close,...' in the first lines", file: file)
+            throw FeedError(
+                .badFile, "not NDJSON ticks and no CSV header 'date,symbol,open,high,low,close,...' in the first lines",
+                file: file)
         }
-        let header = lines[headerIndex].lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let header = lines[headerIndex].lowercased().split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         guard let dateColumn = header.firstIndex(of: "date"), let symbolColumn = header.firstIndex(of: "symbol"),
             let closeColumn = header.firstIndex(of: "close")
         else {
-            throw FeedError(.badFile, "CSV header needs date, symbol and close columns", file: file, line: headerIndex + 1)
+            throw FeedError(
+                .badFile, "CSV header needs date, symbol and close columns", file: file, line: headerIndex + 1)
         }
         var rows: [(Double, PriceUpdate)] = []
         var rejected: [Item] = []
@@ -98,7 +106,8 @@ public struct ReplaySource: Sendable {
     /// `BTCUSD` → `BTC`, `ETH-USD` → `ETH`, `BTCUSDT` → `BTC`; anything else unchanged.
     static func baseSymbol(_ raw: String) -> String {
         let s = raw.trimmingCharacters(in: .whitespaces)
-        for suffix in ["-USDT", "-USD", "/USDT", "/USD", "USDT", "USD"] where s.count > suffix.count && s.hasSuffix(suffix) {
+        for suffix in ["-USDT", "-USD", "/USDT", "/USD", "USDT", "USD"]
+        where s.count > suffix.count && s.hasSuffix(suffix) {
             return String(s.dropLast(suffix.count))
         }
         return s
@@ -122,7 +131,9 @@ public struct ReplaySource: Sendable {
                 seconds = hour * 3600
             } else {
                 let hms = time.split(separator: ":")
-                guard (2...3).contains(hms.count), let h = Int(hms[0]), let mi = Int(hms[1]), h < 24, mi < 60 else { return nil }
+                guard (2...3).contains(hms.count), let h = Int(hms[0]), let mi = Int(hms[1]), h < 24, mi < 60 else {
+                    return nil
+                }
                 let sec = hms.count == 3 ? Int(hms[2]) : 0
                 guard let sec, sec < 60 else { return nil }
                 seconds = h * 3600 + mi * 60 + sec

@@ -1,6 +1,6 @@
 import Foundation
-import MarginCore
 import Logging
+import MarginCore
 
 /// A simulated market feed for demos and benchmarks (see ``SimMarket`` for the model).
 ///
@@ -12,7 +12,10 @@ public final class SimFeed: CoreBackedFeed {
     public let universe: SimUniverse
     public let options: SimOptions
 
-    public init(universe: SimUniverse = .demo, options: SimOptions = SimOptions(), clock: any MarginClock = SystemClock(), logger: Logger? = nil) {
+    public init(
+        universe: SimUniverse = .demo, options: SimOptions = SimOptions(), clock: any MarginClock = SystemClock(),
+        logger: Logger? = nil
+    ) {
         self.universe = universe
         self.options = options
         core = FeedCore(name: "sim", clock: clock, logger: logger) { core in
@@ -50,7 +53,9 @@ public final class SimFeed: CoreBackedFeed {
                     position = 0
                 }
                 let s = series[position]
-                core.emit(PriceUpdate(symbol: s.symbol, kind: s.kind, value: values[position], exchangeTime: stamp, receiveTime: now))
+                core.emit(
+                    PriceUpdate(
+                        symbol: s.symbol, kind: s.kind, value: values[position], exchangeTime: stamp, receiveTime: now))
                 position += 1
             }
             // Sleep to the next slot rather than a fixed interval, so time spent emitting and

@@ -93,7 +93,9 @@ public struct SimMarket: Sendable {
         let sqrtOneMinusRho = (1 - rho).squareRoot()
         for (i, asset) in universe.assets.enumerated() where !asset.stable {
             let sigma = asset.annualVol * volMultiplier
-            var r = sigma * years.squareRoot() * (sqrtRho * z + sqrtOneMinusRho * rng.nextNormal()) - 0.5 * sigma * sigma * years
+            var r =
+                sigma * years.squareRoot() * (sqrtRho * z + sqrtOneMinusRho * rng.nextNormal()) - 0.5 * sigma * sigma
+                * years
             // Jumps scale with the asset's vol relative to a 60 % reference.
             r += marketJump * asset.annualVol / 0.6
             if rng.nextUnit() < days * 0.5 { r += 0.02 * rng.nextNormal() * asset.annualVol / 0.6 }
@@ -108,7 +110,8 @@ public struct SimMarket: Sendable {
         }
         for (j, instrument) in universe.instruments.enumerated() {
             let u = instrumentUnderlying[j]
-            let index = universe.assets.isEmpty ? 1 : (universe.assets[u].stable ? universe.assets[u].price : exp(logPrice[u]))
+            let index =
+                universe.assets.isEmpty ? 1 : (universe.assets[u].stable ? universe.assets[u].price : exp(logPrice[u]))
             switch instrument.kind {
             case .perpetual, .future:
                 // Ornstein-Uhlenbeck basis, half-life ~10 min, a few bp of noise.

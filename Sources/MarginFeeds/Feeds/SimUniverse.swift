@@ -70,14 +70,17 @@ public struct SimUniverse: Sendable, Equatable {
             guard !a.symbol.isEmpty, seen.insert(a.symbol).inserted else {
                 throw FeedError(.badSpec, "sim universe: duplicate or empty asset symbol '\(a.symbol)'")
             }
-            guard a.price.isFinite, a.price > 0 else { throw FeedError(.badSpec, "sim universe: asset \(a.symbol) needs a price > 0") }
+            guard a.price.isFinite, a.price > 0 else {
+                throw FeedError(.badSpec, "sim universe: asset \(a.symbol) needs a price > 0")
+            }
             guard a.annualVol.isFinite, a.annualVol >= 0, a.annualVol < 10 else {
                 throw FeedError(.badSpec, "sim universe: asset \(a.symbol) needs an annual vol in [0, 10)")
             }
         }
         for i in instruments {
             guard seen.contains(i.underlying) else {
-                throw FeedError(.badSpec, "sim universe: instrument \(i.symbol) has unknown underlying '\(i.underlying)'")
+                throw FeedError(
+                    .badSpec, "sim universe: instrument \(i.symbol) has unknown underlying '\(i.underlying)'")
             }
             if let iv = i.iv, !(iv.isFinite && iv > 0) {
                 throw FeedError(.badSpec, "sim universe: instrument \(i.symbol) needs an iv > 0")

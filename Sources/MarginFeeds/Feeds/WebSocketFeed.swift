@@ -1,6 +1,6 @@
 import Foundation
-import MarginCore
 import Logging
+import MarginCore
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -115,7 +115,9 @@ public final class WebSocketFeed: CoreBackedFeed {
     }
 
     /// One connection. Returns why it ended.
-    static func connectOnce(core: FeedCore, adapter: ExchangeAdapter, configuration: WebSocketFeedConfiguration) async -> String {
+    static func connectOnce(core: FeedCore, adapter: ExchangeAdapter, configuration: WebSocketFeedConfiguration) async
+        -> String
+    {
         let clock = core.clock
         let lastMessage = LockedBox(clock.now)
         var wsConfiguration = WebSocketClientConfiguration(maxFrameSize: configuration.maxFrameSize)
@@ -125,31 +127,33 @@ public final class WebSocketFeed: CoreBackedFeed {
         let maxSize = configuration.maxFrameSize
         let wsConfig = wsConfiguration
         let wsLogger = logger
-        @Sendable func makeClient() -> WebSocketClient { WebSocketClient(
-            url: configuration.url, configuration: wsConfig, tlsConfiguration: configuration.tlsConfiguration,
-            logger: wsLogger
-        ) { inbound, outbound, _ in
-            core.noteConnected()
-            lastMessage.set(clock.now)
-            for message in adapter.subscribeMessages {
-                try await outbound.write(.text(message))
-            }
-            var decoder = adapter.makeDecoder()
-            for try await message in inbound.messages(maxSize: maxSize) {
-                let now = clock.now
-                lastMessage.set(now)
-                let text: String
-                switch message {
-                case .text(let s): text = s
-                case .binary(let buffer): text = String(buffer: buffer)
+        @Sendable func makeClient() -> WebSocketClient {
+            WebSocketClient(
+                url: configuration.url, configuration: wsConfig, tlsConfiguration: configuration.tlsConfiguration,
+                logger: wsLogger
+            ) { inbound, outbound, _ in
+                core.noteConnected()
+                lastMessage.set(clock.now)
+                for message in adapter.subscribeMessages {
+                    try await outbound.write(.text(message))
                 }
-                let decoded = decoder.decode(text)
-                for reply in decoded.replies {
-                    try await outbound.write(.text(reply))
+                var decoder = adapter.makeDecoder()
+                for try await message in inbound.messages(maxSize: maxSize) {
+                    let now = clock.now
+                    lastMessage.set(now)
+                    let text: String
+                    switch message {
+                    case .text(let s): text = s
+                    case .binary(let buffer): text = String(buffer: buffer)
+                    }
+                    let decoded = decoder.decode(text)
+                    for reply in decoded.replies {
+                        try await outbound.write(.text(reply))
+                    }
+                    core.ingest(decoded, receiveTime: now)
                 }
-                core.ingest(decoded, receiveTime: now)
             }
-        } }
+        }
 
         let timeout = configuration.watchdogTimeout
         return await withTaskGroup(of: String?.self) { group in

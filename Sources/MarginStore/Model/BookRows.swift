@@ -12,9 +12,20 @@ enum SQLValue: Sendable, Equatable {
     init(_ i: Int) { self = .int(Int64(i)) }
     init(_ b: Bool) { self = .int(b ? 1 : 0) }
 
-    var double: Double? { if case let .double(d) = self { return d }; if case let .int(i) = self { return Double(i) }; return nil }
-    var text: String? { if case let .text(s) = self { return s }; return nil }
-    var int: Int64? { if case let .int(i) = self { return i }; if case let .double(d) = self { return Int64(exactly: d) }; return nil }
+    var double: Double? {
+        if case .double(let d) = self { return d }
+        if case .int(let i) = self { return Double(i) }
+        return nil
+    }
+    var text: String? {
+        if case .text(let s) = self { return s }
+        return nil
+    }
+    var int: Int64? {
+        if case .int(let i) = self { return i }
+        if case .double(let d) = self { return Int64(exactly: d) }
+        return nil
+    }
 }
 
 enum ColumnType: Sendable { case int, double, text }
@@ -35,83 +46,120 @@ struct TableSpec: Sendable {
 
 /// How a ``Book`` maps to rows and back (the same for both backends).
 enum BookTables {
-    static let market = TableSpec(name: "market", columns: [
-        ("id", .int, false), ("as_of", .text, false), ("quote", .text, false), ("insurance_fund", .double, false),
-        ("model", .text, false), ("warn", .double, false), ("danger", .double, false),
-        ("so_im_base", .double, false), ("so_im_floor", .double, false), ("so_mm", .double, false),
-        ("pf_extreme_multiple", .double, false), ("pf_extreme_cover", .double, false), ("pf_somc", .double, false),
-        ("pf_im_multiplier", .double, false), ("es_horizon_days", .double, false), ("es_im_multiplier", .double, false),
-        ("vol_factor_max", .double, false), ("stale_after_seconds", .double, false), ("has_history", .int, false),
-    ], orderBy: "id")
-    static let assets = TableSpec(name: "assets", columns: [
-        ("ord", .int, false), ("name", .text, false), ("price", .double, true), ("stable", .int, false),
-        ("haircut", .double, false), ("borrow_add_on", .double, false), ("vol", .double, true),
-        ("scan_range", .double, true), ("vol_scan_range", .double, true),
-    ], orderBy: "ord")
-    static let venues = TableSpec(name: "venues", columns: [
-        ("ord", .int, false), ("name", .text, false), ("haircut_add_on", .double, false),
-        ("transfer_latency_seconds", .double, true),
-    ], orderBy: "ord")
-    static let instruments = TableSpec(name: "instruments", columns: [
-        ("ord", .int, false), ("name", .text, false), ("kind", .text, false), ("underlying", .text, false),
-        ("contract_size", .double, false), ("mark", .double, true), ("expiry", .text, true),
-        ("option_right", .text, true), ("strike", .double, true), ("iv", .double, true),
-    ], orderBy: "ord")
-    static let brackets = TableSpec(name: "brackets", columns: [
-        ("instrument_ord", .int, false), ("ord", .int, false), ("up_to", .double, true), ("imf", .double, false),
-        ("mmf", .double, false),
-    ], orderBy: "instrument_ord, ord")
-    static let historyDates = TableSpec(name: "history_dates", columns: [("ord", .int, false), ("date", .text, false)],
-                                        orderBy: "ord")
-    static let historySeries = TableSpec(name: "history_series", columns: [("ord", .int, false), ("asset", .text, false)],
-                                         orderBy: "ord")
-    static let historyReturns = TableSpec(name: "history_returns", columns: [
-        ("series_ord", .int, false), ("day_ord", .int, false), ("value", .double, false),
-    ], orderBy: "series_ord, day_ord")
-    static let accounts = TableSpec(name: "accounts", columns: [
-        ("pk", .int, false), ("id", .text, false), ("name", .text, true), ("model", .text, true),
-    ], orderBy: "pk")
-    static let subaccounts = TableSpec(name: "subaccounts", columns: [
-        ("account_pk", .int, false), ("ord", .int, false), ("id", .text, false),
-    ], orderBy: "account_pk, ord")
-    static let collateral = TableSpec(name: "collateral", columns: [
-        ("account_pk", .int, false), ("sub_ord", .int, false), ("ord", .int, false), ("asset", .text, false),
-        ("amount", .double, false), ("venue", .text, true),
-    ], orderBy: "account_pk, sub_ord, ord")
-    static let positions = TableSpec(name: "positions", columns: [
-        ("account_pk", .int, false), ("sub_ord", .int, false), ("ord", .int, false), ("instrument", .text, false),
-        ("quantity", .double, false), ("entry_price", .double, false), ("isolated_collateral", .double, true),
-    ], orderBy: "account_pk, sub_ord, ord")
+    static let market = TableSpec(
+        name: "market",
+        columns: [
+            ("id", .int, false), ("as_of", .text, false), ("quote", .text, false), ("insurance_fund", .double, false),
+            ("model", .text, false), ("warn", .double, false), ("danger", .double, false),
+            ("so_im_base", .double, false), ("so_im_floor", .double, false), ("so_mm", .double, false),
+            ("pf_extreme_multiple", .double, false), ("pf_extreme_cover", .double, false), ("pf_somc", .double, false),
+            ("pf_im_multiplier", .double, false), ("es_horizon_days", .double, false),
+            ("es_im_multiplier", .double, false),
+            ("vol_factor_max", .double, false), ("stale_after_seconds", .double, false), ("has_history", .int, false),
+        ], orderBy: "id")
+    static let assets = TableSpec(
+        name: "assets",
+        columns: [
+            ("ord", .int, false), ("name", .text, false), ("price", .double, true), ("stable", .int, false),
+            ("haircut", .double, false), ("borrow_add_on", .double, false), ("vol", .double, true),
+            ("scan_range", .double, true), ("vol_scan_range", .double, true),
+        ], orderBy: "ord")
+    static let venues = TableSpec(
+        name: "venues",
+        columns: [
+            ("ord", .int, false), ("name", .text, false), ("haircut_add_on", .double, false),
+            ("transfer_latency_seconds", .double, true),
+        ], orderBy: "ord")
+    static let instruments = TableSpec(
+        name: "instruments",
+        columns: [
+            ("ord", .int, false), ("name", .text, false), ("kind", .text, false), ("underlying", .text, false),
+            ("contract_size", .double, false), ("mark", .double, true), ("expiry", .text, true),
+            ("option_right", .text, true), ("strike", .double, true), ("iv", .double, true),
+        ], orderBy: "ord")
+    static let brackets = TableSpec(
+        name: "brackets",
+        columns: [
+            ("instrument_ord", .int, false), ("ord", .int, false), ("up_to", .double, true), ("imf", .double, false),
+            ("mmf", .double, false),
+        ], orderBy: "instrument_ord, ord")
+    static let historyDates = TableSpec(
+        name: "history_dates", columns: [("ord", .int, false), ("date", .text, false)],
+        orderBy: "ord")
+    static let historySeries = TableSpec(
+        name: "history_series", columns: [("ord", .int, false), ("asset", .text, false)],
+        orderBy: "ord")
+    static let historyReturns = TableSpec(
+        name: "history_returns",
+        columns: [
+            ("series_ord", .int, false), ("day_ord", .int, false), ("value", .double, false),
+        ], orderBy: "series_ord, day_ord")
+    static let accounts = TableSpec(
+        name: "accounts",
+        columns: [
+            ("pk", .int, false), ("id", .text, false), ("name", .text, true), ("model", .text, true),
+        ], orderBy: "pk")
+    static let subaccounts = TableSpec(
+        name: "subaccounts",
+        columns: [
+            ("account_pk", .int, false), ("ord", .int, false), ("id", .text, false),
+        ], orderBy: "account_pk, ord")
+    static let collateral = TableSpec(
+        name: "collateral",
+        columns: [
+            ("account_pk", .int, false), ("sub_ord", .int, false), ("ord", .int, false), ("asset", .text, false),
+            ("amount", .double, false), ("venue", .text, true),
+        ], orderBy: "account_pk, sub_ord, ord")
+    static let positions = TableSpec(
+        name: "positions",
+        columns: [
+            ("account_pk", .int, false), ("sub_ord", .int, false), ("ord", .int, false), ("instrument", .text, false),
+            ("quantity", .double, false), ("entry_price", .double, false), ("isolated_collateral", .double, true),
+        ], orderBy: "account_pk, sub_ord, ord")
 
-    static let marketSide = [market, assets, venues, instruments, brackets, historyDates, historySeries, historyReturns]
+    static let marketSide = [
+        market, assets, venues, instruments, brackets, historyDates, historySeries, historyReturns,
+    ]
     static let accountSide = [accounts, subaccounts, collateral, positions]
     /// Deletion order: children first.
-    static let deleteOrder = [positions, collateral, subaccounts, accounts, historyReturns, historySeries,
-                              historyDates, brackets, instruments, venues, assets, market]
+    static let deleteOrder = [
+        positions, collateral, subaccounts, accounts, historyReturns, historySeries,
+        historyDates, brackets, instruments, venues, assets, market,
+    ]
 
     // MARK: - Book → rows
 
     static func emitMarket(_ b: Book, _ emit: (TableSpec, [SQLValue]) throws -> Void) rethrows {
         let d = b.defaults
-        try emit(market, [
-            .int(1), .text(b.asOf.text), .text(b.quote), .double(b.insuranceFund), .text(d.model.rawValue),
-            .double(d.warn), .double(d.danger), .double(d.shortOption.imBase), .double(d.shortOption.imFloor),
-            .double(d.shortOption.mm), .double(d.portfolio.extremeMultiple), .double(d.portfolio.extremeCover),
-            .double(d.portfolio.somc), .double(d.portfolio.imMultiplier), .double(d.es.horizonDays),
-            .double(d.es.imMultiplier), .double(d.volFactorMax), .double(d.staleAfterSeconds),
-            SQLValue(b.history != nil),
-        ])
+        try emit(
+            market,
+            [
+                .int(1), .text(b.asOf.text), .text(b.quote), .double(b.insuranceFund), .text(d.model.rawValue),
+                .double(d.warn), .double(d.danger), .double(d.shortOption.imBase), .double(d.shortOption.imFloor),
+                .double(d.shortOption.mm), .double(d.portfolio.extremeMultiple), .double(d.portfolio.extremeCover),
+                .double(d.portfolio.somc), .double(d.portfolio.imMultiplier), .double(d.es.horizonDays),
+                .double(d.es.imMultiplier), .double(d.volFactorMax), .double(d.staleAfterSeconds),
+                SQLValue(b.history != nil),
+            ])
         for (i, a) in b.assets.enumerated() {
-            try emit(assets, [SQLValue(i), .text(a.name), SQLValue(a.price), SQLValue(a.stable), .double(a.haircut),
-                              .double(a.borrowAddOn), SQLValue(a.vol), SQLValue(a.scanRange), SQLValue(a.volScanRange)])
+            try emit(
+                assets,
+                [
+                    SQLValue(i), .text(a.name), SQLValue(a.price), SQLValue(a.stable), .double(a.haircut),
+                    .double(a.borrowAddOn), SQLValue(a.vol), SQLValue(a.scanRange), SQLValue(a.volScanRange),
+                ])
         }
         for (i, v) in b.venues.enumerated() {
             try emit(venues, [SQLValue(i), .text(v.name), .double(v.haircutAddOn), SQLValue(v.transferLatencySeconds)])
         }
         for (i, x) in b.instruments.enumerated() {
-            try emit(instruments, [SQLValue(i), .text(x.name), .text(x.kind.rawValue), .text(x.underlying),
-                                   .double(x.contractSize), SQLValue(x.mark), SQLValue(x.expiry?.text),
-                                   SQLValue(x.right?.rawValue), SQLValue(x.strike), SQLValue(x.iv)])
+            try emit(
+                instruments,
+                [
+                    SQLValue(i), .text(x.name), .text(x.kind.rawValue), .text(x.underlying),
+                    .double(x.contractSize), SQLValue(x.mark), SQLValue(x.expiry?.text),
+                    SQLValue(x.right?.rawValue), SQLValue(x.strike), SQLValue(x.iv),
+                ])
             for (k, br) in x.brackets.enumerated() {
                 try emit(brackets, [SQLValue(i), SQLValue(k), SQLValue(br.upTo), .double(br.imf), .double(br.mmf)])
             }
@@ -132,12 +180,20 @@ enum BookTables {
         for (s, sub) in a.subaccounts.enumerated() {
             try emit(subaccounts, [.int(pk), SQLValue(s), .text(sub.id)])
             for (k, c) in sub.collateral.enumerated() {
-                try emit(collateral, [.int(pk), SQLValue(s), SQLValue(k), .text(c.asset), .double(c.amount),
-                                      SQLValue(c.venue)])
+                try emit(
+                    collateral,
+                    [
+                        .int(pk), SQLValue(s), SQLValue(k), .text(c.asset), .double(c.amount),
+                        SQLValue(c.venue),
+                    ])
             }
             for (k, p) in sub.positions.enumerated() {
-                try emit(positions, [.int(pk), SQLValue(s), SQLValue(k), .text(p.instrument), .double(p.quantity),
-                                     .double(p.entryPrice), SQLValue(p.isolatedCollateral)])
+                try emit(
+                    positions,
+                    [
+                        .int(pk), SQLValue(s), SQLValue(k), .text(p.instrument), .double(p.quantity),
+                        .double(p.entryPrice), SQLValue(p.isolatedCollateral),
+                    ])
             }
         }
     }
@@ -180,18 +236,26 @@ struct BookAssembler {
             b.insuranceFund = try d(3)
             guard let model = MarginModel(rawValue: try s(4)) else { throw BookAssembler.corrupt(t.name, "model") }
             b.defaults.model = model
-            b.defaults.warn = try d(5); b.defaults.danger = try d(6)
-            b.defaults.shortOption.imBase = try d(7); b.defaults.shortOption.imFloor = try d(8)
+            b.defaults.warn = try d(5)
+            b.defaults.danger = try d(6)
+            b.defaults.shortOption.imBase = try d(7)
+            b.defaults.shortOption.imFloor = try d(8)
             b.defaults.shortOption.mm = try d(9)
-            b.defaults.portfolio.extremeMultiple = try d(10); b.defaults.portfolio.extremeCover = try d(11)
-            b.defaults.portfolio.somc = try d(12); b.defaults.portfolio.imMultiplier = try d(13)
-            b.defaults.es.horizonDays = try d(14); b.defaults.es.imMultiplier = try d(15)
-            b.defaults.volFactorMax = try d(16); b.defaults.staleAfterSeconds = try d(17)
+            b.defaults.portfolio.extremeMultiple = try d(10)
+            b.defaults.portfolio.extremeCover = try d(11)
+            b.defaults.portfolio.somc = try d(12)
+            b.defaults.portfolio.imMultiplier = try d(13)
+            b.defaults.es.horizonDays = try d(14)
+            b.defaults.es.imMultiplier = try d(15)
+            b.defaults.volFactorMax = try d(16)
+            b.defaults.staleAfterSeconds = try d(17)
             hasHistory = try n(18) != 0
             book = b
         case "assets":
-            book?.assets.append(Asset(name: try s(1), price: od(2), stable: try n(3) != 0, haircut: try d(4),
-                                      borrowAddOn: try d(5), vol: od(6), scanRange: od(7), volScanRange: od(8)))
+            book?.assets.append(
+                Asset(
+                    name: try s(1), price: od(2), stable: try n(3) != 0, haircut: try d(4),
+                    borrowAddOn: try d(5), vol: od(6), scanRange: od(7), volScanRange: od(8)))
         case "venues":
             book?.venues.append(Venue(name: try s(1), haircutAddOn: try d(2), transferLatencySeconds: od(3)))
         case "instruments":
@@ -201,9 +265,11 @@ struct BookAssembler {
                 guard let ts = Timestamp.parse(e) else { throw BookAssembler.corrupt(t.name, "expiry") }
                 expiry = ts
             }
-            book?.instruments.append(Instrument(
-                name: try s(1), kind: kind, underlying: try s(3), contractSize: try d(4), mark: od(5), expiry: expiry,
-                right: os(7).flatMap(OptionRight.init(rawValue:)), strike: od(8), iv: od(9)))
+            book?.instruments.append(
+                Instrument(
+                    name: try s(1), kind: kind, underlying: try s(3), contractSize: try d(4), mark: od(5),
+                    expiry: expiry,
+                    right: os(7).flatMap(OptionRight.init(rawValue:)), strike: od(8), iv: od(9)))
         case "brackets":
             let i = Int(try n(0))
             guard let count = book?.instruments.count, i >= 0, i < count else {
@@ -245,7 +311,8 @@ struct BookAssembler {
 
     private func locate(_ t: TableSpec, _ r: [SQLValue]) throws(StoreError) -> (Int, Int) {
         guard let pk = r[0].int, let a = accountIndex[pk], let s = r[1].int, s >= 0,
-              Int(s) < accounts[a].subaccounts.count else {
+            Int(s) < accounts[a].subaccounts.count
+        else {
             throw BookAssembler.corrupt(t.name, "account_pk/sub_ord")
         }
         return (a, Int(s))

@@ -4,15 +4,21 @@ import MarginCore
 enum ReviewRows {
     static let reviewColumns = ["id", "account_id", "status", "version", "opened_by", "opened_at_ms", "updated_at_ms"]
     static let reviewTypes: [ColumnType] = [.int, .text, .text, .int, .text, .int, .int]
-    static let transitionColumns = ["review_id", "version", "status", "operator", "at_ms", "note", "equity",
-                                    "adjusted_equity", "initial_margin", "maintenance_margin", "margin_ratio", "state",
-                                    "distance_to_liquidation"]
-    static let transitionTypes: [ColumnType] = [.int, .int, .text, .text, .int, .text, .double, .double, .double,
-                                                .double, .double, .text, .double]
+    static let transitionColumns = [
+        "review_id", "version", "status", "operator", "at_ms", "note", "equity",
+        "adjusted_equity", "initial_margin", "maintenance_margin", "margin_ratio", "state",
+        "distance_to_liquidation",
+    ]
+    static let transitionTypes: [ColumnType] = [
+        .int, .int, .text, .text, .int, .text, .double, .double, .double,
+        .double, .double, .text, .double,
+    ]
 
     /// Reviews (`r`) with their transitions (`t`), one row per transition: one statement, so one
     /// consistent read in either backend. Add a `WHERE` on `r` and ``joinedOrder``.
-    static let joinedSelect = "SELECT " + (reviewColumns.map { "r." + $0 } + transitionColumns.map { "t." + $0 })
+    static let joinedSelect =
+        "SELECT "
+        + (reviewColumns.map { "r." + $0 } + transitionColumns.map { "t." + $0 })
         .joined(separator: ", ") + " FROM reviews r LEFT JOIN review_transitions t ON t.review_id = r.id"
     static let joinedOrder = "ORDER BY r.id DESC, t.version"
     static let joinedTypes = reviewTypes + transitionTypes
@@ -34,36 +40,45 @@ enum ReviewRows {
 
     static func review(_ r: [SQLValue]) throws(StoreError) -> Review {
         guard let id = r[0].int, let account = r[1].text, let statusText = r[2].text,
-              let status = ReviewStatus(rawValue: statusText), let version = r[3].int, let by = r[4].text,
-              let opened = r[5].int, let updated = r[6].int else {
+            let status = ReviewStatus(rawValue: statusText), let version = r[3].int, let by = r[4].text,
+            let opened = r[5].int, let updated = r[6].int
+        else {
             throw BookAssembler.corrupt("reviews", "columns")
         }
-        return Review(id: id, account: account, status: status, version: Int(version), openedBy: by,
-                      openedAt: Millis.seconds(opened), updatedAt: Millis.seconds(updated), transitions: [])
+        return Review(
+            id: id, account: account, status: status, version: Int(version), openedBy: by,
+            openedAt: Millis.seconds(opened), updatedAt: Millis.seconds(updated), transitions: [])
     }
 
     /// The transition in a `transitionColumns` row of a review of `account` (the metrics are
     /// stamped with the transition's time).
     static func transition(_ r: [SQLValue], account: String) throws(StoreError) -> ReviewTransition {
         guard let statusText = r[2].text, let status = ReviewStatus(rawValue: statusText),
-              let op = r[3].text, let atMillis = r[4].int else {
+            let op = r[3].text, let atMillis = r[4].int
+        else {
             throw BookAssembler.corrupt("review_transitions", "columns")
         }
         let at = Millis.seconds(atMillis)
         var metrics: ReviewMetrics?
         if let e = r[6].double, let ae = r[7].double, let im = r[8].double, let mm = r[9].double, let st = r[11].text {
-            metrics = ReviewMetrics(accountId: account, equity: e, adjustedEquity: ae, initialMargin: im,
-                                    maintenanceMargin: mm, marginRatio: r[10].double, state: st,
-                                    distanceToLiquidation: r[12].double, computedAt: at)
+            metrics = ReviewMetrics(
+                accountId: account, equity: e, adjustedEquity: ae, initialMargin: im,
+                maintenanceMargin: mm, marginRatio: r[10].double, state: st,
+                distanceToLiquidation: r[12].double, computedAt: at)
         }
         return ReviewTransition(status: status, operator: op, at: at, note: r[5].text, metrics: metrics)
     }
 
-    static func transitionValues(review: Int64, version: Int, status: ReviewStatus, operator op: String, at: Int64,
-                                 note: String?, metrics m: ReviewMetrics?) -> [SQLValue] {
-        [.int(review), SQLValue(version), .text(status.rawValue), .text(op), .int(at), SQLValue(note),
-         SQLValue(m?.equity), SQLValue(m?.adjustedEquity), SQLValue(m?.initialMargin), SQLValue(m?.maintenanceMargin),
-         SQLValue(m?.marginRatio), SQLValue(m?.state), SQLValue(m?.distanceToLiquidation)]
+    static func transitionValues(
+        review: Int64, version: Int, status: ReviewStatus, operator op: String, at: Int64,
+        note: String?, metrics m: ReviewMetrics?
+    ) -> [SQLValue] {
+        [
+            .int(review), SQLValue(version), .text(status.rawValue), .text(op), .int(at), SQLValue(note),
+            SQLValue(m?.equity), SQLValue(m?.adjustedEquity), SQLValue(m?.initialMargin),
+            SQLValue(m?.maintenanceMargin),
+            SQLValue(m?.marginRatio), SQLValue(m?.state), SQLValue(m?.distanceToLiquidation),
+        ]
     }
 
     /// Refuses a move that the rules or the caller's version forbid.
@@ -78,10 +93,10 @@ enum ReviewRows {
 
     static func audit(_ r: [SQLValue]) throws(StoreError) -> AuditEntry {
         guard let seq = r[0].int, let at = r[1].int, let op = r[2].text, let action = r[3].text,
-              let payload = r[4].text else {
+            let payload = r[4].text
+        else {
             throw BookAssembler.corrupt("audit_log", "columns")
         }
         return AuditEntry(seq: seq, at: Millis.seconds(at), operator: op, action: action, payload: payload)
     }
 }
-

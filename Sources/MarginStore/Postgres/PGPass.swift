@@ -4,10 +4,13 @@ import Foundation
 /// password file (`PGPASSFILE` or `~/.pgpass`, `host:port:database:user:password`
 /// lines, `*` matching anything, `\:` and `\\` escaped). Never logged.
 public enum PGPass {
-    public static func password(for target: PostgresTarget,
-                                environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+    public static func password(
+        for target: PostgresTarget,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> String? {
         if let p = environment["PGPASSWORD"], !p.isEmpty { return p }
-        let file = environment["PGPASSFILE"]
+        let file =
+            environment["PGPASSFILE"]
             ?? ((environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()) + "/.pgpass")
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return nil }
         return lookup(text, target)
@@ -21,7 +24,8 @@ public enum PGPass {
             let fields = split(line)
             guard fields.count == 5 else { continue }
             func match(_ f: String, _ v: String) -> Bool { f == "*" || f == v }
-            let hostOK = match(fields[0], t.host)
+            let hostOK =
+                match(fields[0], t.host)
                 || (fields[0] == "localhost" && (t.host == "127.0.0.1" || t.host == "::1"))
             if hostOK, match(fields[1], String(t.port)), match(fields[2], t.database), match(fields[3], t.user) {
                 return fields[4]
@@ -35,9 +39,20 @@ public enum PGPass {
         var current = ""
         var escaped = false
         for ch in line {
-            if escaped { current.append(ch); escaped = false; continue }
-            if ch == "\\" { escaped = true; continue }
-            if ch == ":" && fields.count < 4 { fields.append(current); current = ""; continue }
+            if escaped {
+                current.append(ch)
+                escaped = false
+                continue
+            }
+            if ch == "\\" {
+                escaped = true
+                continue
+            }
+            if ch == ":" && fields.count < 4 {
+                fields.append(current)
+                current = ""
+                continue
+            }
             current.append(ch)
         }
         fields.append(current)

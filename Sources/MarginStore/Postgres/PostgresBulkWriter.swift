@@ -21,9 +21,16 @@ struct PostgresBulkWriter {
             table = t
             for c in t.columns {
                 switch c.type {
-                case .int: slot.append(ints.count); ints.append([])
-                case .double: slot.append(doubles.count); doubles.append([])
-                case .text: slot.append(texts.count); texts.append([]); nulls.append([])
+                case .int:
+                    slot.append(ints.count)
+                    ints.append([])
+                case .double:
+                    slot.append(doubles.count)
+                    doubles.append([])
+                case .text:
+                    slot.append(texts.count)
+                    texts.append([])
+                    nulls.append([])
                 }
             }
         }
@@ -50,13 +57,18 @@ struct PostgresBulkWriter {
             for (i, c) in table.columns.enumerated() {
                 switch c.type {
                 case .int:
-                    types.append("bigint[]"); aliases.append("c\(i)"); exprs.append("c\(i)")
+                    types.append("bigint[]")
+                    aliases.append("c\(i)")
+                    exprs.append("c\(i)")
                 case .double:
-                    types.append("float8[]"); aliases.append("c\(i)")
+                    types.append("float8[]")
+                    aliases.append("c\(i)")
                     exprs.append(c.nullable ? "NULLIF(c\(i), 'NaN'::float8)" : "c\(i)")
                 case .text:
-                    types.append("text[]"); aliases.append("c\(i)")
-                    types.append("bool[]"); aliases.append("n\(i)")
+                    types.append("text[]")
+                    aliases.append("c\(i)")
+                    types.append("bool[]")
+                    aliases.append("n\(i)")
                     exprs.append("CASE WHEN n\(i) THEN NULL ELSE c\(i) END")
                 }
             }
@@ -72,7 +84,9 @@ struct PostgresBulkWriter {
                 switch c.type {
                 case .int: b.append(ints[k])
                 case .double: b.append(doubles[k])
-                case .text: b.append(texts[k]); b.append(nulls[k])
+                case .text:
+                    b.append(texts[k])
+                    b.append(nulls[k])
                 }
             }
             return b

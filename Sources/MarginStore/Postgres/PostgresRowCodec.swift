@@ -22,9 +22,9 @@ enum PostgresRowCodec {
         for v in values {
             switch v {
             case .null: b.appendNull()
-            case let .int(i): b.append(i)
-            case let .double(d): b.append(d)
-            case let .text(s): b.append(s)
+            case .int(let i): b.append(i)
+            case .double(let d): b.append(d)
+            case .text(let s): b.append(s)
             }
         }
         return b

@@ -13,8 +13,10 @@ struct PostgresSession: SQLSession {
         try await conn.query(query(sql, binds), logger: logger)
     }
 
-    func forEachRow(_ sql: String, _ binds: [SQLValue], types: [ColumnType],
-                    _ each: ([SQLValue]) throws -> Void) async throws {
+    func forEachRow(
+        _ sql: String, _ binds: [SQLValue], types: [ColumnType],
+        _ each: ([SQLValue]) throws -> Void
+    ) async throws {
         for try await row in try await conn.query(query(sql, binds), logger: logger) {
             try each(try PostgresRowCodec.values(row, types))
         }

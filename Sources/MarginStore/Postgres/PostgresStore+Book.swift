@@ -51,8 +51,9 @@ extension PostgresStore {
             let seq = try await s.scalar(
                 "INSERT INTO audit_log (at_ms, operator, action, payload) VALUES (?, ?, ?, ?) RETURNING seq",
                 [.int(now), .text(op), .text(AuditAction.importBook), .text(AuditPayload.importBook(book))])
-            return ImportSummary(accounts: book.accounts.count, assets: book.assets.count,
-                                 instruments: book.instruments.count, auditSeq: seq ?? 0)
+            return ImportSummary(
+                accounts: book.accounts.count, assets: book.assets.count,
+                instruments: book.instruments.count, auditSeq: seq ?? 0)
         }
     }
 }

@@ -7,8 +7,9 @@ extension PostgresStore {
             try await s.scalar("SELECT coalesce(max(seq), 0) FROM change_log") ?? 0
         }
         let ready = AsyncStream<Void>.makeStream()
-        let watcher = PostgresWatcher(store: self, baseline: baseline, changes: watch.changes, status: watch.status,
-                                      ready: ready.continuation)
+        let watcher = PostgresWatcher(
+            store: self, baseline: baseline, changes: watch.changes, status: watch.status,
+            ready: ready.continuation)
         let started = watch.start { await watcher.run() }
         if started {
             // Wait until LISTEN is in place (or the first attempt failed), at most 5 s.

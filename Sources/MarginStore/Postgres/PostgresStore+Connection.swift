@@ -3,7 +3,10 @@ import PostgresNIO
 /// The command connection: opened on first use, reopened after a loss, one caller at a time.
 extension PostgresStore {
     func connect() async throws -> PostgresConnection {
-        let id = PostgresStore.connectionIDs.withLockedValue { $0 += 1; return $0 }
+        let id = PostgresStore.connectionIDs.withLockedValue {
+            $0 += 1
+            return $0
+        }
         return try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
     }
 
@@ -34,7 +37,10 @@ extension PostgresStore {
             if let c = connection.withLockedValue({ $0 }), !c.isClosed {
                 conn = c
             } else {
-                if let stale = connection.withLockedValue({ c -> PostgresConnection? in defer { c = nil }; return c }) {
+                if let stale = connection.withLockedValue({ c -> PostgresConnection? in
+                    defer { c = nil }
+                    return c
+                }) {
                     try? await stale.close()
                 }
                 let c = try await connect()

@@ -32,7 +32,8 @@ public final class PostgresStore: SQLBackedStore, SQLStore {
 
     /// Connects to `target` and brings its schema up to date; timestamps come from `clock`.
     public init(target: PostgresTarget, connectTimeout: Duration = .seconds(5), clock: any MarginClock = SystemClock())
-        async throws(StoreError) {
+        async throws(StoreError)
+    {
         self.target = target
         self.clock = clock
         url = .postgres(target)
@@ -51,9 +52,11 @@ public final class PostgresStore: SQLBackedStore, SQLStore {
     public func close() async {
         await watch.stop()
         await lock.lock()
-        let conn = connection.withLockedValue { c -> PostgresConnection? in defer { c = nil }; return c }
+        let conn = connection.withLockedValue { c -> PostgresConnection? in
+            defer { c = nil }
+            return c
+        }
         try? await conn?.close()
         await lock.unlock()
     }
 }
-

@@ -13,8 +13,10 @@ struct PostgresWatcher: Sendable {
     let status: Broadcaster<StoreStatus>
     let ready: AsyncStream<Void>.Continuation
 
-    init(store: PostgresStore, baseline: Int64?, changes: Broadcaster<StoreChange>, status: Broadcaster<StoreStatus>,
-         ready: AsyncStream<Void>.Continuation) {
+    init(
+        store: PostgresStore, baseline: Int64?, changes: Broadcaster<StoreChange>, status: Broadcaster<StoreStatus>,
+        ready: AsyncStream<Void>.Continuation
+    ) {
         configuration = store.configuration
         logger = store.logger
         target = store.target
@@ -82,14 +84,17 @@ struct PostgresWatcher: Sendable {
             return
         }
         var rows: [ChangeLogRow] = []
-        try await s.forEachRow("SELECT seq, kind, op, account_id FROM change_log WHERE seq > ? ORDER BY seq",
-                               [.int(since)], types: [.int, .text, .text, .text]) { v in
-            rows.append(ChangeLogRow(seq: v[0].int ?? 0, kind: v[1].text ?? "", op: v[2].text ?? "", accountId: v[3].text))
+        try await s.forEachRow(
+            "SELECT seq, kind, op, account_id FROM change_log WHERE seq > ? ORDER BY seq",
+            [.int(since)], types: [.int, .text, .text, .text]
+        ) { v in
+            rows.append(
+                ChangeLogRow(seq: v[0].int ?? 0, kind: v[1].text ?? "", op: v[2].text ?? "", accountId: v[3].text))
         }
         guard let last = rows.last else { return }
         let items = ChangeCoalescer.coalesce(rows)
         var accounts: [String: Account] = [:]
-        for case let .account(id, _) in items {
+        for case .account(let id, _) in items {
             accounts[id] = try await s.loadAccount(id: id)
         }
         for item in items { if let c = item.change(accounts) { changes.yield(c) } }

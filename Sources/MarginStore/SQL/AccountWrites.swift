@@ -15,8 +15,9 @@ enum AccountWrites {
             pk = old
             existed = true
             try await deleteChildren(of: pk, on: s)
-            try await s.execute("UPDATE accounts SET name = ?, model = ? WHERE pk = ?",
-                                [SQLValue(account.name), SQLValue(account.model?.rawValue), .int(pk)])
+            try await s.execute(
+                "UPDATE accounts SET name = ?, model = ? WHERE pk = ?",
+                [SQLValue(account.name), SQLValue(account.model?.rawValue), .int(pk)])
         } else {
             // Serialise new keys between concurrent writers.
             if let lock = s.dialect.newAccountKeyLock { try await s.execute(lock, []) }
@@ -28,8 +29,9 @@ enum AccountWrites {
         for (t, v) in rows where !(existed && t.name == BookTables.accounts.name) {
             try await s.execute(t.insertSQL, v)
         }
-        try await s.audit(at: now, operator: op, action: AuditAction.putAccount,
-                          payload: AuditPayload.account(account.id, removed: false, account: account))
+        try await s.audit(
+            at: now, operator: op, action: AuditAction.putAccount,
+            payload: AuditPayload.account(account.id, removed: false, account: account))
     }
 
     /// Removes the account and its children, audited as `account.remove`; `false` when there was none.
@@ -37,8 +39,9 @@ enum AccountWrites {
         guard let pk = try await s.accountKey(id: id, lock: .update) else { return false }
         try await deleteChildren(of: pk, on: s)
         try await s.execute("DELETE FROM accounts WHERE pk = ?", [.int(pk)])
-        try await s.audit(at: now, operator: op, action: AuditAction.removeAccount,
-                          payload: AuditPayload.account(id, removed: true))
+        try await s.audit(
+            at: now, operator: op, action: AuditAction.removeAccount,
+            payload: AuditPayload.account(id, removed: true))
         return true
     }
 

@@ -4,7 +4,10 @@ actor AsyncLock {
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
     func lock() async {
-        if !held { held = true; return }
+        if !held {
+            held = true
+            return
+        }
         await withCheckedContinuation { waiters.append($0) }
     }
 

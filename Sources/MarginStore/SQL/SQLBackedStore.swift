@@ -33,14 +33,18 @@ extension SQLBackedStore {
     }
 
     public func openReview(account: String, operator op: String, note: String, prices: PriceState?)
-        async throws(StoreError) -> Review {
+        async throws(StoreError) -> Review
+    {
         try await sqlBackend.store.sqlOpenReview(account: account, operator: op, note: note, prices: prices)
     }
 
-    public func transitionReview(id: Int64, to next: ReviewStatus, expectedVersion: Int?, operator op: String,
-                                 note: String?, prices: PriceState?) async throws(StoreError) -> Review {
-        try await sqlBackend.store.sqlTransitionReview(id: id, to: next, expectedVersion: expectedVersion,
-                                                       operator: op, note: note, prices: prices)
+    public func transitionReview(
+        id: Int64, to next: ReviewStatus, expectedVersion: Int?, operator op: String,
+        note: String?, prices: PriceState?
+    ) async throws(StoreError) -> Review {
+        try await sqlBackend.store.sqlTransitionReview(
+            id: id, to: next, expectedVersion: expectedVersion,
+            operator: op, note: note, prices: prices)
     }
 
     public func review(id: Int64) async throws(StoreError) -> Review? { try await sqlBackend.store.sqlReview(id: id) }

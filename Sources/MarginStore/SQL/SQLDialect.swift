@@ -22,7 +22,12 @@ enum SQLDialect: Sendable {
         out.reserveCapacity(sql.utf8.count + 8)
         var n = 0
         for c in sql {
-            if c == "?" { n += 1; out += "$\(n)" } else { out.append(c) }
+            if c == "?" {
+                n += 1
+                out += "$\(n)"
+            } else {
+                out.append(c)
+            }
         }
         return out
     }

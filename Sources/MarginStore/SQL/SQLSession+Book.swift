@@ -2,11 +2,15 @@ import MarginCore
 
 extension SQLSession {
     /// Reads table `t` (optionally filtered) in its stored order into `asm`.
-    func scan(_ t: TableSpec, where clause: String = "", _ binds: [SQLValue] = [],
-              into asm: inout BookAssembler) async throws {
+    func scan(
+        _ t: TableSpec, where clause: String = "", _ binds: [SQLValue] = [],
+        into asm: inout BookAssembler
+    ) async throws {
         var local = asm
-        try await forEachRow("SELECT \(t.columnList) FROM \(t.name) \(clause) ORDER BY \(t.orderBy)", binds,
-                             types: t.columns.map(\.type)) { try local.add(t, $0) }
+        try await forEachRow(
+            "SELECT \(t.columnList) FROM \(t.name) \(clause) ORDER BY \(t.orderBy)", binds,
+            types: t.columns.map(\.type)
+        ) { try local.add(t, $0) }
         asm = local
     }
 

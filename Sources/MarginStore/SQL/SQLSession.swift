@@ -15,8 +15,9 @@ protocol SQLSession: Sendable {
     func execute(_ sql: String, _ binds: [SQLValue]) async throws
     /// Runs a query (written with `?` placeholders), handing each row, its columns read as
     /// `types`, to `each` in order.
-    func forEachRow(_ sql: String, _ binds: [SQLValue], types: [ColumnType],
-                    _ each: ([SQLValue]) throws -> Void) async throws
+    func forEachRow(
+        _ sql: String, _ binds: [SQLValue], types: [ColumnType],
+        _ each: ([SQLValue]) throws -> Void) async throws
 }
 
 extension SQLSession {
@@ -36,7 +37,8 @@ extension SQLSession {
 
     /// Appends one line to the audit log.
     func audit(at: Int64, operator op: String, action: String, payload: String) async throws {
-        try await execute("INSERT INTO audit_log (at_ms, operator, action, payload) VALUES (?, ?, ?, ?)",
-                          [.int(at), .text(op), .text(action), .text(payload)])
+        try await execute(
+            "INSERT INTO audit_log (at_ms, operator, action, payload) VALUES (?, ?, ?, ?)",
+            [.int(at), .text(op), .text(action), .text(payload)])
     }
 }

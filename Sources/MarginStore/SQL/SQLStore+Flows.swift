@@ -4,7 +4,8 @@ import MarginCore
 /// public methods forward here).
 extension SQLStore {
     func sqlOpenReview(account: String, operator op: String, note: String, prices: PriceState?)
-        async throws(StoreError) -> Review {
+        async throws(StoreError) -> Review
+    {
         let now = Millis.now(clock)
         do {
             return try await writing { s in
@@ -12,17 +13,21 @@ extension SQLStore {
             }
         } catch {
             // Two operators opening at once: the partial unique index refuses the second.
-            if case .database = error, let active = try? await sqlReviews(status: nil).first(where: {
-                $0.account == account && !$0.status.isTerminal
-            }) {
+            if case .database = error,
+                let active = try? await sqlReviews(status: nil).first(where: {
+                    $0.account == account && !$0.status.isTerminal
+                })
+            {
                 throw .activeReviewExists(account: account, review: active.id)
             }
             throw error
         }
     }
 
-    func sqlTransitionReview(id: Int64, to next: ReviewStatus, expectedVersion: Int?, operator op: String,
-                             note: String?, prices: PriceState?) async throws(StoreError) -> Review {
+    func sqlTransitionReview(
+        id: Int64, to next: ReviewStatus, expectedVersion: Int?, operator op: String,
+        note: String?, prices: PriceState?
+    ) async throws(StoreError) -> Review {
         guard let current = try await sqlReview(id: id) else { throw .reviewNotFound(id) }
         try ReviewRows.check(current, to: next, expectedVersion: expectedVersion)
         let now = Millis.now(clock)
@@ -37,7 +42,9 @@ extension SQLStore {
 
     func sqlReviews(status: ReviewStatus?) async throws(StoreError) -> [Review] {
         try await reading { s in
-            if let status { return try await ReviewFlows.fetch(where: "WHERE r.status = ?", [.text(status.rawValue)], on: s) }
+            if let status {
+                return try await ReviewFlows.fetch(where: "WHERE r.status = ?", [.text(status.rawValue)], on: s)
+            }
             return try await ReviewFlows.fetch(where: "", [], on: s)
         }
     }

@@ -88,17 +88,20 @@ enum SQLiteSchema {
         var out: [String] = []
         for t in Schema.marketTables {
             for ev in ["INSERT", "UPDATE", "DELETE"] {
-                out.append("""
+                out.append(
+                    """
                     CREATE TRIGGER \(t)_\(ev.lowercased())_log AFTER \(ev) ON \(t) WHEN \(quiet)
                     BEGIN INSERT INTO change_log (kind, op, account_id) VALUES ('market', 'changed', NULL); END;
                     """)
             }
         }
-        out.append("""
+        out.append(
+            """
             CREATE TRIGGER accounts_insert_log AFTER INSERT ON accounts WHEN \(quiet)
             BEGIN INSERT INTO change_log (kind, op, account_id) VALUES ('account', 'added', NEW.id); END;
             """)
-        out.append("""
+        out.append(
+            """
             CREATE TRIGGER accounts_update_log AFTER UPDATE ON accounts WHEN \(quiet)
             BEGIN
                 INSERT INTO change_log (kind, op, account_id) SELECT 'account', 'removed', OLD.id WHERE OLD.id <> NEW.id;
@@ -106,13 +109,15 @@ enum SQLiteSchema {
                     SELECT 'account', CASE WHEN OLD.id <> NEW.id THEN 'added' ELSE 'changed' END, NEW.id;
             END;
             """)
-        out.append("""
+        out.append(
+            """
             CREATE TRIGGER accounts_delete_log AFTER DELETE ON accounts WHEN \(quiet)
             BEGIN INSERT INTO change_log (kind, op, account_id) VALUES ('account', 'removed', OLD.id); END;
             """)
         for t in Schema.accountChildTables {
             for (ev, row) in [("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")] {
-                out.append("""
+                out.append(
+                    """
                     CREATE TRIGGER \(t)_\(ev.lowercased())_log AFTER \(ev) ON \(t) WHEN \(quiet)
                     BEGIN INSERT INTO change_log (kind, op, account_id)
                         SELECT 'account', 'changed', id FROM accounts WHERE pk = \(row).account_pk; END;

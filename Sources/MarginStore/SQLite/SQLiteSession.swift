@@ -19,8 +19,10 @@ struct SQLiteSession: SQLSession {
         }
     }
 
-    func forEachRow(_ sql: String, _ binds: [SQLValue], types: [ColumnType],
-                    _ each: ([SQLValue]) throws -> Void) async throws {
+    func forEachRow(
+        _ sql: String, _ binds: [SQLValue], types: [ColumnType],
+        _ each: ([SQLValue]) throws -> Void
+    ) async throws {
         let rows = try await access { db in
             try Row.fetchAll(db.cachedStatement(sql: sql), arguments: SQLiteSession.arguments(binds))
                 .map { SQLiteSession.values($0, types) }
@@ -39,9 +41,9 @@ struct SQLiteSession: SQLSession {
     static func dbValue(_ v: SQLValue) -> DatabaseValue {
         switch v {
         case .null: return .null
-        case let .int(i): return i.databaseValue
-        case let .double(d): return d.databaseValue
-        case let .text(s): return s.databaseValue
+        case .int(let i): return i.databaseValue
+        case .double(let d): return d.databaseValue
+        case .text(let s): return s.databaseValue
         }
     }
 
@@ -52,9 +54,9 @@ struct SQLiteSession: SQLSession {
         for (i, type) in types.enumerated() {
             switch (row[i] as DatabaseValue).storage {
             case .null, .blob: out.append(.null)
-            case let .int64(x): out.append(type == .double ? .double(Double(x)) : .int(x))
-            case let .double(x): out.append(.double(x))
-            case let .string(x): out.append(.text(x))
+            case .int64(let x): out.append(type == .double ? .double(Double(x)) : .int(x))
+            case .double(let x): out.append(.double(x))
+            case .string(let x): out.append(.text(x))
             }
         }
         return out

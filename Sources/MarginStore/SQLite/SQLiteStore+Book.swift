@@ -7,8 +7,10 @@ extension SQLiteStore {
         try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM market") == 0 }
     }
 
-    static func scan(_ db: Database, _ t: TableSpec, where clause: String = "", _ args: StatementArguments = [],
-                     into asm: inout BookAssembler) throws {
+    static func scan(
+        _ db: Database, _ t: TableSpec, where clause: String = "", _ args: StatementArguments = [],
+        into asm: inout BookAssembler
+    ) throws {
         let sql = "SELECT \(t.columnList) FROM \(t.name) \(clause) ORDER BY \(t.orderBy)"
         let rows = try Row.fetchCursor(db, sql: sql, arguments: args)
         let types = t.columns.map(\.type)
@@ -79,10 +81,12 @@ extension SQLiteStore {
             try db.execute(sql: "DELETE FROM change_suppress")
             try db.execute(sql: "DELETE FROM change_log")
             try db.execute(sql: "INSERT INTO change_log (kind, op, account_id) VALUES ('reset', 'replaced', NULL)")
-            try db.execute(sql: "INSERT INTO audit_log (at_ms, operator, action, payload) VALUES (?, ?, ?, ?)",
-                           arguments: [now, op, AuditAction.importBook, AuditPayload.importBook(book)])
-            return ImportSummary(accounts: book.accounts.count, assets: book.assets.count,
-                                 instruments: book.instruments.count, auditSeq: db.lastInsertedRowID)
+            try db.execute(
+                sql: "INSERT INTO audit_log (at_ms, operator, action, payload) VALUES (?, ?, ?, ?)",
+                arguments: [now, op, AuditAction.importBook, AuditPayload.importBook(book)])
+            return ImportSummary(
+                accounts: book.accounts.count, assets: book.assets.count,
+                instruments: book.instruments.count, auditSeq: db.lastInsertedRowID)
         }
     }
 }

@@ -6,7 +6,8 @@ public enum Screen: Sendable, Equatable { case overview, drill, queue, system }
 
 /// Columns the account table can be sorted by (distance is computed for visible rows only, so it cannot).
 public enum SortKey: String, Sendable, Equatable, CaseIterable {
-    case priority, id, name, model, equity, adjustedEquity, initialMargin, maintenanceMargin, ratio, exposure, age, state
+    case priority, id, name, model, equity, adjustedEquity, initialMargin, maintenanceMargin, ratio, exposure, age,
+        state
 
     /// The key that sorts by this column.
     public var key: Character {
@@ -54,17 +55,27 @@ public struct DrillState: Sendable {
 
 /// The manual liquidation review dialog.
 public struct ReviewDialog: Sendable {
-    public enum Phase: Sendable, Equatable { case editing, saving, failed(String), stored([Int64]) }
+    public enum Phase: Sendable, Equatable {
+        case editing, saving
+        case failed(String)
+        case stored([Int64])
+    }
     public var accountIds: [String]
     public var metrics: [ReviewMetrics]
     public var note = TextField()
     public var phase = Phase.editing
-    public init(accountIds: [String], metrics: [ReviewMetrics]) { self.accountIds = accountIds; self.metrics = metrics }
+    public init(accountIds: [String], metrics: [ReviewMetrics]) {
+        self.accountIds = accountIds
+        self.metrics = metrics
+    }
 }
 
 /// A note prompt on the review queue (acknowledge or resolve).
 public struct QueuePrompt: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable { case acknowledge, resolve(ReviewOutcome) }
+    public enum Kind: Sendable, Equatable {
+        case acknowledge
+        case resolve(ReviewOutcome)
+    }
     public var reviewId: Int64
     /// The version the operator saw when choosing the action.
     public var version: Int
@@ -128,7 +139,10 @@ public struct AppState: Sendable {
     /// Distances older than this are recomputed when their row is on screen.
     public var distanceMaxAge = 1.0
 
-    public init(operatorName: String, readOnly: Bool) { self.operatorName = operatorName; self.readOnly = readOnly }
+    public init(operatorName: String, readOnly: Bool) {
+        self.operatorName = operatorName
+        self.readOnly = readOnly
+    }
 
     /// The account under the cursor.
     public var selectedAccount: Int? { tableRows.indices.contains(cursor) ? tableRows[cursor] : nil }

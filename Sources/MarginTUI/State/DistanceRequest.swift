@@ -8,13 +8,18 @@ public struct DistanceRequest: Sendable, Equatable {
     public var accounts: [Int]
     public var snapshot: LiveSnapshot
 
-    public init(accounts: [Int], snapshot: LiveSnapshot) { self.accounts = accounts; self.snapshot = snapshot }
+    public init(accounts: [Int], snapshot: LiveSnapshot) {
+        self.accounts = accounts
+        self.snapshot = snapshot
+    }
 
     /// The distances, as the action that stores them.
     public func compute() -> Action {
         let values = snapshot.marginBook.distancesToLiquidation(accounts: accounts, prices: snapshot.prices)
-        return .distancesComputed(DistanceResult(accountIds: accounts.map { snapshot.accounts.ids[$0] }, values: values,
-                                                 version: snapshot.version, time: snapshot.time))
+        return .distancesComputed(
+            DistanceResult(
+                accountIds: accounts.map { snapshot.accounts.ids[$0] }, values: values,
+                version: snapshot.version, time: snapshot.time))
     }
 
     /// Same accounts of the same snapshot (by version and time: snapshots are not compared field by field).

@@ -7,6 +7,9 @@ public struct DistanceResult: Sendable, Equatable {
     public var time: Double
 
     public init(accountIds: [String], values: [Double?], version: Int, time: Double) {
-        self.accountIds = accountIds; self.values = values; self.version = version; self.time = time
+        self.accountIds = accountIds
+        self.values = values
+        self.version = version
+        self.time = time
     }
 }

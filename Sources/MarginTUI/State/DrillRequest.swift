@@ -10,7 +10,10 @@ public struct DrillRequest: Sendable, Equatable {
     public var snapshot: LiveSnapshot
 
     public init(accountId: String, shockAsset: Int?, shockSteps: Int, snapshot: LiveSnapshot) {
-        self.accountId = accountId; self.shockAsset = shockAsset; self.shockSteps = shockSteps; self.snapshot = snapshot
+        self.accountId = accountId
+        self.shockAsset = shockAsset
+        self.shockSteps = shockSteps
+        self.snapshot = snapshot
     }
 
     /// The figures, as the action that stores them (`nil` data: the account left the book).

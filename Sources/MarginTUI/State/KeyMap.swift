@@ -1,6 +1,9 @@
 /// The keys, grouped for the help overlay (the reducer is the source of behaviour; this is its documentation).
 public enum KeyMap {
-    public struct Section: Sendable { public var title: String; public var keys: [(String, String)] }
+    public struct Section: Sendable {
+        public var title: String
+        public var keys: [(String, String)]
+    }
 
     public static func help(readOnly: Bool) -> [Section] {
         var overview: [(String, String)] = [
@@ -10,8 +13,10 @@ public enum KeyMap {
             ("I M r x t s", "sort: IM MM ratio exposure age state (again: reverse)"),
         ]
         if !readOnly { overview += [("Space", "mark account"), ("L", "liquidation review (selected or marked)")] }
-        var drill: [(String, String)] = [("Esc h ←", "back"), ("↑ ↓ PgUp PgDn", "scroll"), ("[ ]", "choose what-if asset"),
-                                         ("+ -", "what-if price ±5% (HYPOTHETICAL)"), ("0", "reset what-if")]
+        var drill: [(String, String)] = [
+            ("Esc h ←", "back"), ("↑ ↓ PgUp PgDn", "scroll"), ("[ ]", "choose what-if asset"),
+            ("+ -", "what-if price ±5% (HYPOTHETICAL)"), ("0", "reset what-if"),
+        ]
         if !readOnly { drill.append(("L", "liquidation review of this account")) }
         var queue: [(String, String)] = [("R", "review queue"), ("r", "refresh")]
         if !readOnly { queue += [("a", "acknowledge"), ("l / x", "resolve: liquidated / dismissed")] }

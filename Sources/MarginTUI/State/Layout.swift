@@ -12,7 +12,9 @@ public enum Layout {
     }
 
     /// First table data row on the overview.
-    public static func tableTop(_ s: AppState) -> Int { 2 + stripRows(assetCount: s.snapshot?.assets.count ?? 0, cols: s.cols) + 1 }
+    public static func tableTop(_ s: AppState) -> Int {
+        2 + stripRows(assetCount: s.snapshot?.assets.count ?? 0, cols: s.cols) + 1
+    }
 
     /// Number of table rows that fit.
     public static func tableHeight(_ s: AppState) -> Int { max(1, s.rows - tableTop(s) - 1) }

@@ -5,19 +5,26 @@ import MarginLive
 /// (``Effect/reviewMetrics(_:)``): each is a one-account distance search.
 public struct MetricsRequest: Sendable, Equatable {
     /// What the figures are for: the dialog showing them, or the reviews about to be opened with this note.
-    public enum Purpose: Sendable, Equatable { case show, submit(note: String) }
+    public enum Purpose: Sendable, Equatable {
+        case show
+        case submit(note: String)
+    }
 
     public var accountIds: [String]
     public var purpose: Purpose
     public var snapshot: LiveSnapshot
 
     public init(accountIds: [String], purpose: Purpose, snapshot: LiveSnapshot) {
-        self.accountIds = accountIds; self.purpose = purpose; self.snapshot = snapshot
+        self.accountIds = accountIds
+        self.purpose = purpose
+        self.snapshot = snapshot
     }
 
     /// The figures, as the action that takes them (accounts that left the book are skipped).
     public func compute() -> Action {
-        let metrics = accountIds.compactMap { id in snapshot.accountIndex(id: id).map { snapshot.reviewMetrics(account: $0) } }
+        let metrics = accountIds.compactMap { id in
+            snapshot.accountIndex(id: id).map { snapshot.reviewMetrics(account: $0) }
+        }
         return .reviewMetricsComputed(accountIds: accountIds, purpose: purpose, metrics)
     }
 

@@ -12,7 +12,8 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     case .key(let key):
         effects = handleKey(&state, key)
     case .resize(let rows, let cols):
-        state.rows = rows; state.cols = cols
+        state.rows = rows
+        state.cols = cols
         clampCursor(&state)
     case .snapshot(let snap):
         state.snapshot = snap
@@ -31,7 +32,8 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
             state.dialog?.phase = .stored(ids)
             state.marked.removeAll()
         }
-        state.notice = Notice(text: "stored review \(ids.map(Review.label).joined(separator: ", "))", role: .ok, until: state.now + 5)
+        state.notice = Notice(
+            text: "stored review \(ids.map(Review.label).joined(separator: ", "))", role: .ok, until: state.now + 5)
         if state.screen == .queue || state.drill != nil { effects.append(.loadReviews) }
     case .reviewFailed(let message):
         if state.dialog != nil { state.dialog?.phase = .failed(message) }
@@ -101,18 +103,27 @@ public func reduced(_ state: AppState, _ action: Action) -> (AppState, [Effect])
 // MARK: - Keys
 
 func handleKey(_ s: inout AppState, _ key: Key) -> [Effect] {
-    if key == .ctrl("c") { s.quit = true; return [.quit] }
+    if key == .ctrl("c") {
+        s.quit = true
+        return [.quit]
+    }
     if key == .resize { return [] }
     if s.showHelp {
         s.showHelp = false
         return []
     }
     if s.isTooSmall {
-        if key == .char("q") { s.quit = true; return [.quit] }
+        if key == .char("q") {
+            s.quit = true
+            return [.quit]
+        }
         return []
     }
     if s.dialog != nil { return dialogKey(&s, key) }
-    if s.filterEdit != nil { filterKey(&s, key); return [] }
+    if s.filterEdit != nil {
+        filterKey(&s, key)
+        return []
+    }
     switch s.screen {
     case .overview: return overviewKey(&s, key)
     case .drill: return drillKey(&s, key)
@@ -123,10 +134,15 @@ func handleKey(_ s: inout AppState, _ key: Key) -> [Effect] {
 
 func commonKey(_ s: inout AppState, _ key: Key) -> [Effect]? {
     switch key {
-    case .char("q"): s.quit = true; return [.quit]
-    case .char("?"): s.showHelp = true; return []
+    case .char("q"):
+        s.quit = true
+        return [.quit]
+    case .char("?"):
+        s.showHelp = true
+        return []
     case .char("R"):
-        s.screen = .queue; s.queue.loading = true
+        s.screen = .queue
+        s.queue.loading = true
         return [.loadReviews]
     case .char("S"):
         s.screen = .system
@@ -155,7 +171,12 @@ func overviewKey(_ s: inout AppState, _ key: Key) -> [Effect] {
     case .char("/"):
         s.filterEdit = TextField(s.filter)
     case .escape:
-        if !s.filter.isEmpty { s.filter = ""; rebuildRows(&s) } else { s.marked.removeAll() }
+        if !s.filter.isEmpty {
+            s.filter = ""
+            rebuildRows(&s)
+        } else {
+            s.marked.removeAll()
+        }
     case .char(" "):
         guard !s.readOnly, let a = s.selectedAccount, let snap = s.snapshot else { return [] }
         let id = snap.accounts.ids[a]
@@ -165,7 +186,12 @@ func overviewKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         return openDialog(&s)
     case .char(let c):
         if let k = SortKey.allCases.first(where: { $0.key == c }) {
-            if s.sort == k { s.sortReversed.toggle() } else { s.sort = k; s.sortReversed = false }
+            if s.sort == k {
+                s.sortReversed.toggle()
+            } else {
+                s.sort = k
+                s.sortReversed = false
+            }
             rebuildRows(&s)
         }
     default: break
@@ -177,7 +203,8 @@ func filterKey(_ s: inout AppState, _ key: Key) {
     guard var f = s.filterEdit else { return }
     switch key {
     case .enter:
-        s.filter = f.text; s.filterEdit = nil
+        s.filter = f.text
+        s.filterEdit = nil
     case .escape:
         s.filterEdit = nil
     default:
@@ -185,16 +212,21 @@ func filterKey(_ s: inout AppState, _ key: Key) {
         s.filterEdit = f
         s.filter = f.text
     }
-    s.cursor = 0; s.top = 0
+    s.cursor = 0
+    s.top = 0
     rebuildRows(&s)
 }
 
 func drillKey(_ s: inout AppState, _ key: Key) -> [Effect] {
     if let e = commonKey(&s, key) { return e }
-    guard var d = s.drill else { s.screen = .overview; return [] }
+    guard var d = s.drill else {
+        s.screen = .overview
+        return []
+    }
     switch key {
     case .escape, .left, .char("h"), .backspace:
-        s.drill = nil; s.screen = .overview
+        s.drill = nil
+        s.screen = .overview
         return []
     case .down, .char("j"): d.scroll += 1
     case .up, .char("k"): d.scroll = max(0, d.scroll - 1)
@@ -230,18 +262,25 @@ func queueKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         case .escape: s.queue.prompt = nil
         case .enter:
             guard !p.saving else { return [] }
-            p.saving = true; p.error = nil
+            p.saving = true
+            p.error = nil
             s.queue.prompt = p
             switch p.kind {
             case .acknowledge: return [.acknowledge(id: p.reviewId, version: p.version, note: p.note.text)]
             case .resolve(let o): return [.resolve(id: p.reviewId, version: p.version, outcome: o, note: p.note.text)]
             }
         default:
-            if !p.saving { _ = p.note.handle(key); s.queue.prompt = p }
+            if !p.saving {
+                _ = p.note.handle(key)
+                s.queue.prompt = p
+            }
         }
         return []
     }
-    if key == .char("R") { s.queue.loading = true; return [.loadReviews] }
+    if key == .char("R") {
+        s.queue.loading = true
+        return [.loadReviews]
+    }
     if let e = commonKey(&s, key) { return e }
     let n = s.queue.rows.count
     switch key {
@@ -252,14 +291,22 @@ func queueKey(_ s: inout AppState, _ key: Key) -> [Effect] {
     case .end, .char("G"): s.queue.cursor = max(0, n - 1)
     case .pageDown: s.queue.cursor = min(max(0, n - 1), s.queue.cursor + max(1, s.rows - 6))
     case .pageUp: s.queue.cursor = max(0, s.queue.cursor - max(1, s.rows - 6))
-    case .char("r"): s.queue.loading = true; return [.loadReviews]
+    case .char("r"):
+        s.queue.loading = true
+        return [.loadReviews]
     case .char("a"), .char("l"), .char("x"):
         guard !s.readOnly, s.queue.rows.indices.contains(s.queue.cursor) else { return [] }
         let row = s.queue.rows[s.queue.cursor]
-        let kind: QueuePrompt.Kind = key == .char("a") ? .acknowledge : (key == .char("l") ? .resolve(.liquidated) : .resolve(.dismissed))
-        if kind == .acknowledge && row.status != .open { s.notice = Notice(text: "only open reviews can be acknowledged", role: .error, until: s.now + 4); return [] }
+        let kind: QueuePrompt.Kind =
+            key == .char("a") ? .acknowledge : (key == .char("l") ? .resolve(.liquidated) : .resolve(.dismissed))
+        if kind == .acknowledge && row.status != .open {
+            s.notice = Notice(text: "only open reviews can be acknowledged", role: .error, until: s.now + 4)
+            return []
+        }
         if row.status.isTerminal {
-            s.notice = Notice(text: "review \(Review.label(row.id)) is already \(row.status.rawValue)", role: .error, until: s.now + 4)
+            s.notice = Notice(
+                text: "review \(Review.label(row.id)) is already \(row.status.rawValue)", role: .error, until: s.now + 4
+            )
             return []
         }
         s.queue.prompt = QueuePrompt(reviewId: row.id, version: row.version, kind: kind)
@@ -280,13 +327,17 @@ func systemKey(_ s: inout AppState, _ key: Key) -> [Effect] {
 func openDialog(_ s: inout AppState, ids explicit: [String]? = nil) -> [Effect] {
     guard !s.readOnly, let snap = s.snapshot else { return [] }
     var ids: [String]
-    if let explicit { ids = explicit } else if !s.marked.isEmpty {
+    if let explicit {
+        ids = explicit
+    } else if !s.marked.isEmpty {
         // Marked accounts in table order, then any filtered out.
         let shown = s.tableRows.map { snap.accounts.ids[$0] }.filter { s.marked.contains($0) }
         ids = shown + s.marked.subtracting(shown).sorted()
     } else if let a = s.selectedAccount {
         ids = [snap.accounts.ids[a]]
-    } else { return [] }
+    } else {
+        return []
+    }
     ids = ids.filter { snap.accountIndex(id: $0) != nil }
     guard !ids.isEmpty else { return [] }
     s.dialog = ReviewDialog(accountIds: ids, metrics: [])
@@ -317,9 +368,13 @@ func dialogKey(_ s: inout AppState, _ key: Key) -> [Effect] {
             d.phase = .saving
             s.dialog = d
             guard let snap = s.snapshot else {
-                return [.openReviews(accountIds: d.accountIds, note: note, operator: s.operatorName, metrics: d.metrics)]
+                return [
+                    .openReviews(accountIds: d.accountIds, note: note, operator: s.operatorName, metrics: d.metrics)
+                ]
             }
-            return [.reviewMetrics(MetricsRequest(accountIds: d.accountIds, purpose: .submit(note: note), snapshot: snap))]
+            return [
+                .reviewMetrics(MetricsRequest(accountIds: d.accountIds, purpose: .submit(note: note), snapshot: snap))
+            ]
         default:
             _ = d.note.handle(key)
             s.dialog = d
@@ -354,7 +409,10 @@ func clampCursor(_ s: inout AppState) {
 
 /// Re-filters and re-sorts the table, keeping the selected account under the cursor.
 public func rebuildRows(_ s: inout AppState) {
-    guard let snap = s.snapshot else { s.tableRows = []; return }
+    guard let snap = s.snapshot else {
+        s.tableRows = []
+        return
+    }
     let selectedId = s.selectedAccount.flatMap { snap.accounts.ids.indices.contains($0) ? snap.accounts.ids[$0] : nil }
     let t = snap.accounts
     var rows = snap.priority

@@ -61,9 +61,10 @@ public enum Fmt {
         let v = Array(values.suffix(max(0, width)).filter(\.isFinite))
         guard let lo = v.min(), let hi = v.max() else { return String(repeating: " ", count: max(0, width)) }
         let span = hi - lo
-        var s = String(v.map { x -> Character in
-            span <= 0 ? ticks[3] : ticks[min(7, max(0, Int((x - lo) / span * 7.999)))]
-        })
+        var s = String(
+            v.map { x -> Character in
+                span <= 0 ? ticks[3] : ticks[min(7, max(0, Int((x - lo) / span * 7.999)))]
+            })
         if v.count < width { s = String(repeating: " ", count: width - v.count) + s }
         return s
     }
@@ -77,7 +78,10 @@ public enum Fmt {
         let partial = eighths % 8
         let parts: [Character] = [" ", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
         var s = String(repeating: "█", count: full)
-        if full < width { s.append(parts[partial]); s += String(repeating: " ", count: width - full - 1) }
+        if full < width {
+            s.append(parts[partial])
+            s += String(repeating: " ", count: width - full - 1)
+        }
         return s
     }
 

@@ -18,15 +18,22 @@ func renderReviewDialog(_ s: AppState, _ b: inout CellBuffer) {
     guard let d = s.dialog else { return }
     let shown = min(d.metrics.count, max(1, b.rows - 14))
     let height = 10 + shown + (d.metrics.count > shown ? 1 : 0)
-    let (top, left, _, w) = drawBox(&b, title: "Manual liquidation review — \(d.accountIds.count) account(s)", height: height, width: 96)
+    let (top, left, _, w) = drawBox(
+        &b, title: "Manual liquidation review — \(d.accountIds.count) account(s)", height: height, width: 96)
     var r = top
-    b.put(row: r, col: left, "Figures recomputed now (at the latest prices):", role: .dialog, width: w); r += 1
-    let head = TextCell.padRight("ACCOUNT", 14) + TextCell.padLeft("EQUITY", 13) + TextCell.padLeft("ADJ.EQ", 13) + TextCell.padLeft("MM", 12)
+    b.put(row: r, col: left, "Figures recomputed now (at the latest prices):", role: .dialog, width: w)
+    r += 1
+    let head =
+        TextCell.padRight("ACCOUNT", 14) + TextCell.padLeft("EQUITY", 13) + TextCell.padLeft("ADJ.EQ", 13)
+        + TextCell.padLeft("MM", 12)
         + TextCell.padLeft("RATIO", 8) + TextCell.padLeft("DIST", 8) + "  STATE"
-    b.put(row: r, col: left, head, role: .dialogTitle, width: w); r += 1
+    b.put(row: r, col: left, head, role: .dialogTitle, width: w)
+    r += 1
     for m in d.metrics.prefix(shown) {
-        let text = TextCell.padRight(TextCell.truncate(TextCell.sanitize(m.accountId), width: 13), 14)
-            + TextCell.padLeft(Money.format(m.equity, decimals: 0), 13) + TextCell.padLeft(Money.format(m.adjustedEquity, decimals: 0), 13)
+        let text =
+            TextCell.padRight(TextCell.truncate(TextCell.sanitize(m.accountId), width: 13), 14)
+            + TextCell.padLeft(Money.format(m.equity, decimals: 0), 13)
+            + TextCell.padLeft(Money.format(m.adjustedEquity, decimals: 0), 13)
             + TextCell.padLeft(Money.format(m.maintenanceMargin, decimals: 0), 12)
             + TextCell.padLeft(m.marginRatio.map { Fmt.ratio($0) } ?? "inf", 8)
             + TextCell.padLeft(m.distanceToLiquidation.map { Fmt.move($0) } ?? "none", 8) + "  "
@@ -34,22 +41,44 @@ func renderReviewDialog(_ s: AppState, _ b: inout CellBuffer) {
         b.put(row: r, col: left + c, m.state, role: Role.of(AccountState(name: m.state) ?? .safe), width: w - c)
         r += 1
     }
-    if d.metrics.count > shown { b.put(row: r, col: left, "… and \(d.metrics.count - shown) more", role: .dialog); r += 1 }
+    if d.metrics.count > shown {
+        b.put(row: r, col: left, "… and \(d.metrics.count - shown) more", role: .dialog)
+        r += 1
+    }
     r += 1
-    b.put(row: r, col: left, "Note (required):", role: .dialogTitle); r += 1
+    b.put(row: r, col: left, "Note (required):", role: .dialogTitle)
+    r += 1
     let editing: Bool
-    switch d.phase { case .editing, .failed: editing = true; default: editing = false }
-    drawField(&b, row: r, col: left, width: w, d.note, active: editing); r += 1
-    b.put(row: r, col: left, "operator \(s.operatorName)", role: .dialog); r += 2
+    switch d.phase {
+    case .editing, .failed: editing = true
+    default: editing = false
+    }
+    drawField(&b, row: r, col: left, width: w, d.note, active: editing)
+    r += 1
+    b.put(row: r, col: left, "operator \(s.operatorName)", role: .dialog)
+    r += 2
     switch d.phase {
     case .editing:
-        b.put(row: r, col: left, spans: [Span("[Enter]", .dialogTitle), Span(" confirm   ", .dialog), Span("[Esc]", .dialogTitle), Span(" cancel", .dialog)])
+        b.put(
+            row: r, col: left,
+            spans: [
+                Span("[Enter]", .dialogTitle), Span(" confirm   ", .dialog), Span("[Esc]", .dialogTitle),
+                Span(" cancel", .dialog),
+            ])
     case .saving:
         b.put(row: r, col: left, " saving… ", role: .dialogTitle)
     case .failed(let e):
-        b.put(row: r, col: left, spans: [Span(" NOT STORED: \(e) ", .error), Span("  [Enter] retry  [Esc] cancel", .dialog)], maxCol: left + w)
+        b.put(
+            row: r, col: left,
+            spans: [Span(" NOT STORED: \(e) ", .error), Span("  [Enter] retry  [Esc] cancel", .dialog)],
+            maxCol: left + w)
     case .stored(let ids):
-        b.put(row: r, col: left, spans: [Span(" stored \(ids.map(Review.label).joined(separator: ", ")) ", .ok), Span("  any key closes", .dialog)], maxCol: left + w)
+        b.put(
+            row: r, col: left,
+            spans: [
+                Span(" stored \(ids.map(Review.label).joined(separator: ", ")) ", .ok),
+                Span("  any key closes", .dialog),
+            ], maxCol: left + w)
     }
 }
 
@@ -66,8 +95,16 @@ func renderQueuePrompt(_ s: AppState, _ b: inout CellBuffer) {
     if p.saving {
         b.put(row: top + 3, col: left, " saving… ", role: .dialogTitle)
     } else if let e = p.error {
-        b.put(row: top + 3, col: left, spans: [Span(" NOT SAVED: \(e) ", .error), Span("  [Enter] retry  [Esc] cancel", .dialog)], maxCol: left + w)
+        b.put(
+            row: top + 3, col: left,
+            spans: [Span(" NOT SAVED: \(e) ", .error), Span("  [Enter] retry  [Esc] cancel", .dialog)], maxCol: left + w
+        )
     } else {
-        b.put(row: top + 3, col: left, spans: [Span("[Enter]", .dialogTitle), Span(" confirm   ", .dialog), Span("[Esc]", .dialogTitle), Span(" cancel", .dialog)])
+        b.put(
+            row: top + 3, col: left,
+            spans: [
+                Span("[Enter]", .dialogTitle), Span(" confirm   ", .dialog), Span("[Esc]", .dialogTitle),
+                Span(" cancel", .dialog),
+            ])
     }
 }

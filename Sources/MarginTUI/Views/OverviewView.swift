@@ -41,7 +41,10 @@ enum OverviewLayout {
         let spare = max(0, cols - total(chosen))
         if let i = chosen.firstIndex(where: { $0.id == .name }) { chosen[i].width += min(spare, 20) }
         var x = 0
-        return chosen.map { c in defer { x += c.width + 1 }; return (c, x) }
+        return chosen.map { c in
+            defer { x += c.width + 1 }
+            return (c, x)
+        }
     }
 }
 
@@ -70,7 +73,8 @@ func renderCounts(_ s: AppState, _ snap: LiveSnapshot, _ b: inout CellBuffer, ro
     spans.append(Span(" vs fund ", .dim))
     spans.append(Span(Fmt.compact(snap.insuranceFund), .text))
     if snap.socializedLoss > 0 {
-        spans.append(Span("  socialized ", .dim)); spans.append(Span(Fmt.compact(snap.socializedLoss), .error))
+        spans.append(Span("  socialized ", .dim))
+        spans.append(Span(Fmt.compact(snap.socializedLoss), .error))
     }
     spans.append(Span("  │ \(s.tableRows.count)/\(snap.accounts.count) shown", .dim))
     if !s.marked.isEmpty { spans.append(Span("  \(s.marked.count) marked", .marked)) }
@@ -83,13 +87,18 @@ func renderPriceStrip(_ snap: LiveSnapshot, _ b: inout CellBuffer, row: Int, row
         let r = row + k / per
         let c = (k % per) * Layout.stripItemWidth
         let name = TextCell.truncate(TextCell.sanitize(q.name), width: 5)
-        var spans = [Span(" " + TextCell.padRight(name, 5), q.stale ? .stale : .tableHeader),
-                     Span(TextCell.padLeft(Fmt.price(q.price), 11), q.stale ? .stale : .text)]
+        var spans = [
+            Span(" " + TextCell.padRight(name, 5), q.stale ? .stale : .tableHeader),
+            Span(TextCell.padLeft(Fmt.price(q.price), 11), q.stale ? .stale : .text),
+        ]
         if q.stable {
             spans.append(Span("  stable", .dim))
         } else {
             let ch = q.reference != 0 ? q.price / q.reference - 1 : 0
-            spans.append(Span(" " + TextCell.padLeft(String(format: "%+.2f%%", ch * 100), 7), ch > 0 ? .positive : (ch < 0 ? .negative : .text)))
+            spans.append(
+                Span(
+                    " " + TextCell.padLeft(String(format: "%+.2f%%", ch * 100), 7),
+                    ch > 0 ? .positive : (ch < 0 ? .negative : .text)))
             spans.append(Span(" " + Fmt.sparkline(q.history, width: 10), .sparkline))
             if q.stale { spans.append(Span(" STALE", .error)) }
         }
@@ -129,7 +138,8 @@ func renderTable(_ s: AppState, _ snap: LiveSnapshot, _ b: inout CellBuffer, hea
         let r = top + i
         let state = t.state[a]
         let selected = s.top + i == s.cursor
-        let rowRole: Role = selected ? .selected : (flashing.contains(a) ? .flash : (t.stale[a] ? .stale : Role.of(state)))
+        let rowRole: Role =
+            selected ? .selected : (flashing.contains(a) ? .flash : (t.stale[a] ? .stale : Role.of(state)))
         if selected || flashing.contains(a) { b.fill(row: r, col: 0, height: 1, width: b.cols, role: rowRole) }
         let mr = t.marginRatio[a]
         for (c, x) in cols {
@@ -169,7 +179,9 @@ func renderTable(_ s: AppState, _ snap: LiveSnapshot, _ b: inout CellBuffer, hea
     // Scroll position on the right edge of the header.
     let pos = "\(min(s.cursor + 1, s.tableRows.count))/\(s.tableRows.count)"
     let lastEnd = cols.last.map { $0.1 + $0.0.width } ?? 0
-    if lastEnd + TextCell.width(pos) + 2 <= b.cols { b.put(row: headerRow, col: b.cols - TextCell.width(pos) - 1, pos, role: .dim) }
+    if lastEnd + TextCell.width(pos) + 2 <= b.cols {
+        b.put(row: headerRow, col: b.cols - TextCell.width(pos) - 1, pos, role: .dim)
+    }
 }
 
 /// Money without decimals when it fits, compact otherwise.

@@ -5,7 +5,10 @@ import MarginLive
 public struct Span: Sendable, Equatable {
     public var text: String
     public var role: Role
-    public init(_ text: String, _ role: Role = .text) { self.text = text; self.role = role }
+    public init(_ text: String, _ role: Role = .text) {
+        self.text = text
+        self.role = role
+    }
 }
 
 extension CellBuffer {
@@ -45,7 +48,8 @@ public func render(_ state: AppState) -> CellBuffer {
 /// Renders at an explicit size (tests, the backend after a resize).
 public func render(_ state: AppState, rows: Int, cols: Int) -> CellBuffer {
     var s = state
-    s.rows = rows; s.cols = cols
+    s.rows = rows
+    s.cols = cols
     return render(s)
 }
 
@@ -71,7 +75,10 @@ func renderTitleBar(_ s: AppState, _ b: inout CellBuffer, screenName: String) {
         let h = snap.health
         spans.append(Span("│ feed \(h.feedStatus) ", h.feedIsLive ? .title : .titleAccent))
         spans.append(Span("│ \(Int(h.ticksPerSecond.rounded())) ticks/s ", .title))
-        spans.append(Span("│ oldest \(Fmt.age(h.oldestPriceAge)) ", h.oldestPriceAge > snap.marginBook.market.params.staleAfterSeconds ? .titleAccent : .title))
+        spans.append(
+            Span(
+                "│ oldest \(Fmt.age(h.oldestPriceAge)) ",
+                h.oldestPriceAge > snap.marginBook.market.params.staleAfterSeconds ? .titleAccent : .title))
         spans.append(Span(String(format: "│ p99 %.1fms ", h.recomputeP99Ms), .title))
         spans.append(Span("│ store \(h.storeStatus) ", .title))
     } else {
@@ -87,7 +94,9 @@ func renderFooter(_ s: AppState, _ b: inout CellBuffer) {
     b.fill(row: r, col: 0, height: 1, width: b.cols, role: .footer)
     if let f = s.filterEdit {
         let c = b.put(row: r, col: 0, spans: [Span(" filter: ", .footerKey), Span(f.text, .input)])
-        b.put(row: r, col: c, spans: [Span("▏", .input), Span("  Enter apply  Esc close  (id, name, state, asset)", .footer)])
+        b.put(
+            row: r, col: c,
+            spans: [Span("▏", .input), Span("  Enter apply  Esc close  (id, name, state, asset)", .footer)])
         return
     }
     if let n = s.notice, n.until >= s.now {
@@ -111,13 +120,18 @@ func renderFooter(_ s: AppState, _ b: inout CellBuffer) {
         hints += [("Esc", "back"), ("R", "reviews")]
     }
     var spans: [Span] = []
-    for (k, v) in hints { spans.append(Span(" \(k)", .footerKey)); spans.append(Span(" \(v) ", .footer)) }
+    for (k, v) in hints {
+        spans.append(Span(" \(k)", .footerKey))
+        spans.append(Span(" \(v) ", .footer))
+    }
     if !s.filter.isEmpty, s.screen == .overview { spans.append(Span(" filter: \(s.filter) ", .footerKey)) }
     b.put(row: r, col: 0, spans: spans)
 }
 
 /// A framed box in the middle of the screen; returns its inner rectangle (row, col, height, width).
-func drawBox(_ b: inout CellBuffer, title: String, height: Int, width: Int, role: Role = .dialog) -> (Int, Int, Int, Int) {
+func drawBox(_ b: inout CellBuffer, title: String, height: Int, width: Int, role: Role = .dialog) -> (
+    Int, Int, Int, Int
+) {
     let w = min(width, b.cols - 2)
     let h = min(height, b.rows - 2)
     let top = max(0, (b.rows - h) / 2)
@@ -137,7 +151,9 @@ func renderHelp(_ s: AppState, _ b: inout CellBuffer) {
     var lines: [[Span]] = []
     for section in KeyMap.help(readOnly: s.readOnly) {
         lines.append([Span(section.title, .dialogTitle)])
-        for (k, v) in section.keys { lines.append([Span("  " + TextCell.padRight(k, 14), .dialogTitle), Span(v, .dialog)]) }
+        for (k, v) in section.keys {
+            lines.append([Span("  " + TextCell.padRight(k, 14), .dialogTitle), Span(v, .dialog)])
+        }
     }
     let closing: [Span] = [Span("any key closes this help", .dialog)]
     // One column when it fits, else two side by side.

@@ -5,8 +5,10 @@ public struct ReviewCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "review",
         abstract: "Open, acknowledge, resolve and list reviews of accounts.",
-        subcommands: [ReviewListCommand.self, ReviewOpenCommand.self, ReviewAckCommand.self,
-                      ReviewResolveCommand.self])
+        subcommands: [
+            ReviewListCommand.self, ReviewOpenCommand.self, ReviewAckCommand.self,
+            ReviewResolveCommand.self,
+        ])
 
     public init() {}
 }

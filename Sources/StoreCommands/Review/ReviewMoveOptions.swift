@@ -9,8 +9,9 @@ struct ReviewMoveOptions: ParsableArguments {
     var reviewID: Int64
     @Option(name: .long, help: "A note.")
     var note: String?
-    @Option(name: .customLong("expect-version"),
-            help: "Refuse (conflict, exit 1) unless the review is still at this version (as `review list` showed it).")
+    @Option(
+        name: .customLong("expect-version"),
+        help: "Refuse (conflict, exit 1) unless the review is still at this version (as `review list` showed it).")
     var expectVersion: Int?
     @OptionGroup var writeOptions: StoreWriteOptions
 
@@ -18,8 +19,9 @@ struct ReviewMoveOptions: ParsableArguments {
     func move(to status: ReviewStatus) async throws {
         try await StoreCLI.run {
             let r = try await writeOptions.withStore {
-                try await $0.transitionReview(id: reviewID, to: status, expectedVersion: expectVersion,
-                                              operator: writeOptions.operatorName, note: note, prices: nil)
+                try await $0.transitionReview(
+                    id: reviewID, to: status, expectedVersion: expectVersion,
+                    operator: writeOptions.operatorName, note: note, prices: nil)
             }
             try StoreCLI.write(ReviewOutput.line(r), to: nil)
         }

@@ -12,7 +12,9 @@ public enum ReviewOutput {
     }
 
     public static func table(_ reviews: [Review]) -> String {
-        var lines: [[String]] = [["ID", "ACCOUNT", "STATUS", "VER", "OPENED BY", "UPDATED", "STATE", "MARGIN%", "NOTE"]]
+        var lines: [[String]] = [
+            ["ID", "ACCOUNT", "STATUS", "VER", "OPENED BY", "UPDATED", "STATE", "MARGIN%", "NOTE"]
+        ]
         for r in reviews {
             let last = r.transitions.last
             lines.append([
@@ -44,18 +46,25 @@ public enum ReviewOutput {
                 ("openedBy", .string(r.openedBy)),
                 ("openedAt", .string(time(r.openedAt))),
                 ("updatedAt", .string(time(r.updatedAt))),
-                ("transitions", .array(r.transitions.map { t in
-                    .object([
-                        ("status", .string(t.status.rawValue)),
-                        ("operator", .string(t.operator)),
-                        ("at", .string(time(t.at))),
-                        ("note", t.note.map { .string($0) } ?? .null),
-                        ("metrics", t.metrics?.json ?? .null),
-                    ])
-                })),
+                (
+                    "transitions",
+                    .array(
+                        r.transitions.map { t in
+                            .object([
+                                ("status", .string(t.status.rawValue)),
+                                ("operator", .string(t.operator)),
+                                ("at", .string(time(t.at))),
+                                ("note", t.note.map { .string($0) } ?? .null),
+                                ("metrics", t.metrics?.json ?? .null),
+                            ])
+                        })
+                ),
             ])
         }
-        return JSONWriter(pretty: true).write(.object([("format", .string("margintop.reviews/1")),
-                                                       ("reviews", .array(items))])) + "\n"
+        return JSONWriter(pretty: true).write(
+            .object([
+                ("format", .string("margintop.reviews/1")),
+                ("reviews", .array(items)),
+            ])) + "\n"
     }
 }

@@ -36,7 +36,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Live mode: the simulated feed into the live engine for --seconds at --rate ticks/s.")
     var live = false
 
-    @Flag(name: .long, help: "Feed mode: decode Binance all-symbols mark-price frames (600 symbols, ~100 KB each) through the feed core; prints ticks/s.")
+    @Flag(
+        name: .long,
+        help:
+            "Feed mode: decode Binance all-symbols mark-price frames (600 symbols, ~100 KB each) through the feed core; prints ticks/s."
+    )
     var decode = false
 
     @Option(name: .long, help: "Live mode: seconds to run.")
@@ -55,11 +59,18 @@ struct BenchCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let frames = 500
                 let tps = measureBinanceDecode(symbols: 600, frames: frames)
-                let out = json
-                    ? JSONWriter(pretty: false).write(.object([("mode", .string("decode")), ("adapter", .string("binance")),
-                                                               ("symbolsPerFrame", .integer(600)), ("frames", .integer(frames)),
-                                                               ("ticksPerSecond", .number(tps))])) + "\n"
-                    : String(format: "binance all-symbols frames (600 symbols): %.0f ticks/s decoded, mapped and delivered\n", tps)
+                let out =
+                    json
+                    ? JSONWriter(pretty: false).write(
+                        .object([
+                            ("mode", .string("decode")), ("adapter", .string("binance")),
+                            ("symbolsPerFrame", .integer(600)), ("frames", .integer(frames)),
+                            ("ticksPerSecond", .number(tps)),
+                        ])) + "\n"
+                    : String(
+                        format:
+                            "binance all-symbols frames (600 symbols): %.0f ticks/s decoded, mapped and delivered\n",
+                        tps)
                 try writeOutput(out, to: nil)
             }
             return
@@ -79,13 +90,15 @@ struct BenchCommand: AsyncParsableCommand {
                 b = DemoBook.generate(accounts: accounts, seed: seed)
                 genMs = KernelBench.ms(clock.now - t0)
             }
-            if model == .es, (b.history?.dates.isEmpty ?? true) {
+            if model == .es, b.history?.dates.isEmpty ?? true {
                 throw CLIError.invalidData("--model es needs a book with history")
             }
             let f = KernelBench.run(book: b, model: model, runs: runs)
             let name = model?.rawValue ?? "mixed"
-            try writeOutput(json ? JSONWriter(pretty: false).write(f.json(model: name, generateMs: genMs)) + "\n"
-                                 : f.text(model: name, generateMs: genMs), to: nil)
+            try writeOutput(
+                json
+                    ? JSONWriter(pretty: false).write(f.json(model: name, generateMs: genMs)) + "\n"
+                    : f.text(model: name, generateMs: genMs), to: nil)
         }
     }
 }

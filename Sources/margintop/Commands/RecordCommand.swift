@@ -42,12 +42,17 @@ struct RecordCommand: AsyncParsableCommand {
             let limit = duration.map { Duration.milliseconds(Int64($0 * 1000)) }
             let summary: FeedRecorder.Summary
             do {
-                summary = out == "-" ? try await FeedRecorder.record(f, to: .standardOutput, duration: limit)
+                summary =
+                    out == "-"
+                    ? try await FeedRecorder.record(f, to: .standardOutput, duration: limit)
                     : try await FeedRecorder.record(f, toPath: out, duration: limit)
             } catch {
                 throw CLIError.runtime("\(error)")
             }
-            FileHandle.standardError.write(Data("margintop: recorded \(summary.ticks) ticks to \(out)\(summary.feedFinished ? " (feed finished)" : "")\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "margintop: recorded \(summary.ticks) ticks to \(out)\(summary.feedFinished ? " (feed finished)" : "")\n"
+                        .utf8))
         }
     }
 }

@@ -14,13 +14,18 @@ struct SnapshotCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A margintop.book/1 file ('-' for stdin).")
     var book: String?
 
-    @Option(name: .long, help: ArgumentHelp("An account store instead of a book: sqlite:PATH or postgres://USER@HOST:PORT/DB.", valueName: "URL"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "An account store instead of a book: sqlite:PATH or postgres://USER@HOST:PORT/DB.", valueName: "URL"))
     var store: String?
 
     @Option(name: .long, help: ArgumentHelp("Output format.", valueName: "table|json|csv"))
     var format: Format = .table
 
-    @Option(name: .customLong("as-of"), help: ArgumentHelp("Valuation time (ISO 8601 with zone); default the book's asOf.", valueName: "ISO8601"))
+    @Option(
+        name: .customLong("as-of"),
+        help: ArgumentHelp("Valuation time (ISO 8601 with zone); default the book's asOf.", valueName: "ISO8601"))
     var asOf: String?
 
     @Option(name: .long, help: ArgumentHelp("Override every account's model.", valueName: "standard|portfolio|es"))

@@ -14,8 +14,9 @@ struct ValidateCommand: AsyncParsableCommand {
         try await reportingErrors {
             let b = try loadBook(file)
             let positions = b.accounts.reduce(0) { $0 + $1.subaccounts.reduce(0) { $0 + $1.positions.count } }
-            try writeOutput("\(file): valid: \(b.assets.count) assets, \(b.instruments.count) instruments, "
-                            + "\(b.accounts.count) accounts, \(positions) positions\n", to: nil)
+            try writeOutput(
+                "\(file): valid: \(b.assets.count) assets, \(b.instruments.count) instruments, "
+                    + "\(b.accounts.count) accounts, \(positions) positions\n", to: nil)
         }
     }
 }

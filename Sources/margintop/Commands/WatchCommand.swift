@@ -27,10 +27,18 @@ struct WatchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A margintop.book/1 file to watch (instead of a store).")
     var book: String?
 
-    @Option(name: .long, help: ArgumentHelp("Account store to watch: sqlite:PATH or postgres://USER@HOST:PORT/DB (default: the embedded SQLite store). Accounts changed in the store are picked up live.", valueName: "URL"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Account store to watch: sqlite:PATH or postgres://USER@HOST:PORT/DB (default: the embedded SQLite store). Accounts changed in the store are picked up live.",
+            valueName: "URL"))
     var store: String?
 
-    @Option(name: .long, help: ArgumentHelp("Price feed: sim[:seed=7,rate=500], replay:FILE[,speed=N|max][,loop], ndjson:-|FILE, binance:URL, deribit:URL, coinbase:URL.", valueName: "SPEC"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Price feed: sim[:seed=7,rate=500], replay:FILE[,speed=N|max][,loop], ndjson:-|FILE, binance:URL, deribit:URL, coinbase:URL.",
+            valueName: "SPEC"))
     var feed: String = "sim"
 
     @Option(name: .customLong("alert-command"), help: "A shell command run per alert with the event JSON on stdin.")
@@ -46,8 +54,12 @@ struct WatchCommand: AsyncParsableCommand {
     var duration: Double?
 
     func validate() throws {
-        guard headless else { throw ValidationError("watch needs --headless (the interactive view is `margintop` itself)") }
-        guard book == nil || store == nil else { throw ValidationError("give either --book FILE or --store URL, not both") }
+        guard headless else {
+            throw ValidationError("watch needs --headless (the interactive view is `margintop` itself)")
+        }
+        guard book == nil || store == nil else {
+            throw ValidationError("give either --book FILE or --store URL, not both")
+        }
         guard summaryEvery > 0 else { throw ValidationError("--summary-every must be > 0") }
     }
 
@@ -71,8 +83,9 @@ struct WatchCommand: AsyncParsableCommand {
                 }
             }
             let loop = followed.map { LiveLoop(following: $0, feed: priceFeed) } ?? LiveLoop(book: b, feed: priceFeed)
-            let watcher = Watcher(loop: loop, alerts: alertCommand.map { AlertRunner(command: $0, perMinute: alertRate) },
-                                  summaryEvery: summaryEvery, duration: duration)
+            let watcher = Watcher(
+                loop: loop, alerts: alertCommand.map { AlertRunner(command: $0, perMinute: alertRate) },
+                summaryEvery: summaryEvery, duration: duration)
             await watcher.run()
             await followed?.store.close()
         }
