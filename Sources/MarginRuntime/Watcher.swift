@@ -29,6 +29,10 @@ public struct Watcher: Sendable {
         options.duration = duration
         let clock = loop.clock
         let summaries = SummaryClock(last: clock.now)
+        // A signal stops the feed; the loop then applies what it delivered and writes the last summary.
+        let feed = loop.feed
+        let trap = StopSignals.trap { _ in await feed.stop() }
+        defer { trap.release() }
         await loop.run(options) { event in
             switch event {
             case .stateChanges(let changes):

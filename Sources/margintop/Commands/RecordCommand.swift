@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import MarginCore
 import MarginFeeds
+import MarginOutput
+import MarginRuntime
 
 struct RecordCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,17 +43,22 @@ struct RecordCommand: AsyncParsableCommand {
             }
             let limit = duration.map { Duration.milliseconds(Int64($0 * 1000)) }
             let summary: FeedRecorder.Summary
+            // A signal stops the feed: what it delivered is written and flushed, then the line below.
+            let trap = StopSignals.trap { _ in await f.stop() }
+            defer { trap.release() }
             do {
                 summary =
                     out == "-"
                     ? try await FeedRecorder.record(f, to: .standardOutput, duration: limit)
                     : try await FeedRecorder.record(f, toPath: out, duration: limit)
+            } catch let e as OutputError {
+                throw e  // names the file; a closed stdout ends quietly
             } catch {
                 throw CLIError.runtime("\(error)")
             }
             FileHandle.standardError.write(
                 Data(
-                    "margintop: recorded \(summary.ticks) ticks to \(out)\(summary.feedFinished ? " (feed finished)" : "")\n"
+                    "margintop: recorded \(summary.ticks) ticks to \(out)\(trap.signal.map { " (stopped by \(StopSignals.name($0)))" } ?? (summary.feedFinished ? " (feed finished)" : ""))\n"
                         .utf8))
         }
     }
