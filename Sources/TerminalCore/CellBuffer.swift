@@ -50,14 +50,20 @@ public struct CellBuffer: Sendable, Equatable {
         guard limit > 0 else { return 0 }
         let clean = TextCell.truncate(TextCell.sanitize(text), width: limit)
         var c = col
-        for ch in clean {
-            let w = ch.unicodeScalars.reduce(0) { $0 + TextCell.width($1) }
+        // One cell per spacing scalar, as curses draws them (a cchar_t holds one spacing character and
+        // its combining marks): a grapheme of several emoji takes the cells its scalars measure, every one
+        // rewritten, so nothing of what was there before shows through.
+        var last = -1
+        for u in clean.unicodeScalars {
+            let w = TextCell.width(u)
             if w == 0 {
-                // A lone combining mark: attach to the previous cell, never a cell of its own.
-                if c > col, c - 1 >= 0, c - 1 < cols { self[row, c - 1].text += String(ch) }
+                // A combining mark: attach to the previous cell, never a cell of its own.
+                if last >= 0, last < cols { self[row, last].text.unicodeScalars.append(u) }
                 continue
             }
+            let ch = Character(u)
             if c + w > col + limit { break }
+            last = c
             if c >= 0 {
                 set(row: row, col: c, Cell(text: String(ch), role: role))
                 if w == 2 {

@@ -55,6 +55,30 @@ import Testing
         for r in 0..<b.rows { #expect(TextCell.width(b.line(r)) == b.cols, "row \(r) width") }
     }
 
+    /// An emoji ZWJ sequence (one grapheme of three emoji) over older text: every cell it covers is
+    /// rewritten, each cell holds one spacing character, and what follows lands where its width says.
+    @Test func zwjSequencesKeepTheRowIntact() {
+        var b = CellBuffer(rows: 1, cols: 20)
+        b.put(row: 0, col: 0, "99999999999999999999", role: .text)
+        let name = "A\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}B"
+        let used = b.put(row: 0, col: 0, name, role: .text)
+        #expect(used == TextCell.width(TextCell.sanitize(name)))
+        #expect(used == 8)
+        #expect(b[0, 7].text == "B")
+        #expect(!(1..<7).contains { b[0, $0].text == "9" }, "\(b.line(0))")
+        for c in 0..<b.cols {
+            let spacing = b[0, c].text.unicodeScalars.filter { TextCell.width($0) > 0 }
+            #expect(spacing.count <= 1, "cell \(c): \(b[0, c].text.unicodeScalars.map { String($0.value, radix: 16) })")
+            #expect(!b[0, c].text.unicodeScalars.contains { $0.value == 0x200D }, "cell \(c) keeps a joiner")
+        }
+        #expect(TextCell.width(b.line(0)) == b.cols)
+        // Padded to a column, the number after it stays whole.
+        var row = CellBuffer(rows: 1, cols: 24)
+        row.putPadded(row: 0, col: 0, "\u{1F468}\u{200D}\u{1F469} Fund", width: 12, role: .text)
+        row.putPadded(row: 0, col: 12, "103,069", width: 12, role: .text, alignRight: true)
+        #expect(row.line(0).hasSuffix("     103,069"), "\(row.line(0))")
+    }
+
     @Test func everyScreenIsCleanWithHostileStrings() {
         var s = Fixtures.state(snapshot: Self.snap)
         _ = drive(&s, .reviewsLoaded(Fixtures.reviews(now: s.now)))

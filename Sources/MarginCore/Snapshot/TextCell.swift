@@ -3,13 +3,16 @@ import Foundation
 /// Text that goes to a terminal: sanitised, measured by display width, truncated.
 public enum TextCell {
     /// Replaces control and format characters (C0, DEL, C1, bidi controls) with `?` so
-    /// nothing from a book or a feed can drive the terminal.
+    /// nothing from a book or a feed can drive the terminal. A zero-width joiner is dropped: the
+    /// emoji it would join are drawn one by one, at the width every terminal gives them.
     public static func sanitize(_ s: String) -> String {
         var out = ""
         for u in s.unicodeScalars {
             if u.value < 0x20 || u.value == 0x7F || (0x80...0x9F).contains(u.value) {
                 out += "?"
-            } else if u.properties.generalCategory == .format && u.value != 0x200D {
+            } else if u.value == 0x200D {
+                continue
+            } else if u.properties.generalCategory == .format {
                 out += "?"
             } else {
                 out.unicodeScalars.append(u)
