@@ -20,13 +20,15 @@ let package = Package(
     targets: [
         // Pure margin engine: book model, codec, the three models, health. No I/O.
         .target(name: "MarginCore"),
+        // Output: checked writes to stdout and files, `--out` files replaced atomically or written straight.
+        .target(name: "MarginOutput"),
         // The live book: ticks and account changes in, incremental recompute, states with hysteresis.
         .target(name: "MarginLive", dependencies: ["MarginCore"]),
         // Price feeds: simulated, replay/record, NDJSON, Binance/Deribit/Coinbase websockets.
         .target(
             name: "MarginFeeds",
             dependencies: [
-                "MarginCore",
+                "MarginCore", "MarginOutput",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -64,7 +66,7 @@ let package = Package(
         .target(
             name: "StoreCommands",
             dependencies: [
-                "MarginStore", "MarginCore",
+                "MarginStore", "MarginCore", "MarginOutput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -93,7 +95,7 @@ let package = Package(
         .target(
             name: "MarginRuntime",
             dependencies: [
-                "MarginCore", "MarginLive", "MarginFeeds", "MarginStore", "MarginTUI",
+                "MarginCore", "MarginLive", "MarginFeeds", "MarginStore", "MarginTUI", "MarginOutput",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -102,7 +104,7 @@ let package = Package(
             dependencies: [
                 "MarginCore", "MarginLive", "MarginFeeds", "MarginStore", "StoreCommands", "MarginDashboard",
                 "MarginTUI",
-                "MarginRuntime", "NCursesBackend",
+                "MarginRuntime", "NCursesBackend", "MarginOutput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -127,7 +129,7 @@ let package = Package(
         .testTarget(
             name: "MarginFeedsTests", dependencies: ["MarginFeeds", "MarginFeedsTestSupport", "MarginCore"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "MargintopCLITests", dependencies: ["margintop"]),
+        .testTarget(name: "MargintopCLITests", dependencies: ["margintop", "StoreTestSupport"]),
         .testTarget(
             name: "MarginRuntimeTests",
             dependencies: ["MarginRuntime", "MarginFeeds", "MarginLive", "MarginStore", "MarginCore"]),

@@ -1,5 +1,6 @@
 import Foundation
 import MarginCore
+import MarginOutput
 
 /// Runs the alert command per alert: deduplicated per key for a minute, rate-limited,
 /// never blocking the loop, failures reported on stderr.
@@ -24,8 +25,8 @@ public actor AlertRunner {
         recent.removeAll { now - $0 >= 60 }
         guard recent.count < perMinute else {
             suppressed += 1
-            FileHandle.standardError.write(
-                Data("margintop: alert rate limit (\(perMinute)/min) reached; alert for \(key) dropped\n".utf8))
+            OutputSink.standardError.writeIgnoringErrors(
+                "margintop: alert rate limit (\(perMinute)/min) reached; alert for \(key) dropped\n")
             return
         }
         lastByKey[key] = now
@@ -39,8 +40,8 @@ public actor AlertRunner {
         let cmd = command
         p.terminationHandler = { proc in
             if proc.terminationStatus != 0 {
-                FileHandle.standardError.write(
-                    Data("margintop: alert command `\(cmd)` exited \(proc.terminationStatus)\n".utf8))
+                OutputSink.standardError.writeIgnoringErrors(
+                    "margintop: alert command `\(cmd)` exited \(proc.terminationStatus)\n")
             }
         }
         do {
@@ -51,8 +52,8 @@ public actor AlertRunner {
             try? input.fileHandleForWriting.close()
             running.append(p)
         } catch {
-            FileHandle.standardError.write(
-                Data("margintop: alert command `\(command)` could not start: \(error)\n".utf8))
+            OutputSink.standardError.writeIgnoringErrors(
+                "margintop: alert command `\(command)` could not start: \(error)\n")
         }
         running.removeAll { !$0.isRunning }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import MarginCore
+import MarginOutput
 
 /// Writes one compact JSON object per line to stdout, flushed per line.
 public final class EventWriter: Sendable {
@@ -7,10 +8,12 @@ public final class EventWriter: Sendable {
 
     public func emit(_ event: JSONValue) {
         do {
-            try FileHandle.standardOutput.write(contentsOf: Data((JSONWriter(pretty: false).write(event) + "\n").utf8))
+            try OutputSink.standardOutput.write(JSONWriter(pretty: false).write(event) + "\n")
         } catch {
             // The reader went away (`watch | head`): nothing left to report to.
-            exit(0)
+            if error.isClosedPipe { exit(0) }
+            OutputSink.standardError.writeIgnoringErrors("margintop: \(error)\n")
+            exit(1)
         }
     }
 }

@@ -22,7 +22,8 @@ public struct FileLogHandler: LogHandler {
         let extra = meta.isEmpty ? "" : " " + meta.map { "\($0)=\($1)" }.sorted().joined(separator: " ")
         let line =
             "\(Timestamp.format(clock.now, fixedMilliseconds: true)) \(event.level) \(label): \(event.message)\(extra)\n"
-        file.write(Data(line.utf8))
+        // A full disk drops the line: a log write must never stop the program.
+        try? file.write(contentsOf: Data(line.utf8))
     }
 
     public static func logPath() -> String {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MarginCore
+import MarginOutput
 import MarginStore
 
 /// Error reporting and small helpers of the store commands.
@@ -31,11 +32,16 @@ public enum StoreCLI {
         } catch let e as StoreCLIFailure {
             fail(e.message)
             throw ExitCode(e.code)
+        } catch let e as OutputError {
+            // A closed stdout (`| head`) ends the command quietly, as Unix tools do.
+            if e.isClosedPipe { throw ExitCode.success }
+            fail(e.description)
+            throw ExitCode(1)
         }
     }
 
     static func fail(_ message: String) {
-        FileHandle.standardError.write(Data("margintop: \(message)\n".utf8))
+        OutputSink.standardError.writeIgnoringErrors("margintop: \(message)\n")
     }
 
     static func readFile(_ path: String) throws -> [UInt8] {
@@ -52,16 +58,9 @@ public enum StoreCLI {
         return Array(data)
     }
 
+    /// Writes to a file or stdout (`nil`/`-`); see `OutputFile.write(_:to:)`.
     static func write(_ text: String, to path: String?) throws {
-        if let path, path != "-" {
-            do {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-            } catch {
-                throw StoreCLIFailure(message: "\(path): cannot write: \(error.localizedDescription)", code: 1)
-            }
-        } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
-        }
+        try OutputFile.write(text, to: path)
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MarginCore
+import MarginOutput
 
 /// A failure a command reports to the user: the message goes to stderr, the
 /// code is the exit status of cli.md (1 runtime, 65 invalid data).
@@ -15,15 +16,20 @@ struct CLIError: Error, CustomStringConvertible {
 }
 
 /// Runs a command body, turning known errors into a message on stderr and the right exit status.
+/// A closed stdout (`| head`) ends the command quietly with exit 0, as Unix tools do.
 func reportingErrors(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let e as CLIError {
-        FileHandle.standardError.write(Data("margintop: \(e.message)\n".utf8))
+        OutputSink.standardError.writeIgnoringErrors("margintop: \(e.message)\n")
         throw ExitCode(e.code)
     } catch let e as BookError {
-        FileHandle.standardError.write(Data("margintop: \(e)\n".utf8))
+        OutputSink.standardError.writeIgnoringErrors("margintop: \(e)\n")
         throw ExitCode(65)
+    } catch let e as OutputError {
+        if e.isClosedPipe { throw ExitCode.success }
+        OutputSink.standardError.writeIgnoringErrors("margintop: \(e)\n")
+        throw ExitCode(1)
     }
 }
 
@@ -49,17 +55,9 @@ func loadBook(_ path: String) throws -> Book {
     return try BookDecoder.decode(bytes, file: path)
 }
 
-/// Writes text to a file, or to stdout for `nil`/`-`.
+/// Writes text to a file, or to stdout for `nil`/`-` (see `OutputFile.write(_:to:)`).
 func writeOutput(_ text: String, to path: String?) throws {
-    if let path, path != "-" {
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw CLIError.runtime("\(path): cannot write: \(error.localizedDescription)")
-        }
-    } else {
-        FileHandle.standardOutput.write(Data(text.utf8))
-    }
+    try OutputFile.write(text, to: path)
 }
 
 extension MarginModel: ExpressibleByArgument {}

@@ -1,5 +1,6 @@
 import Foundation
 import MarginCore
+import MarginOutput
 
 /// Records any feed's ticks as NDJSON tick lines (the `replay:`/`ndjson:` input format).
 ///
@@ -12,31 +13,40 @@ public enum FeedRecorder {
         public var ticks: Int
         /// True when the feed finished before the duration elapsed.
         public var feedFinished: Bool
+        /// What the feed refused meanwhile, by reason (its counters when the recording ended).
+        public var rejected: [String: Int] = [:]
+
+        /// Total refusals over all reasons.
+        public var rejectedTotal: Int { rejected.values.reduce(0, +) }
+
+        /// For the closing line: ` (14 rejected: malformed_json 10, bad_price 4)`, most frequent
+        /// reason first; empty when nothing was refused.
+        public var rejectionNote: String {
+            guard rejectedTotal > 0 else { return "" }
+            let reasons = rejected.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            return " (\(rejectedTotal) rejected: \(reasons.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))"
+        }
     }
 
-    /// Records to a new file at `path` (replaced if present).
+    /// Records to the file at `path`, truncated if present; a symbolic link is followed and a
+    /// device or FIFO written straight into (`OutputFile.openForStreaming(_:)`). A failed write
+    /// throws an `OutputError` naming `path`.
     public static func record(
         _ feed: any PriceFeed, toPath path: String, duration: Duration?, clock: any MarginClock = SystemClock()
     ) async throws -> Summary {
-        guard FileManager.default.createFile(atPath: path, contents: nil) else {
-            throw FeedError(.badFile, "cannot create the recording file", file: path)
-        }
-        let handle: FileHandle
-        do { handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path)) } catch {
-            throw FeedError(.badFile, "cannot open the recording file: \(error.localizedDescription)", file: path)
-        }
-        defer { try? handle.close() }
-        return try await record(feed, to: handle, duration: duration, clock: clock)
+        let sink = try OutputFile.openForStreaming(path)
+        defer { _ = close(sink.fileDescriptor) }
+        return try await record(feed, to: sink, duration: duration, clock: clock)
     }
 
-    /// Records to an open handle until `duration` (on `clock`) has passed or the feed finishes.
-    /// With no duration, records until the feed finishes or the task is cancelled.
+    /// Records to an open descriptor (`.standardOutput`) until `duration` (on `clock`) has passed or
+    /// the feed finishes. With no duration, records until the feed finishes or the task is cancelled.
     public static func record(
-        _ feed: any PriceFeed, to handle: FileHandle, duration: Duration?, clock: any MarginClock = SystemClock()
+        _ feed: any PriceFeed, to sink: OutputSink, duration: Duration?, clock: any MarginClock = SystemClock()
     ) async throws -> Summary {
         // Subscribe before the timer starts so no tick is missed.
         let ticks = feed.ticks()
-        let writer = TickLineWriter(handle: handle)
+        let writer = TickLineWriter(sink: sink)
         enum Outcome: Sendable {
             case written(Int, finished: Bool)
             case timeUp
@@ -68,17 +78,19 @@ public enum FeedRecorder {
             }
             return written ?? Summary(ticks: 0, feedFinished: false)
         }
-        return result
+        var summary = result
+        summary.rejected = await feed.counters().rejected
+        return summary
     }
 }
 
 /// Buffers tick lines and writes them in chunks.
 final class TickLineWriter: @unchecked Sendable {
     // Used from one task at a time (the recorder's writer task).
-    private let handle: FileHandle
+    private let sink: OutputSink
     private var buffer = Data()
 
-    init(handle: FileHandle) { self.handle = handle }
+    init(sink: OutputSink) { self.sink = sink }
 
     func append(_ tick: PriceUpdate) throws {
         buffer.append(contentsOf: TickLine.encode(tick).utf8)
@@ -88,7 +100,7 @@ final class TickLineWriter: @unchecked Sendable {
 
     func flush() throws {
         guard !buffer.isEmpty else { return }
-        try handle.write(contentsOf: buffer)
+        try sink.write(bytes: buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 }
