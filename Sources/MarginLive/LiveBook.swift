@@ -391,13 +391,16 @@ public final class LiveBook: @unchecked Sendable {
     }
 
     /// Whether account `a`'s health rests on a stale price (an index it is exposed
-    /// to, or a fed mark of an instrument it holds).
+    /// to, or a fed mark of an instrument it holds, in its pool or an isolated bucket).
     public func isStale(account a: Int, now: Double) -> Bool {
         let m = marginBook.market
         let limit = m.params.staleAfterSeconds
-        for i in marginBook.instruments(ofUnit: a) {
-            if let t = lastMarkTick[i], now - t > limit { return true }
-            if now - lastIndexTick[m.underlying[i]] > limit && !m.stable[m.underlying[i]] { return true }
+        let buckets = marginBook.bucketStart[a]..<marginBook.bucketStart[a + 1]
+        for u in [a] + buckets {
+            for i in marginBook.instruments(ofUnit: u) {
+                if let t = lastMarkTick[i], now - t > limit { return true }
+                if now - lastIndexTick[m.underlying[i]] > limit && !m.stable[m.underlying[i]] { return true }
+            }
         }
         for asset in marginBook.collateralAssets(ofUnit: a) where !m.stable[asset] {
             if now - lastIndexTick[asset] > limit { return true }

@@ -259,4 +259,41 @@ import Testing
             ], now: t0 + 20)
         #expect(!live.isStale(account: 0, now: t0 + 21))
     }
+
+    /// Issue 10 item 11: an isolated bucket on an asset that never ticked is as stale as a
+    /// pooled position on it, in the snapshot's table and in ``LiveBook/isStale(account:now:)``.
+    @Test func isolatedBucketOnANeverFedAssetIsStale() throws {
+        let book = try BookDecoder.decode(
+            """
+            {"format": "margintop.book/1", "asOf": "2026-11-24T12:00:00Z",
+             "assets": {"USDC": {"stable": true}, "BTC": {"price": 60000, "vol": 0.5}, "ETH": {"price": 3000, "vol": 0.6}},
+             "instruments": {"BTC-PERP": {"kind": "perpetual", "underlying": "BTC",
+                             "brackets": [{"upTo": null, "imf": 0.02, "mmf": 0.01}]},
+                             "ETH-PERP": {"kind": "perpetual", "underlying": "ETH",
+                             "brackets": [{"upTo": null, "imf": 0.02, "mmf": 0.01}]}},
+             "accounts": [{"id": "ISO", "collateral": [{"asset": "USDC", "amount": 10000}],
+                           "positions": [{"instrument": "ETH-PERP", "quantity": 2, "entryPrice": 3000,
+                                          "isolatedCollateral": 1000}]},
+                          {"id": "POOL", "collateral": [{"asset": "USDC", "amount": 10000}],
+                           "positions": [{"instrument": "ETH-PERP", "quantity": 2, "entryPrice": 3000}]}]}
+            """)
+        let t0 = book.asOf.epochSeconds
+        var config = LiveConfig()
+        config.advanceTime = false
+        let live = LiveBook(book: book, config: config, now: t0)
+        // BTC keeps ticking; ETH never does.
+        for k in 1...10 {
+            live.apply(
+                [PriceUpdate(symbol: "BTC", kind: .index, value: 60000, exchangeTime: t0 + Double(k))],
+                now: t0 + Double(k))
+        }
+        let s = live.snapshot(now: t0 + 10)
+        let iso = try #require(s.accounts.ids.firstIndex(of: "ISO"))
+        let pool = try #require(s.accounts.ids.firstIndex(of: "POOL"))
+        #expect(s.accounts.stale[pool])
+        #expect(s.accounts.stale[iso], "the bucket rests on ETH, which never ticked")
+        #expect(s.accounts.dataAge[iso] == 10)
+        #expect(live.isStale(account: pool, now: t0 + 10))
+        #expect(live.isStale(account: iso, now: t0 + 10))
+    }
 }

@@ -3,7 +3,8 @@ extension MarginBook {
     /// the asset of the largest exposure (positions `|net| * value` by underlying
     /// plus non-stable collateral `|amount * P|`) and its notional, and the age of
     /// the oldest price the account rests on (its non-stable underlyings' and
-    /// collateral's index ages, and the mark ages of its instruments where fed).
+    /// collateral's index ages, and the mark ages of its instruments where fed,
+    /// its isolated buckets' included).
     ///
     /// - Parameters:
     ///   - indexAge: seconds since each asset's last index tick.
@@ -34,6 +35,15 @@ extension MarginBook {
                 guard !m.stable[x] else { continue }
                 perAsset[x] += abs(colAmount[l]) * prices.assetPrice[x]
                 oldest = max(oldest, indexAge[x])
+            }
+            // Isolated buckets rest on prices too: their ages count, their notionals do not.
+            for u in bucketStart[a]..<bucketStart[a + 1] {
+                for k in Int(insStart[u])..<Int(insStart[u + 1]) {
+                    let i = Int(insInstr[k])
+                    let x = m.underlying[i]
+                    if !m.stable[x] { oldest = max(oldest, indexAge[x]) }
+                    oldest = max(oldest, markAge[i])
+                }
             }
             var best = -1
             var bestValue = 0.0
