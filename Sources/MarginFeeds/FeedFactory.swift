@@ -53,7 +53,8 @@ public enum FeedFactory {
                     products: !options.symbols.isEmpty
                         ? options.symbols : !mapped.isEmpty ? mapped : ["BTC-USD", "ETH-USD"])
             }
-            let configuration = WebSocketFeedConfiguration(url: options.url, watchdogTimeout: options.timeout)
+            var configuration = WebSocketFeedConfiguration(url: options.url, watchdogTimeout: options.timeout)
+            configuration.maxFutureSkew = options.maxFutureSkew
             return WebSocketFeed(
                 adapter: adapter, configuration: configuration, symbolMap: map, clock: clock, logger: logger)
         }

@@ -443,7 +443,7 @@ struct WebSocketFeedTests {
                 if let m = await conn.receive() { subscriptions.set(subscriptions.get() + [m]) }
             }
             try await conn.send(
-                #"{"channel":"ticker","timestamp":"2026-11-24T12:00:00Z","events":[{"type":"update","tickers":[{"product_id":"BTC-USD","price":"60000"}]}]}"#
+                #"{"channel":"ticker","timestamp":"2025-11-24T12:00:00Z","events":[{"type":"update","tickers":[{"product_id":"BTC-USD","price":"60000"}]}]}"#
             )
             try await conn.close(code: 1001, reason: "going away")
         }

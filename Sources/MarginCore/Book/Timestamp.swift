@@ -99,10 +99,25 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         self.text = Timestamp.format(epochSeconds)
     }
 
+    /// The instants the four-digit form can write, seconds since the epoch:
+    /// `0001-01-01T00:00:00Z` through `9999-12-31T23:59:59.999Z`. Feeds reject exchange
+    /// times outside it (``isRepresentable(_:)``).
+    public static let representableSeconds: ClosedRange<Double> = -62_135_596_800...253_402_300_799.999
+
+    /// Whether `epochSeconds` is finite and within ``representableSeconds``.
+    @inlinable public static func isRepresentable(_ epochSeconds: Double) -> Bool {
+        representableSeconds.contains(epochSeconds)
+    }
+
     /// Formats seconds since the epoch as `YYYY-MM-DDTHH:MM:SS[.mmm]Z`: milliseconds only when
     /// non-zero, or always with `fixedMilliseconds` (tick lines: `2026-11-24T12:00:00.000Z`).
+    /// Total over `Double`: an instant outside ``representableSeconds`` is written as the nearest
+    /// end of it (NaN as the earliest), never a trap.
     public static func format(_ epochSeconds: Double, fixedMilliseconds: Bool = false) -> String {
-        let totalMs = milliseconds(epochSeconds)
+        let range = representableSeconds
+        let clamped =
+            epochSeconds.isNaN ? range.lowerBound : min(max(epochSeconds, range.lowerBound), range.upperBound)
+        let totalMs = milliseconds(clamped)
         var secs = totalMs / 1000
         var ms = totalMs % 1000
         if ms < 0 {
@@ -126,9 +141,14 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         return s + "Z"
     }
 
-    /// Seconds since the epoch as whole milliseconds (rounded to the nearest).
+    /// Seconds since the epoch as whole milliseconds (rounded to the nearest); beyond `Int64`
+    /// the nearest end of it, NaN as 0, never a trap.
     public static func milliseconds(_ epochSeconds: Double) -> Int64 {
-        Int64((epochSeconds * 1000).rounded())
+        let ms = (epochSeconds * 1000).rounded()
+        if ms.isNaN { return 0 }
+        if ms >= 9_223_372_036_854_775_808.0 { return .max }
+        if ms <= -9_223_372_036_854_775_808.0 { return .min }
+        return Int64(ms)
     }
 
     /// Seconds since the epoch from milliseconds; the exact inverse of ``milliseconds(_:)``.

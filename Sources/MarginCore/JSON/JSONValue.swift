@@ -71,24 +71,25 @@ public enum JSONValue: Sendable, Equatable {
         return nil
     }
 
-    /// A number, or a string holding a decimal number (exchanges send prices as strings).
+    /// A number, or a string holding a JSON number (exchanges send prices as strings); hex,
+    /// `inf` and `nan` strings are not numbers (``DecimalNumber``).
     public var numberValue: Double? {
         switch self {
         case .number(let d): return d
         case .integer(let i): return Double(i)
-        case .string(let s): return Double(s)
+        case .string(let s): return DecimalNumber.parse(s)
         default: return nil
         }
     }
 
-    /// An integer number (or integer string), e.g. a millisecond timestamp.
+    /// An integer number (or a string holding a JSON integer), e.g. a millisecond timestamp.
     public var int64Value: Int64? {
         switch self {
         case .number(let d):
             guard d.isFinite, d == d.rounded(), abs(d) < 9.0e15 else { return nil }
             return Int64(d)
         case .integer(let i): return Int64(i)
-        case .string(let s): return Int64(s)
+        case .string(let s): return DecimalNumber.int64(s)
         default: return nil
         }
     }

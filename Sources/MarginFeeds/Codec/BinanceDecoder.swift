@@ -58,11 +58,10 @@ public struct BinanceDecoder: MessageDecoder {
             out.rejections.append(Rejection(RejectReason.missingField, "s missing: " + text))
             return
         }
-        guard let ms = event["E"]?.int64Value else {
+        guard let time = event["E"]?.exchangeTime else {
             out.rejections.append(Rejection(RejectReason.badTimestamp, text))
             return
         }
-        let time = Timestamp.seconds(milliseconds: ms)
         out.price(event["p"], field: "p", symbol: symbol, kind: .mark, time: time, sample: text)
         out.price(event["i"], field: "i", symbol: symbol, kind: .index, time: time, sample: text)
     }

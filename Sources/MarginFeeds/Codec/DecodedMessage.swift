@@ -20,6 +20,8 @@ public enum RejectReason {
     public static let badTimestamp = "bad_timestamp"
     public static let badKind = "bad_kind"
     public static let outOfOrder = "out_of_order"
+    /// An exchange time too far ahead of the receive clock (``FeedCore/maxFutureSkew``).
+    public static let futureTime = "future_time"
     public static let missingIndex = "missing_index"
     public static let exchangeError = "exchange_error"
     public static let noPrices = "no_prices"
@@ -75,5 +77,16 @@ extension DecodedMessage {
             return
         }
         prices.append(PriceUpdate(symbol: symbol, kind: kind, value: number, exchangeTime: time))
+    }
+}
+
+extension JSONValue {
+    /// An exchange time sent as epoch milliseconds (a number or an integer string), in seconds
+    /// since the epoch; `nil` unless it is an integer within ``Timestamp/representableSeconds``
+    /// (`9223372036854775807` is a counted `bad_timestamp`, not an instant).
+    var exchangeTime: Double? {
+        guard let ms = int64Value else { return nil }
+        let seconds = Timestamp.seconds(milliseconds: ms)
+        return Timestamp.isRepresentable(seconds) ? seconds : nil
     }
 }

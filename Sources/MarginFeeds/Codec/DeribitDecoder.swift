@@ -81,11 +81,9 @@ public struct DeribitDecoder: MessageDecoder {
         guard let name = data["index_name"]?.stringValue, !name.isEmpty else {
             return .rejected(RejectReason.missingField, "index_name missing: " + text)
         }
-        guard let ms = data["timestamp"]?.int64Value else { return .rejected(RejectReason.badTimestamp, text) }
+        guard let time = data["timestamp"]?.exchangeTime else { return .rejected(RejectReason.badTimestamp, text) }
         var out = DecodedMessage()
-        out.price(
-            data["price"], field: "price", symbol: name, kind: .index, time: Timestamp.seconds(milliseconds: ms),
-            sample: text)
+        out.price(data["price"], field: "price", symbol: name, kind: .index, time: time, sample: text)
         if let p = out.prices.first?.value, p.isFinite, p > 0 {
             let coin = name.split(separator: "_").first.map { $0.lowercased() } ?? name
             latestIndex[coin] = p
@@ -97,8 +95,7 @@ public struct DeribitDecoder: MessageDecoder {
         guard let instrument = data["instrument_name"]?.stringValue, !instrument.isEmpty else {
             return .rejected(RejectReason.missingField, "instrument_name missing: " + text)
         }
-        guard let ms = data["timestamp"]?.int64Value else { return .rejected(RejectReason.badTimestamp, text) }
-        let time = Timestamp.seconds(milliseconds: ms)
+        guard let time = data["timestamp"]?.exchangeTime else { return .rejected(RejectReason.badTimestamp, text) }
         var out = DecodedMessage()
         if Self.isInverseOption(instrument) {
             let coin = instrument.split(separator: "-").first.map { $0.lowercased() } ?? ""

@@ -36,8 +36,8 @@ public struct NDJSONTickDecoder: MessageDecoder {
             guard let t = Timestamp.parseLenient(s) else { return .rejected(RejectReason.badTimestamp, text) }
             time = t
         case .number?:
-            guard let ms = json["ts"]?.int64Value else { return .rejected(RejectReason.badTimestamp, text) }
-            time = Timestamp.seconds(milliseconds: ms)
+            guard let t = json["ts"]?.exchangeTime else { return .rejected(RejectReason.badTimestamp, text) }
+            time = t
         case nil:
             return .rejected(RejectReason.missingField, "ts missing: " + text)
         default:

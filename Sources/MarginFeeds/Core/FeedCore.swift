@@ -8,8 +8,9 @@ import Synchronization
 ///
 /// Adapters call ``ingest(_:receiveTime:)`` with each decoded message (or ``emit(_:)`` with a
 /// ready tick); the core maps symbols, rejects bad prices (``PriceUpdate/isValid``: non-finite,
-/// zero, negative, or an iv above ``PriceUpdate/maxImpliedVol``) and
-/// out-of-order exchange times per symbol and kind, counts everything and logs a sample of
+/// zero, negative, or an iv above ``PriceUpdate/maxImpliedVol``), exchange times outside
+/// ``Timestamp/representableSeconds`` or (with ``maxFutureSkew``) ahead of the receive clock,
+/// and out-of-order exchange times per symbol and kind, counts everything and logs a sample of
 /// each rejection reason.
 public final class FeedCore: Sendable {
     struct SeriesKey: Hashable {
@@ -34,6 +35,10 @@ public final class FeedCore: Sendable {
     public let clock: any MarginClock
     public let logger: Logger
     public let symbolMap: SymbolMap
+    /// Ticks whose exchange time is more than this many seconds ahead of their receive time are
+    /// rejected as `future_time` (nil: no limit). One such tick would otherwise hold the symbol's
+    /// ordering memory in the future and reject every true tick after it as out of order.
+    public let maxFutureSkew: Double?
     private let state = Mutex(State())
     /// Serialises status publication so listeners see changes in order. Never taken by
     /// onTermination handlers, so holding it while yielding cannot deadlock with task cancellation.
@@ -41,12 +46,14 @@ public final class FeedCore: Sendable {
     private let driver: Mutex<(@Sendable (FeedCore) async -> Void)?>
 
     /// - Parameters:
+    ///   - maxFutureSkew: see ``maxFutureSkew``.
     ///   - driver: runs the feed until done or cancelled; the core marks it `finished` afterwards.
     public init(
         name: String, clock: any MarginClock = SystemClock(), symbolMap: SymbolMap = .passthrough,
-        logger: Logger? = nil, driver: (@Sendable (FeedCore) async -> Void)? = nil
+        logger: Logger? = nil, maxFutureSkew: Double? = nil, driver: (@Sendable (FeedCore) async -> Void)? = nil
     ) {
         self.name = name
+        self.maxFutureSkew = maxFutureSkew
         self.clock = clock
         self.symbolMap = symbolMap
         self.logger = logger ?? Logger(label: "margintop.feeds.\(name)")
@@ -200,6 +207,12 @@ public final class FeedCore: Sendable {
         state.withLock { $0.counters.connections += 1 }
     }
 
+    /// Forgets the last exchange time of every series, so ordering starts afresh (on a new
+    /// connection: the exchange's clock is the judge again, not what an old connection sent).
+    public func resetOrdering() {
+        state.withLock { $0.lastExchange.removeAll(keepingCapacity: true) }
+    }
+
     /// Last receive time of any tick for `symbol`.
     public func lastUpdate(symbol: String) -> Double? {
         state.withLock { $0.lastReceive[symbol] }
@@ -232,7 +245,7 @@ public final class FeedCore: Sendable {
                 let tick = PriceUpdate(
                     symbol: target.symbol, kind: target.kind, value: price.value,
                     exchangeTime: price.exchangeTime, receiveTime: receiveTime)
-                if let reason = Self.validate(tick, state: &s) {
+                if let reason = validate(tick, state: &s) {
                     rejections.append(
                         Rejection(
                             reason,
@@ -271,7 +284,7 @@ public final class FeedCore: Sendable {
     public func emit(_ tick: PriceUpdate) -> Bool {
         let (reason, listeners) = state.withLock { s -> (String?, [AsyncStream<PriceUpdate>.Continuation]) in
             s.counters.messages += 1
-            if let r = Self.validate(tick, state: &s) {
+            if let r = validate(tick, state: &s) {
                 s.counters.rejected[r, default: 0] += 1
                 return (r, [])
             }
@@ -299,8 +312,10 @@ public final class FeedCore: Sendable {
         logRejection(rejection)
     }
 
-    private static func validate(_ tick: PriceUpdate, state s: inout State) -> String? {
+    private func validate(_ tick: PriceUpdate, state s: inout State) -> String? {
         guard tick.isValid else { return RejectReason.badPrice }
+        guard Timestamp.isRepresentable(tick.exchangeTime) else { return RejectReason.badTimestamp }
+        if let skew = maxFutureSkew, tick.exchangeTime > tick.receiveTime + skew { return RejectReason.futureTime }
         let key = SeriesKey(symbol: tick.symbol, kind: tick.kind)
         if let last = s.lastExchange[key], tick.exchangeTime < last { return RejectReason.outOfOrder }
         s.lastExchange[key] = tick.exchangeTime

@@ -1,4 +1,5 @@
 import Foundation
+import MarginCore
 
 /// A parsed `--feed` spec: `KIND:TARGET` with options after commas.
 ///
@@ -8,7 +9,9 @@ import Foundation
 /// let replay = try FeedSpec.parse("replay:ticks.ndjson,speed=10,loop")
 /// ```
 /// Websocket kinds take the URL as target (`binance:wss://fstream.binance.com/market/ws/!markPrice@arr@1s`)
-/// and accept `map=FILE` (a ``SymbolMap`` file), `timeout=SECONDS` (watchdog) and a list of
+/// and accept `map=FILE` (a ``SymbolMap`` file), `timeout=SECONDS` (watchdog, and the bound on
+/// connecting and the websocket upgrade), `skew=SECONDS` (how far ahead of the local clock an
+/// exchange time may be, default 5) and a list of
 /// subscriptions joined with `+`: `instruments=` and `indexes=` for Deribit, `products=` for
 /// Coinbase. A URL may therefore not contain commas.
 public enum FeedSpec: Sendable, Equatable {
@@ -84,10 +87,13 @@ public struct WebSocketOptions: Sendable, Equatable {
     public var symbols: [String] = []
     /// Deribit price indexes to subscribe (`indexes=btc_usd+eth_usd`).
     public var indexes: [String] = []
+    /// Largest accepted lead of an exchange time over the receive clock (`skew=SECONDS`).
+    public var maxFutureSkew: Duration = .seconds(5)
     public init(
         url: String, mapPath: String? = nil, timeout: Duration = .seconds(10), symbols: [String] = [],
-        indexes: [String] = []
+        indexes: [String] = [], maxFutureSkew: Duration = .seconds(5)
     ) {
+        self.maxFutureSkew = maxFutureSkew
         self.url = url
         self.mapPath = mapPath
         self.timeout = timeout
@@ -126,12 +132,13 @@ extension FeedSpec {
                     }
                     options.seed = seed
                 case "rate":
-                    guard let v = value, let rate = Double(v), rate.isFinite, rate > 0, rate <= 1_000_000 else {
+                    guard let v = value, let rate = DecimalNumber.parse(v), rate.isFinite, rate > 0, rate <= 1_000_000
+                    else {
                         throw fail("rate must be ticks per second in (0, 1000000], got '\(value ?? "")'")
                     }
                     options.rate = rate
                 case "accel":
-                    guard let v = value, let a = Double(v), a.isFinite, a > 0 else {
+                    guard let v = value, let a = DecimalNumber.parse(v), a.isFinite, a > 0 else {
                         throw fail("accel must be a number > 0, got '\(value ?? "")'")
                     }
                     options.acceleration = a
@@ -153,7 +160,7 @@ extension FeedSpec {
                         options.speed = .max
                         break
                     }
-                    guard let v = value, let s = Double(v), s.isFinite, s > 0 else {
+                    guard let v = value, let s = DecimalNumber.parse(v), s.isFinite, s > 0 else {
                         throw fail("speed must be a number > 0 or 'max', got '\(value ?? "")'")
                     }
                     options.speed = .factor(s)
@@ -184,10 +191,15 @@ extension FeedSpec {
                 switch key {
                 case "map": options.mapPath = value
                 case "timeout":
-                    guard let s = Double(value), s.isFinite, s > 0 else {
+                    guard let s = DecimalNumber.parse(value), s.isFinite, s > 0 else {
                         throw fail("timeout must be seconds > 0, got '\(value)'")
                     }
                     options.timeout = .fromSeconds(s)
+                case "skew":
+                    guard let s = DecimalNumber.parse(value), s >= 0, s <= 86_400 else {
+                        throw fail("skew must be seconds in [0, 86400], got '\(value)'")
+                    }
+                    options.maxFutureSkew = .fromSeconds(s)
                 case "instruments" where kind == "deribit", "products" where kind == "coinbase":
                     options.symbols = value.split(separator: "+").map(String.init)
                 case "indexes" where kind == "deribit":
@@ -196,7 +208,8 @@ extension FeedSpec {
                     let extra =
                         kind == "deribit"
                         ? ", instruments=A+B, indexes=a+b" : kind == "coinbase" ? ", products=A+B" : ""
-                    throw fail("unknown \(kind) option '\(key)' (expected map=FILE, timeout=SECONDS\(extra))")
+                    throw fail(
+                        "unknown \(kind) option '\(key)' (expected map=FILE, timeout=SECONDS, skew=SECONDS\(extra))")
                 }
             }
             switch kind {

@@ -89,7 +89,7 @@ public struct ReplaySource: Sendable {
                 rejected.append(.rejected(Rejection(RejectReason.badTimestamp, "line \(n + 1): \(line)")))
                 continue
             }
-            guard let close = Double(fields[closeColumn].trimmingCharacters(in: .whitespaces)) else {
+            guard let close = DecimalNumber.parse(fields[closeColumn].trimmingCharacters(in: .whitespaces)) else {
                 rejected.append(.rejected(Rejection(RejectReason.badPrice, "line \(n + 1): \(line)")))
                 continue
             }
@@ -119,7 +119,10 @@ public struct ReplaySource: Sendable {
         let parts = s.split(separator: " ")
         guard let dayPart = parts.first, parts.count <= 2 else { return nil }
         let ymd = dayPart.split(separator: "-")
-        guard ymd.count == 3, let y = Int(ymd[0]), let m = Int(ymd[1]), let d = Int(ymd[2]),
+        // Four-digit years and digits only (no sign), so the day count cannot overflow.
+        guard ymd.count == 3, ymd[0].utf8.count == 4, ymd[1].utf8.count <= 2, ymd[2].utf8.count <= 2,
+            ymd.allSatisfy({ $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }),
+            let y = Int(ymd[0]), let m = Int(ymd[1]), let d = Int(ymd[2]),
             (1...12).contains(m), (1...Timestamp.daysInMonth(y, m)).contains(d)
         else { return nil }
         var seconds = 0

@@ -53,7 +53,8 @@ public struct ExchangeAdapter: Sendable {
 /// Connection settings for ``WebSocketFeed``.
 public struct WebSocketFeedConfiguration: Sendable {
     public var url: String
-    /// No message for this long (while connecting or connected) marks the feed down and reconnects.
+    /// No message for this long (while connecting or connected) marks the feed down and reconnects;
+    /// it also bounds the TCP connect and the websocket upgrade.
     public var watchdogTimeout: Duration = .seconds(10)
     public var backoff = Backoff()
     /// Largest accepted frame; Binance's all-symbols frame is over 100 KB, the library default 16 KiB.
@@ -62,6 +63,8 @@ public struct WebSocketFeedConfiguration: Sendable {
     public var tlsConfiguration: TLSConfiguration?
     /// How long to wait for the server's close frame when we close.
     public var closeTimeout: Duration = .seconds(2)
+    /// Ticks stamped further ahead of the receive clock than this are rejected (`future_time`).
+    public var maxFutureSkew: Duration = .seconds(5)
 
     public init(url: String, watchdogTimeout: Duration = .seconds(10), backoff: Backoff = Backoff()) {
         self.url = url
@@ -91,7 +94,10 @@ public final class WebSocketFeed: CoreBackedFeed {
     ) {
         self.adapter = adapter
         self.configuration = configuration
-        self.core = FeedCore(name: adapter.name, clock: clock, symbolMap: symbolMap, logger: logger) { core in
+        self.core = FeedCore(
+            name: adapter.name, clock: clock, symbolMap: symbolMap, logger: logger,
+            maxFutureSkew: configuration.maxFutureSkew.seconds
+        ) { core in
             await Self.run(core: core, adapter: adapter, configuration: configuration)
         }
     }
@@ -102,6 +108,7 @@ public final class WebSocketFeed: CoreBackedFeed {
         var attempt = 0
         while !Task.isCancelled {
             core.setStatus(.connecting)
+            core.resetOrdering()
             let before = core.counters.ticks
             let reason = await connectOnce(core: core, adapter: adapter, configuration: configuration)
             if Task.isCancelled { break }
@@ -120,6 +127,10 @@ public final class WebSocketFeed: CoreBackedFeed {
     {
         let clock = core.clock
         let lastMessage = LockedBox(clock.now)
+        let upgraded = LockedBox(false)
+        // An event loop of the connection's own: shutting it down closes the socket wherever the
+        // client is (connecting, upgrading), which is how a stuck upgrade is abandoned.
+        let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var wsConfiguration = WebSocketClientConfiguration(maxFrameSize: configuration.maxFrameSize)
         wsConfiguration.closeTimeout = configuration.closeTimeout
         var logger = core.logger
@@ -130,8 +141,9 @@ public final class WebSocketFeed: CoreBackedFeed {
         @Sendable func makeClient() -> WebSocketClient {
             WebSocketClient(
                 url: configuration.url, configuration: wsConfig, tlsConfiguration: configuration.tlsConfiguration,
-                logger: wsLogger
+                eventLoopGroup: eventLoops, logger: wsLogger
             ) { inbound, outbound, _ in
+                upgraded.set(true)
                 core.noteConnected()
                 lastMessage.set(clock.now)
                 for message in adapter.subscribeMessages {
@@ -156,26 +168,39 @@ public final class WebSocketFeed: CoreBackedFeed {
         }
 
         let timeout = configuration.watchdogTimeout
-        return await withTaskGroup(of: String?.self) { group in
-            group.addTask {
-                do {
-                    let close = try await makeClient().run()
-                    if let close {
-                        let code = UInt16(webSocketErrorCode: close.closeCode)
-                        let why = close.reason.map { ": \($0)" } ?? ""
-                        return "closed by server (code \(code)\(why))"
-                    }
-                    return "connection closed"
-                } catch {
-                    return "connection failed: \(describe(error))"
+        // The client runs on a task of its own: WSClient waits for the upgrade without heeding
+        // cancellation, so the feed must be able to give up on it without awaiting it.
+        let (outcome, delivered) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let client = Task {
+            defer { delivered.finish() }
+            do {
+                let close = try await makeClient().run()
+                if let close {
+                    let code = UInt16(webSocketErrorCode: close.closeCode)
+                    let why = close.reason.map { ": \($0)" } ?? ""
+                    delivered.yield("closed by server (code \(code)\(why))")
+                } else {
+                    delivered.yield("connection closed")
                 }
+            } catch {
+                delivered.yield("connection failed: \(describe(error))")
+            }
+        }
+        let reason = await withTaskGroup(of: String?.self) { group in
+            group.addTask {
+                // Ends at once when cancelled, whatever the client is doing.
+                for await reason in outcome { return reason }
+                return nil
             }
             group.addTask {
-                // Watchdog: silence for `timeout` ends the connection even though the socket is open.
+                // Watchdog: silence for `timeout` ends the connection even though the socket is open,
+                // and bounds the connect and the upgrade (the clock starts before connecting).
                 while !Task.isCancelled {
                     let deadline = lastMessage.get() + timeout.seconds
                     let now = clock.now
-                    if now >= deadline { return "no message for \(timeout)" }
+                    if now >= deadline {
+                        return upgraded.get() ? "no message for \(timeout)" : "no websocket upgrade within \(timeout)"
+                    }
                     do { try await clock.sleep(for: .fromSeconds(deadline - now)) } catch { return nil }
                 }
                 return nil
@@ -185,6 +210,12 @@ public final class WebSocketFeed: CoreBackedFeed {
             group.cancelAll()
             return reason
         }
+        client.cancel()
+        // Once upgraded the client heeds cancellation and closes the websocket properly: wait for
+        // it. Before that, closing its event loop closes the socket; nothing waits on the client.
+        if upgraded.get() { await client.value }
+        try? await eventLoops.shutdownGracefully()
+        return reason
     }
 
     static func describe(_ error: any Error) -> String {
