@@ -26,7 +26,8 @@ public actor AlertRunner {
         guard recent.count < perMinute else {
             suppressed += 1
             OutputSink.standardError.writeIgnoringErrors(
-                "margintop: alert rate limit (\(perMinute)/min) reached; alert for \(key) dropped\n")
+                "margintop: alert rate limit (\(perMinute)/min) reached; alert for \(TextCell.escapeControls(key)) dropped\n"
+            )
             return
         }
         lastByKey[key] = now

@@ -20,8 +20,9 @@ public struct FileLogHandler: LogHandler {
     public func log(event: LogEvent) {
         let meta = metadata.merging(event.metadata ?? [:]) { $1 }
         let extra = meta.isEmpty ? "" : " " + meta.map { "\($0)=\($1)" }.sorted().joined(separator: " ")
-        let line =
-            "\(Timestamp.format(clock.now, fixedMilliseconds: true)) \(event.level) \(label): \(event.message)\(extra)\n"
+        // A feed sample or a name in a message can neither forge a line nor plant escape sequences.
+        let text = TextCell.escapeControls("\(label): \(event.message)\(extra)")
+        let line = "\(Timestamp.format(clock.now, fixedMilliseconds: true)) \(event.level) \(text)\n"
         // A full disk drops the line: a log write must never stop the program.
         try? file.write(contentsOf: Data(line.utf8))
     }

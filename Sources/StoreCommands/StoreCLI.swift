@@ -40,8 +40,9 @@ public enum StoreCLI {
         }
     }
 
+    /// One line on stderr; ids and names it quotes cannot drive the terminal.
     static func fail(_ message: String) {
-        OutputSink.standardError.writeIgnoringErrors("margintop: \(message)\n")
+        OutputSink.standardError.writeIgnoringErrors("margintop: \(TextCell.escapeControls(message))\n")
     }
 
     static func readFile(_ path: String) throws -> [UInt8] {

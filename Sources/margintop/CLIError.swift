@@ -21,16 +21,21 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let e as CLIError {
-        OutputSink.standardError.writeIgnoringErrors("margintop: \(e.message)\n")
+        reportError(e.message)
         throw ExitCode(e.code)
     } catch let e as BookError {
-        OutputSink.standardError.writeIgnoringErrors("margintop: \(e)\n")
+        reportError(e.description)
         throw ExitCode(65)
     } catch let e as OutputError {
         if e.isClosedPipe { throw ExitCode.success }
-        OutputSink.standardError.writeIgnoringErrors("margintop: \(e)\n")
+        reportError(e.description)
         throw ExitCode(1)
     }
+}
+
+/// One line on stderr; ids and names it quotes from a book or a feed cannot drive the terminal.
+func reportError(_ message: String) {
+    OutputSink.standardError.writeIgnoringErrors("margintop: \(TextCell.escapeControls(message))\n")
 }
 
 /// Reads a file whole; a missing or unreadable file is a runtime failure.

@@ -122,10 +122,12 @@ public struct Snapshot: Sendable {
         "nettingBenefit", "var99", "es975", "liquidationPrices", "isolatedBuckets",
     ]
 
-    /// RFC 4180 CSV, one row per account in priority order; empty cells for null.
+    /// RFC 4180 CSV, one row per account in priority order; empty cells for null. Control
+    /// characters in names are shown, never written (`TextCell.escapeControls`).
     public func csv() -> String {
-        func cell(_ s: String) -> String {
-            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+        func cell(_ raw: String) -> String {
+            let s = TextCell.escapeControls(raw)
+            return s.contains(where: { $0 == "," || $0 == "\"" })
                 ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
         func num(_ x: Double?) -> String { x.map { JSONWriter.number($0) } ?? "" }

@@ -8,7 +8,7 @@ public enum TextCell {
     public static func sanitize(_ s: String) -> String {
         var out = ""
         for u in s.unicodeScalars {
-            if u.value < 0x20 || u.value == 0x7F || (0x80...0x9F).contains(u.value) {
+            if isControl(u) {
                 out += "?"
             } else if u.value == 0x200D {
                 continue
@@ -19,6 +19,34 @@ public enum TextCell {
             }
         }
         return out
+    }
+
+    /// Shows control characters the way `cat -v` does, for line-oriented text (CSV, error
+    /// messages, the log file): C0 as `^@`…`^_` (ESC is `^[`, a newline `^J`), DEL as `^?`, C1 as
+    /// `M-^@`…`M-^_` (CSI U+009B is `M-^[`). Nothing else changes, so names keep their letters,
+    /// emoji and joiners; only the writer's own line ends reach the terminal or the file.
+    ///
+    /// ```swift
+    /// TextCell.escapeControls("a\u{1B}]0;pwned\u{07}")  // "a^[]0;pwned^G"
+    /// ```
+    public static func escapeControls(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: isControl) else { return s }
+        var out = ""
+        out.reserveCapacity(s.utf8.count + 8)
+        for u in s.unicodeScalars {
+            switch u.value {
+            case 0x00..<0x20: out += "^" + String(Unicode.Scalar(UInt8(u.value + 0x40)))
+            case 0x7F: out += "^?"
+            case 0x80...0x9F: out += "M-^" + String(Unicode.Scalar(UInt8(u.value - 0x80 + 0x40)))
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
+    /// C0, DEL or C1: the characters that can drive a terminal.
+    public static func isControl(_ u: Unicode.Scalar) -> Bool {
+        u.value < 0x20 || (0x7F...0x9F).contains(u.value)
     }
 
     /// Display width of one scalar: 0 for combining marks, 2 for East Asian wide and emoji.
