@@ -40,6 +40,14 @@ public struct StateChange: Sendable, Equatable {
 public enum RejectReason: String, Sendable, CaseIterable {
     case unknownSymbol = "unknown symbol"
     case badValue = "non-finite, zero or negative value, or an iv above the maximum"
+
+    /// The reason as a counter key, in the feeds' style (`unknown_symbol`).
+    public var counterKey: String {
+        switch self {
+        case .unknownSymbol: "unknown_symbol"
+        case .badValue: "bad_value"
+        }
+    }
 }
 
 /// The whole book in memory, kept current tick by tick.

@@ -14,6 +14,7 @@ public actor LiveEngine {
     private var feedStatus = "connecting"
     private var feedIsLive = false
     private var storeStatus = "connected"
+    private var feedRejected: [String: Int] = [:]
     private var lastSample = -Double.infinity
     public private(set) var steps = 0
     public private(set) var coalescedTotal = 0
@@ -77,12 +78,22 @@ public actor LiveEngine {
 
     public func setStoreStatus(_ status: String) { storeStatus = status }
 
+    /// The live book's own refusals by reason (`unknown_symbol`, `bad_value`).
+    public func bookRejections() -> [String: Int] {
+        var out: [String: Int] = [:]
+        for (reason, n) in live.rejected { out[reason.counterKey] = n }
+        return out
+    }
+
+    /// The feed's rejections by reason (its counters), shown with the health.
+    public func setFeedRejections(_ rejected: [String: Int]) { feedRejected = rejected }
+
     /// The loop's health now.
     public func health(now: Double) -> LoopHealth {
         LoopHealth(
             feedStatus: feedStatus, feedIsLive: feedIsLive, storeStatus: storeStatus,
             ticksPerSecond: stats.ticksPerSecond(now: now), recomputeP50Ms: stats.latencyPercentile(0.5),
-            recomputeP99Ms: stats.latencyPercentile(0.99))
+            recomputeP99Ms: stats.latencyPercentile(0.99), feedRejected: feedRejected)
     }
 
     /// The prices the live numbers rest on now (for a review's metrics at the moment it is written).

@@ -117,13 +117,21 @@ public struct LoopHealth: Sendable, Equatable {
     public var recomputeP99Ms: Double
     /// Age of the oldest non-stable index price, seconds.
     public var oldestPriceAge: Double
+    /// Updates the live book itself refused (unknown symbol, invalid value).
     public var rejectedUpdates: Int
+    /// What the feed refused before that, by reason (`bad_price`, `malformed_json`, ...), as of
+    /// the loop's last look at the feed's counters.
+    public var feedRejected: [String: Int]
+
+    /// Every refusal: the feed's and the live book's.
+    public var rejectedTotal: Int { rejectedUpdates + feedRejected.values.reduce(0, +) }
 
     public init(
         feedStatus: String = "connecting", feedIsLive: Bool = false, storeStatus: String = "connected",
         ticksPerSecond: Double = 0, recomputeP50Ms: Double = 0, recomputeP99Ms: Double = 0,
-        oldestPriceAge: Double = 0, rejectedUpdates: Int = 0
+        oldestPriceAge: Double = 0, rejectedUpdates: Int = 0, feedRejected: [String: Int] = [:]
     ) {
+        self.feedRejected = feedRejected
         self.feedStatus = feedStatus
         self.feedIsLive = feedIsLive
         self.storeStatus = storeStatus

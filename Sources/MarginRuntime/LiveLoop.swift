@@ -90,6 +90,7 @@ public final class LiveLoop: Sendable {
                 // The only writer of the feed status.
                 for await status in feed.statuses() {
                     await engine.setFeedStatus(options.statusText(feed.name, status), isLive: status.isLive)
+                    await engine.setFeedRejections(feed.counters().rejected)
                     await events(.feedStatus(status))
                     if status == .finished { break }
                 }
@@ -126,9 +127,15 @@ public final class LiveLoop: Sendable {
     }
 
     private func step(_ options: Options, start: Double, events: @Sendable (LiveEvent) async -> Void) async {
+        var rejectionsRead = -Double.infinity
         while !Task.isCancelled {
             try? await clock.sleep(for: options.stepInterval)
             let now = clock.now
+            // The feed's rejection counts reach the health (the dashboard's `rej N`) once a second.
+            if now - rejectionsRead >= 1 {
+                rejectionsRead = now
+                await engine.setFeedRejections(feed.counters().rejected)
+            }
             let backlog = await engine.backlog
             let changes = await engine.step(now: now)
             if !changes.isEmpty { await events(.stateChanges(changes)) }

@@ -83,6 +83,9 @@ public struct Watcher: Sendable {
 
     func summary(now: Double) async {
         let s = await loop.engine.snapshot(now: now)
+        // Every refusal by reason: the feed's (decoding, validation, order) and the live book's own.
+        var rejected = await loop.feed.counters().rejected
+        for (reason, n) in await loop.engine.bookRejections() { rejected[reason, default: 0] += n }
         var members: [(String, JSONValue)] = [
             ("type", .string("summary")), ("time", .string(Timestamp.format(now))),
             ("accounts", .integer(s.accounts.count)),
@@ -96,7 +99,11 @@ public struct Watcher: Sendable {
             ("recomputeP99Ms", .number(s.health.recomputeP99Ms)),
             ("oldestPriceAgeSeconds", .number(s.health.oldestPriceAge)),
             ("staleAccounts", .integer(s.accounts.stale.filter { $0 }.count)),
-            ("rejectedUpdates", .integer(s.health.rejectedUpdates)),
+            ("rejectedUpdates", .integer(rejected.values.reduce(0, +))),
+            (
+                "rejectedByReason",
+                .object(rejected.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.integer($0.value)) })
+            ),
         ]
         out.emit(.object(members))
     }

@@ -80,6 +80,8 @@ func renderTitleBar(_ s: AppState, _ b: inout CellBuffer, screenName: String) {
                 "│ oldest \(Fmt.age(h.oldestPriceAge)) ",
                 h.oldestPriceAge > snap.marginBook.market.params.staleAfterSeconds ? .titleAccent : .title))
         spans.append(Span(String(format: "│ p99 %.1fms ", h.recomputeP99Ms), .title))
+        // Only when something was refused: a clean feed keeps the bar as it was.
+        if h.rejectedTotal > 0 { spans.append(Span("│ rej \(h.rejectedTotal) ", .titleAccent)) }
         spans.append(Span("│ store \(h.storeStatus) ", .title))
     } else {
         spans.append(Span("│ waiting for the first snapshot… ", .title))

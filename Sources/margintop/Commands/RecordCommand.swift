@@ -58,7 +58,7 @@ struct RecordCommand: AsyncParsableCommand {
             }
             FileHandle.standardError.write(
                 Data(
-                    "margintop: recorded \(summary.ticks) ticks to \(out)\(trap.signal.map { " (stopped by \(StopSignals.name($0)))" } ?? (summary.feedFinished ? " (feed finished)" : ""))\n"
+                    "margintop: recorded \(summary.ticks) ticks to \(out)\(summary.rejectionNote)\(trap.signal.map { " (stopped by \(StopSignals.name($0)))" } ?? (summary.feedFinished ? " (feed finished)" : ""))\n"
                         .utf8))
         }
     }
