@@ -8,10 +8,12 @@ public struct FollowedStore: Sendable {
     public let changes: AsyncStream<StoreChange>
     public let book: Book
 
-    /// Opens `url` (the embedded default store for `nil`), subscribes, then loads the book;
-    /// the store is closed again when the load fails.
-    public static func open(_ url: String?) async throws(StoreError) -> FollowedStore {
-        let store = try await openStore(url)
+    /// Opens `url` (the embedded default store for `nil`) as `access` says, subscribes, then
+    /// loads the book; the store is closed again when the load fails.
+    public static func open(_ url: String?, access: StoreAccess = .readWrite) async throws(StoreError)
+        -> FollowedStore
+    {
+        let store = try await openStore(url, access: access)
         let changes = await store.changes()
         do {
             return FollowedStore(store: store, changes: changes, book: try await store.loadBook())

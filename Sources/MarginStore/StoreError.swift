@@ -29,6 +29,12 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case pricesMismatch(String)
     /// The database refused or failed.
     case database(String)
+    /// A named SQLite store that does not exist (only the default store is created on first use).
+    case noStore(path: String)
+    /// The store was written by a newer margintop: its schema version is above the one this build knows.
+    case schemaTooNew(found: Int, known: Int)
+    /// The store's schema is older than this build's and cannot be upgraded (it is open read-only).
+    case schemaOutdated(found: Int, known: Int)
 
     public var description: String {
         switch self {
@@ -47,6 +53,13 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "account \"\(account)\" already has review \(review) in progress"
         case .pricesMismatch(let m): return "prices do not fit the stored market: \(m)"
         case .database(let m): return "database error: \(m)"
+        case .noStore(let path):
+            return "no store at \(path) (create it with `margintop import FILE --store sqlite:\(path)`)"
+        case .schemaTooNew(let found, let known):
+            return "store schema version \(found) is newer than this margintop's \(known); upgrade margintop"
+        case .schemaOutdated(let found, let known):
+            return "store schema version \(found) is older than this margintop's \(known) and the store is read-only: "
+                + "open it once with write access (import, a review, the dashboard) to upgrade it"
         }
     }
 }

@@ -126,23 +126,49 @@ public struct PostgresTarget: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Opens the store at `url`, creating it (and its folders) when needed.
+/// Opens the store at `url` as `access` says.
 ///
-/// A new, empty store at the default URL is seeded with
-/// `DemoBook.generate(accounts: 200, seed: 1)`. Timestamps (reviews, audit) come from `clock`.
+/// Only the default store is created (with its folders) on first use, and a new, empty store at
+/// the default URL is seeded with `DemoBook.generate(accounts: 200, seed: 1)`; a named SQLite
+/// store that does not exist is ``StoreError/noStore(path:)`` unless `access` is
+/// ``StoreAccess/create``. A store written by a newer schema is refused
+/// (``StoreError/schemaTooNew(found:known:)``) before anything is written. Timestamps (reviews,
+/// audit) come from `clock`.
 public func openStore(
-    _ url: StoreURL = .defaultURL(), seedIfEmpty: Bool? = nil,
+    _ url: StoreURL = .defaultURL(), access: StoreAccess = .readWrite, seedIfEmpty: Bool? = nil,
     clock: any MarginClock = SystemClock()
 ) async throws(StoreError) -> any AccountStore {
-    let seed = seedIfEmpty ?? (url == .defaultURL())
+    let isDefault = url == .defaultURL()
+    let seed = seedIfEmpty ?? isDefault
     switch url {
     case .sqlite(let path):
+        let exists = FileManager.default.fileExists(atPath: path)
+        if !exists, !isDefault, access != .create { throw .noStore(path: path) }
+        if access == .readOnly, exists {
+            do {
+                return try SQLiteStore(path: path, readOnly: true, clock: clock)
+            } catch .schemaOutdated(let found, let known) {
+                // Upgraded as a read-write open would; refused if it cannot be written.
+                do { return try SQLiteStore(path: path, clock: clock) } catch {
+                    throw .schemaOutdated(found: found, known: known)
+                }
+            }
+        }
         let store = try SQLiteStore(path: path, clock: clock)
         if seed, try await store.isEmpty() {
             try await store.importBook(DemoBook.generate(accounts: 200, seed: 1), operator: "margintop")
         }
         return store
     case .postgres(let target):
+        if access == .readOnly {
+            do {
+                return try await PostgresStore(target: target, readOnly: true, clock: clock)
+            } catch .schemaOutdated(let found, let known) {
+                do { return try await PostgresStore(target: target, clock: clock) } catch {
+                    throw .schemaOutdated(found: found, known: known)
+                }
+            }
+        }
         let store = try await PostgresStore(target: target, clock: clock)
         if seed, try await store.isEmpty() {
             try await store.importBook(DemoBook.generate(accounts: 200, seed: 1), operator: "margintop")
@@ -151,7 +177,8 @@ public func openStore(
     }
 }
 
-/// Opens the store at a URL given as text (`nil`: the default).
-public func openStore(_ text: String?) async throws(StoreError) -> any AccountStore {
-    try await openStore(text.map { (t: String) throws(StoreError) in try StoreURL.parse(t) } ?? .defaultURL())
+/// Opens the store at a URL given as text (`nil`: the default) as `access` says.
+public func openStore(_ text: String?, access: StoreAccess = .readWrite) async throws(StoreError) -> any AccountStore {
+    try await openStore(
+        text.map { (t: String) throws(StoreError) in try StoreURL.parse(t) } ?? .defaultURL(), access: access)
 }

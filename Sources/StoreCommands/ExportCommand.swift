@@ -16,7 +16,7 @@ public struct ExportCommand: AsyncParsableCommand {
 
     public func run() async throws {
         try await StoreCLI.run {
-            let book = try await storeOptions.withStore { try await $0.loadBook() }
+            let book = try await storeOptions.withStore(.readOnly) { try await $0.loadBook() }
             try StoreCLI.write(BookEncoder.encode(book), to: out)
         }
     }

@@ -17,7 +17,8 @@ public struct ImportCommand: AsyncParsableCommand {
     public func run() async throws {
         try await StoreCLI.run {
             let book = try BookDecoder.decode(try StoreCLI.readFile(file), file: file)
-            let (summary, url) = try await writeOptions.withStore { store in
+            // The one command that creates a named store.
+            let (summary, url) = try await writeOptions.withStore(.create) { store in
                 // Decoded by the strict codec just above: no second check.
                 (try await store.importBook(book, operator: writeOptions.operatorName, checked: true), store.url)
             }

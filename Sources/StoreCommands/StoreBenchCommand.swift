@@ -56,7 +56,7 @@ public struct StoreBench: Sendable, CustomStringConvertible {
         let rows = book.accounts.reduce(0) { n, a in
             n + 1 + a.subaccounts.reduce(0) { $0 + 1 + $1.collateral.count + $1.positions.count }
         }
-        let store = try await openStore(url)
+        let store = try await openStore(url, access: .create)
         do {
             t = clock.now
             try await store.importBook(book, operator: "bench")

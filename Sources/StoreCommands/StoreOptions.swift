@@ -13,14 +13,16 @@ public struct StoreOptions: ParsableArguments {
 
     public init() {}
 
-    /// Opens the store (seeding the default one with the demo book on first use).
-    func open() async throws -> any AccountStore {
-        try await openStore(store)
+    /// Opens the store as `access` says (seeding the default one with the demo book on first use).
+    func open(_ access: StoreAccess = .readWrite) async throws -> any AccountStore {
+        try await openStore(store, access: access)
     }
 
-    /// Runs `body` with the open store and closes it on every path.
-    func withStore<T>(_ body: (any AccountStore) async throws -> T) async throws -> T {
-        let store = try await open()
+    /// Runs `body` with the store opened as `access` says and closes it on every path.
+    func withStore<T>(
+        _ access: StoreAccess = .readWrite, _ body: (any AccountStore) async throws -> T
+    ) async throws -> T {
+        let store = try await open(access)
         do {
             let r = try await body(store)
             await store.close()

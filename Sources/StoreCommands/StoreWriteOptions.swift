@@ -10,8 +10,10 @@ struct StoreWriteOptions: ParsableArguments {
     /// Who acts.
     var operatorName: String { operatorOption.resolved }
 
-    /// Runs `body` with the open store and closes it on every path.
-    func withStore<T>(_ body: (any AccountStore) async throws -> T) async throws -> T {
-        try await storeOptions.withStore(body)
+    /// Runs `body` with the store opened as `access` says and closes it on every path.
+    func withStore<T>(
+        _ access: StoreAccess = .readWrite, _ body: (any AccountStore) async throws -> T
+    ) async throws -> T {
+        try await storeOptions.withStore(access, body)
     }
 }

@@ -90,7 +90,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = "sqlite:" + dir.appendingPathComponent("store.sqlite").path
         let book = try Self.book()
-        let seeding = try await openStore(url)
+        let seeding = try await openStore(url, access: .create)
         try await seeding.importBook(book, operator: "test")
         await seeding.close()
 

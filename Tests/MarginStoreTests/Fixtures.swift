@@ -42,7 +42,7 @@ final class StoreFixture: Sendable {
             let url = StoreURL.sqlite(path: path)
             return StoreFixture(
                 backend: backend, url: url, urlString: "sqlite:" + path,
-                store: try await openStore(url, seedIfEmpty: false), server: nil, dir: dir)
+                store: try await openStore(url, access: .create, seedIfEmpty: false), server: nil, dir: dir)
         case .postgres:
             let server = try TestPostgres.start()
             do {

@@ -7,7 +7,17 @@ extension PostgresStore {
             $0 += 1
             return $0
         }
-        return try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
+        let conn = try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
+        if readOnly {
+            // A write through a read-only store fails in the database, not only by convention.
+            do {
+                try await conn.query("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", logger: logger)
+            } catch {
+                try? await conn.close()
+                throw error
+            }
+        }
+        return conn
     }
 
     static func map(_ error: any Error, _ target: PostgresTarget) -> StoreError {

@@ -30,11 +30,20 @@ public final class PostgresStore: SQLBackedStore, SQLStore {
     /// Rows per multi-row insert of an import (bound as arrays and `unnest`ed).
     static let batchRows = 20_000
 
+    /// Commands run in read-only transactions, and the schema is checked instead of migrated.
+    let readOnly: Bool
+
     /// Connects to `target` and brings its schema up to date; timestamps come from `clock`.
-    public init(target: PostgresTarget, connectTimeout: Duration = .seconds(5), clock: any MarginClock = SystemClock())
-        async throws(StoreError)
-    {
+    ///
+    /// `readOnly` migrates nothing and runs every command in a read-only transaction. A schema
+    /// newer than this build's is refused (``StoreError/schemaTooNew(found:known:)``), and
+    /// read-only an older one too (``StoreError/schemaOutdated(found:known:)``).
+    public init(
+        target: PostgresTarget, readOnly: Bool = false, connectTimeout: Duration = .seconds(5),
+        clock: any MarginClock = SystemClock()
+    ) async throws(StoreError) {
         self.target = target
+        self.readOnly = readOnly
         self.clock = clock
         url = .postgres(target)
         var config = PostgresConnection.Configuration(
@@ -46,7 +55,12 @@ public final class PostgresStore: SQLBackedStore, SQLStore {
         var log = Logger(label: "margintop.store.postgres")
         log.logLevel = .critical
         logger = log
-        try await migrate()
+        do {
+            if readOnly { try await checkSchema() } else { try await migrate() }
+        } catch {
+            await close()
+            throw error
+        }
     }
 
     public func close() async {

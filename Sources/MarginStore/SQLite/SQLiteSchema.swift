@@ -11,6 +11,36 @@ enum SQLiteSchema {
         return m
     }
 
+    /// The schema version this build writes: its number of migrations, kept in `PRAGMA user_version`.
+    static var knownVersion: Int { migrator.migrations.count }
+
+    /// The stored schema's version, refused when a newer margintop wrote it: `user_version`
+    /// above ``knownVersion`` or a migration this build does not know.
+    static func version(_ db: Database) throws -> Int {
+        let m = migrator
+        let userVersion = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+        let applied = try m.appliedIdentifiers(db)
+        let unknown = applied.subtracting(m.migrations)
+        let found = max(userVersion, applied.count)
+        if userVersion > knownVersion || !unknown.isEmpty {
+            // Ours are named v1, v2, …: an unknown one says how far ahead the store is.
+            let named = unknown.compactMap { Int($0.dropFirst()) }.max() ?? 0
+            throw StoreError.schemaTooNew(found: max(found, named, knownVersion + 1), known: knownVersion)
+        }
+        return try m.hasCompletedMigrations(db) ? knownVersion : min(found, knownVersion - 1)
+    }
+
+    /// Refuses a newer schema, then brings an older one up to date and records its version.
+    static func migrate(_ writer: some DatabaseWriter) throws {
+        let (found, userVersion) = try writer.read { db in
+            (try version(db), try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0)
+        }
+        if found < knownVersion { try migrator.migrate(writer) }
+        if userVersion != knownVersion {
+            try writer.write { db in try db.execute(sql: "PRAGMA user_version = \(knownVersion)") }
+        }
+    }
+
     static let v1 = """
         CREATE TABLE market (
             id INTEGER PRIMARY KEY CHECK (id = 1),

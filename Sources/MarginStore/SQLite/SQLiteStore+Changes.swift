@@ -9,8 +9,8 @@ extension SQLiteStore {
             (try? await read { db in
                 try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM change_log") ?? 0
             }) ?? 0
-        watch.start { [path, changes = watch.changes, status = watch.status] in
-            await SQLiteStore.watch(path: path, from: baseline, changes: changes, status: status)
+        watch.start { [location, changes = watch.changes, status = watch.status] in
+            await SQLiteStore.watch(path: location, from: baseline, changes: changes, status: status)
         }
     }
 

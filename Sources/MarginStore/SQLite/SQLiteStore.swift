@@ -12,6 +12,8 @@ import MarginCore
 public final class SQLiteStore: SQLBackedStore, SQLStore {
     public let url: StoreURL
     public let path: String
+    /// What connections open: `path`, or an `immutable` URI for a read-only store in a read-only folder.
+    let location: String
     let pool: DatabasePool
     let clock: any MarginClock
     public var sqlBackend: SQLBackend { SQLBackend(store: self) }
@@ -24,12 +26,17 @@ public final class SQLiteStore: SQLBackedStore, SQLStore {
     private let writeLock = AsyncLock()
 
     /// Opens (creating when needed) the store file at `path` and migrates it; timestamps come from `clock`.
-    public init(path: String, clock: any MarginClock = SystemClock()) throws(StoreError) {
+    ///
+    /// `readOnly` opens an existing file without writing to it (no folder, no migration, a
+    /// read-only connection): a read-only file or folder can be read. A schema newer than this
+    /// build's is refused (``StoreError/schemaTooNew(found:known:)``), and read-only an older one
+    /// too (``StoreError/schemaOutdated(found:known:)``).
+    public init(path: String, readOnly: Bool = false, clock: any MarginClock = SystemClock()) throws(StoreError) {
         self.path = path
         self.clock = clock
         url = .sqlite(path: path)
         let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty {
+        if !dir.isEmpty, !readOnly {
             do {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             } catch {
@@ -39,20 +46,62 @@ public final class SQLiteStore: SQLBackedStore, SQLStore {
         var config = Configuration()
         config.busyMode = .timeout(15)
         config.label = "margintop"
+        config.readonly = readOnly
         // A writing transaction spans several accesses to the writer connection (``writing(_:)``).
         config.allowsUnsafeTransactions = true
         config.prepareDatabase { db in
             // Durable before return: a committed transaction survives power loss, not only a crash.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA synchronous = FULL") }
             try db.execute(sql: "PRAGMA cache_size = -65536")
         }
+        var location = path
+        var pool: DatabasePool
         do {
-            pool = try DatabasePool(path: path, configuration: config)
-            try SQLiteSchema.migrator.migrate(pool)
+            do {
+                pool = try DatabasePool(path: location, configuration: config)
+                // A read-only connection finds out here whether it can read the WAL.
+                if readOnly { _ = try pool.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") } }
+            } catch let e as DatabaseError where readOnly && SQLiteStore.needsImmutable(e, path: path) {
+                // WAL needs a -shm it can share, and this folder cannot hold one: no process can
+                // write the file in WAL mode here either, so it is read as immutable.
+                location = SQLiteStore.immutableURI(path)
+                pool = try DatabasePool(path: location, configuration: config)
+            }
         } catch {
             throw .unreachable("cannot open \(path): \(SQLiteStore.message(error))")
         }
+        do {
+            if readOnly {
+                let found = try pool.read { db in try SQLiteSchema.version(db) }
+                if found < SQLiteSchema.knownVersion {
+                    throw StoreError.schemaOutdated(found: found, known: SQLiteSchema.knownVersion)
+                }
+            } else {
+                try SQLiteSchema.migrate(pool)
+            }
+        } catch {
+            try? pool.close()
+            if let e = error as? StoreError { throw e }
+            throw .unreachable("cannot open \(path): \(SQLiteStore.message(error))")
+        }
+        self.pool = pool
+        self.location = location
         watch.status.yield(.connected)
+    }
+
+    /// Whether a read-only open failed because the WAL index cannot be set up: no `-wal`, and
+    /// no `-shm` can be created next to the file (a read-only folder).
+    static func needsImmutable(_ error: DatabaseError, path: String) -> Bool {
+        let dir = (path as NSString).deletingLastPathComponent
+        return error.resultCode == .SQLITE_READONLY && !FileManager.default.fileExists(atPath: path + "-wal")
+            && access(dir.isEmpty ? "." : dir, W_OK) != 0
+    }
+
+    /// A URI that opens `path` as immutable (no locks, no WAL index).
+    static func immutableURI(_ path: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        return "file:" + (path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path) + "?immutable=1"
     }
 
     static func message(_ error: any Error) -> String {

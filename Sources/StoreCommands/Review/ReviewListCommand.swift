@@ -19,7 +19,7 @@ public struct ReviewListCommand: AsyncParsableCommand {
 
     public func run() async throws {
         try await StoreCLI.run {
-            let reviews = try await storeOptions.withStore { try await $0.reviews(status: status) }
+            let reviews = try await storeOptions.withStore(.readOnly) { try await $0.reviews(status: status) }
             switch format {
             case .json: try StoreCLI.write(ReviewOutput.json(reviews), to: nil)
             case .table: try StoreCLI.write(ReviewOutput.table(reviews), to: nil)

@@ -43,7 +43,7 @@ struct SnapshotCommand: AsyncParsableCommand {
             let b: Book
             if let store {
                 do {
-                    b = try await openStore(store).loadBook()
+                    b = try await openStore(store, access: .readOnly).loadBook()
                 } catch {
                     throw CLIError.runtime("\(error)")
                 }

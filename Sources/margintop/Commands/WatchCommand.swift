@@ -67,7 +67,9 @@ struct WatchCommand: AsyncParsableCommand {
         try await reportingErrors {
             var followed: FollowedStore?
             if book == nil {
-                do { followed = try await FollowedStore.open(store) } catch { throw CLIError.runtime("\(error)") }
+                do {
+                    followed = try await FollowedStore.open(store, access: .readOnly)
+                } catch { throw CLIError.runtime("\(error)") }
             }
             let b = try followed?.book ?? loadBook(book ?? "-")
             let priceFeed: any PriceFeed
