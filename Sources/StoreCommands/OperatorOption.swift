@@ -1,4 +1,5 @@
 import ArgumentParser
+import MarginCore
 
 /// `--operator NAME`, defaulting to the login name.
 public struct OperatorOption: ParsableArguments {
@@ -6,6 +7,18 @@ public struct OperatorOption: ParsableArguments {
     public var name: String?
 
     public init() {}
+
+    public func validate() throws {
+        if let name { try Self.check(name) }
+    }
+
+    /// Refuses a name the audit trail cannot hold (exit 64): empty or blank, or with a control character.
+    public static func check(_ name: String) throws {
+        if name.allSatisfy(\.isWhitespace) { throw ValidationError("--operator: the operator name is empty") }
+        if name.unicodeScalars.contains(where: TextCell.isControl) {
+            throw ValidationError("--operator: the operator name holds a control character")
+        }
+    }
 
     var resolved: String { name ?? StoreCLI.loginName() }
 }

@@ -9,6 +9,7 @@ import MarginRuntime
 import MarginStore
 import MarginTUI
 import NCursesBackend
+import StoreCommands
 
 struct DashboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,6 +43,10 @@ struct DashboardCommand: AsyncParsableCommand {
 
     @Flag(name: .customLong("read-only"), help: "Hide every action (reviews).")
     var readOnly = false
+
+    func validate() throws {
+        if let operatorName { try OperatorOption.check(operatorName) }
+    }
 
     func run() async throws {
         try await reportingErrors { try await runDashboard() }
