@@ -9,11 +9,12 @@ public struct OperatorOption: ParsableArguments {
     public init() {}
 
     public func validate() throws {
-        if let name { try Self.check(name) }
+        try Self.check(name)
     }
 
     /// Refuses a name the audit trail cannot hold (exit 64): empty or blank, or with a control character.
-    public static func check(_ name: String) throws {
+    public static func check(_ name: String?) throws {
+        guard let name else { return }
         if name.allSatisfy(\.isWhitespace) { throw ValidationError("--operator: the operator name is empty") }
         if name.unicodeScalars.contains(where: TextCell.isControl) {
             throw ValidationError("--operator: the operator name holds a control character")

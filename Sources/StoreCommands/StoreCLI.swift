@@ -15,7 +15,8 @@ public enum StoreCLI {
         return "uid\(geteuid())"
     }
 
-    /// Runs a command body: a message on stderr and exit 1 (runtime) or 65 (invalid data) on failure.
+    /// Runs a command body: a message on stderr and exit 1 (runtime) or 65 (invalid data) on failure;
+    /// a closed stdout (`| head`) ends it quietly with exit 0.
     public static func run(_ body: () async throws -> Void) async throws {
         do {
             try await body()
@@ -65,8 +66,13 @@ public enum StoreCLI {
     }
 }
 
-/// A failure with its exit status.
-struct StoreCLIFailure: Error {
-    var message: String
-    var code: Int32
+/// A failure with its exit status, reported by ``StoreCLI/run(_:)``.
+public struct StoreCLIFailure: Error {
+    public var message: String
+    public var code: Int32
+
+    public init(message: String, code: Int32) {
+        self.message = message
+        self.code = code
+    }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MarginCore
 import MarginOutput
+import StoreCommands
 
 /// A failure a command reports to the user: the message goes to stderr, the
 /// code is the exit status of cli.md (1 runtime, 65 invalid data).
@@ -15,27 +16,12 @@ struct CLIError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// Runs a command body, turning known errors into a message on stderr and the right exit status.
-/// A closed stdout (`| head`) ends the command quietly with exit 0, as Unix tools do.
+/// Runs a command body, turning known errors into a message on stderr and the right exit status
+/// (`StoreCLI.run`: the one place that prints errors; a closed stdout ends quietly with exit 0).
 func reportingErrors(_ body: () async throws -> Void) async throws {
-    do {
-        try await body()
-    } catch let e as CLIError {
-        reportError(e.message)
-        throw ExitCode(e.code)
-    } catch let e as BookError {
-        reportError(e.description)
-        throw ExitCode(65)
-    } catch let e as OutputError {
-        if e.isClosedPipe { throw ExitCode.success }
-        reportError(e.description)
-        throw ExitCode(1)
+    try await StoreCLI.run {
+        do { try await body() } catch let e as CLIError { throw StoreCLIFailure(message: e.message, code: e.code) }
     }
-}
-
-/// One line on stderr; ids and names it quotes from a book or a feed cannot drive the terminal.
-func reportError(_ message: String) {
-    OutputSink.standardError.writeIgnoringErrors("margintop: \(TextCell.escapeControls(message))\n")
 }
 
 /// Reads a file whole; a missing or unreadable file is a runtime failure.

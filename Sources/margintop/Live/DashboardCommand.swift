@@ -44,9 +44,7 @@ struct DashboardCommand: AsyncParsableCommand {
     @Flag(name: .customLong("read-only"), help: "Hide every action (reviews).")
     var readOnly = false
 
-    func validate() throws {
-        if let operatorName { try OperatorOption.check(operatorName) }
-    }
+    func validate() throws { try OperatorOption.check(operatorName) }
 
     func run() async throws {
         try await reportingErrors { try await runDashboard() }
