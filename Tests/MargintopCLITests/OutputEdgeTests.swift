@@ -102,6 +102,15 @@ import Testing
         }
         #expect(snapshot.status == 1)
         #expect(snapshot.stderr == "margintop: stdout: cannot write: No space left on device\n")
+        let watch = try await offThread {
+            try OutputEdgeTests.run(
+                [
+                    "watch", "--headless", "--book", CLITests.fixtures.appendingPathComponent("example-book.json").path,
+                    "--feed", "sim:rate=50", "--duration", "1",
+                ], stdoutPath: "/dev/full")
+        }
+        #expect(watch.status == 1)
+        #expect(watch.stderr == "margintop: stdout: cannot write: No space left on device\n")
         for args in [
             ["demo-book", "--accounts", "5", "--out", "/dev/full"],
             ["record", "--feed", "sim:rate=200", "--duration", "0.5", "--out", "/dev/full"],
