@@ -90,8 +90,8 @@ public final class LiveLoop: Sendable {
                 // The only writer of the feed status.
                 for await status in feed.statuses() {
                     await engine.setFeedStatus(options.statusText(feed.name, status), isLive: status.isLive)
-                    await engine.setFeedRejections(feed.counters().rejected)
                     await events(.feedStatus(status))
+                    await engine.setFeedRejections(feed.counters().rejected)
                     if status == .finished { break }
                 }
             }
