@@ -20,12 +20,10 @@ public struct StoreReviewService: ReviewService {
     public func openReviews(accountIds: [String], note: String, operator op: String, metrics: [ReviewMetrics])
         async throws -> [Int64]
     {
-        let prices = await engine.currentPrices()
-        var ids: [Int64] = []
-        for account in accountIds {
-            ids.append(try await store.openReview(account: account, operator: op, note: note, prices: prices).id)
-        }
-        return ids
+        // One transaction: all the marked accounts or none, with the figures the dialog showed.
+        try await store.openReviews(
+            accounts: accountIds, operator: op, note: note, prices: await engine.currentPrices(), confirmed: metrics
+        ).map(\.id)
     }
 
     public func listReviews() async throws -> [Review] {

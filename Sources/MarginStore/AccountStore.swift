@@ -52,6 +52,20 @@ public protocol AccountStore: Sendable {
     ///   the stored market); `nil` uses the stored book's prices.
     func openReview(account: String, operator: String, note: String, prices: PriceState?) async throws(StoreError)
         -> Review
+    /// Opens a review of each of `accounts` in one transaction, all or none: when one cannot be
+    /// opened (no such account, one in progress) nothing is stored and its error is thrown.
+    ///
+    /// Each review stores the account's metrics recomputed at commit and, beside them, the
+    /// figures the operator confirmed (`confirmed`, matched by ``ReviewMetrics/accountId``; an
+    /// account without any stores none).
+    /// ```swift
+    /// let reviews = try await store.openReviews(
+    ///     accounts: ["ACC-1", "ACC-2"], operator: "alice", note: "margin call", prices: live,
+    ///     confirmed: dialogMetrics)
+    /// ```
+    func openReviews(
+        accounts: [String], operator: String, note: String, prices: PriceState?, confirmed: [ReviewMetrics]
+    ) async throws(StoreError) -> [Review]
     /// Moves a review on (`acknowledged`, `liquidated` or `dismissed`), storing the account's metrics.
     /// - Parameter expectedVersion: the version the caller saw; another version is a
     ///   ``StoreError/conflict(review:expected:found:)``. `nil` takes the current one

@@ -27,17 +27,19 @@ enum AuditPayload {
 
     static func review(
         id: Int64, account: String, from: ReviewStatus?, to: ReviewStatus, version: Int,
-        note: String?, metrics m: ReviewMetrics?
+        note: String?, metrics m: ReviewMetrics?, confirmed c: ReviewMetrics? = nil
     ) -> String {
-        JSONWriter(pretty: false).write(
-            .object([
-                ("review", .integer(Int(id))),
-                ("account", .string(account)),
-                ("from", from.map { .string($0.rawValue) } ?? .null),
-                ("to", .string(to.rawValue)),
-                ("version", .integer(version)),
-                ("note", note.map { .string($0) } ?? .null),
-                ("metrics", m?.json ?? .null),
-            ]))
+        var members: [(String, JSONValue)] = [
+            ("review", .integer(Int(id))),
+            ("account", .string(account)),
+            ("from", from.map { .string($0.rawValue) } ?? .null),
+            ("to", .string(to.rawValue)),
+            ("version", .integer(version)),
+            ("note", note.map { .string($0) } ?? .null),
+            ("metrics", m?.json ?? .null),
+        ]
+        // Only an opening confirmed in the dashboard has them: other payloads are unchanged.
+        if let c { members.append(("confirmedMetrics", c.json)) }
+        return JSONWriter(pretty: false).write(.object(members))
     }
 }

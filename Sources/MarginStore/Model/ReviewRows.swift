@@ -4,15 +4,24 @@ import MarginCore
 enum ReviewRows {
     static let reviewColumns = ["id", "account_id", "status", "version", "opened_by", "opened_at_ms", "updated_at_ms"]
     static let reviewTypes: [ColumnType] = [.int, .text, .text, .int, .text, .int, .int]
-    static let transitionColumns = [
-        "review_id", "version", "status", "operator", "at_ms", "note", "equity",
-        "adjusted_equity", "initial_margin", "maintenance_margin", "margin_ratio", "state",
-        "distance_to_liquidation",
+    static let transitionColumns =
+        [
+            "review_id", "version", "status", "operator", "at_ms", "note", "equity",
+            "adjusted_equity", "initial_margin", "maintenance_margin", "margin_ratio", "state",
+            "distance_to_liquidation",
+        ] + confirmedColumns
+    static let transitionTypes: [ColumnType] =
+        [
+            .int, .int, .text, .text, .int, .text, .double, .double, .double,
+            .double, .double, .text, .double,
+        ] + confirmedTypes
+    /// The figures the operator confirmed (schema v2), beside those recomputed at commit.
+    static let confirmedColumns = [
+        "confirmed_equity", "confirmed_adjusted_equity", "confirmed_initial_margin",
+        "confirmed_maintenance_margin", "confirmed_margin_ratio", "confirmed_state",
+        "confirmed_distance_to_liquidation", "confirmed_at_ms",
     ]
-    static let transitionTypes: [ColumnType] = [
-        .int, .int, .text, .text, .int, .text, .double, .double, .double,
-        .double, .double, .text, .double,
-    ]
+    static let confirmedTypes: [ColumnType] = [.double, .double, .double, .double, .double, .text, .double, .int]
 
     /// Reviews (`r`) with their transitions (`t`), one row per transition: one statement, so one
     /// consistent read in either backend. Add a `WHERE` on `r` and ``joinedOrder``.
@@ -66,18 +75,32 @@ enum ReviewRows {
                 maintenanceMargin: mm, marginRatio: r[10].double, state: st,
                 distanceToLiquidation: r[12].double, computedAt: at)
         }
-        return ReviewTransition(status: status, operator: op, at: at, note: r[5].text, metrics: metrics)
+        var confirmed: ReviewMetrics?
+        if let e = r[13].double, let ae = r[14].double, let im = r[15].double, let mm = r[16].double,
+            let st = r[18].text
+        {
+            confirmed = ReviewMetrics(
+                accountId: account, equity: e, adjustedEquity: ae, initialMargin: im,
+                maintenanceMargin: mm, marginRatio: r[17].double, state: st,
+                distanceToLiquidation: r[19].double, computedAt: r[20].int.map(Millis.seconds) ?? at)
+        }
+        return ReviewTransition(
+            status: status, operator: op, at: at, note: r[5].text, metrics: metrics, confirmed: confirmed)
     }
 
     static func transitionValues(
         review: Int64, version: Int, status: ReviewStatus, operator op: String, at: Int64,
-        note: String?, metrics m: ReviewMetrics?
+        note: String?, metrics m: ReviewMetrics?, confirmed c: ReviewMetrics? = nil
     ) -> [SQLValue] {
         [
             .int(review), SQLValue(version), .text(status.rawValue), .text(op), .int(at), SQLValue(note),
             SQLValue(m?.equity), SQLValue(m?.adjustedEquity), SQLValue(m?.initialMargin),
             SQLValue(m?.maintenanceMargin),
             SQLValue(m?.marginRatio), SQLValue(m?.state), SQLValue(m?.distanceToLiquidation),
+            SQLValue(c?.equity), SQLValue(c?.adjustedEquity), SQLValue(c?.initialMargin),
+            SQLValue(c?.maintenanceMargin), SQLValue(c?.marginRatio), SQLValue(c?.state),
+            SQLValue(c?.distanceToLiquidation),
+            c.flatMap { Millis.from(seconds: $0.computedAt) }.map { .int($0) } ?? .null,
         ]
     }
 

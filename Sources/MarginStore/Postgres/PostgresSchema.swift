@@ -9,7 +9,19 @@ enum PostgresSchema {
     static let changeLogLock: Int64 = 0x6d61_7267_0002
 
     /// Migrations in order; `migrations[i]` brings the schema to version `i + 1`.
-    static let migrations: [[String]] = [v1]
+    static let migrations: [[String]] = [v1, v2]
+
+    /// The figures an operator confirmed when opening a review, beside those recomputed at commit.
+    static let v2: [String] = [
+        """
+        ALTER TABLE review_transitions
+            ADD COLUMN confirmed_equity DOUBLE PRECISION, ADD COLUMN confirmed_adjusted_equity DOUBLE PRECISION,
+            ADD COLUMN confirmed_initial_margin DOUBLE PRECISION,
+            ADD COLUMN confirmed_maintenance_margin DOUBLE PRECISION,
+            ADD COLUMN confirmed_margin_ratio DOUBLE PRECISION, ADD COLUMN confirmed_state TEXT,
+            ADD COLUMN confirmed_distance_to_liquidation DOUBLE PRECISION, ADD COLUMN confirmed_at_ms BIGINT
+        """
+    ]
 
     static let v1: [String] =
         [

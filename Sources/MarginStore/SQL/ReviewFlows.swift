@@ -4,10 +4,27 @@ import MarginCore
 /// the version, records a transition with the account's metrics read inside the same writing
 /// transaction, audits it and updates the review.
 enum ReviewFlows {
+    /// Opens a review of each of `accounts` inside one writing transaction: all or none (the
+    /// first refusal throws and the transaction rolls back). `confirmed` are the figures the
+    /// operator confirmed, matched by account id, stored beside those recomputed now.
+    static func open(
+        accounts: [String], operator op: String, note: String, prices: PriceState?,
+        confirmed: [ReviewMetrics], at now: Int64, on s: some SQLSession
+    ) async throws -> [Review] {
+        var out: [Review] = []
+        for account in accounts {
+            out.append(
+                try await open(
+                    account: account, operator: op, note: note, prices: prices,
+                    confirmed: confirmed.first { $0.accountId == account }, at: now, on: s))
+        }
+        return out
+    }
+
     /// Opens a review of `account` (refused when it has one in progress), inside a writing transaction.
     static func open(
-        account: String, operator op: String, note: String, prices: PriceState?, at now: Int64,
-        on s: some SQLSession
+        account: String, operator op: String, note: String, prices: PriceState?,
+        confirmed: ReviewMetrics? = nil, at now: Int64, on s: some SQLSession
     ) async throws -> Review {
         guard let metrics = try await metricsNow(account: account, prices: prices, at: now, on: s) else {
             throw StoreError.accountNotFound(account)
@@ -26,7 +43,7 @@ enum ReviewFlows {
         }
         return try await record(
             review: id, account: account, from: nil, to: .open, version: 1, operator: op, at: now,
-            note: note, metrics: metrics, on: s)
+            note: note, metrics: metrics, confirmed: confirmed, on: s)
     }
 
     /// Moves `current` (as read and checked before the transaction) to `next`, compare-and-set on
@@ -83,7 +100,7 @@ enum ReviewFlows {
     static func record(
         review id: Int64, account: String, from: ReviewStatus?, to next: ReviewStatus, version: Int,
         operator op: String, at now: Int64, note: String?, metrics: ReviewMetrics?,
-        on s: some SQLSession
+        confirmed: ReviewMetrics? = nil, on s: some SQLSession
     ) async throws -> Review {
         let columns = ReviewRows.transitionColumns
         try await s.execute(
@@ -91,12 +108,12 @@ enum ReviewFlows {
                 + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")",
             ReviewRows.transitionValues(
                 review: id, version: version, status: next, operator: op, at: now, note: note,
-                metrics: metrics))
+                metrics: metrics, confirmed: confirmed))
         try await s.audit(
             at: now, operator: op, action: AuditAction.review(next),
             payload: AuditPayload.review(
                 id: id, account: account, from: from, to: next,
-                version: version, note: note, metrics: metrics))
+                version: version, note: note, metrics: metrics, confirmed: confirmed))
         guard let review = try await fetch(where: "WHERE r.id = ?", [.int(id)], on: s).first else {
             throw StoreError.reviewNotFound(id)
         }

@@ -38,6 +38,13 @@ extension SQLBackedStore {
         try await sqlBackend.store.sqlOpenReview(account: account, operator: op, note: note, prices: prices)
     }
 
+    public func openReviews(
+        accounts: [String], operator op: String, note: String, prices: PriceState?, confirmed: [ReviewMetrics]
+    ) async throws(StoreError) -> [Review] {
+        try await sqlBackend.store.sqlOpenReviews(
+            accounts: accounts, operator: op, note: note, prices: prices, confirmed: confirmed)
+    }
+
     public func transitionReview(
         id: Int64, to next: ReviewStatus, expectedVersion: Int?, operator op: String,
         note: String?, prices: PriceState?

@@ -24,6 +24,29 @@ extension SQLStore {
         }
     }
 
+    func sqlOpenReviews(
+        accounts: [String], operator op: String, note: String, prices: PriceState?, confirmed: [ReviewMetrics]
+    ) async throws(StoreError) -> [Review] {
+        let now = Millis.now(clock)
+        do {
+            return try await writing { s in
+                try await ReviewFlows.open(
+                    accounts: accounts, operator: op, note: note, prices: prices, confirmed: confirmed, at: now,
+                    on: s)
+            }
+        } catch {
+            // Another operator opened one of them meanwhile: the partial unique index refused it.
+            if case .database = error,
+                let active = try? await sqlReviews(status: nil).first(where: {
+                    accounts.contains($0.account) && !$0.status.isTerminal
+                })
+            {
+                throw .activeReviewExists(account: active.account, review: active.id)
+            }
+            throw error
+        }
+    }
+
     func sqlTransitionReview(
         id: Int64, to next: ReviewStatus, expectedVersion: Int?, operator op: String,
         note: String?, prices: PriceState?

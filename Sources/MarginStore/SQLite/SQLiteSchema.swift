@@ -8,6 +8,7 @@ enum SQLiteSchema {
             try db.execute(sql: v1)
             for sql in changeTriggers() { try db.execute(sql: sql) }
         }
+        m.registerMigration("v2") { db in try db.execute(sql: v2) }
         return m
     }
 
@@ -111,6 +112,18 @@ enum SQLiteSchema {
             BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE refused'); END;
         CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
             BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE refused'); END;
+        """
+
+    /// The figures an operator confirmed when opening a review, beside those recomputed at commit.
+    static let v2 = """
+        ALTER TABLE review_transitions ADD COLUMN confirmed_equity REAL;
+        ALTER TABLE review_transitions ADD COLUMN confirmed_adjusted_equity REAL;
+        ALTER TABLE review_transitions ADD COLUMN confirmed_initial_margin REAL;
+        ALTER TABLE review_transitions ADD COLUMN confirmed_maintenance_margin REAL;
+        ALTER TABLE review_transitions ADD COLUMN confirmed_margin_ratio REAL;
+        ALTER TABLE review_transitions ADD COLUMN confirmed_state TEXT;
+        ALTER TABLE review_transitions ADD COLUMN confirmed_distance_to_liquidation REAL;
+        ALTER TABLE review_transitions ADD COLUMN confirmed_at_ms INTEGER;
         """
 
     static func changeTriggers() -> [String] {

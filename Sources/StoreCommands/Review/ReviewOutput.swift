@@ -56,6 +56,7 @@ public enum ReviewOutput {
                                 ("at", .string(time(t.at))),
                                 ("note", t.note.map { .string($0) } ?? .null),
                                 ("metrics", t.metrics?.json ?? .null),
+                                ("confirmedMetrics", t.confirmed?.json ?? .null),
                             ])
                         })
                 ),
