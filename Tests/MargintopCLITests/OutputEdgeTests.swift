@@ -121,6 +121,27 @@ import Testing
         }
     }
 
+    /// A full stderr loses the closing line but never kills the recording.
+    @Test func recordWithAFullStderrStillEndsCleanly() async throws {
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+        let out = try tempDir().appendingPathComponent("ticks.ndjson").path
+        let status = try await offThread { () throws -> Int32 in
+            let p = Process()
+            p.executableURL = CLITests.binary
+            p.arguments = ["record", "--feed", "sim:rate=50", "--duration", "0.3", "--out", out]
+            guard let full = FileHandle(forWritingAtPath: "/dev/full") else { throw CocoaError(.fileNoSuchFile) }
+            p.standardError = full
+            p.standardOutput = FileHandle.nullDevice
+            p.standardInput = FileHandle.nullDevice
+            try p.run()
+            try full.close()
+            p.waitUntilExit()
+            return p.terminationReason == .exit ? p.terminationStatus : -1
+        }
+        #expect(status == 0)
+        #expect(try String(contentsOfFile: out, encoding: .utf8).contains("\"ts\""))
+    }
+
     @Test func outFollowsASymlinkAndKeepsIt() async throws {
         let dir = try tempDir()
         let target = dir.appendingPathComponent("real.json").path

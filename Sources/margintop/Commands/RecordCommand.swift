@@ -56,10 +56,9 @@ struct RecordCommand: AsyncParsableCommand {
             } catch {
                 throw CLIError.runtime("\(error)")
             }
-            FileHandle.standardError.write(
-                Data(
-                    "margintop: recorded \(summary.ticks) ticks to \(out)\(summary.rejectionNote)\(trap.signal.map { " (stopped by \(StopSignals.name($0)))" } ?? (summary.feedFinished ? " (feed finished)" : ""))\n"
-                        .utf8))
+            OutputSink.standardError.writeIgnoringErrors(
+                "margintop: recorded \(summary.ticks) ticks to \(out)\(summary.rejectionNote)\(trap.signal.map { " (stopped by \(StopSignals.name($0)))" } ?? (summary.feedFinished ? " (feed finished)" : ""))\n"
+            )
         }
     }
 }
