@@ -2,6 +2,7 @@ import MarginCore
 import MarginFeeds
 import MarginLive
 import MarginStore
+import Synchronization
 
 /// The one live loop: feed → engine (at the feed's own receive time), one feed-status writer,
 /// the stepper, the snapshot publisher and the store follower, all timed by one injected clock.
@@ -80,11 +81,13 @@ public final class LiveLoop: Sendable {
         let clock = self.clock
         let start = clock.now
         if follow == nil { await engine.setStoreStatus("none") }
+        let progress = FeedProgress()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await tick in feed.ticks() {
                     await engine.submit([tick], receivedAt: tick.receiveTime)
                 }
+                progress.mark(ticksDrained: true)
             }
             group.addTask {
                 // The only writer of the feed status.
@@ -94,6 +97,7 @@ public final class LiveLoop: Sendable {
                     await engine.setFeedRejections(feed.counters().rejected)
                     if status == .finished { break }
                 }
+                progress.mark(statusFinished: true)
             }
             if let follow {
                 group.addTask {
@@ -120,13 +124,15 @@ public final class LiveLoop: Sendable {
                 }
             }
             // The stepper decides when the loop ends; the other tasks are cancelled then.
-            await self.step(options, start: start, events: events)
+            await self.step(options, start: start, progress: progress, events: events)
             await feed.stop()
             group.cancelAll()
         }
     }
 
-    private func step(_ options: Options, start: Double, events: @Sendable (LiveEvent) async -> Void) async {
+    private func step(
+        _ options: Options, start: Double, progress: FeedProgress, events: @Sendable (LiveEvent) async -> Void
+    ) async {
         var rejectionsRead = -Double.infinity
         while !Task.isCancelled {
             try? await clock.sleep(for: options.stepInterval)
@@ -149,7 +155,9 @@ public final class LiveLoop: Sendable {
             } else {
                 await events(.tick(now: now))
             }
-            if options.stopWhenFeedFinishes, await feed.status() == .finished, await engine.backlog == 0 { break }
+            // A finished feed ends the loop once every tick it delivered is submitted and applied, and its
+            // finished status is written (so the last summary and the health say so).
+            if options.stopWhenFeedFinishes, progress.feedDone, await engine.backlog == 0 { break }
             if let duration = options.duration, now - start >= duration { break }
         }
         // Apply what is left.
@@ -216,4 +224,18 @@ extension LiveLoop {
         }
         return (snapshots, running)
     }
+}
+
+/// What the loop's feed tasks have seen through: every tick submitted, the finished status written.
+private final class FeedProgress: Sendable {
+    private let state = Mutex((ticksDrained: false, statusFinished: false))
+
+    func mark(ticksDrained: Bool = false, statusFinished: Bool = false) {
+        state.withLock {
+            $0.ticksDrained = $0.ticksDrained || ticksDrained
+            $0.statusFinished = $0.statusFinished || statusFinished
+        }
+    }
+
+    var feedDone: Bool { state.withLock { $0.ticksDrained && $0.statusFinished } }
 }
