@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "margintop-store",
             dependencies: [
-                "StoreCommands", "MarginStore", "MarginCore",
+                "StoreCommands", "MarginStore", "MarginCore", "MarginOutput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "StoreTestSupport", dependencies: ["MarginStore"], path: "Tests/StoreTestSupport"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MarginCore
+import MarginOutput
 import MarginStore
 import StoreCommands
 
@@ -88,7 +89,13 @@ struct PutAccountCommand: AsyncParsableCommand {
     }
 }
 
-/// Writes a line to stdout unbuffered: a crash right after must not lose it.
+/// Writes a line to stdout unbuffered: a crash right after must not lose it. A reader that went
+/// away ends the command quietly; any other write error ends it with the error named.
 func say(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    do {
+        try OutputSink.standardOutput.write(line + "\n")
+    } catch {
+        if !error.isClosedPipe { OutputSink.standardError.writeIgnoringErrors("margintop-store: \(error)\n") }
+        exit(error.isClosedPipe ? 0 : 1)
+    }
 }
