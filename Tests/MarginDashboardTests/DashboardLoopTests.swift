@@ -9,22 +9,6 @@ import Testing
 /// The whole dashboard loop on an in-memory terminal and a manual clock: snapshots from a live engine
 /// stepped by the test, keys typed through the terminal, reviews into an in-memory service.
 @MainActor @Suite struct DashboardLoopTests {
-    /// Polls the screen, moving the manual clock on so deferred frames and ticks fall due.
-    func waitForScreen(
-        _ term: InMemoryTerminal, _ clock: ManualClock, _ what: String,
-        sourceLocation: SourceLocation = #_sourceLocation,
-        until done: (String) -> Bool
-    ) async {
-        for _ in 0..<2_000 {
-            if let text = term.screen?.text, done(text) { return }
-            clock.advance(by: .milliseconds(10))
-            try? await Task.sleep(for: .milliseconds(1))
-        }
-        Issue.record(
-            "screen never showed \(what); last screen:\n\(term.screen?.text ?? "(none)")",
-            sourceLocation: sourceLocation)
-    }
-
     @Test func reviewOfAMarkedAccountIsStoredAndShown() async throws {
         let clock = ManualClock(start: Fixtures.now)
         let book = Fixtures.book()

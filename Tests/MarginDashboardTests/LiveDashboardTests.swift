@@ -25,29 +25,20 @@ import Testing
             terminal: term, clock: clock)
         let running = Task { await app.run(snapshots: snapshots) }
 
-        func waitFor(_ what: String, sourceLocation: SourceLocation = #_sourceLocation, _ done: (String) -> Bool) async
-        {
-            for _ in 0..<3_000 {
-                if let text = term.screen?.text, done(text) { return }
-                clock.advance(by: .milliseconds(10))
-                try? await Task.sleep(for: .milliseconds(1))
-            }
-            Issue.record(
-                "screen never showed \(what); last screen:\n\(term.screen?.text ?? "(none)")",
-                sourceLocation: sourceLocation)
-        }
         // Live from the sim feed: the header names it, ticks arrive at its (manual) receive times.
-        await waitFor("the live sim feed with a tick rate") {
+        await waitForScreen(term, clock, "the live sim feed with a tick rate", rounds: 3_000) {
             $0.contains("feed sim") && $0.contains("ticks/s") && !$0.contains(" 0 ticks/s")
         }
         let health = await loop.engine.health(now: clock.now)
         #expect(health.feedIsLive && health.ticksPerSecond > 0)
 
         term.press(.char(" "), .char("L"))
-        await waitFor("the review dialog") { $0.contains("Note (required):") }
+        await waitForScreen(term, clock, "the review dialog", rounds: 3_000) { $0.contains("Note (required):") }
         term.type("sim check")
         term.press(.enter)
-        await waitFor("the stored review") { $0.contains("stored \(Review.label(1))") }
+        await waitForScreen(term, clock, "the stored review", rounds: 3_000) {
+            $0.contains("stored \(Review.label(1))")
+        }
         let opened = await reviews.opened
         #expect(opened.count == 1 && opened.first?.note == "sim check" && opened.first?.operator == "bob")
         #expect(opened.first?.metrics.count == 1)

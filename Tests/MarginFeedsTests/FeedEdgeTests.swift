@@ -79,19 +79,26 @@ struct FeedEdgeTests {
             try await conn.send(Self.binance("1764000001000", mark: "3", index: "3"))
             await conn.waitUntilClosed()
         }
+        let (summary, lines) = try await record(server, frames: 3)
+        #expect(summary.ticks == 4)
+        #expect(summary.rejected == ["bad_timestamp": 1])
+        #expect(lines.count == 4)
+    }
+
+    /// Records a Binance feed on `server` into a temporary file until `frames` messages have
+    /// arrived; returns the recorder's summary and the file's lines. Stops the server.
+    func record(_ server: TestWebSocketServer, frames: Int) async throws -> (FeedRecorder.Summary, [Substring]) {
         let feed = WebSocketFeed(adapter: .binance(), configuration: .init(url: server.url("/")))
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("rec-\(UUID().uuidString).ndjson")
             .path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let recording = Task { try await FeedRecorder.record(feed, toPath: path, duration: nil) }
-        try await waitUntil("three frames") { await feed.counters().messages == 3 }
+        try await waitUntil("\(frames) frames") { await feed.counters().messages == frames }
         await feed.stop()
         let summary = try await recording.value
-        #expect(summary.ticks == 4)
-        #expect(summary.rejected == ["bad_timestamp": 1])
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
-        #expect(lines.count == 4)
         await server.stop()
+        return (summary, lines)
     }
 
     // MARK: Item 7: a far-future time must not freeze the symbol
@@ -261,18 +268,10 @@ struct FeedEdgeTests {
             try await conn.send("[")
             await conn.waitUntilClosed()
         }
-        let feed = WebSocketFeed(adapter: .binance(), configuration: .init(url: server.url("/")))
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rec-\(UUID().uuidString).ndjson")
-            .path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let recording = Task { try await FeedRecorder.record(feed, toPath: path, duration: nil) }
-        try await waitUntil("five frames") { await feed.counters().messages == 5 }
-        await feed.stop()
-        let summary = try await recording.value
+        let (summary, _) = try await record(server, frames: 5)
         #expect(summary.ticks == 2)
         #expect(summary.rejected == ["malformed_json": 3, "bad_price": 2])
         #expect(summary.rejectedTotal == 5)
         #expect(summary.rejectionNote == " (5 rejected: malformed_json 3, bad_price 2)")
-        await server.stop()
     }
 }
