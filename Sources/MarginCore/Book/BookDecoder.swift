@@ -78,7 +78,11 @@ public enum BookDecoder {
         for (name, v) in instObj.members {
             let path = "instruments" + JSONPath.key(name)
             try checkName(name, path)
-            book.instruments.append(try decodeInstrument(name, v, path, assetNames: assetNames, volByAsset: volByAsset))
+            let inst = try decodeInstrument(name, v, path, assetNames: assetNames, volByAsset: volByAsset)
+            try BookMagnitude.checkInstrument(
+                inst, underlying: book.assets.first { $0.name == inst.underlying }, path: path,
+                defaults: book.defaults)
+            book.instruments.append(inst)
         }
         var instrumentNames = Set<String>()
         for i in book.instruments { instrumentNames.insert(i.name) }
@@ -91,6 +95,7 @@ public enum BookDecoder {
             throw BookError(path: "accounts", message: "expected an array, found \(top.value("accounts")!.typeName)")
         }
         var ids = Set<String>()
+        var magnitude = BookMagnitude(book)
         book.accounts.reserveCapacity(accounts.count)
         for (i, av) in accounts.enumerated() {
             let path = "accounts[\(i)]"
@@ -109,6 +114,8 @@ public enum BookDecoder {
                     )
                 }
             }
+            let explicit = av["subaccounts"] != nil
+            try magnitude.add(acct) { k in explicit ? path + ".subaccounts[\(k)]" : path }
             book.accounts.append(acct)
         }
         return book

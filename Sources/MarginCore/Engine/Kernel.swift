@@ -181,9 +181,11 @@ public struct Evaluator: ~Copyable {
     }
 }
 
-/// Account states of spec section 4, in order of severity.
+/// Account states of spec section 4, in order of severity, and `error`: a figure that is
+/// not a finite number (an overflow on live prices), so nothing about the account can be
+/// trusted. `error` sorts first, with the liquidatable accounts, and is never `safe`.
 public enum AccountState: Int, Sendable, CaseIterable, Comparable {
-    case safe, warning, danger, liquidatable, bankrupt
+    case safe, warning, danger, liquidatable, bankrupt, error
 
     public static func < (a: AccountState, b: AccountState) -> Bool { a.rawValue < b.rawValue }
 
@@ -194,6 +196,7 @@ public enum AccountState: Int, Sendable, CaseIterable, Comparable {
         case .danger: return "danger"
         case .liquidatable: return "liquidatable"
         case .bankrupt: return "bankrupt"
+        case .error: return "error"
         }
     }
 
@@ -202,7 +205,8 @@ public enum AccountState: Int, Sendable, CaseIterable, Comparable {
         self = s
     }
 
-    /// Liquidatable or bankrupt: the accounts liquidation works on first.
+    /// Liquidatable, bankrupt or in error: the accounts liquidation works on (and an
+    /// operator looks at) first.
     public var isLiquidatable: Bool { self >= .liquidatable }
 }
 
@@ -223,6 +227,7 @@ public enum Health {
     /// The state of section 4. Branch-free (selects only), because states are
     /// mixed across accounts and mispredicted branches dominate a full recompute.
     /// The ratio is a true division so boundaries are exact (`0.7 * 100 != 70`).
+    /// `error` when `E`, `AE` or `MM` is not finite (NaN compares false, so it would read `safe`).
     @inline(__always)
     public static func state(
         equity e: Double, adjustedEquity ae: Double, maintenanceMargin mm: Double,
@@ -244,7 +249,12 @@ public enum Health {
         let liquidatable = aeAtMostMM & (mmPositive | aeNegative)
         code &+= liquidatable &* (3 &- code)
         code &+= bankrupt &* (4 &- code)
-        // `code` is 0...4, the cases in declaration order (the enum's one-byte tag).
+        // (e + ae + mm) * 0 is 0 for finite figures and NaN otherwise (inf * 0, NaN, or an overflowing sum).
+        let probe = (e + ae + mm) * 0
+        let finite = unsafeBitCast(SIMD2<Double>(probe, 0) .== SIMD2<Double>(0, 0), to: SIMD2<Int64>.self)
+        let invalid = 1 &+ finite[0]
+        code &+= invalid &* (5 &- code)
+        // `code` is 0...5, the cases in declaration order (the enum's one-byte tag).
         return unsafeBitCast(UInt8(truncatingIfNeeded: code), to: AccountState.self)
     }
 

@@ -10,8 +10,10 @@ public struct JSONWriter {
         return out
     }
 
-    /// Shortest round-trip text of a finite double; `-0` is written as `0.0`.
+    /// Shortest round-trip text of a finite double; `-0` is written as `0.0`. A non-finite
+    /// value (which no figure should be) is written as `null`: JSON has no `nan` or `inf`.
     public static func number(_ x: Double) -> String {
+        guard x.isFinite else { return "null" }
         if x == 0 { return "0.0" }
         return x.description
     }

@@ -33,13 +33,18 @@ extension PriceUpdate {
     /// The largest implied vol taken as a price: 10 (1000 %). Higher is a feed fault, not a market.
     public static let maxImpliedVol = 10.0
 
-    /// Whether `value` is usable as a `kind` price: finite and above zero, and for an implied
-    /// vol at most ``maxImpliedVol``. A vol of 0 is rejected: no option is worth its
-    /// intrinsic value alone, and a feed sends 0 when it has no quote.
+    /// The largest index or mark price taken: 1e15 (a thousand trillion in the quote currency).
+    /// Higher is a feed fault, and a price of 1.7e308 would overflow every figure built on it.
+    public static let maxPrice = 1e15
+
+    /// Whether `value` is usable as a `kind` price: finite and above zero, at most
+    /// ``maxPrice`` for an index or mark and at most ``maxImpliedVol`` for an implied vol.
+    /// A vol of 0 is rejected: no option is worth its intrinsic value alone, and a feed
+    /// sends 0 when it has no quote.
     /// The one rule: feeds reject failing updates, and so does the live book.
     public static func isValid(_ value: Double, kind: PriceKind) -> Bool {
         guard value.isFinite, value > 0 else { return false }
-        return kind != .iv || value <= maxImpliedVol
+        return value <= (kind == .iv ? maxImpliedVol : maxPrice)
     }
 
     /// Whether this update's value is usable (see ``isValid(_:kind:)``).

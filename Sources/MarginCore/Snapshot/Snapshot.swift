@@ -49,17 +49,22 @@ public struct Snapshot: Sendable {
     /// The `margintop.snapshot/1` document of book-format.md.
     public func json() -> JSONValue {
         func num(_ x: Double?) -> JSONValue { x.map { .number($0) } ?? .null }
-        let summary: JSONValue = .object([
+        var summaryMembers: [(String, JSONValue)] = [
             ("accounts", .integer(rows.count)),
             ("safe", .integer(counts[.safe] ?? 0)),
             ("warning", .integer(counts[.warning] ?? 0)),
             ("danger", .integer(counts[.danger] ?? 0)),
             ("liquidatable", .integer(counts[.liquidatable] ?? 0)),
             ("bankrupt", .integer(counts[.bankrupt] ?? 0)),
+        ]
+        // A validated book never overflows; the key appears only if an account's figures do.
+        if let e = counts[.error], e > 0 { summaryMembers.append(("error", .integer(e))) }
+        summaryMembers += [
             ("shortfall", .number(shortfall)),
             ("insuranceFund", .number(insuranceFund)),
             ("socializedLoss", .number(socializedLoss)),
-        ])
+        ]
+        let summary: JSONValue = .object(summaryMembers)
         let accounts: [JSONValue] = rows.map { r in
             let d = r.detail
             return .object([
@@ -130,7 +135,7 @@ public struct Snapshot: Sendable {
             return s.contains(where: { $0 == "," || $0 == "\"" })
                 ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
-        func num(_ x: Double?) -> String { x.map { JSONWriter.number($0) } ?? "" }
+        func num(_ x: Double?) -> String { x.flatMap { $0.isFinite ? JSONWriter.number($0) : nil } ?? "" }
         var out = Snapshot.csvColumns.joined(separator: ",") + "\r\n"
         for r in rows {
             let d = r.detail
@@ -157,7 +162,7 @@ public struct Snapshot: Sendable {
                 TextCell.sanitize(r.id), TextCell.truncate(TextCell.sanitize(r.name), width: 24), r.model.rawValue,
                 Money.format(d.metrics.equity), Money.format(d.metrics.adjustedEquity),
                 Money.format(d.metrics.initialMargin), Money.format(d.metrics.maintenanceMargin),
-                d.marginRatio.map { Money.percent($0) } ?? "inf",
+                d.marginRatio.map { Money.percent($0) } ?? "-",
                 d.distanceToLiquidation.map { Money.signedPercent($0) } ?? "-",
                 d.state.name,
             ])

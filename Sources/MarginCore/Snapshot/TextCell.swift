@@ -112,9 +112,9 @@ public enum Money {
         return (neg ? "-" : "") + grouped
     }
 
-    /// A fraction as a percentage, `11.57%`.
+    /// A fraction as a percentage, `11.57%`; `-` for non-finite.
     public static func percent(_ x: Double, decimals: Int = 2) -> String {
-        guard x.isFinite else { return "inf" }
+        guard x.isFinite else { return "-" }
         return String(format: "%.\(decimals)f%%", x * 100)
     }
 

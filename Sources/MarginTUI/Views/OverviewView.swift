@@ -64,6 +64,8 @@ func renderCounts(_ s: AppState, _ snap: LiveSnapshot, _ b: inout CellBuffer, ro
     var spans: [Span] = [Span(" ")]
     for st in AccountState.allCases {
         let n = snap.counts[st] ?? 0
+        // `error` (figures that are not finite) only when there is one.
+        if st == .error && n == 0 { continue }
         spans.append(Span("\(st.name) ", .dim))
         spans.append(Span("\(n)", n > 0 ? Role.of(st) : .dim))
         spans.append(Span("  "))
