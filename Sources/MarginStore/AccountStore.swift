@@ -76,10 +76,16 @@ public protocol AccountStore: Sendable {
     ) async throws(StoreError) -> Review
     /// One review with its transitions, or `nil`.
     func review(id: Int64) async throws(StoreError) -> Review?
-    /// Reviews, newest first, optionally of one status.
+    /// Reviews, newest first, optionally of one status. A review's status, version, opener and
+    /// times are the ones its transitions give (the append-only record), whatever its stored row
+    /// says; ``verifyAudit()`` reports a row that disagrees.
     func reviews(status: ReviewStatus?) async throws(StoreError) -> [Review]
     /// Audit entries in order, those after sequence number `after`.
     func auditLog(after: Int64) async throws(StoreError) -> [AuditEntry]
+    /// Checks the audit trail on one consistent read of the store, writing nothing: every row's
+    /// link and hash (``AuditChain``), and every review replayed from its transitions against its
+    /// stored row and the audit rows that recorded each step.
+    func verifyAudit() async throws(StoreError) -> AuditReport
 
     /// Stops the watchers and closes connections; streams finish.
     func close() async

@@ -10,10 +10,11 @@ import StoreCommands
 struct MargintopStore: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "margintop-store",
-        abstract: "margintop's store commands: import, export, review, store-bench.",
+        abstract: "margintop's store commands: import, export, review, audit, migrate, grant-app-role, store-bench.",
         subcommands: [
             ImportCommand.self, ExportCommand.self, ReviewCommand.self, StoreBenchCommand.self,
-            ReviewLoopCommand.self, PutAccountCommand.self,
+            ReviewLoopCommand.self, PutAccountCommand.self, AuditCommand.self, MigrateCommand.self,
+            GrantAppRoleCommand.self,
         ])
 }
 

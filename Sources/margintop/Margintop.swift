@@ -35,7 +35,8 @@ struct Margintop: AsyncParsableCommand {
         subcommands: [
             DashboardCommand.self, SnapshotCommand.self, ValidateCommand.self, DemoBookCommand.self, ImportCommand.self,
             ExportCommand.self,
-            ReviewCommand.self, StoreBenchCommand.self, WatchCommand.self, RecordCommand.self, BenchCommand.self,
+            ReviewCommand.self, AuditCommand.self, StoreBenchCommand.self, WatchCommand.self, RecordCommand.self,
+            BenchCommand.self,
         ],
         defaultSubcommand: DashboardCommand.self
     )

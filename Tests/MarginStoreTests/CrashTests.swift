@@ -64,6 +64,8 @@ struct CrashTests {
                 #expect(auditCount[r.id] == r.version, "audit of review \(r.id) does not match")
             }
             #expect(audit.count == all.reduce(0) { $0 + $1.version })
+            // The chain survives the kills whole: no half-linked row.
+            #expect(try await f.store.verifyAudit().problems == [])
         }
     }
 }

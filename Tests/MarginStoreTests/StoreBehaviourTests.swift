@@ -287,12 +287,19 @@ struct StoreBehaviourTests {
             if backend == .postgres {
                 await #expect(throws: (any Error).self) { try await f.rawExecute("TRUNCATE audit_log") }
             }
-            // Appending is still fine.
+            // An append must carry the chain's columns; one that makes them up is stored, and
+            // `audit verify` reports it (AuditTrailTests).
+            await #expect(throws: (any Error).self) {
+                try await f.rawExecute(
+                    "INSERT INTO audit_log (seq, at_ms, operator, action, payload) VALUES (3, 1, 'x', 'note', '{}')")
+            }
             try await f.rawExecute(
-                "INSERT INTO audit_log (at_ms, operator, action, payload) VALUES (1, 'x', 'note', '{}')")
+                "INSERT INTO audit_log (seq, at_ms, operator, action, payload, prev_hash, hash) "
+                    + "VALUES (3, 1, 'x', 'note', '{}', '\(before[1].hash)', 'made-up')")
             let after = try await f.store.auditLog()
             #expect(Array(after.prefix(2)) == before)
             #expect(after.count == 3)
+            #expect(try await f.store.verifyAudit().problems.map(\.kind) == ["hash"])
         }
     }
 

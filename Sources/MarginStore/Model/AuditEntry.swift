@@ -11,6 +11,10 @@ public struct AuditEntry: Sendable, Equatable {
     public var action: String
     /// A JSON object describing the action.
     public var payload: String
+    /// The previous row's ``hash`` (``AuditChain/genesis`` for the first row).
+    public var prevHash: String
+    /// SHA-256 over this row's columns and ``prevHash`` (``AuditChain``), in hexadecimal.
+    public var hash: String
 }
 
 /// Audit action names.

@@ -32,19 +32,46 @@ enum ReviewRows {
     static let joinedOrder = "ORDER BY r.id DESC, t.version"
     static let joinedTypes = reviewTypes + transitionTypes
 
-    /// Reviews, in row order, from ``joinedSelect`` rows.
+    /// A review's status as its latest transition gives it (the stored one when it has none), for
+    /// a `WHERE` on `r`: the status filter agrees with the status ``reviews(joined:)`` shows.
+    static let derivedStatus =
+        "coalesce((SELECT t2.status FROM review_transitions t2 WHERE t2.review_id = r.id "
+        + "ORDER BY t2.version DESC LIMIT 1), r.status)"
+
+    /// Reviews, in row order, from ``joinedSelect`` rows, as their transitions tell them
+    /// (``derived(_:lastVersion:)``).
     static func reviews(joined rows: [[SQLValue]]) throws(StoreError) -> [Review] {
         var reviews: [Review] = []
+        var lastVersions: [Int] = []
         let split = reviewColumns.count
         for row in rows {
             let head = Array(row[..<split])
-            if reviews.last?.id != head[0].int { reviews.append(try review(head)) }
+            if reviews.last?.id != head[0].int {
+                reviews.append(try review(head))
+                lastVersions.append(0)
+            }
             let tail = Array(row[split...])
             if tail[0] != .null, let i = reviews.indices.last {
                 reviews[i].transitions.append(try transition(tail, account: reviews[i].account))
+                lastVersions[i] = Int(clamping: tail[1].int ?? 0)
             }
         }
-        return reviews
+        return zip(reviews, lastVersions).map { derived($0, lastVersion: $1) }
+    }
+
+    /// The review as its transitions (append-only, each recorded in the audit chain) tell it: the
+    /// status and time of the latest, its version, the operator and time of the opening. A stored
+    /// row edited behind the store's back (`UPDATE reviews SET status = ...`) changes nothing
+    /// shown; `audit verify` reports it.
+    static func derived(_ r: Review, lastVersion: Int) -> Review {
+        guard let first = r.transitions.first, let last = r.transitions.last else { return r }
+        var d = r
+        d.status = last.status
+        d.version = lastVersion
+        d.openedBy = first.operator
+        d.openedAt = first.at
+        d.updatedAt = last.at
+        return d
     }
 
     static func review(_ r: [SQLValue]) throws(StoreError) -> Review {
@@ -116,10 +143,12 @@ enum ReviewRows {
 
     static func audit(_ r: [SQLValue]) throws(StoreError) -> AuditEntry {
         guard let seq = r[0].int, let at = r[1].int, let op = r[2].text, let action = r[3].text,
-            let payload = r[4].text
+            let payload = r[4].text, let prev = r[5].text, let hash = r[6].text
         else {
             throw BookAssembler.corrupt("audit_log", "columns")
         }
-        return AuditEntry(seq: seq, at: Millis.seconds(at), operator: op, action: action, payload: payload)
+        return AuditEntry(
+            seq: seq, at: Millis.seconds(at), operator: op, action: action, payload: payload, prevHash: prev,
+            hash: hash)
     }
 }

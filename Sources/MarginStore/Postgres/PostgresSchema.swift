@@ -7,9 +7,47 @@ enum PostgresSchema {
     /// `seq` order equal commit order (a watcher never skips a late commit).
     static let migrationLock: Int64 = 0x6d61_7267_0001
     static let changeLogLock: Int64 = 0x6d61_7267_0002
+    /// Held by each audit append until commit, so the chain never forks (``AuditChain``).
+    static let auditChainLock: Int64 = 0x6d61_7267_0003
 
     /// Migrations in order; `migrations[i]` brings the schema to version `i + 1`.
-    static let migrations: [[String]] = [v1, v2]
+    static let migrations: [[String]] = [v1, v2, v3]
+
+    /// The audit log becomes a hash chain (``AuditChain``): `prev_hash` and `hash` on every row,
+    /// the rows already there chained as found, in `seq` order. `mt_audit_hash` is the chain's
+    /// hash in SQL, the same function as the Swift one (the verifier recomputes in Swift).
+    static let v3: [String] = [
+        """
+        CREATE FUNCTION mt_audit_field(t TEXT) RETURNS bytea LANGUAGE sql IMMUTABLE STRICT AS $$
+            SELECT int8send(octet_length(convert_to(t, 'UTF8'))::bigint) || convert_to(t, 'UTF8')
+        $$
+        """,
+        """
+        CREATE FUNCTION mt_audit_hash(prev TEXT, seq BIGINT, at_ms BIGINT, op TEXT, action TEXT, payload TEXT)
+            RETURNS TEXT LANGUAGE sql IMMUTABLE STRICT AS $$
+            SELECT encode(sha256(mt_audit_field('\(AuditChain.tag)') || mt_audit_field(prev)
+                || mt_audit_field(seq::text) || mt_audit_field(at_ms::text) || mt_audit_field(op)
+                || mt_audit_field(action) || mt_audit_field(payload)), 'hex')
+        $$
+        """,
+        "ALTER TABLE audit_log ADD COLUMN prev_hash TEXT, ADD COLUMN hash TEXT",
+        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only",
+        """
+        DO $$
+        DECLARE
+            r RECORD;
+            prev TEXT := '\(AuditChain.genesis)';
+        BEGIN
+            FOR r IN SELECT seq, at_ms, operator, action, payload FROM audit_log ORDER BY seq LOOP
+                UPDATE audit_log SET prev_hash = prev,
+                    hash = mt_audit_hash(prev, r.seq, r.at_ms, r.operator, r.action, r.payload)
+                    WHERE seq = r.seq RETURNING hash INTO prev;
+            END LOOP;
+        END $$
+        """,
+        "ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only",
+        "ALTER TABLE audit_log ALTER COLUMN prev_hash SET NOT NULL, ALTER COLUMN hash SET NOT NULL",
+    ]
 
     /// The figures an operator confirmed when opening a review, beside those recomputed at commit.
     static let v2: [String] = [

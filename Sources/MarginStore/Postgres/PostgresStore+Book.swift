@@ -38,22 +38,30 @@ extension PostgresStore {
             try await s.execute("SET LOCAL margintop.suppress = 'on'", [])
             // Millions of rows: skip the per-row change-log triggers altogether (transactional DDL,
             // undone on rollback; one `reset` change is logged below instead).
-            for t in BookTables.accountSide { try await s.execute("ALTER TABLE \(t.name) DISABLE TRIGGER USER", []) }
+            // Only the tables' owner may; an application role (which owns nothing) leaves them on,
+            // and `margintop.suppress` keeps them quiet.
+            let owner = try await PostgresStore.ownsTables(s)
+            if owner {
+                for t in BookTables.accountSide {
+                    try await s.execute("ALTER TABLE \(t.name) DISABLE TRIGGER USER", [])
+                }
+            }
             for t in BookTables.deleteOrder { try await s.execute("DELETE FROM \(t.name)", []) }
             var writer = PostgresBulkWriter(conn: s.conn, logger: s.logger)
             try await writer.addMarket(book)
             for (i, a) in book.accounts.enumerated() { try await writer.add(a, pk: Int64(i)) }
             try await writer.flush()
-            for t in BookTables.accountSide { try await s.execute("ALTER TABLE \(t.name) ENABLE TRIGGER USER", []) }
+            if owner {
+                for t in BookTables.accountSide { try await s.execute("ALTER TABLE \(t.name) ENABLE TRIGGER USER", []) }
+            }
             try await s.execute("SET LOCAL margintop.suppress = 'off'", [])
             try await s.execute("DELETE FROM change_log", [])
             try await s.execute("SELECT mt_log('reset', 'replaced', NULL)", [])
-            let seq = try await s.scalar(
-                "INSERT INTO audit_log (at_ms, operator, action, payload) VALUES (?, ?, ?, ?) RETURNING seq",
-                [.int(now), .text(op), .text(AuditAction.importBook), .text(AuditPayload.importBook(book))])
+            let seq = try await s.audit(
+                at: now, operator: op, action: AuditAction.importBook, payload: AuditPayload.importBook(book))
             return ImportSummary(
                 accounts: book.accounts.count, assets: book.assets.count,
-                instruments: book.instruments.count, auditSeq: seq ?? 0)
+                instruments: book.instruments.count, auditSeq: seq)
         }
     }
 }

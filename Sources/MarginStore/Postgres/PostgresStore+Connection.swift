@@ -91,6 +91,14 @@ extension PostgresStore {
         try await transaction(body)
     }
 
+    /// One REPEATABLE READ, READ ONLY transaction: every statement sees the same committed state.
+    func snapshot<T: Sendable>(_ body: (PostgresSession) async throws -> T) async throws(StoreError) -> T {
+        try await transaction { s in
+            try await s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
+            return try await body(s)
+        }
+    }
+
     /// The shared flows' reads, on the command connection outside a transaction.
     func reading<T: Sendable>(_ body: (PostgresSession) async throws -> T) async throws(StoreError) -> T {
         try await withConnection(body)

@@ -78,8 +78,8 @@ enum ReviewFlows {
     /// Audit entries after sequence number `after`, in order.
     static func auditLog(after: Int64, on s: some SQLSession) async throws -> [AuditEntry] {
         try await s.rows(
-            "SELECT seq, at_ms, operator, action, payload FROM audit_log WHERE seq > ? ORDER BY seq",
-            [.int(after)], types: [.int, .int, .text, .text, .text]
+            "SELECT seq, at_ms, operator, action, payload, prev_hash, hash FROM audit_log WHERE seq > ? ORDER BY seq",
+            [.int(after)], types: [.int, .int, .text, .text, .text, .text, .text]
         )
         .map { row throws(StoreError) in try ReviewRows.audit(row) }
     }

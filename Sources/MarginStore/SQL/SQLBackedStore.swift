@@ -64,6 +64,10 @@ extension SQLBackedStore {
         try await sqlBackend.store.sqlAuditLog(after: after)
     }
 
+    public func verifyAudit() async throws(StoreError) -> AuditReport {
+        try await sqlBackend.store.snapshot { s in try await AuditVerifier.run(on: s) }
+    }
+
     public func putAccount(_ account: Account, operator op: String) async throws(StoreError) {
         try await sqlBackend.store.sqlPutAccount(account, operator: op)
     }

@@ -41,6 +41,12 @@ enum SQLDialect: Sendable {
         }
     }
 
+    /// The statement that serialises appends to the audit chain until commit, if the dialect needs
+    /// one (SQLite's `BEGIN IMMEDIATE` already lets one writer in at a time).
+    var auditChainLock: String? {
+        self == .postgres ? "SELECT pg_advisory_xact_lock(\(PostgresSchema.auditChainLock))" : nil
+    }
+
     /// The statement that serialises writers choosing a new account key, if the dialect needs one.
     var newAccountKeyLock: String? {
         self == .postgres ? "LOCK TABLE accounts IN SHARE ROW EXCLUSIVE MODE" : nil

@@ -35,10 +35,18 @@ extension SQLSession {
         return out
     }
 
-    /// Appends one line to the audit log.
-    func audit(at: Int64, operator op: String, action: String, payload: String) async throws {
-        try await execute(
-            "INSERT INTO audit_log (at_ms, operator, action, payload) VALUES (?, ?, ?, ?)",
-            [.int(at), .text(op), .text(action), .text(payload)])
+    /// Appends one line to the audit log, chained to the last one (``AuditChain``), inside the
+    /// writing transaction; returns its sequence number.
+    ///
+    /// The chain's head is read after the dialect's chain lock (PostgreSQL: an advisory lock held
+    /// until commit; SQLite: `BEGIN IMMEDIATE` already made this the only writer), so two writers
+    /// can never both link to the same row.
+    @discardableResult
+    func audit(at: Int64, operator op: String, action: String, payload: String) async throws -> Int64 {
+        if let lock = dialect.auditChainLock { try await execute(lock, []) }
+        let head = try await rows("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", types: [.int, .text])
+        let row = try AuditChain.next(after: head.first, at: at, operator: op, action: action, payload: payload)
+        try await execute(AuditChain.insertSQL, row.values)
+        return row.seq
     }
 }

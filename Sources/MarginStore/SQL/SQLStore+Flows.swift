@@ -66,7 +66,8 @@ extension SQLStore {
     func sqlReviews(status: ReviewStatus?) async throws(StoreError) -> [Review] {
         try await reading { s in
             if let status {
-                return try await ReviewFlows.fetch(where: "WHERE r.status = ?", [.text(status.rawValue)], on: s)
+                return try await ReviewFlows.fetch(
+                    where: "WHERE \(ReviewRows.derivedStatus) = ?", [.text(status.rawValue)], on: s)
             }
             return try await ReviewFlows.fetch(where: "", [], on: s)
         }

@@ -17,4 +17,6 @@ protocol SQLStore: Sendable {
     func writing<T: Sendable>(_ body: (Session) async throws -> T) async throws(StoreError) -> T
     /// Runs `body` on a session for reads; each statement sees one consistent state.
     func reading<T: Sendable>(_ body: (Session) async throws -> T) async throws(StoreError) -> T
+    /// Runs `body` on a read-only session whose statements all see one and the same state.
+    func snapshot<T: Sendable>(_ body: (Session) async throws -> T) async throws(StoreError) -> T
 }

@@ -9,6 +9,7 @@ enum SQLiteSchema {
             for sql in changeTriggers() { try db.execute(sql: sql) }
         }
         m.registerMigration("v2") { db in try db.execute(sql: v2) }
+        m.registerMigration("v3") { db in try chainAuditLog(db) }
         return m
     }
 
@@ -125,6 +126,46 @@ enum SQLiteSchema {
         ALTER TABLE review_transitions ADD COLUMN confirmed_distance_to_liquidation REAL;
         ALTER TABLE review_transitions ADD COLUMN confirmed_at_ms INTEGER;
         """
+
+    /// v3: the audit log becomes a hash chain (``AuditChain``). The table is rebuilt with
+    /// `prev_hash` and `hash` (NOT NULL, as in PostgreSQL), the rows already there chained as
+    /// found, in `seq` order, and its append-only triggers put back.
+    static func chainAuditLog(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE audit_log_chained (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, operator TEXT NOT NULL,
+                    action TEXT NOT NULL, payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+                """)
+        let rows = try Row.fetchCursor(
+            db,
+            sql: "SELECT seq, CAST(at_ms AS BIGINT), CAST(operator AS TEXT), CAST(action AS TEXT), "
+                + "CAST(payload AS TEXT) FROM audit_log ORDER BY seq")
+        let insert = try db.makeStatement(sql: AuditChain.insertSQL(into: "audit_log_chained"))
+        var prev = AuditChain.genesis
+        while let row = try rows.next() {
+            // Kept as numbered, gaps and all: the chain covers `seq`.
+            let r = SQLiteSession.values(row, [.int, .int, .text, .text, .text])
+            let (seq, at) = (r[0].int ?? 0, r[1].int ?? 0)
+            let (op, action, payload) = (r[2].text ?? "", r[3].text ?? "", r[4].text ?? "")
+            let hash = AuditChain.hash(prev: prev, seq: seq, at: at, operator: op, action: action, payload: payload)
+            insert.setUncheckedArguments(
+                SQLiteSession.arguments([
+                    .int(seq), .int(at), .text(op), .text(action), .text(payload), .text(prev), .text(hash),
+                ]))
+            try insert.execute()
+            prev = hash
+        }
+        try db.execute(
+            sql: """
+                DROP TABLE audit_log;
+                ALTER TABLE audit_log_chained RENAME TO audit_log;
+                CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE refused'); END;
+                CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+                    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE refused'); END;
+                """)
+    }
 
     static func changeTriggers() -> [String] {
         let quiet = "NOT EXISTS (SELECT 1 FROM change_suppress)"

@@ -10,6 +10,14 @@ import GRDB
 struct SQLiteSession: SQLSession {
     let pool: DatabasePool
     let isWriting: Bool
+    /// Reads on one snapshot instead (``SQLiteStore/snapshot(_:)``).
+    var snapshot: DatabaseSnapshot?
+
+    init(pool: DatabasePool, isWriting: Bool, snapshot: DatabaseSnapshot? = nil) {
+        self.pool = pool
+        self.isWriting = isWriting
+        self.snapshot = snapshot
+    }
 
     var dialect: SQLDialect { .sqlite }
 
@@ -31,7 +39,8 @@ struct SQLiteSession: SQLSession {
     }
 
     private func access<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        isWriting ? try await pool.writeWithoutTransaction(body) : try await pool.read(body)
+        if let snapshot { return try await snapshot.read(body) }
+        return isWriting ? try await pool.writeWithoutTransaction(body) : try await pool.read(body)
     }
 
     static func arguments(_ binds: [SQLValue]) -> StatementArguments {

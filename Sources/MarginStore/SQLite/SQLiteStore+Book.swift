@@ -57,6 +57,16 @@ extension SQLiteStore {
         try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM accounts") ?? 0 }
     }
 
+    /// Appends one line to the audit chain inside `db`'s IMMEDIATE transaction (the one writer),
+    /// as ``SQLSession/audit(at:operator:action:payload:)`` does; returns its sequence number.
+    static func audit(_ db: Database, at: Int64, operator op: String, action: String, payload: String) throws -> Int64 {
+        let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .map { SQLiteSession.values($0, [.int, .text]) }
+        let row = try AuditChain.next(after: head, at: at, operator: op, action: action, payload: payload)
+        try db.execute(sql: AuditChain.insertSQL, arguments: SQLiteSession.arguments(row.values))
+        return row.seq
+    }
+
     /// The import without the codec check: tests use it to make the database fail midway.
     func importUnchecked(_ book: Book, operator op: String) async throws(StoreError) -> ImportSummary {
         let now = Millis.now(clock)
@@ -81,12 +91,11 @@ extension SQLiteStore {
             try db.execute(sql: "DELETE FROM change_suppress")
             try db.execute(sql: "DELETE FROM change_log")
             try db.execute(sql: "INSERT INTO change_log (kind, op, account_id) VALUES ('reset', 'replaced', NULL)")
-            try db.execute(
-                sql: "INSERT INTO audit_log (at_ms, operator, action, payload) VALUES (?, ?, ?, ?)",
-                arguments: [now, op, AuditAction.importBook, AuditPayload.importBook(book)])
+            let seq = try SQLiteStore.audit(
+                db, at: now, operator: op, action: AuditAction.importBook, payload: AuditPayload.importBook(book))
             return ImportSummary(
                 accounts: book.accounts.count, assets: book.assets.count,
-                instruments: book.instruments.count, auditSeq: db.lastInsertedRowID)
+                instruments: book.instruments.count, auditSeq: seq)
         }
     }
 }

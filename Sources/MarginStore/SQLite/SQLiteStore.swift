@@ -167,6 +167,17 @@ public final class SQLiteStore: SQLBackedStore, SQLStore {
         }
     }
 
+    /// A snapshot connection of its own (a deferred transaction held open): every statement sees
+    /// the state of the moment it began.
+    func snapshot<T: Sendable>(_ body: (SQLiteSession) async throws -> T) async throws(StoreError) -> T {
+        do {
+            let snapshot = try pool.makeSnapshot()
+            return try await body(SQLiteSession(pool: pool, isWriting: false, snapshot: snapshot))
+        } catch {
+            throw SQLiteStore.map(error)
+        }
+    }
+
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
         do {
             return try await pool.read(body)
