@@ -34,9 +34,8 @@ struct Margintop: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             DashboardCommand.self, SnapshotCommand.self, ValidateCommand.self, DemoBookCommand.self, ImportCommand.self,
-            ExportCommand.self,
-            ReviewCommand.self, AuditCommand.self, StoreBenchCommand.self, WatchCommand.self, RecordCommand.self,
-            BenchCommand.self,
+            ExportCommand.self, AuditCommand.self,
+            ReviewCommand.self, StoreBenchCommand.self, WatchCommand.self, RecordCommand.self, BenchCommand.self,
         ],
         defaultSubcommand: DashboardCommand.self
     )
