@@ -480,24 +480,12 @@ public struct JSONParser {
 
 /// Rendering of JSON paths as `accounts[3].positions[0].instrument` or `assets["B TC"]`.
 public enum JSONPath {
-    /// One path component for an object key.
+    /// One path component for an object key: `.key` for a plain identifier, else the key as a
+    /// JSON string literal in brackets (``JSONWriter/quote(_:)``: quotes, backslashes and every
+    /// C0, DEL and C1 control escaped, `\u001b` with four digits so the text reads back unambiguously).
     public static func key(_ k: String) -> String {
         if isIdentifier(k) { return ".\(k)" }
-        var escaped = ""
-        for ch in k.unicodeScalars {
-            switch ch {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case "\n": escaped += "\\n"
-            default:
-                if ch.value < 0x20 || ch.value == 0x7F {
-                    escaped += "\\u" + String(ch.value, radix: 16)
-                } else {
-                    escaped.unicodeScalars.append(ch)
-                }
-            }
-        }
-        return "[\"\(escaped)\"]"
+        return "[\(JSONWriter.quote(k))]"
     }
 
     public static func render(_ components: [String]) -> String {
