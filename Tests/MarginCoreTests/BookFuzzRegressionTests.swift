@@ -18,4 +18,32 @@ import Testing
         #expect(JSONPath.key("B TC") == #"["B TC"]"#)
         #expect(JSONPath.key("a\"b\\c\nd") == #"["a\"b\\c\nd"]"#)
     }
+
+    /// A book's key, name or value with control characters came back raw in the error text
+    /// (`unknown key "ESC]0;pwnedBEL"` sets a terminal's title when printed as it is).
+    @Test func errorTextCarriesNoControlCharacter() {
+        let key =
+            #"{"format":"margintop.book/1","asOf":"2026-11-24T12:00:00Z","assets":{},"\u001b]0;pwned\u0007":{},"accounts":[]}"#
+        let format = #"{"format":"\u0000","assets":{},"instruments":{},"accounts":[]}"#
+        let expiry = #"""
+            {"format":"margintop.book/1","asOf":"2026-11-24T12:00:00Z","assets":{"BTC":{"price":1,"vol":0.5}},
+             "instruments":{"C":{"kind":"option","underlying":"BTC","right":"put","strike":1,"expiry":"\u009b31m\u0085"}},
+             "accounts":[]}
+            """#
+        for (input, text) in [
+            (key, #"book.json: ["\u001b]0;pwned\u0007"]: unknown key "^[]0;pwned^G""#),
+            (format, #"book.json: format: unsupported format "^@", expected "margintop.book/1""#),
+            (
+                expiry,
+                #"book.json: instruments.C.expiry: invalid timestamp "M-^[31mM-^E" (expected YYYY-MM-DDTHH:MM:SS[.frac] with Z or +HH:MM)"#
+            ),
+        ] {
+            do throws(BookError) {
+                _ = try BookDecoder.decode(input, file: "book.json")
+                Issue.record("accepted \(input)")
+            } catch {
+                #expect(error.description == text)
+            }
+        }
+    }
 }

@@ -21,12 +21,15 @@ public struct BookError: Error, Sendable, Equatable, CustomStringConvertible {
         self.column = column
     }
 
+    /// `file: line L, column C: path: message`, with any control character a name, key or
+    /// value of the book put into it shown as `cat -v` does (``TextCell/escapeControls(_:)``),
+    /// so the text is safe for a terminal or a log whoever prints it.
     public var description: String {
         var parts: [String] = []
         if let file { parts.append(file) }
         if let line, let column { parts.append("line \(line), column \(column)") }
         if !path.isEmpty { parts.append(path) }
         parts.append(message)
-        return parts.joined(separator: ": ")
+        return TextCell.escapeControls(parts.joined(separator: ": "))
     }
 }
