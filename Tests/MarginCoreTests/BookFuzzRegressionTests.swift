@@ -46,4 +46,30 @@ import Testing
             }
         }
     }
+
+    /// Instants no four-digit timestamp can write were taken: year 0000, an offset reaching back
+    /// before year 1, a fraction past 9999's last millisecond.
+    @Test func timestampsOutsideTheRepresentableRangeAreRejected() {
+        let input =
+            #"{"format":"margintop.book/1","asOf":"0000-01-01T00:00:00Z","assets":{},"instruments":{},"accounts":[]}"#
+        #expect(
+            throws: BookError(
+                path: "asOf",
+                message:
+                    #"invalid timestamp "0000-01-01T00:00:00Z" (expected YYYY-MM-DDTHH:MM:SS[.frac] with Z or +HH:MM)"#)
+        ) {
+            try BookDecoder.decode(input)
+        }
+        for text in [
+            "0000-01-01T00:00:00Z", "0001-01-01T00:00:00+00:01", "9999-12-31T23:59:59.9999Z",
+            "9999-12-31T23:59:59-23:59",
+        ] {
+            #expect(Timestamp.parse(text) == nil, "\(text)")
+            #expect(Timestamp.parseLenient(text) == nil, "\(text)")
+        }
+        #expect(Timestamp.parseLenient("9999-12-31T23:59:60Z") == nil)
+        #expect(Timestamp.parse("0001-01-01T00:00:00Z")?.epochSeconds == Timestamp.representableSeconds.lowerBound)
+        #expect(Timestamp.parse("9999-12-31T23:59:59.999Z")?.epochSeconds == Timestamp.representableSeconds.upperBound)
+        #expect(Timestamp.parse("0001-01-01T00:01:00+00:01")?.epochSeconds == Timestamp.representableSeconds.lowerBound)
+    }
 }

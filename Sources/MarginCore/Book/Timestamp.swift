@@ -11,7 +11,8 @@ public struct Timestamp: Sendable, Hashable, Comparable {
 
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.epochSeconds < b.epochSeconds }
 
-    /// Parses the strict form; returns `nil` for anything else (a missing zone included).
+    /// Parses the strict form; returns `nil` for anything else (a missing zone included), and for
+    /// an instant outside ``representableSeconds`` (`0000-01-01T00:00:00Z`).
     /// Books are read with this.
     public static func parse(_ text: String) -> Timestamp? {
         guard let seconds = epochSeconds(Array(text.utf8), lenient: false) else { return nil }
@@ -20,7 +21,8 @@ public struct Timestamp: Sendable, Hashable, Comparable {
 
     /// Parses what exchanges and recordings send: the strict form, or with a space (or `t`)
     /// instead of `T`, a lower-case `z`, a leap second, any number of fraction digits
-    /// (nanoseconds are kept, the rest ignored). Returns seconds since the epoch, or `nil`.
+    /// (nanoseconds are kept, the rest ignored). Returns seconds since the epoch, or `nil`
+    /// (also outside ``representableSeconds``).
     /// ```swift
     /// Timestamp.parseLenient("2023-02-09 20:30:37.167359596Z")  // 1675974637.167359596
     /// ```
@@ -84,8 +86,11 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         let whole = Int64(daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset)
         // From whole milliseconds where possible, so "…00.123Z" reads back exactly what format wrote.
         let millis = (fraction * 1000).rounded()
-        if abs(fraction * 1000 - millis) < 1e-6 { return seconds(milliseconds: whole * 1000 + Int64(millis)) }
-        return Double(whole) + fraction
+        let value =
+            abs(fraction * 1000 - millis) < 1e-6
+            ? seconds(milliseconds: whole * 1000 + Int64(millis)) : Double(whole) + fraction
+        // Year 0000, an offset that crosses year 1 or 9999, or a fraction past 9999's last millisecond.
+        return isRepresentable(value) ? value : nil
     }
 
     public init(epochSeconds: Double, text: String) {
