@@ -1,13 +1,16 @@
 import Foundation
 import MarginCore
 
-/// A skipped item and why; `sample` is the offending text (truncated) for the log.
+/// A skipped item and why; `sample` is the offending text for the log: cut to 200 characters,
+/// and with control characters shown as `cat -v` does (``TextCell/escapeControls(_:)``), so a
+/// hostile frame cannot drive the terminal or forge log lines whatever handler prints it.
 public struct Rejection: Sendable, Equatable {
     public var reason: String
     public var sample: String
     public init(_ reason: String, _ sample: some StringProtocol) {
         self.reason = reason
-        self.sample = sample.count > 200 ? String(sample.prefix(200)) + "…" : String(sample)
+        let cut = sample.count > 200 ? String(sample.prefix(200)) + "…" : String(sample)
+        self.sample = TextCell.escapeControls(cut)
     }
 }
 
