@@ -35,7 +35,7 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         r = try await margintop(["audit", "verify"] + store)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.hasPrefix("audit trail intact: 2 audit rows and 1 reviews checked, head "))
+        #expect(r.stdout.hasPrefix("audit trail intact: 2 audit rows and 1 review checked, head "))
         #expect(r.stdout.split(separator: " ").last?.count == 65)  // 64 hex digits and the newline
 
         try sql(path, "UPDATE reviews SET status = 'dismissed', opened_by = char(27) || '[2Jmallory' WHERE id = 1")

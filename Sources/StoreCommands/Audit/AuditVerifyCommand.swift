@@ -42,7 +42,11 @@ public struct AuditVerifyCommand: AsyncParsableCommand {
 /// `audit verify`'s output: a line for people, `margintop.audit-verify/1` JSON for programs.
 public enum AuditOutput {
     public static func summary(_ r: AuditReport) -> String {
-        "audit trail intact: \(r.rows) audit rows and \(r.reviews) reviews checked, head \(r.head)\n"
+        "audit trail intact: \(count(r.rows, "audit row")) and \(count(r.reviews, "review")) checked, head \(r.head)\n"
+    }
+
+    static func count(_ n: Int, _ noun: String) -> String {
+        "\(n) \(noun)\(n == 1 ? "" : "s")"
     }
 
     public static func json(_ r: AuditReport) -> String {
