@@ -10,6 +10,12 @@ import Synchronization
 /// The dashboard, `watch --headless` and `bench --live` all run through it; they differ only
 /// in their ``LiveLoop/Options`` and in what they do with the ``LiveEvent``s.
 ///
+/// A *deterministic* loop over a replay (``SteppedFeed``) runs in exchange time instead: it
+/// pulls the replay one exchange-time step at a time (the feed waits for each step to be
+/// applied: nothing is coalesced across steps), steps the engine at the step's exchange time
+/// (staleness, the vol factor and option time follow the file, not the wall clock), and reports
+/// every event from that one sequence, so the same file gives the same events on any machine.
+///
 /// ```swift
 /// let loop = LiveLoop(book: book, feed: feed, clock: SystemClock())
 /// await loop.run(options) { event in
@@ -19,7 +25,8 @@ import Synchronization
 public final class LiveLoop: Sendable {
     /// How a loop runs.
     public struct Options: Sendable {
-        /// Time between steps (apply the coalesced ticks, recompute).
+        /// Time between steps (apply the coalesced ticks, recompute); a deterministic replay
+        /// steps once per exchange-time step instead.
         public var stepInterval: Duration = .milliseconds(20)
         /// Publish ``LiveEvent/snapshot(_:took:)`` this often; `nil` publishes none.
         public var snapshotInterval: Duration?
@@ -30,7 +37,7 @@ public final class LiveLoop: Sendable {
         public var followInterval: Duration = .milliseconds(500)
         /// Stop once the feed has finished and everything it delivered is applied.
         public var stopWhenFeedFinishes = true
-        /// Stop after this many seconds of the clock.
+        /// Stop after this many seconds of the clock (of exchange time in a deterministic replay).
         public var duration: Double?
         /// Report every step (``LiveEvent/stepped(_:)``); off by default.
         public var reportSteps = false
@@ -45,37 +52,72 @@ public final class LiveLoop: Sendable {
     public let engine: LiveEngine
     public let feed: any PriceFeed
     public let clock: any MarginClock
+    /// The loop's time at the start: the replay's first exchange time when deterministic, else the clock's.
+    public let startTime: Double
     private let follow: StoreFollower?
+    /// The replay's steps and its exchange clock, when the loop is deterministic.
+    private let replay: (steps: FeedSteps, clock: ExchangeClock)?
 
     /// A loop over `book` fed by `feed`.
+    /// - Parameter deterministic: run a replay feed in exchange-time steps (see ``LiveLoop``); a
+    ///   live feed (sim, websockets, NDJSON) ignores it and keeps coalescing on the clock.
     public convenience init(
-        book: Book, feed: any PriceFeed, config: LiveConfig = LiveConfig(), clock: any MarginClock = SystemClock()
+        book: Book, feed: any PriceFeed, config: LiveConfig = LiveConfig(), clock: any MarginClock = SystemClock(),
+        deterministic: Bool = false
     ) {
-        self.init(book: book, feed: feed, follow: nil, config: config, clock: clock)
+        self.init(book: book, feed: feed, follow: nil, config: config, clock: clock, deterministic: deterministic)
     }
 
     /// A loop over a followed store's book: accounts changed in the store reach the live book.
     public convenience init(
         following store: FollowedStore, feed: any PriceFeed, config: LiveConfig = LiveConfig(),
-        clock: any MarginClock = SystemClock()
+        clock: any MarginClock = SystemClock(), deterministic: Bool = false
     ) {
         self.init(
             book: store.book, feed: feed,
             follow: StoreFollower(store: store.store, changes: store.changes, book: store.book),
-            config: config, clock: clock)
+            config: config, clock: clock, deterministic: deterministic)
     }
 
-    private init(book: Book, feed: any PriceFeed, follow: StoreFollower?, config: LiveConfig, clock: any MarginClock) {
+    private init(
+        book: Book, feed: any PriceFeed, follow: StoreFollower?, config: LiveConfig, clock: any MarginClock,
+        deterministic: Bool
+    ) {
         self.clock = clock
-        engine = LiveEngine(book: book, config: config, now: clock.now, clock: { clock.now })
         self.feed = feed
         self.follow = follow
+        if deterministic, let stepped = feed as? any SteppedFeed, let start = stepped.startTime,
+            let steps = stepped.steps()
+        {
+            let exchange = ExchangeClock(start: start, wall: clock)
+            replay = (steps, exchange)
+            startTime = start
+            // Latency is measured from a step's exchange time to the end of its recompute on the
+            // wall clock: the recompute's own duration.
+            engine = LiveEngine(book: book, config: config, now: start, clock: { exchange.now })
+        } else {
+            let now = clock.now
+            replay = nil
+            startTime = now
+            engine = LiveEngine(book: book, config: config, now: now, clock: { clock.now })
+        }
     }
+
+    /// Whether the loop runs a replay in exchange-time steps.
+    public var isDeterministic: Bool { replay != nil }
+
+    /// In a deterministic replay, the exchange time of the step being applied (the first tick's
+    /// before any); `nil` otherwise.
+    public var exchangeTime: Double? { replay?.clock.time }
 
     /// Runs until the task is cancelled, `duration` has passed, or (with `stopWhenFeedFinishes`)
     /// a finite feed is done and applied. A last step's changes and ``LiveEvent/finished(now:)``
     /// are reported on every path; the feed is stopped.
     public func run(_ options: Options, events: @escaping @Sendable (LiveEvent) async -> Void) async {
+        if let replay {
+            await runStepped(replay.steps, exchange: replay.clock, options, events: events)
+            return
+        }
         let engine = self.engine
         let feed = self.feed
         let clock = self.clock
@@ -101,7 +143,9 @@ public final class LiveLoop: Sendable {
             }
             if let follow {
                 group.addTask {
-                    await follow.run(engine: engine, clock: clock, interval: options.followInterval, events: events)
+                    await follow.run(
+                        engine: engine, clock: clock, now: { clock.now }, interval: options.followInterval,
+                        events: events)
                 }
                 group.addTask {
                     for await status in await follow.store.statusUpdates() {
@@ -165,6 +209,119 @@ public final class LiveLoop: Sendable {
         let changes = await engine.step(now: now)
         if !changes.isEmpty { await events(.stateChanges(changes)) }
         await events(.finished(now: now))
+    }
+}
+
+extension LiveLoop {
+    /// The deterministic run: the store follower and snapshots on the side (at the current
+    /// exchange time), every feed event from the one sequence of steps.
+    private func runStepped(
+        _ steps: FeedSteps, exchange: ExchangeClock, _ options: Options,
+        events: @escaping @Sendable (LiveEvent) async -> Void
+    ) async {
+        let engine = self.engine
+        let clock = self.clock
+        if follow == nil { await engine.setStoreStatus("none") }
+        await withTaskGroup(of: Void.self) { group in
+            if let follow {
+                group.addTask {
+                    await follow.run(
+                        engine: engine, clock: clock, now: { exchange.time }, interval: options.followInterval,
+                        events: events)
+                }
+                group.addTask {
+                    for await status in await follow.store.statusUpdates() {
+                        await engine.setStoreStatus("\(status)")
+                        await events(.storeStatus(status))
+                    }
+                }
+            }
+            if let every = options.snapshotInterval {
+                group.addTask {
+                    while !Task.isCancelled {
+                        let t0 = clock.now
+                        let snap = await engine.snapshot(now: exchange.time)
+                        let took = clock.now - t0
+                        await events(.snapshot(snap, took: took))
+                        let hold = took * options.snapshotHold
+                        try? await clock.sleep(
+                            for: max(every, hold.isFinite && hold > 0 ? .nanoseconds(Int64(hold * 1e9)) : .zero))
+                    }
+                }
+            }
+            await self.stepThrough(steps, exchange: exchange, options, events: events)
+            group.cancelAll()
+        }
+    }
+
+    /// Applies each step at its exchange time; the feed produces the next only once this one's
+    /// events are reported. The feed status is reported where it changes in that sequence.
+    private func stepThrough(
+        _ steps: FeedSteps, exchange: ExchangeClock, _ options: Options, events: @Sendable (LiveEvent) async -> Void
+    ) async {
+        let engine = self.engine
+        let feed = self.feed
+        var reported: FeedStatus?
+        func reportStatus() async {
+            let status = await feed.status()
+            guard status != reported else { return }
+            reported = status
+            await engine.setFeedStatus(options.statusText(feed.name, status), isLive: status.isLive)
+            await engine.setFeedRejections(feed.counters().rejected)
+            await events(.feedStatus(status))
+        }
+        while !Task.isCancelled, let step = await steps.next() {
+            exchange.set(step.time)
+            await reportStatus()
+            // The rejections counted up to this step (the feed is waiting: the count is the file's).
+            await engine.setFeedRejections(feed.counters().rejected)
+            await engine.submit(step.ticks, receivedAt: step.time)
+            let backlog = await engine.backlog
+            let changes = await engine.step(now: step.time)
+            if !changes.isEmpty { await events(.stateChanges(changes)) }
+            if options.reportSteps {
+                let (units, full) = await engine.lastRecompute()
+                await events(
+                    .stepped(
+                        StepReport(
+                            now: step.time, backlog: backlog, seconds: exchange.now - step.time,
+                            recomputedUnits: units, full: full)))
+            } else {
+                await events(.tick(now: step.time))
+            }
+            if let duration = options.duration, step.time - startTime >= duration { break }
+        }
+        // Ended (the file, a stop, the duration): the feed is finished before the last events.
+        await feed.stop()
+        await reportStatus()
+        let now = exchange.time
+        let changes = await engine.step(now: now)
+        if !changes.isEmpty { await events(.stateChanges(changes)) }
+        await events(.finished(now: now))
+    }
+}
+
+/// A deterministic replay's time: the exchange time of the step being applied, and, for the
+/// engine's latency, that time plus the wall time spent since the step began.
+private final class ExchangeClock: Sendable {
+    private let wall: any MarginClock
+    private let state: Mutex<(time: Double, wallAtStep: Double)>
+
+    init(start: Double, wall: any MarginClock) {
+        self.wall = wall
+        state = Mutex((start, wall.now))
+    }
+
+    func set(_ time: Double) {
+        let now = wall.now
+        state.withLock { $0 = (time, now) }
+    }
+
+    var time: Double { state.withLock { $0.time } }
+
+    var now: Double {
+        let (time, since) = state.withLock { ($0.time, $0.wallAtStep) }
+        return time + max(0, wall.now - since)
     }
 }
 

@@ -19,8 +19,10 @@ final class StoreFollower: Sendable {
     }
 
     /// Follows the store until cancelled; reports the state changes each application caused.
+    /// `clock` paces the polling; `now` is the loop's time the changes are applied at.
     func run(
-        engine: LiveEngine, clock: any MarginClock, interval: Duration, events: @Sendable (LiveEvent) async -> Void
+        engine: LiveEngine, clock: any MarginClock, now: @Sendable () -> Double, interval: Duration,
+        events: @Sendable (LiveEvent) async -> Void
     ) async {
         let inbox = Inbox()
         let changes = self.changes
@@ -43,7 +45,7 @@ final class StoreFollower: Sendable {
                 current = fresh
                 needsReload = false
             }
-            let changed = await engine.replace(book: current, now: clock.now)
+            let changed = await engine.replace(book: current, now: now())
             if !changed.isEmpty { await events(.stateChanges(changed)) }
         }
     }

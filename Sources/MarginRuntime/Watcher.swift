@@ -6,6 +6,10 @@ import MarginStore
 /// `watch --headless`: a ``LiveLoop`` whose events become NDJSON lines: state changes (with
 /// alerts for worsening ones), feed and store status, and a summary every `summaryEvery`
 /// seconds and at the end.
+///
+/// On a deterministic loop (a replay) every event also carries `exchangeTime`, the exchange
+/// time of the step that caused it; summaries, `duration` and the alerts' minute follow
+/// exchange time, and `time` is the wall clock when the line was written.
 public struct Watcher: Sendable {
     public let loop: LiveLoop
     public let alerts: AlertRunner?
@@ -28,7 +32,8 @@ public struct Watcher: Sendable {
         var options = LiveLoop.Options()
         options.duration = duration
         let clock = loop.clock
-        let summaries = SummaryClock(last: clock.now)
+        let loop = self.loop
+        let summaries = SummaryClock(last: loop.startTime)
         // A signal stops the feed; the loop then applies what it delivered and writes the last summary.
         let feed = loop.feed
         let trap = StopSignals.trap { _ in await feed.stop() }
@@ -39,16 +44,14 @@ public struct Watcher: Sendable {
                 for c in changes { await report(c) }
             case .feedStatus(let status):
                 out.emit(
-                    .object([
-                        ("type", .string("feed")), ("time", .string(Timestamp.format(clock.now))),
-                        ("status", .string(status.description)),
-                    ]))
+                    .object(
+                        [("type", .string("feed")), ("time", .string(Timestamp.format(clock.now)))]
+                            + exchangeTime(loop.exchangeTime) + [("status", .string(status.description))]))
             case .storeStatus(let status):
                 out.emit(
-                    .object([
-                        ("type", .string("store")), ("time", .string(Timestamp.format(clock.now))),
-                        ("status", .string("\(status)")),
-                    ]))
+                    .object(
+                        [("type", .string("store")), ("time", .string(Timestamp.format(clock.now)))]
+                            + exchangeTime(loop.exchangeTime) + [("status", .string("\(status)"))]))
             case .tick(let now):
                 if await summaries.due(now: now, every: summaryEvery) { await summary(now: now) }
             case .finished(let now):
@@ -60,12 +63,24 @@ public struct Watcher: Sendable {
         await alerts?.drain()
     }
 
+    /// The `exchangeTime` member of a deterministic replay's events (none otherwise).
+    func exchangeTime(_ time: Double?) -> [(String, JSONValue)] {
+        time.map { [("exchangeTime", .string(Timestamp.format($0)))] } ?? []
+    }
+
+    /// The `time` of an event at the loop's `now`: the loop's clock, or the wall clock when
+    /// the loop runs in exchange time.
+    func reportTime(_ now: Double) -> JSONValue {
+        .string(Timestamp.format(loop.isDeterministic ? loop.clock.now : now))
+    }
+
     func report(_ c: StateChange) async {
-        var members: [(String, JSONValue)] = [
-            ("type", .string("state")), ("time", .string(Timestamp.format(c.time))), ("account", .string(c.accountId)),
-            ("from", .string(c.from.name)), ("to", .string(c.to.name)),
-            ("marginRatio", c.marginRatio.map { .number($0) } ?? .null),
-        ]
+        var members: [(String, JSONValue)] =
+            [("type", .string("state")), ("time", reportTime(c.time))]
+            + exchangeTime(loop.isDeterministic ? c.time : nil) + [
+                ("account", .string(c.accountId)), ("from", .string(c.from.name)), ("to", .string(c.to.name)),
+                ("marginRatio", c.marginRatio.map { .number($0) } ?? .null),
+            ]
         if let cause = c.cause {
             members.append(
                 (
@@ -86,10 +101,9 @@ public struct Watcher: Sendable {
         // Every refusal by reason: the feed's (decoding, validation, order) and the live book's own.
         var rejected = await loop.feed.counters().rejected
         for (reason, n) in await loop.engine.bookRejections() { rejected[reason, default: 0] += n }
-        var members: [(String, JSONValue)] = [
-            ("type", .string("summary")), ("time", .string(Timestamp.format(now))),
-            ("accounts", .integer(s.accounts.count)),
-        ]
+        var members: [(String, JSONValue)] =
+            [("type", .string("summary")), ("time", reportTime(now))]
+            + exchangeTime(loop.isDeterministic ? now : nil) + [("accounts", .integer(s.accounts.count))]
         for st in AccountState.allCases { members.append((st.name, .integer(s.counts[st] ?? 0))) }
         members += [
             ("shortfall", .number(s.shortfall)), ("insuranceFund", .number(s.insuranceFund)),
@@ -118,5 +132,14 @@ private actor SummaryClock {
         guard now - last >= every else { return false }
         last = now
         return true
+    }
+}
+
+extension LiveLoop {
+    /// The loop `watch --headless` runs, over a followed store or else `book`: deterministic, so a
+    /// replay is applied in exchange-time steps.
+    public static func watching(_ store: FollowedStore?, book: Book, feed: any PriceFeed) -> LiveLoop {
+        store.map { LiveLoop(following: $0, feed: feed, deterministic: true) }
+            ?? LiveLoop(book: book, feed: feed, deterministic: true)
     }
 }

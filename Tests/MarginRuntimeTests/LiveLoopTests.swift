@@ -122,4 +122,92 @@ import Testing
         #expect(seen, "states seen: \(states)")
         #expect(await loop.engine.health(now: loop.clock.now).storeStatus == "connected")
     }
+
+    // MARK: Deterministic replay (issue 10 item 21)
+
+    /// ACC-1 (long 2 BTC-PERP on 3000 USDC): index and mark tick together; one mark line is
+    /// older than the line before it (out of order: it would make ACC-1 bankrupt); the last
+    /// step has no index tick, whose age (14 exchange seconds) makes ACC-1 stale.
+    static let steppedTicks = """
+        {"ts":"2026-11-24T12:00:00.000Z","symbol":"BTC","kind":"index","price":60000}
+        {"ts":"2026-11-24T12:00:00.000Z","symbol":"BTC-PERP","kind":"mark","price":60000}
+        {"ts":"2026-11-24T12:00:01.000Z","symbol":"BTC","kind":"index","price":59300}
+        {"ts":"2026-11-24T12:00:00.500Z","symbol":"BTC-PERP","kind":"mark","price":40000}
+        {"ts":"2026-11-24T12:00:01.000Z","symbol":"BTC-PERP","kind":"mark","price":59300}
+        {"ts":"2026-11-24T12:00:06.000Z","symbol":"BTC","kind":"index","price":59100}
+        {"ts":"2026-11-24T12:00:06.000Z","symbol":"BTC-PERP","kind":"mark","price":59100}
+        {"ts":"2026-11-24T12:00:20.000Z","symbol":"BTC-PERP","kind":"mark","price":59000}
+        """
+    static let t0 = 1_795_521_600.0  // 2026-11-24T12:00:00Z
+
+    /// A deterministic loop at speed=max steps once per distinct exchange time (or `step=`
+    /// bucket) at that time, whatever the machine: each state change at the time of its tick,
+    /// staleness judged in exchange time, and the feed never more than one step ahead (its
+    /// counters at each step are that step's).
+    @Test(arguments: [(nil, [0.0, 1, 6, 20], [2, 4, 6, 7]), (5.0, [1, 6, 20], [4, 6, 7])])
+    func deterministicReplayStepsInExchangeTime(step: Double?, times: [Double], counted: [Int]) async throws {
+        let book = try Self.book()
+        let feed = ReplayFeed(
+            source: ReplaySource.parseNDJSON(Self.steppedTicks),
+            options: ReplayOptions(path: "-", speed: .max, step: step))
+        let loop = LiveLoop(book: book, feed: feed, deterministic: true)
+        #expect(loop.isDeterministic && loop.startTime == Self.t0 && loop.exchangeTime == Self.t0)
+        let events = Events()
+        let seen = StepLog()
+        await loop.run(LiveLoop.Options()) { event in
+            await events.add(event)
+            guard case .tick(let now) = event else { return }
+            // Time for a feed that runs ahead to show it.
+            try? await Task.sleep(for: .milliseconds(5))
+            let snap = await loop.engine.snapshot(now: now)
+            let acc1 = snap.accounts.ids.firstIndex(of: "ACC-1").map { snap.accounts.stale[$0] }
+            await seen.add(now: now, ticks: await feed.counters().ticks, stale: acc1 ?? false)
+        }
+        #expect(await seen.times.map { $0 - Self.t0 } == times)
+        #expect(await seen.ticks == counted)
+        #expect(await seen.stale == times.map { $0 == 20 })
+        let changes = await events.all.flatMap { e -> [StateChange] in
+            if case .stateChanges(let cs) = e { cs } else { [] }
+        }
+        #expect(
+            changes.map { "\($0.from.name)>\($0.to.name) \($0.time - Self.t0)" } == [
+                "safe>warning 1.0", "warning>danger 6.0", "danger>liquidatable 20.0",
+            ])
+        #expect(changes.allSatisfy { $0.cause?.exchangeTime == $0.time })
+        #expect(await feed.counters().rejected == ["out_of_order": 1])
+        // The feed's status changes come from the same sequence: live first, finished before the end.
+        let order = await events.all.compactMap { e -> String? in
+            switch e {
+            case .feedStatus(let s): "feed \(s)"
+            case .finished(let now): "finished \(now - Self.t0)"
+            default: nil
+            }
+        }
+        #expect(order == ["feed live", "feed finished", "finished 20.0"])
+        #expect(loop.exchangeTime == Self.t0 + 20)
+    }
+
+    /// `deterministic` is for replays: a live feed keeps coalescing on the clock, and a loop that
+    /// does not ask for it (the dashboard) runs a replay on the clock as before.
+    @Test func deterministicOnlyForReplays() async throws {
+        let book = try Self.book()
+        let sim = try FeedFactory.make(spec: "sim:seed=1", universe: SimUniverse(book: book))
+        let live = LiveLoop(book: book, feed: sim, deterministic: true)
+        #expect(!live.isDeterministic && live.exchangeTime == nil)
+        let dashboard = LiveLoop(book: book, feed: try Self.replay(book))
+        #expect(!dashboard.isDeterministic && dashboard.exchangeTime == nil)
+        await sim.stop()
+    }
+
+    /// What each step saw.
+    actor StepLog {
+        var times: [Double] = []
+        var ticks: [Int] = []
+        var stale: [Bool] = []
+        func add(now: Double, ticks n: Int, stale s: Bool) {
+            times.append(now)
+            ticks.append(n)
+            stale.append(s)
+        }
+    }
 }

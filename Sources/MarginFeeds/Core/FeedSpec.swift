@@ -7,6 +7,7 @@ import MarginCore
 /// let spec = try FeedSpec.parse("sim:seed=7,rate=500")
 /// // .sim(SimOptions(seed: 7, rate: 500))
 /// let replay = try FeedSpec.parse("replay:ticks.ndjson,speed=10,loop")
+/// let stepped = try FeedSpec.parse("replay:ticks.ndjson,speed=max,step=1s")
 /// ```
 /// Websocket kinds take the URL as target (`binance:wss://fstream.binance.com/market/ws/!markPrice@arr@1s`)
 /// and accept `map=FILE` (a ``SymbolMap`` file), `timeout=SECONDS` (watchdog, and the bound on
@@ -63,10 +64,25 @@ public struct ReplayOptions: Sendable, Equatable {
     public var path: String
     public var speed: Speed = .factor(1)
     public var loop = false
-    public init(path: String, speed: Speed = .factor(1), loop: Bool = false) {
+    /// Exchange seconds per step of a deterministic replay (`step=500ms`, `1s`, `1m`); `nil`: one
+    /// step per distinct exchange time. See ``ReplayFeed/steps()``.
+    public var step: Double?
+    public init(path: String, speed: Speed = .factor(1), loop: Bool = false, step: Double? = nil) {
         self.path = path
         self.speed = speed
         self.loop = loop
+        self.step = step
+    }
+
+    /// Reads a duration in seconds: a number with a unit `ms`, `s`, `m` or `h` (`500ms`, `1s`,
+    /// `1.5m`), or a bare number of seconds. `nil` unless finite, above zero and at most a year.
+    public static func parseDuration(_ text: String) -> Double? {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        let (number, scale) =
+            units.first { text.hasSuffix($0.0) }.map { (String(text.dropLast($0.0.count)), $0.1) } ?? (text, 1)
+        guard let n = DecimalNumber.parse(number), n.isFinite, n > 0 else { return nil }
+        let seconds = n * scale
+        return seconds <= 366 * 86_400 ? seconds : nil
     }
 }
 
@@ -149,7 +165,7 @@ extension FeedSpec {
 
         case "replay":
             guard let path = parts.first, !path.isEmpty else {
-                throw fail("missing file: use replay:FILE[,speed=N|max][,loop]")
+                throw fail("missing file: use replay:FILE[,speed=N|max][,step=DURATION][,loop]")
             }
             var options = ReplayOptions(path: path)
             for part in parts.dropFirst() {
@@ -167,7 +183,14 @@ extension FeedSpec {
                 case "loop":
                     guard value == nil else { throw fail("loop takes no value") }
                     options.loop = true
-                default: throw fail("unknown replay option '\(key)' (expected speed=N|max, loop)")
+                case "step":
+                    guard let v = value, let seconds = ReplayOptions.parseDuration(v) else {
+                        throw fail(
+                            "step must be a duration above zero such as 500ms, 1s, 1m or 1h, got '\(value ?? "")'")
+                    }
+                    options.step = seconds
+                default:
+                    throw fail("unknown replay option '\(key)' (expected speed=N|max, step=DURATION, loop)")
                 }
             }
             return .replay(options)

@@ -14,10 +14,12 @@ struct WatchCommand: AsyncParsableCommand {
             Events: {"type":"state",...} when an account changes state (after hysteresis), \
             {"type":"feed",...} when the feed's status changes, {"type":"summary",...} every \
             --summary-every seconds and at the end. A finite feed (replay without loop, ndjson file) \
-            ends the watch when it finishes. --alert-command runs a command (through /bin/sh) per \
-            worsening state change with the event JSON on stdin, deduplicated per account and state \
-            for a minute and limited to --alert-rate a minute; a failing command is reported on \
-            stderr and never stops the loop.
+            ends the watch when it finishes. A replay runs in exchange time, one step per distinct tick \
+            time (or per step=DURATION), every event with its exchangeTime, so a file gives the same events \
+            on any machine; --summary-every and --duration count exchange seconds. --alert-command runs a \
+            command (through /bin/sh) per worsening state change with the event JSON on stdin, deduplicated \
+            per account and state for a minute and limited to --alert-rate a minute; a failing command is \
+            reported on stderr and never stops the loop.
             """
     )
 
@@ -37,7 +39,7 @@ struct WatchCommand: AsyncParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Price feed: sim[:seed=7,rate=500], replay:FILE[,speed=N|max][,loop], ndjson:-|FILE, binance:URL, deribit:URL, coinbase:URL.",
+            "Price feed: sim[:seed=7,rate=500], replay:FILE[,speed=N|max][,step=500ms|1s|1m][,loop], ndjson:-|FILE, binance:URL, deribit:URL, coinbase:URL.",
             valueName: "SPEC"))
     var feed: String = "sim"
 
@@ -84,7 +86,7 @@ struct WatchCommand: AsyncParsableCommand {
                 default: throw CLIError.invalidData("\(e)")
                 }
             }
-            let loop = followed.map { LiveLoop(following: $0, feed: priceFeed) } ?? LiveLoop(book: b, feed: priceFeed)
+            let loop = LiveLoop.watching(followed, book: b, feed: priceFeed)
             let watcher = Watcher(
                 loop: loop, alerts: alertCommand.map { AlertRunner(command: $0, perMinute: alertRate) },
                 summaryEvery: summaryEvery, duration: duration)
