@@ -292,8 +292,13 @@ extension LiveLoop {
             if let duration = options.duration, step.time - startTime >= duration { break }
         }
         // Ended (the file, a stop, the duration): the feed is finished before the last events.
+        let durationReached = options.duration.map { exchange.time - startTime >= $0 } ?? false
         await feed.stop()
         await reportStatus()
+        // A loop that outlives its feed (`stopWhenFeedFinishes` off) waits to be cancelled.
+        while !options.stopWhenFeedFinishes, !durationReached, !Task.isCancelled {
+            try? await clock.sleep(for: options.stepInterval)
+        }
         let now = exchange.time
         let changes = await engine.step(now: now)
         if !changes.isEmpty { await events(.stateChanges(changes)) }

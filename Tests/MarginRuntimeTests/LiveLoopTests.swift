@@ -199,6 +199,31 @@ import Testing
         await sim.stop()
     }
 
+    /// Without `stopWhenFeedFinishes` a deterministic loop outlives its replay until cancelled.
+    @Test func deterministicLoopCanOutliveItsFeed() async throws {
+        let book = try Self.book()
+        let loop = LiveLoop(book: book, feed: try Self.replay(book), deterministic: true)
+        let events = Events()
+        var options = LiveLoop.Options()
+        options.stopWhenFeedFinishes = false
+        let running = Task { await loop.run(options) { await events.add($0) } }
+        var finished = false
+        for _ in 0..<500 where !finished {
+            try await Task.sleep(for: .milliseconds(10))
+            finished = await events.all.contains { if case .feedStatus(.finished) = $0 { true } else { false } }
+        }
+        #expect(finished)
+        #expect(await !events.all.contains { if case .finished = $0 { true } else { false } })
+        running.cancel()
+        await running.value
+        guard case .finished(let now) = await events.all.last else {
+            Issue.record("the loop did not end with .finished")
+            return
+        }
+        #expect(now == Self.t0 + 8)
+        #expect(await events.states == ["ACC-1 safe>warning", "ACC-1 warning>danger", "ACC-1 danger>liquidatable"])
+    }
+
     /// What each step saw.
     actor StepLog {
         var times: [Double] = []
