@@ -17,8 +17,10 @@ struct StoreBehaviourTests {
             book.accounts[0].subaccounts[0].collateral.append(CollateralLine(asset: "USDC", amount: 0.1 + 0.2))
             book.accounts[1].subaccounts[0].collateral.append(
                 CollateralLine(asset: "USDC", amount: Double.leastNonzeroMagnitude))
+            // Seventeen significant digits near the largest amount a book may hold (a larger one
+            // overflows its figures and is invalid data: issue 10, item 8).
             book.accounts[2].subaccounts[0].collateral.append(
-                CollateralLine(asset: "BTC", amount: -1.7976931348623157e308))
+                CollateralLine(asset: "BTC", amount: -1.7976931348623157e298))
             book.accounts[3].subaccounts[0].positions.append(
                 Position(instrument: "BTC-PERP", quantity: 1e-17, entryPrice: 60000.000000000007))
             book.insuranceFund = 123456789.123456789
