@@ -205,8 +205,9 @@ public final class Analyzer: @unchecked Sendable {
         return mm
     }
 
-    /// The full detail of account `a` (its pooled unit and its buckets).
-    public func detail(account a: Int, source: Account) -> AccountDetail {
+    /// The full detail of account `a` (its pooled unit and its buckets); `liquidation`, when
+    /// given, is the account's ``BatchAnalyzer`` result at the same prices (else it is searched here).
+    public func detail(account a: Int, source: Account, liquidation: LiquidationAnalysis? = nil) -> AccountDetail {
         let m = book.market
         let metrics = self.metrics(a, at: base)
         let st = Health.state(metrics, m.params)
@@ -232,10 +233,9 @@ public final class Analyzer: @unchecked Sendable {
         return AccountDetail(
             metrics: metrics, state: st, marginRatio: mr.isFinite ? mr : nil,
             freeCollateral: metrics.adjustedEquity - metrics.initialMargin,
-            distanceToLiquidation: distanceToLiquidation(a),
-            liquidationPrices: exposedAssets(a).compactMap { x in
-                liquidationPrice(a, asset: x).map { (m.assetNames[x], $0) }
-            },
+            distanceToLiquidation: liquidation.map(\.distance) ?? distanceToLiquidation(a),
+            liquidationPrices: liquidation.map { $0.prices.map { (m.assetNames[$0.asset], $0.price) } }
+                ?? exposedAssets(a).compactMap { x in liquidationPrice(a, asset: x).map { (m.assetNames[x], $0) } },
             greeks: greeks(a).map { (m.assetNames[$0.asset], $0.greeks) },
             nettingBenefit: benefit, buckets: buckets)
     }

@@ -33,10 +33,11 @@ public struct Snapshot: Sendable {
         marginBook.computeAll(quotes, into: results)
         let analyzer = Analyzer(book: marginBook, base: state)
         let order = results.priorityOrder(accountCount: marginBook.accountCount, ids: marginBook.accountIds)
-        let rows = order.map { a in
+        let liquidation = BatchAnalyzer(book: marginBook).analyze(order, at: state)
+        let rows = order.enumerated().map { k, a in
             Row(
                 id: book.accounts[a].id, name: book.accounts[a].displayName, model: marginBook.model[a],
-                detail: analyzer.detail(account: a, source: book.accounts[a]))
+                detail: analyzer.detail(account: a, source: book.accounts[a], liquidation: liquidation[k]))
         }
         let (counts, shortfall) = results.summary(accountCount: marginBook.accountCount)
         return Snapshot(

@@ -43,6 +43,10 @@ struct BenchCommand: AsyncParsableCommand {
     )
     var decode = false
 
+    @Flag(
+        name: .long, help: "Analysis mode: distance to liquidation and liquidation prices of every account, all cores.")
+    var analysis = false
+
     @Option(name: .long, help: "Live mode: seconds to run.")
     var seconds: Double = 10
 
@@ -56,23 +60,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         if decode {
-            try await reportingErrors {
-                let frames = 500
-                let tps = measureBinanceDecode(symbols: 600, frames: frames)
-                let out =
-                    json
-                    ? JSONWriter(pretty: false).write(
-                        .object([
-                            ("mode", .string("decode")), ("adapter", .string("binance")),
-                            ("symbolsPerFrame", .integer(600)), ("frames", .integer(frames)),
-                            ("ticksPerSecond", .number(tps)),
-                        ])) + "\n"
-                    : String(
-                        format:
-                            "binance all-symbols frames (600 symbols): %.0f ticks/s decoded, mapped and delivered\n",
-                        tps)
-                try writeOutput(out, to: nil)
-            }
+            try await reportingErrors { try writeOutput(AnalysisBench.decodeReport(json: json), to: nil) }
             return
         }
         if live {
@@ -92,6 +80,10 @@ struct BenchCommand: AsyncParsableCommand {
             }
             if model == .es, b.history?.dates.isEmpty ?? true {
                 throw CLIError.invalidData("--model es needs a book with history")
+            }
+            if analysis {
+                let f = AnalysisBench.run(book: b, model: model)
+                return try writeOutput(json ? JSONWriter(pretty: false).write(f.json()) + "\n" : f.text(), to: nil)
             }
             let f = KernelBench.run(book: b, model: model, runs: runs)
             let name = model?.rawValue ?? "mixed"

@@ -1,0 +1,112 @@
+import Testing
+
+@testable import MarginCore
+
+/// Issue 11: the batch analysis gives the per-account grid search's distance and liquidation
+/// prices (spec 4 and 6) on random books of all three models, with options, near liquidation.
+@Suite struct BatchAnalyzerTests {
+    static func close(_ a: Double?, _ b: Double?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): return true
+        case (let x?, let y?): return abs(x - y) <= 1e-9 * max(1, abs(y))
+        default: return false
+        }
+    }
+
+    /// Prices moved by up to ±`spread` so that many accounts sit near (or past) liquidation.
+    static func moved(_ state: PriceState, _ market: CompiledMarket, seed: UInt64, spread: Double) -> PriceState {
+        var rng = SplitMix64(seed: seed)
+        var s = state
+        for a in 0..<market.assetCount where !market.stable[a] {
+            s = s.withPrice(asset: a, state.assetPrice[a] * (1 + spread * (2 * rng.nextUnit() - 1)), market)
+        }
+        return s
+    }
+
+    @Test(arguments: [
+        (MarginModel?.none, UInt64(1)), (.standard, 2), (.portfolio, 3), (.es, 4), (nil, 5), (.standard, 6),
+    ])
+    func agreesWithThePerAccountSearch(model: MarginModel?, seed: UInt64) {
+        let book = DemoBook.generate(accounts: 24, seed: seed)
+        let mb = MarginBook(book: book, modelOverride: model)
+        let prices = Self.moved(PriceState(book: book), mb.market, seed: seed, spread: 0.3)
+        let reference = Analyzer(book: mb, base: prices)
+        let accounts = Array(0..<mb.accountCount)
+        let batch = BatchAnalyzer(book: mb).analyze(accounts, at: prices, threads: 2)
+        var mismatches: [String] = []
+        for (k, a) in accounts.enumerated() {
+            let d = reference.distanceToLiquidation(a)
+            if !Self.close(batch[k].distance, d) {
+                mismatches.append(
+                    "\(mb.accountIds[a]) distance \(String(describing: batch[k].distance)) vs \(String(describing: d))")
+            }
+            let want = mb.exposedAssets(ofUnit: a).compactMap { x in
+                reference.liquidationPrice(a, asset: x).map { LiquidationPrice(asset: x, price: $0) }
+            }
+            let got = batch[k].prices
+            if got.map(\.asset) != want.map(\.asset) || !zip(got, want).allSatisfy({ Self.close($0.price, $1.price) }) {
+                mismatches.append("\(mb.accountIds[a]) prices \(got) vs \(want)")
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.count) of \(accounts.count): \(mismatches.prefix(5))")
+    }
+
+    /// Linear accounts only (no options): the closed-form path alone, on books with one
+    /// falling bracket rate (not concave: every step is scanned) and with rising rates.
+    @Test(arguments: [false, true])
+    func linearAccountsWithAndWithoutConvexBrackets(fallingRate: Bool) {
+        var book = DemoBook.generate(accounts: 120, seed: 11)
+        book.instruments = book.instruments.map { i in
+            var i = i
+            if fallingRate, i.kind != .option, i.brackets.count > 1 {
+                i.brackets[1].mmf = i.brackets[0].mmf / 2
+                i.brackets[1].imf = max(i.brackets[1].imf, i.brackets[1].mmf)
+            }
+            return i
+        }
+        let optionNames = Set(book.instruments.filter { $0.kind == .option }.map(\.name))
+        book.accounts = book.accounts.map { a in
+            var a = a
+            for s in a.subaccounts.indices {
+                a.subaccounts[s].positions.removeAll { optionNames.contains($0.instrument) }
+            }
+            return a
+        }
+        let mb = MarginBook(book: book)
+        let prices = Self.moved(PriceState(book: book), mb.market, seed: 12, spread: 0.4)
+        let reference = Analyzer(book: mb, base: prices)
+        let accounts = Array(0..<mb.accountCount)
+        let batch = BatchAnalyzer(book: mb).analyze(accounts, at: prices, threads: 1)
+        var bad = 0
+        for (k, a) in accounts.enumerated() where !Self.close(batch[k].distance, reference.distanceToLiquidation(a)) {
+            bad += 1
+        }
+        #expect(bad == 0)
+    }
+
+    @Test func emptyAndFlatAccounts() {
+        let text = #"""
+            {"format": "margintop.book/1", "asOf": "2026-11-24T12:00:00Z",
+             "assets": {"USDC": {"stable": true}, "BTC": {"price": 60000, "vol": 0.5}},
+             "instruments": {"BTC-PERP": {"kind": "perpetual", "underlying": "BTC",
+                             "brackets": [{"upTo": null, "imf": 0.02, "mmf": 0.01}]}},
+             "accounts": [{"id": "EMPTY"},
+                          {"id": "CASH", "collateral": [{"asset": "USDC", "amount": 100}]},
+                          {"id": "FLAT", "collateral": [{"asset": "USDC", "amount": 100}],
+                           "positions": [{"instrument": "BTC-PERP", "quantity": 0, "entryPrice": 60000}]},
+                          {"id": "SPOT", "collateral": [{"asset": "BTC", "amount": 1}, {"asset": "USDC", "amount": -50000}]},
+                          {"id": "LIQ", "collateral": [{"asset": "USDC", "amount": 10}],
+                           "positions": [{"instrument": "BTC-PERP", "quantity": 1, "entryPrice": 60000}]}]}
+            """#
+        let book = try! BookDecoder.decode(text)
+        let mb = MarginBook(book: book)
+        let prices = PriceState(book: book)
+        let reference = Analyzer(book: mb, base: prices)
+        let batch = BatchAnalyzer(book: mb).analyze(Array(0..<5), at: prices)
+        for a in 0..<5 {
+            #expect(Self.close(batch[a].distance, reference.distanceToLiquidation(a)), "\(mb.accountIds[a])")
+        }
+        #expect(batch[0].distance == nil && batch[1].distance == nil && batch[4].distance == 0)
+        #expect(batch[3].distance != nil && batch[3].distance! < 0)
+    }
+}
