@@ -67,6 +67,12 @@ public struct AccountTable: Sendable {
     public var largestExposure: [(asset: String, notional: Double)]
     /// Age in seconds of the oldest price the account rests on.
     public var dataAge: [Double]
+    /// Distance to liquidation (spec 4: the signed move that first liquidates; 0 when already
+    /// liquidatable), `.nan` when no move in range does or the account was never analysed.
+    public var distance: [Double]
+    /// Time (seconds since the epoch) of the prices the account's distance was computed at;
+    /// `-.infinity` when it has not been analysed yet. Its age is `time - analysedAt`.
+    public var analysedAt: [Double]
 
     public var count: Int { ids.count }
 
@@ -87,6 +93,8 @@ public struct AccountTable: Sendable {
         self.stale = stale
         self.largestExposure = largestExposure
         self.dataAge = dataAge
+        distance = Array(repeating: .nan, count: ids.count)
+        analysedAt = Array(repeating: -.infinity, count: ids.count)
     }
 }
 
