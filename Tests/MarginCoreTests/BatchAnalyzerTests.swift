@@ -55,7 +55,7 @@ import Testing
     /// falling bracket rate (not concave: every step is scanned) and with rising rates.
     @Test(arguments: [false, true])
     func linearAccountsWithAndWithoutConvexBrackets(fallingRate: Bool) {
-        var book = DemoBook.generate(accounts: 120, seed: 11)
+        var book = DemoBook.generate(accounts: 60, seed: 11)
         book.instruments = book.instruments.map { i in
             var i = i
             if fallingRate, i.kind != .option, i.brackets.count > 1 {

@@ -75,22 +75,47 @@ public final class BatchAnalyzer: Sendable {
     ) -> [LiquidationAnalysis] {
         guard !accounts.isEmpty else { return [] }
         let n = accounts.count
-        let workers = max(1, min(threads, (n + 63) / 64))
-        let out = UnsafeMutablePointer<LiquidationAnalysis>.allocate(capacity: n)
-        let sendable = UnsafeSendable(out)
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            let worker = Worker(self, prices)
-            let lo = n * w / workers
-            let hi = n * (w + 1) / workers
-            for k in lo..<hi {
-                (sendable.pointer + k).initialize(
-                    to: worker.analyze(accounts[k], liquidationPrices: liquidationPrices))
+        // Pass 1, per account: the base state and everything the linear model settles.
+        let partial = parallelMap(
+            n, threads: n < 64 ? 1 : threads, context: { Worker(self, prices) }
+        ) { worker, k in
+            worker.analyze(accounts[k], liquidationPrices: liquidationPrices)
+        }
+        var result = partial.map { LiquidationAnalysis(distance: $0.distance) }
+        // Pass 2, grid point by grid point across the accounts the closed form cannot take.
+        let searching = (0..<n).filter { partial[$0].distancePending }
+        for (j, d) in gridDistances(searching.map { accounts[$0] }, base: prices, threads: threads).enumerated() {
+            result[searching[j]].distance = d
+        }
+        guard liquidationPrices else { return result }
+        var found = partial.map { p in p.prices.map { $0.price } }
+        for a in 0..<book.market.assetCount {
+            var who: [(k: Int, slot: Int)] = []
+            for k in 0..<n {
+                for (slot, entry) in partial[k].prices.enumerated() where entry.asset == a && entry.pending {
+                    who.append((k, slot))
+                }
+            }
+            guard !who.isEmpty else { continue }
+            let values = gridPrices(
+                who.map { accounts[$0.k] }, asset: a, now: who.map { partial[$0.k].liquidatableNow }, base: prices,
+                threads: threads)
+            for (w, v) in zip(who, values) { found[w.k][w.slot] = v }
+        }
+        for k in 0..<n {
+            result[k].prices = zip(partial[k].prices, found[k]).compactMap { e, p in
+                p.map { LiquidationPrice(asset: e.asset, price: $0) }
             }
         }
-        let result = Array(UnsafeBufferPointer(start: out, count: n))
-        out.deinitialize(count: n)
-        out.deallocate()
         return result
+    }
+
+    /// What pass 1 settles for one account; `pending` parts go to the grid search.
+    struct Partial: Sendable {
+        var distance: Double?
+        var distancePending = false
+        var liquidatableNow = false
+        var prices: [(asset: Int, price: Double?, pending: Bool)] = []
     }
 
     /// One thread's scratch: the fallback analyzer and the linear model's terms.
@@ -98,7 +123,6 @@ public final class BatchAnalyzer: Sendable {
         let owner: BatchAnalyzer
         let book: MarginBook
         let base: PriceState
-        let fallback: Analyzer
         let evaluator: Evaluator
         let quotes: Quotes
         var model = LinearModel()
@@ -108,37 +132,36 @@ public final class BatchAnalyzer: Sendable {
             self.owner = owner
             book = owner.book
             self.base = base
-            fallback = Analyzer(book: owner.book, base: base)
             evaluator = Evaluator(book: owner.book)
             quotes = Quotes(market: owner.book.market, portfolio: owner.book.usesPortfolio, es: owner.book.usesES)
             quotes.update(base)
         }
 
-        func analyze(_ u: Int, liquidationPrices: Bool) -> LiquidationAnalysis {
+        func analyze(_ u: Int, liquidationPrices: Bool) -> Partial {
             let m = evaluator.evaluate(u, quotes)
             liquidatableNow = Health.isLiquidatable(
                 adjustedEquity: m.adjustedEquity, maintenanceMargin: m.maintenanceMargin)
             let linear = isLinear(u, metrics: m)
-            let distance: Double?
+            var out = Partial(liquidatableNow: liquidatableNow)
+            let exposed = book.exposedAssets(ofUnit: u)
             if liquidatableNow {
-                distance = 0
+                out.distance = 0
+            } else if exposed.isEmpty {
+                out.distance = nil
             } else if linear {
-                distance = linearDistance(u)
+                out.distance = linearDistance(u)
             } else {
-                distance = fallback.distanceToLiquidation(u)
+                out.distancePending = true
             }
-            guard liquidationPrices else { return LiquidationAnalysis(distance: distance) }
-            var prices: [LiquidationPrice] = []
-            for a in book.exposedAssets(ofUnit: u) {
-                let p: Double?
+            guard liquidationPrices else { return out }
+            for a in exposed {
                 if linear && book.model[u] != .es {
-                    p = linearPrice(u, asset: a)
+                    out.prices.append((a, linearPrice(u, asset: a), false))
                 } else {
-                    p = fallback.liquidationPrice(u, asset: a)
+                    out.prices.append((a, nil, true))
                 }
-                if let p { prices.append(LiquidationPrice(asset: a, price: p)) }
             }
-            return LiquidationAnalysis(distance: distance, prices: prices)
+            return out
         }
 
         // MARK: - The linear model
@@ -345,10 +368,4 @@ public final class BatchAnalyzer: Sendable {
             }
         }
     }
-}
-
-/// A pointer handed to concurrent workers that write disjoint ranges of it.
-private struct UnsafeSendable<T>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<T>
-    init(_ p: UnsafeMutablePointer<T>) { pointer = p }
 }
