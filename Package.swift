@@ -93,6 +93,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "StoreTestSupport", dependencies: ["MarginStore"], path: "Tests/StoreTestSupport"),
+        // The seeded mutator and failure log of the decoders' fuzz tests.
+        .target(name: "FuzzTestSupport", dependencies: ["MarginCore"], path: "Tests/FuzzTestSupport"),
         // The live loop (feed -> engine, stepper, snapshot publisher, store follower) and what runs on it:
         // the headless watcher, the live and kernel benches, the store-backed review service, the log file.
         .target(
@@ -112,7 +114,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "MarginCoreTests", dependencies: ["MarginCore"]),
+        .testTarget(name: "MarginCoreTests", dependencies: ["MarginCore", "FuzzTestSupport"]),
         .testTarget(name: "MarginLiveTests", dependencies: ["MarginLive", "MarginCore"]),
         .testTarget(
             name: "MarginStoreTests",
@@ -130,7 +132,8 @@ let package = Package(
             ]),
         .testTarget(name: "MarginTUIEndToEndTests", dependencies: ["margintop", "StoreTestSupport"]),
         .testTarget(
-            name: "MarginFeedsTests", dependencies: ["MarginFeeds", "MarginFeedsTestSupport", "MarginCore"],
+            name: "MarginFeedsTests",
+            dependencies: ["MarginFeeds", "MarginFeedsTestSupport", "MarginCore", "FuzzTestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "MargintopCLITests", dependencies: ["margintop", "StoreTestSupport"]),
         .testTarget(
