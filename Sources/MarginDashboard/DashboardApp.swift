@@ -34,7 +34,7 @@ public struct DashboardStats: Sendable, CustomStringConvertible {
 /// a ``TerminalBackend`` and a ``MarginClock``.
 ///
 /// The loop sleeps until something happens: a key or resize from the terminal, a snapshot, the
-/// result of an effect (a review stored, distances computed), the one-second tick that ages the
+/// result of an effect (a review stored, drill-down figures computed), the one-second tick that ages the
 /// screen, or a deferred frame falling due. It draws only when something changed: new data at most
 /// once per ``DashboardOptions/frameInterval``, a key or a resize at once (a deferred frame waits on
 /// the clock from the shared thread pool, which the engine keeps busy on big books).
@@ -235,9 +235,6 @@ public final class DashboardApp {
                 let h = await engine.marginRatioHistory(accountId: id)
                 self?.post(.marginRatioHistory(accountId: id, h))
             }
-        case .analyze(let request):
-            // A grid search per account: off the main actor, so keys stay quick on big books.
-            offMainActor { request.compute() }
         case .drill(let request):
             offMainActor { request.compute() }
         case .reviewMetrics(let request):

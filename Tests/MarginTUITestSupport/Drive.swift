@@ -1,8 +1,7 @@
 import MarginTUI
 
-/// `reduce` as the app runs it, with the analyses (``Effect/analyze(_:)``, ``Effect/drill(_:)``,
-/// ``Effect/reviewMetrics(_:)``) performed at once
-/// and fed back, where the app performs them off the main actor. Returns the other effects.
+/// `reduce` as the app runs it, with the computations (``Effect/drill(_:)``, ``Effect/reviewMetrics(_:)``)
+/// performed at once and fed back, where the app performs them off the main actor. Returns the other effects.
 @discardableResult
 public func drive(_ state: inout AppState, _ action: Action) -> [Effect] {
     var out: [Effect] = []
@@ -10,7 +9,6 @@ public func drive(_ state: inout AppState, _ action: Action) -> [Effect] {
     while !queue.isEmpty {
         let e = queue.removeFirst()
         switch e {
-        case .analyze(let request): queue += reduce(&state, request.compute())
         case .drill(let request): queue += reduce(&state, request.compute())
         case .reviewMetrics(let request): queue += reduce(&state, request.compute())
         default: out.append(e)

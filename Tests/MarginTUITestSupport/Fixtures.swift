@@ -19,7 +19,8 @@ public enum Fixtures {
         return b
     }
 
-    /// A snapshot after a few seconds of deterministic ticks (history and recent changes filled).
+    /// A snapshot after a few seconds of deterministic ticks (history and recent changes filled), every
+    /// account's distance analysed at its prices (``analysed(_:at:)``).
     public static func snapshot(accounts: Int = 40) -> LiveSnapshot {
         let t0 = now
         let live = LiveBook(book: book(accounts: accounts), now: t0)
@@ -32,11 +33,24 @@ public enum Fixtures {
             live.sample(now: t)
         }
         let end = t0 + 12.5
-        return live.snapshot(
-            now: end,
-            health: LoopHealth(
-                feedStatus: "live", feedIsLive: true, ticksPerSecond: 50,
-                recomputeP50Ms: 0.4, recomputeP99Ms: 1.5))
+        return analysed(
+            live.snapshot(
+                now: end,
+                health: LoopHealth(
+                    feedStatus: "live", feedIsLive: true, ticksPerSecond: 50,
+                    recomputeP50Ms: 0.4, recomputeP99Ms: 1.5)))
+    }
+
+    /// `snap` with the distance columns set as the live engine sets them: every account analysed
+    /// with MarginCore's ``BatchAnalyzer`` at the snapshot's prices, stamped `at` (default: the snapshot's time).
+    public static func analysed(_ snap: LiveSnapshot, at time: Double? = nil) -> LiveSnapshot {
+        var s = snap
+        let all = Array(0..<snap.accounts.count)
+        let analysis = BatchAnalyzer(book: snap.marginBook).analyze(
+            all, at: snap.prices, liquidationPrices: false, threads: 1)
+        s.accounts.distance = analysis.map { $0.distance ?? .nan }
+        s.accounts.analysedAt = Array(repeating: time ?? snap.time, count: all.count)
+        return s
     }
 
     /// A state showing `snapshot` at a size.

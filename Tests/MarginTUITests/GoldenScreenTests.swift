@@ -57,6 +57,15 @@ enum Golden {
         _ = drive(&sorted, .key(.char(" ")))
         out.append(("overview-sorted-marked", sorted))
 
+        // Sorted by distance, some distances old (`~`, dimmed), one account never analysed (`…`).
+        var aged = Self.snap
+        for a in [3, 8, 16] { aged.accounts.analysedAt[a] = aged.time - 4 }
+        aged.accounts.distance[20] = .nan
+        aged.accounts.analysedAt[20] = -.infinity
+        var dist = Fixtures.state(rows: rows, cols: cols, snapshot: aged)
+        _ = drive(&dist, .key(.char("d")))
+        out.append(("overview-distance", dist))
+
         var d = s
         _ = drive(&d, .key(.enter))
         _ = drive(&d, .marginRatioHistory(accountId: d.drill?.accountId ?? "", [0.5, 0.6, 0.7, 0.8, 0.95, 1.1, 1.05]))

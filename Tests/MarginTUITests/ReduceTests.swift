@@ -250,28 +250,6 @@ import Testing
         #expect(eff == [.quit] && s.quit)
     }
 
-    @Test func distancesOnlyForVisibleRows() {
-        let s = Fixtures.state(rows: 24, cols: 120, snapshot: Fixtures.snapshot(accounts: 200))
-        #expect(s.distances.count == Layout.tableHeight(s))
-    }
-
-    @Test func distancesAreAskedForOffTheReducer() {
-        var s = AppState(operatorName: "alice", readOnly: false)
-        _ = reduce(&s, .resize(rows: 24, cols: 120))
-        let effects = reduce(&s, .snapshot(Fixtures.snapshot(accounts: 200)))
-        #expect(s.distances.isEmpty)
-        guard case .analyze(let request)? = effects.last else {
-            Issue.record("no analyze effect in \(effects)")
-            return
-        }
-        #expect(request.accounts == Array(s.tableRows.prefix(Layout.tableHeight(s))))
-        // Rows already being computed are not asked for twice.
-        let again = reduce(&s, .key(.char("j")))
-        #expect(!again.contains { if case .analyze = $0 { true } else { false } })
-        _ = reduce(&s, request.compute())
-        #expect(s.distances.count == Layout.tableHeight(s) && s.distancesPending.isEmpty)
-    }
-
     @Test func textFieldEditing() {
         var f = TextField()
         for k: Key in [

@@ -4,10 +4,10 @@ import MarginLive
 /// Which full screen is showing.
 public enum Screen: Sendable, Equatable { case overview, drill, queue, system }
 
-/// Columns the account table can be sorted by (distance is computed for visible rows only, so it cannot).
+/// Columns the account table can be sorted by, over the whole book.
 public enum SortKey: String, Sendable, Equatable, CaseIterable {
-    case priority, id, name, model, equity, adjustedEquity, initialMargin, maintenanceMargin, ratio, exposure, age,
-        state
+    case priority, id, name, model, equity, adjustedEquity, initialMargin, maintenanceMargin, ratio, distance,
+        exposure, age, state
 
     /// The key that sorts by this column.
     public var key: Character {
@@ -21,18 +21,12 @@ public enum SortKey: String, Sendable, Equatable, CaseIterable {
         case .initialMargin: "I"
         case .maintenanceMargin: "M"
         case .ratio: "r"
+        case .distance: "d"
         case .exposure: "x"
         case .age: "t"
         case .state: "s"
         }
     }
-}
-
-/// A cached distance to liquidation of one account (nil value: no move liquidates it).
-public struct DistanceEntry: Sendable, Equatable {
-    public var value: Double?
-    public var version: Int
-    public var time: Double
 }
 
 /// The drill-down of one account.
@@ -114,6 +108,8 @@ public struct AppState: Sendable {
     public var sort = SortKey.priority
     public var sortReversed = false
     public var filter = ""
+    /// What is wrong with a term of `filter` (that term is left out), for the footer; derived by ``rebuildRows(_:)``.
+    public var filterError: String?
     /// Non-nil while the filter is being typed.
     public var filterEdit: TextField?
     /// Account indices shown, after filter and sort.
@@ -122,9 +118,6 @@ public struct AppState: Sendable {
     public var top = 0
     /// Accounts marked with Space (ids).
     public var marked: Set<String> = []
-    public var distances: [String: DistanceEntry] = [:]
-    /// Accounts whose distance is being computed (asked for by an ``Effect/analyze(_:)``, not yet back).
-    public var distancesPending: Set<String> = []
     public var drill: DrillState?
     public var dialog: ReviewDialog?
     public var queue = QueueState()
@@ -136,8 +129,9 @@ public struct AppState: Sendable {
     public var quit = false
     /// How long a worsened row stays highlighted, seconds.
     public var flashSeconds = 5.0
-    /// Distances older than this are recomputed when their row is on screen.
-    public var distanceMaxAge = 1.0
+    /// A distance computed longer ago than this (seconds, snapshot time minus its analysis time) is
+    /// marked old in the DIST column (`~`, dimmed).
+    public var distanceMaxAge = 3.0
 
     public init(operatorName: String, readOnly: Bool) {
         self.operatorName = operatorName
@@ -161,8 +155,6 @@ public enum Effect: Sendable, Equatable {
     case trackAccount(String)
     /// Compute the system curve for the current snapshot (throttled by the app to once a second).
     case computeSystemCurve
-    /// Compute distances to liquidation off the main actor, then send ``Action/distancesComputed(_:)``.
-    case analyze(DistanceRequest)
     /// Compute the drill-down figures off the main actor, then send ``Action/drillComputed(accountId:shockAsset:shockSteps:_:)``.
     case drill(DrillRequest)
     /// Compute review figures off the main actor, then send ``Action/reviewMetricsComputed(accountIds:purpose:_:)``.
@@ -184,7 +176,6 @@ public enum Action: Sendable {
     case reviewUpdated(id: Int64)
     case reviewUpdateFailed(String)
     case systemCurve([SystemCurvePoint], version: Int, time: Double)
-    case distancesComputed(DistanceResult)
     case drillComputed(accountId: String, shockAsset: Int?, shockSteps: Int, DrillData?)
     case reviewMetricsComputed(accountIds: [String], purpose: MetricsRequest.Purpose, [ReviewMetrics])
     case quitRequested

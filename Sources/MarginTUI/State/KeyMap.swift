@@ -8,9 +8,11 @@ public enum KeyMap {
     public static func help(readOnly: Bool) -> [Section] {
         var overview: [(String, String)] = [
             ("↑ ↓ j k", "move"), ("PgUp PgDn", "page"), ("g G", "top / bottom"), ("Enter l →", "drill into account"),
-            ("/", "filter by id, name, state, asset"), ("Esc", "clear filter / marks"),
+            ("/", "filter by id, name, state, asset"), ("/dist<5%", "|distance| < 5% (<= > >=; 0.05 = 5%)"),
+            ("Esc", "clear filter / marks"),
             ("p i n o e a", "sort: priority id name model equity adj.eq"),
             ("I M r x t s", "sort: IM MM ratio exposure age state (again: reverse)"),
+            ("d D", "sort: distance, nearest first (d again or D: farthest)"),
         ]
         if !readOnly { overview += [("Space", "mark account"), ("L", "liquidation review (selected or marked)")] }
         var drill: [(String, String)] = [
@@ -20,8 +22,13 @@ public enum KeyMap {
         if !readOnly { drill.append(("L", "liquidation review of this account")) }
         var queue: [(String, String)] = [("R", "review queue"), ("r", "refresh")]
         if !readOnly { queue += [("a", "acknowledge"), ("l / x", "resolve: liquidated / dismissed")] }
+        let distance: [(String, String)] = [
+            ("+5.0%", "move of all prices that liquidates (signed)"), ("+5.0%~", "dimmed: computed over 3 s ago"),
+            ("-  …", "no move in range liquidates / not analysed yet"),
+        ]
         return [
-            Section(title: "Overview", keys: overview), Section(title: "Drill-down", keys: drill),
+            Section(title: "Overview", keys: overview), Section(title: "DIST column", keys: distance),
+            Section(title: "Drill-down", keys: drill),
             Section(title: "Reviews", keys: queue),
             Section(title: "Everywhere", keys: [("S", "system curve"), ("?", "help"), ("q", "quit")]),
         ]

@@ -3,9 +3,9 @@ import MarginLive
 
 /// Applies `action` to `state`; returns the effects the app must perform.
 ///
-/// Pure apart from CPU: the drill-down's figures come from MarginCore here; distances
-/// of the rows on screen are asked for with an ``Effect/analyze(_:)`` the app performs
-/// off the main actor, and arrive back as ``Action/distancesComputed(_:)``.
+/// Pure and cheap: distances to liquidation come with the snapshot (the live engine keeps them
+/// current); the drill-down's and the review dialog's figures are asked for with effects the app
+/// performs off the main actor.
 public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     var effects: [Effect] = []
     switch action {
@@ -57,11 +57,6 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         state.systemCurve = points
         state.systemCurveVersion = version
         state.systemCurveTime = time
-    case .distancesComputed(let result):
-        for (id, value) in zip(result.accountIds, result.values) {
-            state.distances[id] = DistanceEntry(value: value, version: result.version, time: result.time)
-            state.distancesPending.remove(id)
-        }
     case .drillComputed(let id, let shockAsset, let shockSteps, let data):
         guard var d = state.drill, d.accountId == id else { break }
         d.inFlight = false
@@ -89,7 +84,6 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         state.quit = true
         effects.append(.quit)
     }
-    effects += requestVisibleDistances(&state)
     return effects
 }
 
@@ -185,7 +179,12 @@ func overviewKey(_ s: inout AppState, _ key: Key) -> [Effect] {
     case .char("L"):
         return openDialog(&s)
     case .char(let c):
-        if let k = SortKey.allCases.first(where: { $0.key == c }) {
+        if c == "D" {
+            // Distance, farthest first (the reverse of `d`) whatever the sort was.
+            s.sort = .distance
+            s.sortReversed = true
+            rebuildRows(&s)
+        } else if let k = SortKey.allCases.first(where: { $0.key == c }) {
             if s.sort == k {
                 s.sortReversed.toggle()
             } else {
@@ -383,7 +382,7 @@ func dialogKey(_ s: inout AppState, _ key: Key) -> [Effect] {
     }
 }
 
-// MARK: - Rows, cursor, distances
+// MARK: - Rows, cursor
 
 /// Assets a what-if can move for account `a`: those it is exposed to, else every non-stable asset.
 func whatIfAssets(_ snap: LiveSnapshot, account a: Int) -> [Int] {
@@ -416,14 +415,9 @@ public func rebuildRows(_ s: inout AppState) {
     let selectedId = s.selectedAccount.flatMap { snap.accounts.ids.indices.contains($0) ? snap.accounts.ids[$0] : nil }
     let t = snap.accounts
     var rows = snap.priority
-    let q = s.filter.trimmingCharacters(in: .whitespaces).lowercased()
-    if !q.isEmpty {
-        rows = rows.filter { a in
-            t.ids[a].lowercased().contains(q) || t.names[a].lowercased().contains(q)
-                || t.state[a].name.contains(q) || t.largestExposure[a].asset.lowercased() == q
-                || (q.count >= 2 && t.largestExposure[a].asset.lowercased().contains(q))
-        }
-    }
+    let filter = RowFilter.parse(s.filter)
+    s.filterError = filter.error
+    if !filter.isEmpty { rows = rows.filter { filter.matches($0, in: t) } }
     func by<T: Comparable>(_ f: (Int) -> T, descending: Bool) {
         let keyed = rows.enumerated().map { (f($0.element), $0.offset, $0.element) }
         rows = keyed.sorted { l, r in
@@ -441,6 +435,7 @@ public func rebuildRows(_ s: inout AppState) {
     case .initialMargin: by({ t.initialMargin[$0] }, descending: true)
     case .maintenanceMargin: by({ t.maintenanceMargin[$0] }, descending: true)
     case .ratio: by({ t.marginRatio[$0].isNaN ? -1 : t.marginRatio[$0] }, descending: true)
+    case .distance: rows = DistanceOrder.sorted(rows, distance: t.distance)
     case .exposure: by({ t.largestExposure[$0].notional }, descending: true)
     case .age: by({ t.dataAge[$0] }, descending: true)
     case .state: by({ t.state[$0].rawValue }, descending: true)
@@ -451,32 +446,6 @@ public func rebuildRows(_ s: inout AppState) {
         s.cursor = pos
     }
     clampCursor(&s)
-}
-
-/// Asks for distances to liquidation of the rows on screen that have none, or an old one, and are not
-/// already being computed.
-public func requestVisibleDistances(_ s: inout AppState) -> [Effect] {
-    guard s.screen == .overview, !s.isTooSmall, let snap = s.snapshot else { return [] }
-    let h = Layout.tableHeight(s)
-    let visible = s.tableRows[min(s.top, s.tableRows.count)..<min(s.top + h, s.tableRows.count)]
-    var wanted: [Int] = []
-    for a in visible {
-        let id = snap.accounts.ids[a]
-        if let e = s.distances[id], e.version == snap.version || snap.time - e.time < s.distanceMaxAge { continue }
-        if s.distancesPending.contains(id) { continue }
-        s.distancesPending.insert(id)
-        wanted.append(a)
-    }
-    pruneDistances(&s, visible: visible, snap)
-    return wanted.isEmpty ? [] : [.analyze(DistanceRequest(accounts: wanted, snapshot: snap))]
-}
-
-/// Keeps the distance cache small: past 5,000 entries only the rows on screen stay.
-func pruneDistances(_ s: inout AppState, visible: ArraySlice<Int>, _ snap: LiveSnapshot) {
-    if s.distances.count > 5_000 {
-        let keep = Set(visible.map { snap.accounts.ids[$0] })
-        s.distances = s.distances.filter { keep.contains($0.key) }
-    }
 }
 
 /// Asks for the drill-down figures at the current snapshot and what-if; one request at a time,

@@ -25,7 +25,7 @@ enum OverviewLayout {
         TableColumn(id: .mm, title: "MM", width: 11, right: true, sort: .maintenanceMargin, keep: 65),
         TableColumn(id: .ratio, title: "RATIO", width: 7, right: true, sort: .ratio, keep: 95),
         TableColumn(id: .bar, title: "", width: 10, right: false, sort: nil, keep: 25),
-        TableColumn(id: .distance, title: "DIST", width: 8, right: true, sort: nil, keep: 80),
+        TableColumn(id: .distance, title: "DIST", width: 8, right: true, sort: .distance, keep: 80),
         TableColumn(id: .exposure, title: "LARGEST EXP", width: 15, right: false, sort: .exposure, keep: 40),
         TableColumn(id: .age, title: "AGE", width: 6, right: true, sort: .age, keep: 50),
         TableColumn(id: .state, title: "STATE", width: 12, right: false, sort: .state, keep: 97),
@@ -164,7 +164,9 @@ func renderTable(_ s: AppState, _ snap: LiveSnapshot, _ b: inout CellBuffer, hea
                 text = Fmt.bar(mr.isFinite ? mr : 0, width: c.width)
                 if !selected && !flashing.contains(a) { role = mr.isFinite && mr > 0 ? Role.of(state) : .dim }
             case .distance:
-                if let e = s.distances[t.ids[a]] { text = e.value.map { Fmt.move($0) } ?? "none" } else { text = "…" }
+                let cell = distanceCell(t, a, now: snap.time, maxAge: s.distanceMaxAge)
+                text = cell.text
+                if cell.dim && !selected && !flashing.contains(a) { role = .dim }
             case .exposure:
                 let ex = t.largestExposure[a]
                 text = ex.asset.isEmpty ? "-" : "\(ex.asset) \(Fmt.compact(ex.notional))"
@@ -184,6 +186,20 @@ func renderTable(_ s: AppState, _ snap: LiveSnapshot, _ b: inout CellBuffer, hea
     if lastEnd + TextCell.width(pos) + 2 <= b.cols {
         b.put(row: headerRow, col: b.cols - TextCell.width(pos) - 1, pos, role: .dim)
     }
+}
+
+/// The DIST cell of account `a`, as the snapshot has it: the signed move (`+5.0%`), `-` when no move in
+/// range liquidates, `…` before the first analysis; a trailing `~` (dimmed) when computed more than
+/// `maxAge` seconds before `now`.
+func distanceCell(_ t: AccountTable, _ a: Int, now: Double, maxAge: Double) -> (text: String, dim: Bool) {
+    let at = t.analysedAt[a]
+    guard at > -.infinity else { return ("…", true) }
+    let d = t.distance[a]
+    // The search reaches +1000%: without decimals there, so that the marker still fits the column.
+    var text = d.isNaN ? "-" : (abs(d) >= 9.9995 ? String(format: "%+.0f%%", d * 100) : Fmt.move(d))
+    let old = !(now - at <= maxAge)
+    if old { text += "~" }
+    return (text, old)
 }
 
 /// Money without decimals when it fits, compact otherwise.

@@ -96,13 +96,18 @@ func renderFooter(_ s: AppState, _ b: inout CellBuffer) {
     b.fill(row: r, col: 0, height: 1, width: b.cols, role: .footer)
     if let f = s.filterEdit {
         let c = b.put(row: r, col: 0, spans: [Span(" filter: ", .footerKey), Span(f.text, .input)])
-        b.put(
-            row: r, col: c,
-            spans: [Span("▏", .input), Span("  Enter apply  Esc close  (id, name, state, asset)", .footer)])
+        let hint =
+            s.filterError.map { Span("  " + $0, .error) }
+            ?? Span("  Enter apply  Esc close  (id, name, state, asset; dist<5%)", .footer)
+        b.put(row: r, col: c, spans: [Span("▏", .input), hint])
         return
     }
     if let n = s.notice, n.until >= s.now {
         b.put(row: r, col: 0, spans: [Span(" "), Span(n.text, n.role)])
+        return
+    }
+    if let e = s.filterError, s.screen == .overview {
+        b.put(row: r, col: 0, spans: [Span(" "), Span(e, .error), Span("  / edit  Esc clear", .footer)])
         return
     }
     var hints: [(String, String)] = [("q", "quit"), ("?", "help")]
@@ -110,7 +115,7 @@ func renderFooter(_ s: AppState, _ b: inout CellBuffer) {
     case .overview:
         hints += [("↑↓jk", "move"), ("Enter", "drill"), ("/", "filter")]
         if !s.readOnly { hints += [("Space", "mark"), ("L", "review")] }
-        hints += [("R", "reviews"), ("S", "system"), ("p i n e r s…", "sort")]
+        hints += [("R", "reviews"), ("S", "system"), ("p i n e r d s…", "sort")]
     case .drill:
         hints += [("Esc", "back"), ("↑↓", "scroll"), ("[ ]", "asset"), ("+ -", "what-if ±5%"), ("0", "reset")]
         if !s.readOnly { hints.append(("L", "review")) }
