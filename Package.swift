@@ -130,7 +130,7 @@ let package = Package(
                 "MarginDashboard", "MarginTUI", "TerminalCore", "MarginTUITestSupport", "MarginCore", "MarginLive",
                 "MarginRuntime", "MarginFeeds",
             ]),
-        .testTarget(name: "MarginTUIEndToEndTests", dependencies: ["margintop", "StoreTestSupport"]),
+        .testTarget(name: "MarginTUIEndToEndTests", dependencies: ["margintop", "StoreTestSupport", "MarginCore"]),
         .testTarget(
             name: "MarginFeedsTests",
             dependencies: ["MarginFeeds", "MarginFeedsTestSupport", "MarginCore", "FuzzTestSupport"],
