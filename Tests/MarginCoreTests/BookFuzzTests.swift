@@ -44,6 +44,7 @@ import Testing
 
     @Test func hundredThousandBooks() async throws {
         let cases = FuzzLog.cases
+        let start = ContinuousClock.now
         let corpus = try Self.corpus()
         let shards = await withTaskGroup(of: (FuzzLog, Set<Mutator.Operation>).self) { group in
             for (k, range) in FuzzLog.shards(cases).enumerated() {
@@ -54,7 +55,9 @@ import Testing
         var log = FuzzLog()
         for shard in shards { log.merge(shard.0) }
         let operations = shards.reduce(into: Set<Mutator.Operation>()) { $0.formUnion($1.1) }
-        print("book fuzz: \(cases) cases: \(log.summary); \(operations.count) kinds of mutation")
+        print(
+            "book fuzz: \(cases) cases in \(ContinuousClock.now - start): \(log.summary); \(operations.count) kinds of mutation"
+        )
         #expect(
             log.failures.isEmpty, "\(log.failureCount) failures, the first:\n\(log.failures.joined(separator: "\n"))")
         #expect(log.outcomes["accepted", default: 0] >= cases / 20, "the corpus itself decodes")

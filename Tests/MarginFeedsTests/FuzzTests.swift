@@ -194,6 +194,7 @@ struct FuzzTests {
     @Test(arguments: ["binance", "deribit", "coinbase", "ndjson"])
     func hundredThousandMessages(decoderName: String) async {
         let cases = FuzzLog.cases
+        let start = ContinuousClock.now
         #expect(Self.expected[decoderName]!.count == Self.seeds[decoderName]!.count)
         let shards = await withTaskGroup(of: Shard.self) { group in
             for (k, range) in FuzzLog.shards(cases).enumerated() {
@@ -221,7 +222,7 @@ struct FuzzTests {
         let unmodified = shards.map(\.unmodified).reduce(0, +)
         let unmodifiedTicks = shards.map(\.unmodifiedTicks).reduce(0, +)
         let operations = shards.reduce(into: Set<Mutator.Operation>()) { $0.formUnion($1.operations) }
-        print("\(decoderName) fuzz: \(cases) cases: \(log.summary)")
+        print("\(decoderName) fuzz: \(cases) cases in \(ContinuousClock.now - start): \(log.summary)")
         #expect(
             log.failures.isEmpty, "\(log.failureCount) failures, the first:\n\(log.failures.joined(separator: "\n"))")
         // The cores counted exactly the sum of what each message moved.

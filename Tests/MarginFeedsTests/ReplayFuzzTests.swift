@@ -40,6 +40,7 @@ struct ReplayFuzzTests {
         ))
     func hundredThousandReplayFiles() async throws {
         let cases = FuzzLog.cases
+        let start = ContinuousClock.now
         let corpus = try Self.corpus()
         let shards = await withTaskGroup(of: (FuzzLog, Set<Mutator.Operation>, [String: Int]).self) { group in
             for (k, range) in FuzzLog.shards(cases).enumerated() {
@@ -51,7 +52,7 @@ struct ReplayFuzzTests {
         for shard in shards { log.merge(shard.0) }
         let operations = shards.reduce(into: Set<Mutator.Operation>()) { $0.formUnion($1.1) }
         let reasons = shards.reduce(into: Set<String>()) { $0.formUnion($1.2.keys) }
-        print("replay fuzz: \(cases) cases: \(log.summary)")
+        print("replay fuzz: \(cases) cases in \(ContinuousClock.now - start): \(log.summary)")
         #expect(
             log.failures.isEmpty, "\(log.failureCount) failures, the first:\n\(log.failures.joined(separator: "\n"))")
         #expect(reasons.isSubset(of: FuzzTests.reasons), "\(reasons)")
