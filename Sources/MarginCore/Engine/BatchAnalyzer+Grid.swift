@@ -8,19 +8,55 @@ import Dispatch
 extension BatchAnalyzer {
     /// Signed distances of `units` (not liquidatable at `base`, each exposed to a moving asset).
     func gridDistances(_ units: [Int], base: PriceState, threads: Int) -> [Double?] {
+        byModel(units) { gridDistances($0, model: $1, base: base, threads: threads) }
+    }
+
+    /// Liquidation prices of asset `a` for `units`; `now[j]` is whether unit `j` is liquidatable at `base`.
+    func gridPrices(_ units: [Int], asset a: Int, now: [Bool], base: PriceState, threads: Int) -> [Double?] {
+        var liquidatable: [Int: Bool] = [:]
+        for (j, u) in units.enumerated() { liquidatable[u] = now[j] }
+        return byModel(units) { group, model in
+            gridPrices(
+                group, asset: a, model: model, now: group.map { liquidatable[$0]! }, base: base, threads: threads)
+        }
+    }
+
+    /// Runs `search` once per model over that model's units (each pass prices only the
+    /// scenario arrays its model reads), and puts the results back in the order of `units`.
+    func byModel<T>(_ units: [Int], _ search: ([Int], MarginModel) -> [T?]) -> [T?] {
+        var out = [T?](repeating: nil, count: units.count)
+        for model in MarginModel.allCases {
+            let positions = units.indices.filter { book.model[units[$0]] == model }
+            guard !positions.isEmpty else { continue }
+            for (k, value) in search(positions.map { units[$0] }, model).enumerated() { out[positions[k]] = value }
+        }
+        return out
+    }
+
+    func gridDistances(_ units: [Int], model: MarginModel, base: PriceState, threads: Int) -> [Double?] {
         let n = units.count
         guard n > 0 else { return [] }
         let market = book.market
         let steps = Analyzer.gridSteps
         let quotes = Quotes(market: market, portfolio: book.usesPortfolio, es: book.usesES)
+        let all = Array(0..<market.instrumentCount)
+        let assets = 0..<market.assetCount
         let downMove = { @Sendable (k: Int) in -0.99 * Double(k) / Double(steps) }
         let upMove = { @Sendable (k: Int) in 10 * Double(k) / Double(steps) }
         // Downside: the first step of each account, then its refined distance.
-        let downStep = firstSteps(units, steps: steps, threads: threads, quotes: quotes) { k in
-            quotes.update(base.shockedAll(downMove(k), market))
-        } stillSearching: { _, _ in
-            true
+        // `d(AE - MM)/dm` is at most the sum over moving assets of the price slope times the price.
+        let moveSlope = units.map { u in
+            self.book.exposedAssets(ofUnit: u).reduce(0.0) {
+                $0 + priceSlope(u, asset: $1, base: base) * base.assetPrice[$1]
+            }
         }
+        let downStep = firstSteps(
+            units, steps: steps, threads: threads, quotes: quotes, slope: moveSlope.map { $0 * 0.99 / Double(steps) },
+            update: { k in
+                quotes.update(
+                    base.shockedAll(downMove(k), market), instruments: all, assets: assets, model: model,
+                    threads: threads)
+            }, stillSearching: { _, _ in true })
         let book = self.book
         let refiner = { @Sendable in Analyzer(book: book, base: base) }
         let down: [Double?] = parallelMap(n, threads: threads, context: refiner) { refiner, j in
@@ -30,11 +66,14 @@ extension BatchAnalyzer {
             }
         }
         // Upside, for each account only while the previous step is within its downside distance.
-        let upStep = firstSteps(units, steps: steps, threads: threads, quotes: quotes) { k in
-            quotes.update(base.shockedAll(upMove(k), market))
-        } stillSearching: { j, k in
-            down[j].map { (k == 1 ? 0 : upMove(k - 1)) <= -$0 } ?? true
-        }
+        let upStep = firstSteps(
+            units, steps: steps, threads: threads, quotes: quotes, slope: moveSlope.map { $0 * 10 / Double(steps) },
+            update: { k in
+                quotes.update(
+                    base.shockedAll(upMove(k), market), instruments: all, assets: assets, model: model, threads: threads
+                )
+            },
+            stillSearching: { j, k in down[j].map { (k == 1 ? 0 : upMove(k - 1)) <= -$0 } ?? true })
         return parallelMap(n, threads: threads, context: refiner) { refiner, j in
             var up: Double?
             if let k = upStep[j] {
@@ -51,8 +90,9 @@ extension BatchAnalyzer {
         }
     }
 
-    /// Liquidation prices of asset `a` for `units`; `now[j]` is whether unit `j` is liquidatable at `base`.
-    func gridPrices(_ units: [Int], asset a: Int, now: [Bool], base: PriceState, threads: Int) -> [Double?] {
+    func gridPrices(
+        _ units: [Int], asset a: Int, model: MarginModel, now: [Bool], base: PriceState, threads: Int
+    ) -> [Double?] {
         let n = units.count
         guard n > 0 else { return [] }
         let market = book.market
@@ -60,17 +100,21 @@ extension BatchAnalyzer {
         let p0 = base.assetPrice[a]
         // Only asset `a` and what hangs on it move: the other rows keep their base values.
         let quotes = Quotes(market: market, portfolio: book.usesPortfolio, es: book.usesES)
-        quotes.update(base)
+        quotes.update(base, instruments: 0..<market.instrumentCount, assets: 0..<market.assetCount, model: model)
         let onAsset = market.instrumentsOfAsset[a]
         let downPrice = { @Sendable (k: Int) in p0 - 0.99 * p0 * Double(k) / Double(steps) }
         let upPrice = { @Sendable (k: Int) in p0 + 10 * p0 * Double(k) / Double(steps) }
         let flips = { @Sendable (j: Int, m: UnitMetrics) in
             Health.isLiquidatable(adjustedEquity: m.adjustedEquity, maintenanceMargin: m.maintenanceMargin) != now[j]
         }
+        let slope = units.map { priceSlope($0, asset: a, base: base) * p0 }
         let downStep = firstSteps(
-            units, steps: steps, threads: threads, quotes: quotes, holds: flips,
+            units, steps: steps, threads: threads, quotes: quotes, slope: slope.map { $0 * 0.99 / Double(steps) },
+            holds: flips,
             update: { k in
-                quotes.update(base.withPrice(asset: a, downPrice(k), market), instruments: onAsset, assets: [a])
+                quotes.update(
+                    base.withPrice(asset: a, downPrice(k), market), instruments: onAsset, assets: [a], model: model,
+                    threads: threads)
             },
             stillSearching: { _, _ in true })
         let book = self.book
@@ -85,9 +129,12 @@ extension BatchAnalyzer {
             downStep[j].map { k in refine(refiner, j, downPrice(k), k == 1 ? p0 : downPrice(k - 1)) }
         }
         let upStep = firstSteps(
-            units, steps: steps, threads: threads, quotes: quotes, holds: flips,
+            units, steps: steps, threads: threads, quotes: quotes, slope: slope.map { $0 * 10 / Double(steps) },
+            holds: flips,
             update: { k in
-                quotes.update(base.withPrice(asset: a, upPrice(k), market), instruments: onAsset, assets: [a])
+                quotes.update(
+                    base.withPrice(asset: a, upPrice(k), market), instruments: onAsset, assets: [a], model: model,
+                    threads: threads)
             },
             stillSearching: { j, k in down[j].map { (k == 1 ? p0 : upPrice(k - 1)) - p0 <= p0 - $0 } ?? true })
         return parallelMap(n, threads: threads, context: refiner) { refiner, j in
@@ -102,35 +149,99 @@ extension BatchAnalyzer {
     }
 
     /// For each unit, the first grid step `1...steps` at whose prices `holds`, scanning the
-    /// steps in order with the quotes of each step (`update(step)` sets them) shared by every unit; a unit stops when
-    /// found or when `stillSearching(unit, step)` turns false.
+    /// steps in order with the quotes of each step (`update(step)` sets them) shared by every
+    /// unit; a unit stops when found or when `stillSearching(unit, step)` turns false.
+    ///
+    /// A unit is not evaluated at steps it provably cannot cross at: `slope[j]` bounds how much
+    /// its `AE - MM` changes per step, so from a step where it is `g` away from zero the next
+    /// `|g| / slope` steps keep its sign (and its state). Steps no unit needs are not priced.
     func firstSteps(
-        _ units: [Int], steps: Int, threads: Int, quotes: Quotes,
+        _ units: [Int], steps: Int, threads: Int, quotes: Quotes, slope: [Double],
         holds: @escaping @Sendable (Int, UnitMetrics) -> Bool = { _, m in
             Health.isLiquidatable(adjustedEquity: m.adjustedEquity, maintenanceMargin: m.maintenanceMargin)
         },
         update: (Int) -> Void, stillSearching: @escaping @Sendable (Int, Int) -> Bool
     ) -> [Int?] {
         var found = [Int?](repeating: nil, count: units.count)
+        var next = [Int](repeating: 1, count: units.count)
         var pending = Array(0..<units.count)
-        for k in 1...steps {
-            pending = pending.filter { stillSearching($0, k) }
-            if pending.isEmpty { break }
+        while true {
+            pending = pending.filter { next[$0] <= steps && stillSearching($0, next[$0]) }
+            guard let k = pending.lazy.map({ next[$0] }).min() else { break }
             update(k)
-            let now = pending
-            let hits = parallelMap(
-                now.count, threads: now.count < 256 ? 1 : threads, context: { [book] in EvaluatorBox(book) }
-            ) { box, p in
-                holds(now[p], box.evaluator.evaluate(units[now[p]], quotes))
+            let now = pending.filter { next[$0] == k }
+            let scratch = { @Sendable [book] in EvaluatorBox(book) }
+            let results = parallelMap(now.count, threads: now.count < 256 ? 1 : threads, context: scratch) { box, p in
+                let m = box.evaluator.evaluate(units[now[p]], quotes)
+                return (holds(now[p], m), m.adjustedEquity - m.maintenanceMargin)
             }
-            var rest: [Int] = []
-            rest.reserveCapacity(pending.count)
-            for (p, j) in pending.enumerated() {
-                if hits[p] { found[j] = k } else { rest.append(j) }
+            for (p, j) in now.enumerated() {
+                let (hit, gap) = results[p]
+                if hit {
+                    found[j] = k
+                    next[j] = steps + 1
+                    continue
+                }
+                // Steps k+1 ... k+skip keep |AE - MM| > 0: |g(k + i)| >= |g| - slope * i > 0 for i <= skip.
+                let reach = abs(gap) / slope[j]
+                let skip = reach.isFinite ? max(0, Int(min(reach, Double(steps)).rounded(.up)) - 1) : 0
+                next[j] = slope[j] == 0 && gap != 0 && gap.isFinite ? steps + 1 : k + 1 + skip
             }
-            pending = rest
         }
         return found
+    }
+
+    /// A bound on `|d(AE - MM) / dP|` for unit `u` when asset `a`'s price `P` moves (and all
+    /// that hangs on it): collateral and position deltas are at most their size (an option's
+    /// Black-76 delta is within [-1, 1]; a mark moves with `mark / P`), margins move at most
+    /// with their highest rate and the largest vol factor, and scenario P&L (portfolio arrays,
+    /// es history) with the scenario's move on both the scenario and the current value.
+    func priceSlope(_ u: Int, asset a: Int, base: PriceState) -> Double {
+        let b = book
+        let m = b.market
+        let p = m.params
+        var s = 0.0
+        for l in Int(b.colStart[u])..<Int(b.colStart[u + 1]) where Int(b.colAsset[l]) == a {
+            s += abs(b.colWeighted[l]) + abs(b.colAmount[l])
+        }
+        let model = b.model[u]
+        let vf = max(1, p.volFactorMax)
+        for l in Int(b.insStart[u])..<Int(b.insStart[u + 1]) {
+            let i = Int(b.insInstr[l])
+            guard m.underlying[i] == a else { continue }
+            let ratio = m.kind[i] == .option ? 1 : max(1, base.markPrice(i, m) / base.assetPrice[a])
+            let net = abs(b.insNet[l]) * ratio
+            let short = b.insShort[l]
+            s += net
+            switch model {
+            case .standard:
+                var rate = 0.0
+                for k in 0..<m.bracketStride { rate = max(rate, m.mmf[i * m.bracketStride + k]) }
+                s += vf * rate * net + short * p.shortOption.mm
+            case .portfolio: s += p.portfolio.somc * short
+            case .es: break
+            }
+        }
+        if model != .standard {
+            var factor: Double
+            if model == .portfolio {
+                factor = 2 + p.portfolio.extremeMultiple * (m.scanRange[a] ?? 0) * vf
+            } else {
+                var largest = 0.0
+                for n in 0..<m.historyCount { largest = max(largest, abs(m.historyReturn(asset: a, scenario: n))) }
+                factor = (2 + largest) * max(1, p.es.horizonDays).squareRoot()
+            }
+            for l in Int(b.insStart[u])..<Int(b.insStart[u + 1]) where m.underlying[Int(b.insInstr[l])] == a {
+                let i = Int(b.insInstr[l])
+                if m.kind[i] != .option { factor = max(factor, factor * base.markPrice(i, m) / base.assetPrice[a]) }
+            }
+            for r in Int(b.riskStart[u])..<Int(b.riskStart[u + 1]) {
+                let row = Int(b.riskRow[r])
+                let asset = row < m.instrumentCount ? m.underlying[row] : row - m.instrumentCount
+                if asset == a { s += abs(b.riskMult[r]) * factor }
+            }
+        }
+        return s
     }
 
     /// Refines a crossing between `outside` (the condition fails) and `inside` (it holds) to the

@@ -76,9 +76,8 @@ public final class BatchAnalyzer: Sendable {
         guard !accounts.isEmpty else { return [] }
         let n = accounts.count
         // Pass 1, per account: the base state and everything the linear model settles.
-        let partial = parallelMap(
-            n, threads: n < 64 ? 1 : threads, context: { Worker(self, prices) }
-        ) { worker, k in
+        let worker = { @Sendable in Worker(self, prices) }
+        let partial = parallelMap(n, threads: n < 64 ? 1 : threads, context: worker) { worker, k in
             worker.analyze(accounts[k], liquidationPrices: liquidationPrices)
         }
         var result = partial.map { LiquidationAnalysis(distance: $0.distance) }

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Per-instrument values for one ``PriceState``, computed once per price
 /// change and shared by every account holding the instrument: unit values,
 /// short-option margin per contract, bracket vol factors, and the portfolio
@@ -57,6 +59,27 @@ public final class Quotes: @unchecked Sendable {
         let e = model.map { $0 == .es } ?? true
         for a in assets { updateAsset(a, state, portfolio: p, es: e) }
         for i in instruments { updateInstrument(i, state, portfolio: p, es: e) }
+    }
+
+    /// ``update(_:instruments:assets:model:)`` with the instruments split across `threads`
+    /// (each writes only its own rows): the analysis prices whole grids of shocked states.
+    public func update(
+        _ state: PriceState, instruments: [Int], assets: some Sequence<Int>, model: MarginModel?, threads: Int
+    ) {
+        let p = model.map { $0 == .portfolio } ?? true
+        let e = model.map { $0 == .es } ?? true
+        for a in assets { updateAsset(a, state, portfolio: p, es: e) }
+        let n = instruments.count
+        let workers = max(1, min(threads, n / 8))
+        guard workers > 1 else {
+            for i in instruments { updateInstrument(i, state, portfolio: p, es: e) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            for k in (n * w / workers)..<(n * (w + 1) / workers) {
+                updateInstrument(instruments[k], state, portfolio: p, es: e)
+            }
+        }
     }
 
     /// The price moves, vol shifts and count fractions of the 16 scenarios for an underlying.
