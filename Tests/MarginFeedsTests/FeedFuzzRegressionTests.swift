@@ -25,12 +25,12 @@ struct FeedFuzzRegressionTests {
         #expect(raw.rejections.map(\.sample) == ["^[]0;pwned^GM-^[2J"])
     }
 
-    /// What the replay fuzzer (``ReplayFuzzTests``) found in `ReplaySource`'s CSV reader, which is
-    /// not this test's to fix: `Int("-5")` parses, so a signed time field is taken. The fuzzer's
+    /// What the replay fuzzer (``ReplayFuzzTests``) found in `ReplaySource`'s CSV reader:
+    /// `Int("-5")` parses, so a signed time field was taken. The fuzzer's
     /// `2019-10-17 13:-9223372036854775808:00` traps on `mi * 60` (arithmetic overflow: the process
     /// dies), and `2019-10-17 -1:59:59` becomes 2019-10-16T23:59:59Z; `2019-1--17` (empty fields
     /// dropped by `split`) reads as 2019-01-17; a row with an empty symbol becomes a tick for "".
-    @Test(.disabled("ReplaySource.parseCSVDate traps on a signed time field; enable once it is fixed"))
+    @Test
     func replayCSVRowsAreReadStrictly() throws {
         let header = "date,symbol,open,high,low,close\r\n"
         let good = "2019-10-17 23:59:59,ETHUSDT,1,1,1,180.25\r\n"

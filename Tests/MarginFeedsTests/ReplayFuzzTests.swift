@@ -34,10 +34,7 @@ struct ReplayFuzzTests {
         return texts.map { Array($0.utf8) }
     }
 
-    @Test(
-        .disabled(
-            "ReplaySource.parseCSVDate traps on a signed time field (2019-10-17 13:-9223372036854775808:00); enable with FeedFuzzRegressionTests.replayCSVRowsAreReadStrictly once ReplaySource is fixed"
-        ))
+    @Test
     func hundredThousandReplayFiles() async throws {
         let cases = FuzzLog.cases
         let start = ContinuousClock.now

@@ -94,6 +94,10 @@ public struct ReplaySource: Sendable {
                 continue
             }
             let symbol = baseSymbol(String(fields[symbolColumn]))
+            guard !symbol.isEmpty else {
+                rejected.append(.rejected(Rejection(RejectReason.missingField, "line \(n + 1): \(line)")))
+                continue
+            }
             rows.append((date, PriceUpdate(symbol: symbol, kind: .index, value: close, exchangeTime: date)))
         }
         // Newest first in the file; a stable sort keeps same-time rows in file order.
@@ -118,7 +122,7 @@ public struct ReplaySource: Sendable {
         let s = raw.trimmingCharacters(in: .whitespaces)
         let parts = s.split(separator: " ")
         guard let dayPart = parts.first, parts.count <= 2 else { return nil }
-        let ymd = dayPart.split(separator: "-")
+        let ymd = dayPart.split(separator: "-", omittingEmptySubsequences: false)
         // Four-digit years and digits only (no sign), so the day count cannot overflow.
         guard ymd.count == 3, ymd[0].utf8.count == 4, ymd[1].utf8.count <= 2, ymd[2].utf8.count <= 2,
             ymd.allSatisfy({ $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }),
@@ -129,20 +133,28 @@ public struct ReplaySource: Sendable {
         if parts.count == 2 {
             let time = parts[1]
             if time.hasSuffix("-AM") || time.hasSuffix("-PM") {
-                guard let h = Int(time.prefix(time.count - 3)), (1...12).contains(h) else { return nil }
+                guard let h = clockField(time.dropLast(3), 1...12) else { return nil }
                 let hour = (h % 12) + (time.hasSuffix("-PM") ? 12 : 0)
                 seconds = hour * 3600
             } else {
-                let hms = time.split(separator: ":")
-                guard (2...3).contains(hms.count), let h = Int(hms[0]), let mi = Int(hms[1]), h < 24, mi < 60 else {
-                    return nil
-                }
-                let sec = hms.count == 3 ? Int(hms[2]) : 0
-                guard let sec, sec < 60 else { return nil }
+                let hms = time.split(separator: ":", omittingEmptySubsequences: false)
+                guard (2...3).contains(hms.count), let h = clockField(hms[0], 0...23),
+                    let mi = clockField(hms[1], 0...59)
+                else { return nil }
+                let sec = hms.count == 3 ? clockField(hms[2], 0...59) : 0
+                guard let sec else { return nil }
                 seconds = h * 3600 + mi * 60 + sec
             }
         }
         let days = Timestamp.daysFromCivil(y, m, d)
         return Double(days * 86400 + seconds)
+    }
+
+    /// One or two unsigned digits within `range` (an hour, minute or second), else `nil`.
+    static func clockField(_ s: Substring, _ range: ClosedRange<Int>) -> Int? {
+        guard (1...2).contains(s.utf8.count), s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let v = Int(s),
+            range.contains(v)
+        else { return nil }
+        return v
     }
 }
