@@ -71,7 +71,7 @@ struct PutAccountCommand: AsyncParsableCommand {
         shouldDisplay: false)
 
     @Argument var account: String
-    @Option(name: .long) var amount: Double
+    @Option(name: .long) var amount: DecimalArgument
     @OptionGroup var storeOptions: StoreOptions
 
     func run() async throws {
@@ -80,9 +80,9 @@ struct PutAccountCommand: AsyncParsableCommand {
             guard var a = try await store.loadAccount(id: account) else { throw StoreError.accountNotFound(account) }
             if a.subaccounts.isEmpty { a.subaccounts = [SubAccount(id: "main")] }
             if a.subaccounts[0].collateral.isEmpty {
-                a.subaccounts[0].collateral = [CollateralLine(asset: "USDC", amount: amount)]
+                a.subaccounts[0].collateral = [CollateralLine(asset: "USDC", amount: amount.value)]
             } else {
-                a.subaccounts[0].collateral[0].amount = amount
+                a.subaccounts[0].collateral[0].amount = amount.value
             }
             try await store.putAccount(a)
             await store.close()

@@ -11,7 +11,7 @@ extension BenchCommand {
             }
             for a in b.accounts.indices { b.accounts[a].model = model }
         }
-        let f = try await LiveBench.run(book: b, seed: seed, rate: rate, seconds: seconds)
+        let f = try await LiveBench.run(book: b, seed: seed, rate: rate, seconds: seconds.value)
         let rss = peakRSSMiB()
         try writeOutput(
             json

@@ -3,6 +3,7 @@ import Foundation
 import MarginCore
 import MarginFeeds
 import MarginRuntime
+import StoreCommands
 
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,7 +49,7 @@ struct BenchCommand: AsyncParsableCommand {
     var analysis = false
 
     @Option(name: .long, help: "Live mode: seconds to run.")
-    var seconds: Double = 10
+    var seconds = DecimalArgument(10)
 
     @Option(name: .long, help: "Live mode: simulated ticks per second.")
     var rate: Int = 500

@@ -4,6 +4,7 @@ import MarginCore
 import MarginFeeds
 import MarginOutput
 import MarginRuntime
+import StoreCommands
 
 struct RecordCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,13 +23,13 @@ struct RecordCommand: AsyncParsableCommand {
     var out: String
 
     @Option(name: .long, help: "Seconds to record (default: until the feed ends or a signal).")
-    var duration: Double?
+    var duration: DecimalArgument?
 
     @Option(name: .long, help: "A book whose assets and instruments a sim feed moves.")
     var book: String?
 
     func validate() throws {
-        if let duration, duration <= 0 { throw ValidationError("--duration must be > 0") }
+        if let duration, duration.value <= 0 { throw ValidationError("--duration must be > 0") }
     }
 
     func run() async throws {
@@ -41,7 +42,7 @@ struct RecordCommand: AsyncParsableCommand {
                 if e.code == .badSpec { throw ValidationError("--feed \(feed): \(e.message)") }
                 throw CLIError.runtime("\(e)")
             }
-            let limit = duration.map { Duration.milliseconds(Int64($0 * 1000)) }
+            let limit = duration.map { Duration.milliseconds(Int64($0.value * 1000)) }
             let summary: FeedRecorder.Summary
             // A signal stops the feed: what it delivered is written and flushed, then the line below.
             let trap = StopSignals.trap { _ in await f.stop() }
