@@ -51,7 +51,7 @@ extension LiveBook {
             initialMargin: copy(results.initialMargin), maintenanceMargin: copy(results.maintenanceMargin),
             rawState: copy(results.state), displayed: displayed, lastIndexTick: lastIndexTick,
             lastMarkTick: lastMarkTick, referencePrice: referencePrice, assetHistory: assetHistory.map(\.samples),
-            health: h, recentChanges: recentChanges)
+            health: h, recentChanges: recentChanges, analysis: analysis)
     }
 }
 
@@ -69,6 +69,7 @@ public struct SnapshotCapture: Sendable {
     let assetHistory: [[Double]]
     let health: LoopHealth
     let recentChanges: [StateChange]
+    let analysis: AnalysisTable
     /// Receive time of the oldest update this snapshot is the first to show (set by ``LiveEngine``).
     var oldestNewUpdate: Double?
 
@@ -92,6 +93,17 @@ public struct SnapshotCapture: Sendable {
         let markAge = lastMarkTick.map { t in t.map { max(0, now - $0) } ?? -1 }
         let exposure = mb.exposures(prices: prices, indexAge: indexAge, markAge: markAge)
         table.dataAge = exposure.dataAge
+        if analysis.count == n {
+            table.distance = analysis.distance
+            table.analysedAt = analysis.analysedAt
+            table.liquidationPrices = analysis.liquidationPrices
+            // Liquidatable at these prices: distance 0, known now (the batch analysis's own test).
+            for a in 0..<n
+            where Health.isLiquidatable(adjustedEquity: adjustedEquity[a], maintenanceMargin: maintenanceMargin[a]) {
+                table.distance[a] = 0
+                table.analysedAt[a] = now
+            }
+        }
         table.stale = exposure.dataAge.map { $0 > limit }
         table.largestExposure = (0..<n).map { a in
             let x = Int(exposure.asset[a])

@@ -12,6 +12,8 @@ public struct LiveConfig: Sendable, Equatable {
     public var volWarmupTicks: Int = 30
     /// Above this share of affected units a tick recomputes everything in the batch kernel.
     public var fullRecomputeShare: Double = 0.25
+    /// How every account's distance to liquidation is kept current (``LiveEngine`` runs it).
+    public var analysis = LiveAnalysisConfig()
     /// Whether option time value decays with the clock (live) or stays at the book's asOf (replays, tests).
     public var advanceTime: Bool = true
     /// Seconds between valuation-time steps when `advanceTime` is on. Moving `asOf` reprices
@@ -34,6 +36,9 @@ public struct StateChange: Sendable, Equatable {
     public var marginRatio: Double?
     /// The price update that caused it, when one did.
     public var cause: PriceUpdate?
+    /// The account's distance to liquidation as the engine knows it after the step (0 when
+    /// liquidatable); `nil` when no move in range liquidates it or it is not analysed yet.
+    public var distanceToLiquidation: Double?
 }
 
 /// Why an update was not applied.
@@ -90,6 +95,13 @@ public final class LiveBook: @unchecked Sendable {
     /// The last state changes, newest last (at most `recentChangeLimit`).
     public private(set) var recentChanges: [StateChange] = []
     public static let recentChangeLimit = 200
+    /// Increases with every recompilation of the book (``marginBook``): analyses of an older
+    /// generation are dropped.
+    public private(set) var generation = 0
+    /// Every account's latest distance to liquidation and liquidation prices.
+    public internal(set) var analysis: AnalysisTable
+    /// The batch analysis of ``marginBook``.
+    public private(set) var analyzer: BatchAnalyzer
 
     public init(book: Book, config: LiveConfig = LiveConfig(), now: Double) {
         self.config = config
@@ -106,7 +118,11 @@ public final class LiveBook: @unchecked Sendable {
         vol = book.assets.map { _ in VolEstimator() }
         assetHistory = book.assets.map { _ in HistoryRing() }
         referencePrice = book.assets.map(\.effectivePrice)
+        analyzer = BatchAnalyzer(book: mb)
+        analysis = AnalysisTable()
         rebuild()
+        let r = results
+        analysis = AnalysisTable(book: mb, generation: 0, now: now, marginRatio: { r.marginRatio($0) })
     }
 
     /// Recompiles after account changes, keeping the live prices; returns state changes.
@@ -129,6 +145,8 @@ public final class LiveBook: @unchecked Sendable {
         let sameMarket =
             newBook.assets.map(\.name) == book.assets.map(\.name)
             && newBook.instruments.map(\.name) == book.instruments.map(\.name)
+        let oldBook = book
+        let oldTable = analysis
         book = newBook
         marginBook = MarginBook(book: newBook)
         prices = carried
@@ -143,6 +161,23 @@ public final class LiveBook: @unchecked Sendable {
             referencePrice = carried.assetPrice
         }
         rebuild(previous: old)
+        generation += 1
+        analyzer = BatchAnalyzer(book: marginBook)
+        // An unchanged account on an unchanged market keeps its analysis (it holds at the prices it was made at).
+        var from = [Int?](repeating: nil, count: newBook.accounts.count)
+        if newBook.assets == oldBook.assets && newBook.instruments == oldBook.instruments
+            && newBook.venues == oldBook.venues && newBook.defaults == oldBook.defaults
+            && newBook.history == oldBook.history
+        {
+            let oldIndex = Dictionary(oldBook.accounts.enumerated().map { ($1.id, $0) }) { a, _ in a }
+            for (a, acct) in newBook.accounts.enumerated() {
+                if let o = oldIndex[acct.id], oldBook.accounts[o] == acct { from[a] = o }
+            }
+        }
+        let r = results
+        analysis = AnalysisTable(
+            book: marginBook, generation: generation, now: now, marginRatio: { r.marginRatio($0) },
+            carried: (oldTable, from))
         var changes: [StateChange] = []
         for (a, acct) in newBook.accounts.enumerated() {
             if let was = old[acct.id], was != displayed[a] {

@@ -4,6 +4,10 @@ import MarginCore
 /// (coalesced per symbol), `step` applies what is pending and recomputes,
 /// `sample` keeps the 1-second history, `snapshot` publishes.
 ///
+/// Each step also keeps every account's distance to liquidation current
+/// (``LiveAnalysisConfig``): in the background by default, so the analysis never delays a
+/// step or a snapshot, or inside the step (``LiveAnalysisConfig/Mode/synchronous``).
+///
 /// Ticks that arrive faster than `step` runs are coalesced, so the backlog is
 /// bounded by the number of symbols, never by the feed rate.
 public actor LiveEngine {
@@ -22,6 +26,11 @@ public actor LiveEngine {
     private var unpublishedOldest: Double?
     /// Reads the time a step's results are published (after its recompute); without one, the step's `now`.
     private let clock: (@Sendable () -> Double)?
+    private var scheduler = AnalysisScheduler()
+    private let worker = AnalysisWorker()
+    private var lastLaunch = -Double.infinity
+    private var nearTracker: NearTracker?
+    private var nearChanges: [NearChange] = []
 
     /// - Parameter clock: the wall clock, so latency covers the recompute itself; leave it out for
     ///   deterministic tests (latency is then measured to the step's `now`).
@@ -50,7 +59,9 @@ public actor LiveEngine {
         let batch = pending.drain()
         let oldest = oldestPending
         oldestPending = nil
-        let changes = live.apply(resolved: batch, now: now)
+        var changes = live.apply(resolved: batch, now: now)
+        analyse(now: now, changed: changes.map(\.account))
+        for k in changes.indices { changes[k].distanceToLiquidation = live.knownDistance(changes[k].account) }
         if let oldest, !batch.isEmpty {
             unpublishedOldest = min(unpublishedOldest ?? oldest, oldest)
             stats.record(updates: batch.count, oldestReceived: oldest, published: clock?() ?? now)
@@ -63,12 +74,93 @@ public actor LiveEngine {
         return changes
     }
 
-    /// Replaces the book after account changes (prices carried over).
+    /// Replaces the book after account changes (prices carried over). Unchanged accounts keep
+    /// their analyses; a background pass still running on the old book is dropped.
     public func replace(book: Book, now: Double) -> [StateChange] {
-        let changes = live.replace(book: book, now: now)
+        var changes = live.replace(book: book, now: now)
         // Pending slots index the old markets.
         pending.reresolve { live.slot(for: $0) }
+        scheduler.noteChanged(changes.map(\.account), table: live.analysis, now: now)
+        for k in changes.indices { changes[k].distanceToLiquidation = live.knownDistance(changes[k].account) }
         return changes
+    }
+
+    /// One step's share of the analysis: a synchronous pass, or (background) taking a finished
+    /// pass and starting the next.
+    private func analyse(now: Double, changed: [Int]) {
+        let config = live.config.analysis
+        switch config.mode {
+        case .off:
+            return
+        case .synchronous:
+            scheduler.noteChanged(changed, table: live.analysis, now: now)
+            let accounts = scheduler.plan(
+                live.analysis, prices: live.prices, now: now, config: config, synchronous: true)
+            live.analyse(accounts, now: now, liquidationPrices: config.liquidationPrices, threads: config.threads)
+            trackNear(accounts)
+        case .background:
+            scheduler.noteChanged(changed, table: live.analysis, now: now)
+            let (idle, finished) = worker.poll()
+            if let done = finished, live.install(done.table) {
+                scheduler.finished(accounts: done.accounts.count, launchedAt: done.launchedAt, now: now)
+                trackNear(done.accounts)
+            }
+            guard idle, now - lastLaunch >= config.minPassInterval else { return }
+            let accounts = scheduler.plan(
+                live.analysis, prices: live.prices, now: now, config: config, synchronous: false)
+            guard !accounts.isEmpty else { return }
+            lastLaunch = now
+            worker.start(
+                live.analysis, accounts: accounts, analyzer: live.analyzer, prices: live.prices, time: now,
+                liquidationPrices: config.liquidationPrices, threads: config.threads)
+        }
+    }
+
+    private func trackNear(_ accounts: [Int]) {
+        guard nearTracker != nil, !accounts.isEmpty else { return }
+        nearChanges += nearTracker?.update(accounts, table: live.analysis, ids: live.marginBook.accountIds) ?? []
+    }
+
+    /// Starts reporting accounts that come within `threshold` of liquidation and leave it
+    /// (``NearTracker``); collect them with ``takeNearChanges()``. Accounts already analysed
+    /// are judged at once.
+    public func watchNear(threshold: Double) {
+        nearTracker = NearTracker(threshold: threshold)
+        trackNear(Array(0..<live.analysis.count))
+    }
+
+    /// The near changes since the last call, in the order they were found.
+    public func takeNearChanges() -> [NearChange] {
+        defer { nearChanges = [] }
+        return nearChanges
+    }
+
+    /// How old the analyses are at `now`, and the rotation's pace.
+    public func analysisStatus(now: Double) -> AnalysisStatus {
+        let t = live.analysis
+        let band = live.config.analysis.nearBand
+        var s = AnalysisStatus()
+        for a in 0..<t.count {
+            if t.analysedAt[a] == -.infinity { s.neverAnalysed += 1 }
+            // Liquidatable at the live prices: its distance, 0, is known now.
+            let age = live.isLiquidatableNow(a) ? 0 : max(0, t.age(a, now: now))
+            s.oldestAge = max(s.oldestAge, age)
+            if live.isLiquidatableNow(a) || abs(t.distance[a]) < band {
+                s.nearAccounts += 1
+                s.oldestNearAge = max(s.oldestNearAge, age)
+            }
+        }
+        s.lastCycleSeconds = scheduler.lastCycleSeconds
+        s.cycleEstimateSeconds = scheduler.cycleEstimate(t.count, config: live.config.analysis)
+        s.passes = scheduler.passes
+        s.lastChunk = scheduler.lastChunk
+        s.secondsPerAccount = scheduler.secondsPerAccount
+        return s
+    }
+
+    /// Waits until no background pass is running (its results are taken by the next step).
+    public func waitForAnalysis() async {
+        await worker.waitUntilIdle()
     }
 
     public func setFeedStatus(_ status: String, isLive: Bool) {

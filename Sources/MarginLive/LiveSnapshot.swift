@@ -27,6 +27,13 @@ public struct LiveSnapshot: Sendable {
     /// (`nil`: none new), for tick-to-screen latency.
     public var oldestNewUpdate: Double?
 
+    /// Account `a`'s liquidation prices (asset name, price) in asset order, as of
+    /// `accounts.analysedAt[a]`: the drill-down's list, without a search.
+    public func liquidationPrices(account a: Int) -> [(asset: String, price: Double)] {
+        let names = marginBook.market.assetNames
+        return accounts.liquidationPrices.prices(ofAccount: a).map { (names[$0.asset], $0.price) }
+    }
+
     public init(
         time: Double, version: Int, book: Book, marginBook: MarginBook, prices: PriceState, accounts: AccountTable,
         priority: [Int], counts: [AccountState: Int], shortfall: Double, insuranceFund: Double,
@@ -73,6 +80,9 @@ public struct AccountTable: Sendable {
     /// Time (seconds since the epoch) of the prices the account's distance was computed at;
     /// `-.infinity` when it has not been analysed yet. Its age is `time - analysedAt`.
     public var analysedAt: [Double]
+    /// Liquidation prices per account and exposed asset, from the same analysis as `distance`
+    /// (``LiquidationPriceTable/prices(ofAccount:)``; by name: ``LiveSnapshot/liquidationPrices(account:)``).
+    public var liquidationPrices = LiquidationPriceTable()
 
     public var count: Int { ids.count }
 

@@ -93,8 +93,11 @@ public final class LiveLoop: Sendable {
             replay = (steps, exchange)
             startTime = start
             // Latency is measured from a step's exchange time to the end of its recompute on the
-            // wall clock: the recompute's own duration.
-            engine = LiveEngine(book: book, config: config, now: start, clock: { exchange.now })
+            // wall clock: the recompute's own duration. The distances are analysed inside each
+            // step, so they and the events on them do not depend on the machine's speed.
+            var stepped = config
+            if stepped.analysis.mode == .background { stepped.analysis.mode = .synchronous }
+            engine = LiveEngine(book: book, config: stepped, now: start, clock: { exchange.now })
         } else {
             let now = clock.now
             replay = nil

@@ -4,8 +4,12 @@ import MarginLive
 import MarginStore
 
 /// `watch --headless`: a ``LiveLoop`` whose events become NDJSON lines: state changes (with
-/// alerts for worsening ones), feed and store status, and a summary every `summaryEvery`
+/// alerts for worsening ones), accounts coming within `near` of liquidation and leaving it
+/// (alerts on coming within), feed and store status, and a summary every `summaryEvery`
 /// seconds and at the end.
+///
+/// `near` events follow ``NearTracker``: an account enters when `|distance| <= near` and
+/// leaves once `|distance| > near * 1.2` (or no move in range liquidates it).
 ///
 /// On a deterministic loop (a replay) every event also carries `exchangeTime`, the exchange
 /// time of the step that caused it; summaries, `duration` and the alerts' minute follow
@@ -15,16 +19,31 @@ public struct Watcher: Sendable {
     public let alerts: AlertRunner?
     public let summaryEvery: Double
     public let duration: Double?
+    /// The near threshold: a fraction of the market move (`--near`).
+    public let near: Double
     public let out: EventWriter
+    /// The `--near` threshold when none is given.
+    public static let defaultNear = 0.05
 
     public init(
-        loop: LiveLoop, alerts: AlertRunner?, summaryEvery: Double, duration: Double?, out: EventWriter = EventWriter()
+        loop: LiveLoop, alerts: AlertRunner?, summaryEvery: Double, duration: Double?,
+        near: Double = Watcher.defaultNear, out: EventWriter = EventWriter()
     ) {
         self.loop = loop
         self.alerts = alerts
         self.summaryEvery = summaryEvery
         self.duration = duration
+        self.near = near
         self.out = out
+    }
+
+    /// `--near`'s value: a plain decimal (`0.05`, `.1`, `5e-2`) in `(0, 10]`; `nil` otherwise
+    /// (`nan`, `inf`, hexadecimal, a percent sign, out of range).
+    public static func parseNear(_ text: String) -> Double? {
+        guard text.wholeMatch(of: /(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?/) != nil,
+            let v = Double(text), v.isFinite, v > 0, v <= 10
+        else { return nil }
+        return v
     }
 
     /// Runs the loop until the feed ends, `duration` passes or the task is cancelled.
@@ -38,6 +57,7 @@ public struct Watcher: Sendable {
         let feed = loop.feed
         let trap = StopSignals.trap { _ in await feed.stop() }
         defer { trap.release() }
+        await loop.engine.watchNear(threshold: near)
         await loop.run(options) { event in
             switch event {
             case .stateChanges(let changes):
@@ -53,8 +73,10 @@ public struct Watcher: Sendable {
                         [("type", .string("store")), ("time", .string(Timestamp.format(clock.now)))]
                             + exchangeTime(loop.exchangeTime) + [("status", .string("\(status)"))]))
             case .tick(let now):
+                for n in await loop.engine.takeNearChanges() { await report(n) }
                 if await summaries.due(now: now, every: summaryEvery) { await summary(now: now) }
             case .finished(let now):
+                for n in await loop.engine.takeNearChanges() { await report(n) }
                 await summary(now: now)
             case .snapshot, .stepped:
                 break
@@ -80,6 +102,7 @@ public struct Watcher: Sendable {
             + exchangeTime(loop.isDeterministic ? c.time : nil) + [
                 ("account", .string(c.accountId)), ("from", .string(c.from.name)), ("to", .string(c.to.name)),
                 ("marginRatio", c.marginRatio.map { .number($0) } ?? .null),
+                ("distanceToLiquidation", c.distanceToLiquidation.map { .number($0) } ?? .null),
             ]
         if let cause = c.cause {
             members.append(
@@ -94,6 +117,17 @@ public struct Watcher: Sendable {
         let event = JSONValue.object(members)
         out.emit(event)
         if c.to > c.from { await alerts?.alert(key: "\(c.accountId)/\(c.to.name)", event: event, now: c.time) }
+    }
+
+    func report(_ n: NearChange) async {
+        let event = JSONValue.object(
+            [("type", .string("near")), ("time", reportTime(n.time))]
+                + exchangeTime(loop.isDeterministic ? n.time : nil) + [
+                    ("account", .string(n.accountId)), ("entered", .bool(n.entered)),
+                    ("distanceToLiquidation", n.distance.map { .number($0) } ?? .null),
+                ])
+        out.emit(event)
+        if n.entered { await alerts?.alert(key: "\(n.accountId)/near", event: event, now: n.time) }
     }
 
     func summary(now: Double) async {
@@ -113,6 +147,7 @@ public struct Watcher: Sendable {
             ("recomputeP99Ms", .number(s.health.recomputeP99Ms)),
             ("oldestPriceAgeSeconds", .number(s.health.oldestPriceAge)),
             ("staleAccounts", .integer(s.accounts.stale.filter { $0 }.count)),
+            ("nearLiquidation", .integer(s.accounts.distance.filter { abs($0) <= near }.count)),
             ("rejectedUpdates", .integer(rejected.values.reduce(0, +))),
             (
                 "rejectedByReason",

@@ -194,7 +194,9 @@ import Testing
         #expect(events.last?["liquidatable"] as? Int == 1)
         #expect(events.contains { $0["type"] as? String == "feed" && $0["status"] as? String == "finished" })
         let alerted = try String(contentsOfFile: alerts, encoding: .utf8).split(separator: "\n")
-        #expect(alerted.count == 3)
+        // The three worsening states and ACC-1 coming within 5% of liquidation (at the first tick).
+        #expect(alerted.count == 4)
+        #expect(alerted.filter { $0.contains(#""type":"near""#) }.count == 1)
     }
 
     /// ACC-1 (long 2 BTC-PERP on 3000 USDC) worsens to liquidatable, recovers at 60000, and worsens again.
@@ -230,10 +232,11 @@ import Testing
                 "safe>warning", "warning>danger", "danger>liquidatable",
             ])
         let alerted = try String(contentsOfFile: alerts, encoding: .utf8).split(separator: "\n")
-        // The second round repeats the first's (account, state) keys within the minute: no new alerts.
-        #expect(alerted.count == 3, "\(alerted)")
+        // The second round repeats the first's (account, state) keys within the minute: no new
+        // alerts. ACC-1 stays within 5% of liquidation throughout: one near alert.
+        #expect(alerted.count == 4, "\(alerted)")
         #expect(alerted.allSatisfy { $0.contains(#""account":"ACC-1""#) })
-        #expect(r.stderr.components(separatedBy: "exited 3").count - 1 == 3, "\(r.stderr)")
+        #expect(r.stderr.components(separatedBy: "exited 3").count - 1 == 4, "\(r.stderr)")
     }
 
     /// At most --alert-rate alerts a minute; the rest are dropped with a message. A command that

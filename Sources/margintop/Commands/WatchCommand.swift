@@ -12,12 +12,13 @@ struct WatchCommand: AsyncParsableCommand {
         abstract: "Watch a book live without a screen: one NDJSON event per line on stdout.",
         discussion: """
             Events: {"type":"state",...} when an account changes state (after hysteresis), \
-            {"type":"feed",...} when the feed's status changes, {"type":"summary",...} every \
+            {"type":"feed",...} when the feed's status changes, {"type":"near",...} when an account comes \
+            within --near of liquidation (entered true) and when it leaves (beyond 1.2 x --near), {"type":"summary",...} every \
             --summary-every seconds and at the end. A finite feed (replay without loop, ndjson file) \
             ends the watch when it finishes. A replay runs in exchange time, one step per distinct tick \
             time (or per step=DURATION), every event with its exchangeTime, so a file gives the same events \
             on any machine; --summary-every and --duration count exchange seconds. --alert-command runs a \
-            command (through /bin/sh) per worsening state change with the event JSON on stdin, deduplicated \
+            command (through /bin/sh) per worsening state change and near entry with the event JSON on stdin, deduplicated \
             per account and state for a minute and limited to --alert-rate a minute; a failing command is \
             reported on stderr and never stops the loop.
             """
@@ -52,6 +53,9 @@ struct WatchCommand: AsyncParsableCommand {
     @Option(name: .customLong("summary-every"), help: "Seconds between summary events.")
     var summaryEvery: Double = 5
 
+    @Option(name: .long, help: "Near-liquidation threshold: a market move fraction in (0, 10].")
+    var near = "0.05"
+
     @Option(name: .long, help: "Stop after this many seconds (default: run until the feed ends or a signal).")
     var duration: Double?
 
@@ -63,6 +67,10 @@ struct WatchCommand: AsyncParsableCommand {
             throw ValidationError("give either --book FILE or --store URL, not both")
         }
         guard summaryEvery > 0 else { throw ValidationError("--summary-every must be > 0") }
+        guard Watcher.parseNear(near) != nil else {
+            throw ValidationError(
+                "--near must be a decimal fraction in (0, 10], e.g. 0.05, not '\(TextCell.escapeControls(near))'")
+        }
     }
 
     func run() async throws {
@@ -89,7 +97,7 @@ struct WatchCommand: AsyncParsableCommand {
             let loop = LiveLoop.watching(followed, book: b, feed: priceFeed)
             let watcher = Watcher(
                 loop: loop, alerts: alertCommand.map { AlertRunner(command: $0, perMinute: alertRate) },
-                summaryEvery: summaryEvery, duration: duration)
+                summaryEvery: summaryEvery, duration: duration, near: Watcher.parseNear(near) ?? Watcher.defaultNear)
             await watcher.run()
             await followed?.store.close()
         }

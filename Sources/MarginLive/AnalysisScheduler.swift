@@ -1,0 +1,134 @@
+import MarginCore
+
+/// Picks the accounts of each analysis pass (see ``LiveAnalysisConfig``) and measures the
+/// rotation: the accounts that changed state since the last pass, those that may be near
+/// liquidation, and the next chunk of the rotation.
+///
+/// The chunk is `n * interval / cycleSeconds` (at least `minChunk`): `interval` is the time
+/// since the previous pass in a synchronous run (the steps' own time, so the picks depend only
+/// on the input), and the measured time between passes in the background, capped so a pass
+/// lasts about `maxPassSeconds` at the measured cost per account.
+struct AnalysisScheduler {
+    private(set) var generation = -1
+    /// Position in the table's rotation order.
+    private var cursor = 0
+    private var cycleStart = 0.0
+    /// Seconds the last full rotation took, once one has completed.
+    private(set) var lastCycleSeconds: Double?
+    private var lastPassAt: Double?
+    /// Background: seconds between passes and seconds per analysed account (EWMA).
+    private(set) var passInterval: Double?
+    private(set) var secondsPerAccount: Double?
+    private(set) var lastChunk = 0
+    private(set) var passes = 0
+    /// Accounts that changed state since the last pass (indices of `generation`'s book).
+    private var changed: [Int] = []
+    private var mark: [UInt32] = []
+    private var epoch: UInt32 = 0
+
+    /// Follows `table`'s compilation of the book: a new one restarts the rotation.
+    private mutating func follow(_ table: AnalysisTable, now: Double) {
+        guard table.generation != generation else { return }
+        generation = table.generation
+        cursor = 0
+        cycleStart = now
+        lastCycleSeconds = nil
+        changed = []
+        mark = Array(repeating: 0, count: table.count)
+        epoch = 0
+    }
+
+    /// Notes accounts of `table`'s book that changed state; the next pass analyses them.
+    mutating func noteChanged(_ accounts: [Int], table: AnalysisTable, now: Double) {
+        follow(table, now: now)
+        changed.append(contentsOf: accounts)
+    }
+
+    /// The accounts of a pass at `now` over `table` at `prices`.
+    mutating func plan(
+        _ table: AnalysisTable, prices: PriceState, now: Double, config: LiveAnalysisConfig, synchronous: Bool
+    ) -> [Int] {
+        follow(table, now: now)
+        let n = table.count
+        guard n > 0 else { return [] }
+        epoch &+= 1
+        if epoch == 0 {
+            mark = Array(repeating: 0, count: n)
+            epoch = 1
+        }
+        var picked: [Int] = []
+        func add(_ a: Int) {
+            guard mark[a] != epoch else { return }
+            mark[a] = epoch
+            picked.append(a)
+        }
+        for a in changed where a < n { add(a) }
+        changed.removeAll(keepingCapacity: true)
+        var near: [Int] = []
+        for a in 0..<n {
+            if synchronous && table.analysedAt[a] == -.infinity {
+                add(a)
+            } else if mark[a] != epoch, table.mayBeNear(a, prices: prices, band: config.nearBand) {
+                near.append(a)
+            }
+        }
+        let elapsed = lastPassAt.map { max(0, now - $0) }
+        var chunk: Int
+        if synchronous {
+            chunk = Self.chunk(n, interval: elapsed ?? 0, config)
+            for a in near { add(a) }
+        } else {
+            let interval = max(config.minPassInterval, passInterval ?? config.minPassInterval)
+            // Until a pass has been timed, the smallest chunk.
+            chunk = secondsPerAccount == nil ? config.minChunk : Self.chunk(n, interval: interval, config)
+            // At the measured speed a pass does about `budget` accounts; past it the oldest
+            // near accounts go first and the rest wait for the next pass.
+            if let c = secondsPerAccount, c > 0 {
+                let budget = max(config.minChunk, Int(min(Double(n), config.maxPassSeconds / c)))
+                let room = max(0, budget - picked.count)
+                if near.count > room {
+                    near.sort { table.analysedAt[$0] < table.analysedAt[$1] }
+                    near.removeLast(near.count - room)
+                }
+                chunk = min(chunk, max(config.minChunk, budget - picked.count - near.count))
+            }
+            for a in near { add(a) }
+            if let e = elapsed {
+                passInterval = passInterval.map { 0.7 * $0 + 0.3 * e } ?? e
+            }
+        }
+        chunk = min(chunk, n)
+        for _ in 0..<chunk {
+            add(Int(table.order[cursor]))
+            cursor += 1
+            if cursor == n {
+                cursor = 0
+                lastCycleSeconds = now - cycleStart
+                cycleStart = now
+            }
+        }
+        lastChunk = chunk
+        lastPassAt = now
+        passes += 1
+        return picked
+    }
+
+    /// Background: a pass of `accounts` launched at `launchedAt` was seen finished at `now`.
+    mutating func finished(accounts: Int, launchedAt: Double, now: Double) {
+        guard accounts > 0 else { return }
+        let c = max(0, now - launchedAt) / Double(accounts)
+        secondsPerAccount = secondsPerAccount.map { 0.7 * $0 + 0.3 * c } ?? c
+    }
+
+    /// The seconds a rotation over `n` accounts takes at the current pace (the last chunk each pass).
+    func cycleEstimate(_ n: Int, config: LiveAnalysisConfig) -> Double? {
+        guard lastChunk > 0 else { return nil }
+        let interval = passInterval ?? config.minPassInterval
+        return Double(n) / Double(lastChunk) * interval
+    }
+
+    static func chunk(_ n: Int, interval: Double, _ config: LiveAnalysisConfig) -> Int {
+        let want = (Double(n) * interval / max(config.cycleSeconds, 1e-9)).rounded(.up)
+        return max(config.minChunk, want.isFinite ? Int(min(want, Double(n))) : n)
+    }
+}

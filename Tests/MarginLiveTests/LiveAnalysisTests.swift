@@ -1,0 +1,176 @@
+import Foundation
+import Testing
+
+@testable import MarginCore
+@testable import MarginLive
+
+/// Issue 11, item 2: the live engine keeps every account's distance to liquidation and
+/// liquidation prices current, near accounts every pass and the rest in rotation.
+@Suite struct LiveAnalysisTests {
+    /// `a`'s analysis in `snap` equals ``BatchAnalyzer``'s at `prices` (bit for bit; NaN = none).
+    static func expectMatches(
+        _ snap: LiveSnapshot, _ accounts: [Int], at prices: PriceState,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        let expected = BatchAnalyzer(book: snap.marginBook).analyze(accounts, at: prices, threads: 1)
+        for (k, a) in accounts.enumerated() {
+            let d = snap.accounts.distance[a]
+            #expect(
+                expected[k].distance.map { $0.bitPattern == d.bitPattern } ?? d.isNaN,
+                "\(snap.accounts.ids[a]): \(d) vs \(String(describing: expected[k].distance))",
+                sourceLocation: sourceLocation)
+            #expect(
+                snap.accounts.liquidationPrices.prices(ofAccount: a) == expected[k].prices,
+                "\(snap.accounts.ids[a]) liquidation prices", sourceLocation: sourceLocation)
+        }
+    }
+
+    func randomTicks(_ rng: inout SplitMix64, _ book: Book, _ prices: PriceState, time: Double) -> [PriceUpdate] {
+        var out: [PriceUpdate] = []
+        for (a, asset) in book.assets.enumerated() where asset.stable != true && rng.nextUnit() < 0.5 {
+            let p = prices.assetPrice[a] * (1 + 0.02 * rng.nextNormal())
+            out.append(PriceUpdate(symbol: asset.name, kind: .index, value: p, exchangeTime: time))
+        }
+        return out
+    }
+
+    /// After every step of a synchronous run (as a replay runs) each account's distance and
+    /// liquidation prices are those of the batch analysis at the prices of the step it was
+    /// analysed in, and no analysis is older than the rotation's cycle plus a step.
+    @Test func everyAccountMatchesTheBatchAnalysisAndTheAgeBoundHolds() async throws {
+        // Standard and portfolio accounts (es scenario searches are slow in a debug build).
+        var book = DemoBook.generate(accounts: 40, seed: 5)
+        for a in book.accounts.indices { book.accounts[a].model = a % 3 == 0 ? .portfolio : .standard }
+        let t0 = book.asOf.epochSeconds
+        let clock = ManualClock(start: t0)
+        var config = LiveConfig()
+        config.analysis.mode = .synchronous
+        config.analysis.minChunk = 4
+        config.analysis.cycleSeconds = 1
+        let engine = LiveEngine(book: book, config: config, now: clock.now)
+        var rng = SplitMix64(seed: 42)
+        var pricesAt: [Double: PriceState] = [:]
+        var sawRotation = false
+        for _ in 0..<20 {
+            clock.advance(by: .milliseconds(100))
+            let now = clock.now
+            await engine.submit(randomTicks(&rng, book, await engine.currentPrices(), time: now), receivedAt: now)
+            _ = await engine.step(now: now)
+            pricesAt[now] = await engine.currentPrices()
+            let snap = await engine.snapshot(now: now)
+            let ages = snap.accounts.analysedAt.map { now - $0 }
+            #expect(ages.allSatisfy { $0 <= config.analysis.cycleSeconds + 0.1 + 1e-9 }, "\(ages.max() ?? 0)")
+            if ages.contains(where: { $0 > 0 }) { sawRotation = true }
+        }
+        #expect(sawRotation, "the rotation leaves some accounts for later steps")
+        let snap = await engine.snapshot(now: clock.now)
+        let byTime = Dictionary(grouping: 0..<snap.accounts.count) { snap.accounts.analysedAt[$0] }
+        for (time, accounts) in byTime {
+            let prices = try #require(pricesAt[time], "analysed at a step's time")
+            Self.expectMatches(snap, accounts.sorted(), at: prices)
+        }
+    }
+
+    /// A book of far accounts and one, A, that a 20% drop in BTC brings within 6% of
+    /// liquidation: the step that applies the drop re-analyses A (judged near at the new
+    /// prices) although the rotation, one account a step, is elsewhere.
+    @Test func anAccountPushedNearByATickIsReanalysedInThatStep() async throws {
+        // Long 2 BTC-PERP at 60000 (MM 1%): liquidated where usdc + 2(P - 60000) = 0.02 P.
+        func account(_ id: String, usdc: Double) -> String {
+            """
+            {"id": "\(id)", "collateral": [{"asset": "USDC", "amount": \(usdc)}],
+             "positions": [{"instrument": "BTC-PERP", "quantity": 2, "entryPrice": 60000}]}
+            """
+        }
+        let far = (0..<40).map { account("F\($0)", usdc: 60000 + Double($0)) }
+        let book = try BookDecoder.decode(
+            """
+            {"format": "margintop.book/1", "asOf": "2026-11-24T12:00:00Z",
+             "assets": {"USDC": {"stable": true}, "BTC": {"price": 60000, "vol": 0.5}},
+             "instruments": {"BTC-PERP": {"kind": "perpetual", "underlying": "BTC",
+                             "brackets": [{"upTo": null, "imf": 0.02, "mmf": 0.01}]}},
+             "accounts": [\(([account("A", usdc: 30000)] + far).joined(separator: ","))]}
+            """)
+        let t0 = book.asOf.epochSeconds
+        var config = LiveConfig()
+        config.advanceTime = false
+        config.analysis.mode = .synchronous
+        config.analysis.minChunk = 1
+        config.analysis.cycleSeconds = 1e6
+        let engine = LiveEngine(book: book, config: config, now: t0)
+        _ = await engine.step(now: t0 + 1)
+        var snap = await engine.snapshot(now: t0 + 1)
+        // A: liquidated at 90000 / 1.98 = 45454.5, -24% away; far accounts about -50%.
+        #expect(abs(snap.accounts.distance[0] - (90000 / 1.98 / 60000 - 1)) < 1e-9)
+        #expect(snap.accounts.analysedAt.allSatisfy { $0 == t0 + 1 })
+        await engine.submit(
+            [PriceUpdate(symbol: "BTC", kind: .index, value: 48000, exchangeTime: t0 + 2)], receivedAt: t0 + 2)
+        _ = await engine.step(now: t0 + 2)
+        snap = await engine.snapshot(now: t0 + 2)
+        #expect(snap.accounts.analysedAt[0] == t0 + 2)
+        Self.expectMatches(snap, [0], at: await engine.currentPrices())
+        #expect(abs(snap.accounts.distance[0] - (90000 / 1.98 / 48000 - 1)) < 1e-9)
+        // Besides A only the rotation's one account was analysed.
+        #expect(snap.accounts.analysedAt.filter { $0 == t0 + 2 }.count == 2)
+    }
+
+    /// Whether `a` is liquidatable at `snap`'s prices: its distance is then 0, stamped with the
+    /// snapshot's time.
+    static func liquidatable(_ snap: LiveSnapshot, _ a: Int) -> Bool {
+        Health.isLiquidatable(
+            adjustedEquity: snap.accounts.adjustedEquity[a], maintenanceMargin: snap.accounts.maintenanceMargin[a])
+    }
+
+    /// Every account was analysed at `time` (a liquidatable one: at the snapshot's own time).
+    static func allAnalysed(_ snap: LiveSnapshot, at time: Double, except: Int? = nil) -> Bool {
+        (0..<snap.accounts.count).allSatisfy { a in
+            a == except || snap.accounts.analysedAt[a] == (liquidatable(snap, a) ? snap.time : time)
+        }
+    }
+
+    /// In the background a pass runs off the engine and is merged on a later step; a pass
+    /// over a book that was replaced meanwhile is dropped, and unchanged accounts keep their
+    /// analyses across a replacement.
+    @Test func backgroundPassesMergeAndAPassOverAnOldBookIsDropped() async throws {
+        var book = DemoBook.generate(accounts: 30, seed: 8)
+        for a in book.accounts.indices { book.accounts[a].model = .standard }
+        let t0 = book.asOf.epochSeconds
+        var config = LiveConfig()
+        config.advanceTime = false
+        config.analysis.minPassInterval = 0
+        let engine = LiveEngine(book: book, config: config, now: t0)
+        _ = await engine.step(now: t0 + 1)  // launches a pass over the whole (small) book
+        await engine.waitForAnalysis()
+        var snap = await engine.snapshot(now: t0 + 1)
+        #expect(
+            (0..<30).allSatisfy { Self.liquidatable(snap, $0) || snap.accounts.analysedAt[$0] == -.infinity },
+            "not merged before a step")
+        _ = await engine.step(now: t0 + 2)
+        snap = await engine.snapshot(now: t0 + 2)
+        #expect(Self.allAnalysed(snap, at: t0 + 1))
+        Self.expectMatches(snap, Array(0..<30), at: await engine.currentPrices())
+
+        // That step launched the next pass (prices of t0 + 2); the book changes under it:
+        // one safe account gets twice its collateral.
+        let edited = try #require(
+            (0..<30).first { a in
+                !Self.liquidatable(snap, a) && book.accounts[a].subaccounts.contains { !$0.collateral.isEmpty }
+            })
+        for s in book.accounts[edited].subaccounts.indices {
+            for c in book.accounts[edited].subaccounts[s].collateral.indices {
+                book.accounts[edited].subaccounts[s].collateral[c].amount *= 2
+            }
+        }
+        _ = await engine.replace(book: book, now: t0 + 2.5)
+        await engine.waitForAnalysis()
+        _ = await engine.step(now: t0 + 3)
+        snap = await engine.snapshot(now: t0 + 3)
+        #expect(snap.accounts.analysedAt[edited] == -.infinity, "the old book's pass is dropped")
+        #expect(Self.allAnalysed(snap, at: t0 + 1, except: edited), "unchanged accounts keep their analyses")
+        await engine.waitForAnalysis()
+        _ = await engine.step(now: t0 + 4)
+        snap = await engine.snapshot(now: t0 + 4)
+        #expect(Self.allAnalysed(snap, at: t0 + 3))
+        Self.expectMatches(snap, Array(0..<30), at: await engine.currentPrices())
+    }
+}
