@@ -20,5 +20,10 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let bench = try await cli.run(["bench", "--live", "--seconds", "0x1p0", "--accounts", "10"])
         #expect(bench.status == 64, "\(bench.stderr)")
+        let book = CLITests.fixtures.appendingPathComponent("watch-book.json").path
+        for flag in ["--duration", "--summary-every"] {
+            let watch = try await cli.run(["watch", "--headless", "--book", book, flag, "0x1p-2"])
+            #expect(watch.status == 64, "\(flag): \(watch.stderr)")
+        }
     }
 }

@@ -5,6 +5,7 @@ import MarginFeeds
 import MarginLive
 import MarginRuntime
 import MarginStore
+import StoreCommands
 
 struct WatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,22 +52,22 @@ struct WatchCommand: AsyncParsableCommand {
     var alertRate: Int = 30
 
     @Option(name: .customLong("summary-every"), help: "Seconds between summary events.")
-    var summaryEvery: Double = 5
+    var summaryEvery = DecimalArgument(5)
 
     @Option(name: .long, help: "Near-liquidation threshold: a market move fraction in (0, 10].")
     var near = "0.05"
 
     @Option(name: .long, help: "Stop after this many seconds (default: run until the feed ends or a signal).")
-    var duration: Double?
+    var duration: DecimalArgument?
 
     func validate() throws {
         guard headless else {
             throw ValidationError("watch needs --headless (the interactive view is `margintop` itself)")
         }
-        guard book == nil || store == nil else {
-            throw ValidationError("give either --book FILE or --store URL, not both")
+        guard book == nil || store == nil else { throw ValidationError("give --book FILE or --store URL, not both") }
+        guard summaryEvery.value > 0, (duration?.value ?? 1) > 0 else {
+            throw ValidationError("--summary-every and --duration must be > 0")
         }
-        guard summaryEvery > 0 else { throw ValidationError("--summary-every must be > 0") }
         guard Watcher.parseNear(near) != nil else {
             throw ValidationError(
                 "--near must be a decimal fraction in (0, 10], e.g. 0.05, not '\(TextCell.escapeControls(near))'")
@@ -97,7 +98,8 @@ struct WatchCommand: AsyncParsableCommand {
             let loop = LiveLoop.watching(followed, book: b, feed: priceFeed)
             let watcher = Watcher(
                 loop: loop, alerts: alertCommand.map { AlertRunner(command: $0, perMinute: alertRate) },
-                summaryEvery: summaryEvery, duration: duration, near: Watcher.parseNear(near) ?? Watcher.defaultNear)
+                summaryEvery: summaryEvery.value, duration: duration?.value,
+                near: Watcher.parseNear(near) ?? Watcher.defaultNear)
             await watcher.run()
             await followed?.store.close()
         }
