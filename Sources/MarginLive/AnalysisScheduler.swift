@@ -44,9 +44,12 @@ struct AnalysisScheduler {
         changed.append(contentsOf: accounts)
     }
 
-    /// The accounts of a pass at `now` over `table` at `prices`.
+    /// The accounts of a pass at `now` over `table` at `prices`; those for which `skip` holds
+    /// (background: liquidatable now, distance 0 known) are left to the rotation even when
+    /// near or changed.
     mutating func plan(
-        _ table: AnalysisTable, prices: PriceState, now: Double, config: LiveAnalysisConfig, synchronous: Bool
+        _ table: AnalysisTable, prices: PriceState, now: Double, config: LiveAnalysisConfig, synchronous: Bool,
+        skip: (Int) -> Bool = { _ in false }
     ) -> [Int] {
         follow(table, now: now)
         let n = table.count
@@ -62,13 +65,22 @@ struct AnalysisScheduler {
             mark[a] = epoch
             picked.append(a)
         }
-        for a in changed where a < n { add(a) }
-        changed.removeAll(keepingCapacity: true)
+        // Background: at the measured speed a pass does about `budget` accounts; past it the
+        // changed accounts wait for the next pass, the oldest near accounts go first.
+        var budget = Int.max
+        if !synchronous, let c = secondsPerAccount, c > 0 {
+            budget = max(config.minChunk, Int(min(Double(n), config.maxPassSeconds / c)))
+        }
+        var later: [Int] = []
+        for a in changed where a < n && !skip(a) {
+            if picked.count < budget { add(a) } else { later.append(a) }
+        }
+        changed = later
         var near: [Int] = []
         for a in 0..<n {
             if synchronous && table.analysedAt[a] == -.infinity {
                 add(a)
-            } else if mark[a] != epoch, table.mayBeNear(a, prices: prices, band: config.nearBand) {
+            } else if mark[a] != epoch, table.mayBeNear(a, prices: prices, band: config.nearBand), !skip(a) {
                 near.append(a)
             }
         }
@@ -81,10 +93,7 @@ struct AnalysisScheduler {
             let interval = max(config.minPassInterval, passInterval ?? config.minPassInterval)
             // Until a pass has been timed, the smallest chunk.
             chunk = secondsPerAccount == nil ? config.minChunk : Self.chunk(n, interval: interval, config)
-            // At the measured speed a pass does about `budget` accounts; past it the oldest
-            // near accounts go first and the rest wait for the next pass.
-            if let c = secondsPerAccount, c > 0 {
-                let budget = max(config.minChunk, Int(min(Double(n), config.maxPassSeconds / c)))
+            if budget < Int.max {
                 let room = max(0, budget - picked.count)
                 if near.count > room {
                     near.sort { table.analysedAt[$0] < table.analysedAt[$1] }

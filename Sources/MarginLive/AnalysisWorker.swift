@@ -1,10 +1,15 @@
-import Dispatch
+import Foundation
 import MarginCore
 import Synchronization
 
-/// Runs one background analysis pass at a time on a queue of its own (not the Swift
-/// concurrency pool, which the loop's tasks need): the pass records into its copy of the
-/// table, and the engine takes the finished table on a later step.
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Runs one background analysis pass at a time on a thread of its own (not the Swift
+/// concurrency pool, which the loop's tasks need), at a lower priority than the loop's threads
+/// where the system allows it: the pass records into its copy of the table, and the engine
+/// takes the finished table on a later step.
 final class AnalysisWorker: Sendable {
     /// A finished pass: the table with its results recorded.
     struct Finished: Sendable {
@@ -20,8 +25,12 @@ final class AnalysisWorker: Sendable {
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let queue = DispatchQueue(label: "margintop.live-analysis", qos: .utility)
     private let state = Mutex(State())
+    /// The pass thread's nice value (Linux keeps one per thread): the loop's steps and
+    /// snapshots come first when the cores are busy.
+    private let nice: Int32
+
+    init(nice: Int32) { self.nice = nice }
 
     /// Whether no pass is running, and the finished one (taken: handed over once).
     func poll() -> (idle: Bool, finished: Finished?) {
@@ -38,7 +47,10 @@ final class AnalysisWorker: Sendable {
         liquidationPrices: Bool, threads: Int
     ) {
         state.withLock { $0.running = true }
-        queue.async { [self] in
+        let thread = Thread { [self] in
+            #if canImport(Glibc)
+                if nice > 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice) }
+            #endif
             var t = table
             let results = analyzer.analyze(
                 accounts, at: prices, liquidationPrices: liquidationPrices, threads: threads)
@@ -52,6 +64,9 @@ final class AnalysisWorker: Sendable {
             }
             for w in waiters { w.resume() }
         }
+        thread.name = "margintop analysis"
+        thread.stackSize = 8 << 20
+        thread.start()
     }
 
     /// Returns once no pass is running (for tests and the end of a run).

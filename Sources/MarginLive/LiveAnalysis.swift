@@ -7,7 +7,9 @@ import MarginCore
 /// Each pass analyses the accounts that may be near liquidation (`|distance| < nearBand`,
 /// judged at the current prices, see ``AnalysisTable/mayBeNear(_:prices:band:)``), those that
 /// changed state since the last pass, and the next chunk of a rotation over the whole book,
-/// sized so the rotation covers the book in `cycleSeconds`.
+/// sized so the rotation covers the book in `cycleSeconds`. In the background an account
+/// liquidatable at the live prices is left to the rotation: its distance, 0, is known (the
+/// snapshot shows it so); only its liquidation prices wait.
 public struct LiveAnalysisConfig: Sendable, Equatable {
     /// Where the passes run.
     public enum Mode: Sendable, Equatable {
@@ -40,6 +42,9 @@ public struct LiveAnalysisConfig: Sendable, Equatable {
     public var liquidationPrices = true
     /// Threads of one pass; by default all cores but one, which stays with the loop.
     public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+    /// Background: the nice value of the pass's own thread (Linux), so the loop's steps and
+    /// snapshots keep their latency when the cores are busy; 0 leaves it at the loop's.
+    public var nice: Int32 = 5
 
     public init() {}
 }

@@ -27,7 +27,7 @@ public actor LiveEngine {
     /// Reads the time a step's results are published (after its recompute); without one, the step's `now`.
     private let clock: (@Sendable () -> Double)?
     private var scheduler = AnalysisScheduler()
-    private let worker = AnalysisWorker()
+    private let worker: AnalysisWorker
     private var lastLaunch = -Double.infinity
     private var nearTracker: NearTracker?
     private var nearChanges: [NearChange] = []
@@ -36,6 +36,7 @@ public actor LiveEngine {
     ///   deterministic tests (latency is then measured to the step's `now`).
     public init(book: Book, config: LiveConfig = LiveConfig(), now: Double, clock: (@Sendable () -> Double)? = nil) {
         live = LiveBook(book: book, config: config, now: now)
+        worker = AnalysisWorker(nice: config.analysis.nice)
         self.clock = clock
     }
 
@@ -106,8 +107,10 @@ public actor LiveEngine {
                 trackNear(done.accounts)
             }
             guard idle, now - lastLaunch >= config.minPassInterval else { return }
+            let live = self.live
             let accounts = scheduler.plan(
-                live.analysis, prices: live.prices, now: now, config: config, synchronous: false)
+                live.analysis, prices: live.prices, now: now, config: config, synchronous: false,
+                skip: { live.isLiquidatableNow($0) })
             guard !accounts.isEmpty else { return }
             lastLaunch = now
             worker.start(
