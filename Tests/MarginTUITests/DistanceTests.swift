@@ -58,6 +58,8 @@ import Testing
         #expect(s.tableRows == snap.priority)
         press(&s, .char("d"))
         #expect(s.sort == .distance && !s.sortReversed)
+        // From the first row, the new head is selected and on screen (not the old top, followed down).
+        #expect(s.cursor == 0 && s.top == 0 && s.selectedAccount == s.tableRows.first)
         // Over all 200 accounts, not only the rows on screen.
         #expect(s.tableRows.count == n)
         #expect(s.tableRows == Self.expectedOrder(snap))
@@ -85,6 +87,35 @@ import Testing
         #expect(s.sortReversed)
         press(&s, .char("d"))
         #expect(!s.sortReversed && s.tableRows == Self.expectedOrder(snap))
+    }
+
+    @Test func aSortFromAnotherRowKeepsTheSelectedAccount() throws {
+        let n = Self.base.accounts.count
+        var s = Fixtures.state(rows: 24, cols: 120, snapshot: Self.snapshot((0..<n).map { Double($0 + 1) / 1000 }))
+        press(&s, .char("j"), .char("j"), .char("j"))
+        let selected = try #require(s.selectedAccount)
+        press(&s, .char("d"))
+        #expect(s.selectedAccount == selected && s.cursor == selected)
+        press(&s, .char("g"), .char("D"))
+        #expect(s.cursor == 0 && s.selectedAccount == n - 1)
+    }
+
+    @Test func onTheFirstRowTheHeadStaysInView() throws {
+        // `d` before the first analysis: every distance unknown, the priority order's top on row 1.
+        let n = Self.base.accounts.count
+        var s = Fixtures.state(rows: 24, cols: 120, snapshot: Self.snapshot(Array(repeating: nil, count: n)))
+        press(&s, .char("d"))
+        #expect(s.tableRows == Self.base.priority)
+        // The analysis arrives: the nearest account takes the first row, and the cursor stays there
+        // (it does not follow the old top down the list, out of view).
+        let nearest = try #require(Self.base.priority.last)
+        var next = Self.snapshot((0..<n).map { $0 == nearest ? 0.001 : 0.5 })
+        next.version += 1
+        _ = drive(&s, .snapshot(next))
+        #expect(s.tableRows.first == nearest && s.cursor == 0 && s.top == 0)
+        #expect(
+            render(s).text.split(separator: "\n").first { $0.contains("ACC-") }?.contains(next.accounts.ids[nearest])
+                == true)
     }
 
     @Test func theSortFollowsEachSnapshotAndKeepsTheSelection() throws {

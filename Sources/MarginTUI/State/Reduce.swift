@@ -179,20 +179,18 @@ func overviewKey(_ s: inout AppState, _ key: Key) -> [Effect] {
     case .char("L"):
         return openDialog(&s)
     case .char(let c):
+        let sort: (SortKey, Bool)?
         if c == "D" {
             // Distance, farthest first (the reverse of `d`) whatever the sort was.
-            s.sort = .distance
-            s.sortReversed = true
-            rebuildRows(&s)
+            sort = (.distance, true)
         } else if let k = SortKey.allCases.first(where: { $0.key == c }) {
-            if s.sort == k {
-                s.sortReversed.toggle()
-            } else {
-                s.sort = k
-                s.sortReversed = false
-            }
-            rebuildRows(&s)
+            sort = (k, s.sort == k ? !s.sortReversed : false)
+        } else {
+            sort = nil
         }
+        guard let sort else { break }
+        (s.sort, s.sortReversed) = sort
+        rebuildRows(&s)
     default: break
     }
     return []
@@ -406,7 +404,9 @@ func clampCursor(_ s: inout AppState) {
     s.top = max(0, min(s.top, max(0, n - h)))
 }
 
-/// Re-filters and re-sorts the table, keeping the selected account under the cursor.
+/// Re-filters and re-sorts the table (a new snapshot, sort or filter). The cursor keeps its account,
+/// except on the first row: there the operator watches the head of the list (the nearest to
+/// liquidation after `d`), so it stays on the first row, whichever account that now is.
 public func rebuildRows(_ s: inout AppState) {
     guard let snap = s.snapshot else {
         s.tableRows = []
@@ -442,7 +442,7 @@ public func rebuildRows(_ s: inout AppState) {
     }
     if s.sortReversed { rows.reverse() }
     s.tableRows = rows
-    if let selectedId, let a = snap.accountIndex(id: selectedId), let pos = rows.firstIndex(of: a) {
+    if s.cursor > 0, let selectedId, let a = snap.accountIndex(id: selectedId), let pos = rows.firstIndex(of: a) {
         s.cursor = pos
     }
     clampCursor(&s)
