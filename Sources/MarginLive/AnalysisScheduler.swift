@@ -42,6 +42,8 @@ struct AnalysisScheduler {
     mutating func noteChanged(_ accounts: [Int], table: AnalysisTable, now: Double) {
         follow(table, now: now)
         changed.append(contentsOf: accounts)
+        // Changes arriving faster than passes take them: each account once.
+        if changed.count > table.count { changed = Array(Set(changed)).sorted() }
     }
 
     /// The accounts of a pass at `now` over `table` at `prices`; those for which `skip` holds
@@ -65,43 +67,39 @@ struct AnalysisScheduler {
             mark[a] = epoch
             picked.append(a)
         }
-        // Background: at the measured speed a pass does about `budget` accounts; past it the
-        // changed accounts wait for the next pass, the oldest near accounts go first.
-        var budget = Int.max
+        // Background: at the measured speed a pass does about `budget` accounts (until a pass has
+        // been timed, `minChunk`): the near accounts first (the oldest analyses first), then the
+        // changed ones (the rest wait for the next pass), then the rotation, at least `minChunk`.
+        var budget = synchronous ? Int.max : config.minChunk
         if !synchronous, let c = secondsPerAccount, c > 0 {
             budget = max(config.minChunk, Int(min(Double(n), config.maxPassSeconds / c)))
         }
+        var near: [Int] = []
+        for a in 0..<n {
+            if synchronous && table.analysedAt[a] == -.infinity {
+                add(a)
+            } else if table.mayBeNear(a, prices: prices, band: config.nearBand), !skip(a) {
+                near.append(a)
+            }
+        }
+        if near.count > budget {
+            near.sort { table.analysedAt[$0] < table.analysedAt[$1] }
+            near.removeLast(near.count - budget)
+        }
+        for a in near { add(a) }
         var later: [Int] = []
         for a in changed where a < n && !skip(a) {
             if picked.count < budget { add(a) } else { later.append(a) }
         }
         changed = later
-        var near: [Int] = []
-        for a in 0..<n {
-            if synchronous && table.analysedAt[a] == -.infinity {
-                add(a)
-            } else if mark[a] != epoch, table.mayBeNear(a, prices: prices, band: config.nearBand), !skip(a) {
-                near.append(a)
-            }
-        }
         let elapsed = lastPassAt.map { max(0, now - $0) }
         var chunk: Int
         if synchronous {
             chunk = Self.chunk(n, interval: elapsed ?? 0, config)
-            for a in near { add(a) }
         } else {
             let interval = max(config.minPassInterval, passInterval ?? config.minPassInterval)
-            // Until a pass has been timed, the smallest chunk.
             chunk = secondsPerAccount == nil ? config.minChunk : Self.chunk(n, interval: interval, config)
-            if budget < Int.max {
-                let room = max(0, budget - picked.count)
-                if near.count > room {
-                    near.sort { table.analysedAt[$0] < table.analysedAt[$1] }
-                    near.removeLast(near.count - room)
-                }
-                chunk = min(chunk, max(config.minChunk, budget - picked.count - near.count))
-            }
-            for a in near { add(a) }
+            chunk = min(chunk, max(config.minChunk, budget - picked.count))
             if let e = elapsed {
                 passInterval = passInterval.map { 0.7 * $0 + 0.3 * e } ?? e
             }

@@ -31,7 +31,7 @@ public struct LiveAnalysisConfig: Sendable, Equatable {
     /// stays under about twice that.
     public var cycleSeconds = 2.5
     /// A rotation chunk is at least this many accounts (a small book is analysed whole every pass).
-    public var minChunk = 512
+    public var minChunk = 128
     /// Background: a pass starts at most this often (near accounts are at most about this
     /// plus a pass old).
     public var minPassInterval = 0.1

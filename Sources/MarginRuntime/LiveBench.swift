@@ -6,7 +6,8 @@ import MarginLive
 /// `bench --live`: the live loop under load, as the dashboard runs it. Simulated ticks in,
 /// coalesced steps every 2 ms, snapshots back to back; latency from a tick's arrival to the
 /// end of the step that applied it (results), and to the end of the first snapshot that
-/// shows it (what the screen reads).
+/// shows it (what the screen reads). The distance analysis runs as the dashboard's does (in the
+/// background); its freshness is sampled four times a second.
 public enum LiveBench {
     /// What one run measured.
     public struct Figures: Sendable {
@@ -20,6 +21,20 @@ public enum LiveBench {
         public var snapshotMs: [Double] = []
         public var tickToSnapshotMs: [Double] = []
         public var health = LoopHealth()
+        /// The analysis's freshness: sampled during the run, and at its end.
+        public var analysisSamples: [AnalysisStatus] = []
+        public var analysisEnd = AnalysisStatus()
+
+        /// The oldest analysis age of any account over the samples and the end, and at the end (ms).
+        public var analysisAgeMaxMs: Double {
+            ((analysisSamples.map(\.oldestAge) + [analysisEnd.oldestAge]).max() ?? 0) * 1000
+        }
+        public var analysisAgeEndMs: Double { analysisEnd.oldestAge * 1000 }
+        /// The same over the accounts within 10% of liquidation.
+        public var analysisAgeNearMaxMs: Double {
+            ((analysisSamples.map(\.oldestNearAge) + [analysisEnd.oldestNearAge]).max() ?? 0) * 1000
+        }
+        public var analysisAgeNearEndMs: Double { analysisEnd.oldestNearAge * 1000 }
 
         public var stepsPerSecond: Double { seconds > 0 ? Double(steps) / seconds : 0 }
         public var recomputesPerSecond: Double { seconds > 0 ? Double(recomputedUnits) / seconds : 0 }
@@ -42,6 +57,15 @@ public enum LiveBench {
                 ("fullSteps", .integer(fullMs.count)), ("fullMedianMs", .number(median(fullMs))),
                 ("snapshotMedianMs", .number(median(snapshotMs))), ("snapshotMaxMs", .number(snapshotMs.max() ?? 0)),
                 ("maxBacklog", .integer(maxBacklog)), ("ticksPerSecond", .number(health.ticksPerSecond)),
+                ("analysisAgeMaxMs", .number(analysisAgeMaxMs)), ("analysisAgeEndMs", .number(analysisAgeEndMs)),
+                ("analysisAgeNearMaxMs", .number(analysisAgeNearMaxMs)),
+                ("analysisAgeNearEndMs", .number(analysisAgeNearEndMs)),
+                ("analysisNearAccounts", .integer(analysisEnd.nearAccounts)),
+                ("analysisNeverAnalysed", .integer(analysisEnd.neverAnalysed)),
+                ("analysisCycleMs", analysisEnd.lastCycleSeconds.map { .number($0 * 1000) } ?? .null),
+                ("analysisCycleEstimateMs", analysisEnd.cycleEstimateSeconds.map { .number($0 * 1000) } ?? .null),
+                ("analysisPasses", .integer(analysisEnd.passes)), ("analysisChunk", .integer(analysisEnd.lastChunk)),
+                ("analysisAccountsPerSecond", analysisEnd.secondsPerAccount.map { .number(1 / $0) } ?? .null),
                 ("peakRSSMiB", .number(rss)),
             ])
         }
@@ -64,6 +88,17 @@ public enum LiveBench {
             s += String(
                 format: "full LiveSnapshot for the screen: median %.1f ms, max %.1f ms\n", median(snapshotMs),
                 snapshotMs.max() ?? 0)
+            let e = analysisEnd
+            s += String(
+                format:
+                    "analysis age: oldest %.0f ms (at the end %.0f ms); within 10%%: %.0f ms (%.0f ms), %d accounts\n",
+                analysisAgeMaxMs, analysisAgeEndMs, analysisAgeNearMaxMs, analysisAgeNearEndMs, e.nearAccounts)
+            let ms = { (x: Double?) in x.map { String(format: "%.0f ms", $0 * 1000) } ?? "none yet" }
+            s +=
+                "analysis rotation: last cycle \(ms(e.lastCycleSeconds)), at the current pace \(ms(e.cycleEstimateSeconds)); "
+            s += String(format: "%d passes, chunk %d", e.passes, e.lastChunk)
+            s += e.secondsPerAccount.map { String(format: ", %.0f accounts/s", 1 / $0) } ?? ""
+            s += e.neverAnalysed > 0 ? ", \(e.neverAnalysed) never analysed\n" : "\n"
             return s + String(format: "peak RSS %.0f MiB\n", rss)
         }
     }
@@ -90,7 +125,12 @@ public enum LiveBench {
         await loop.run(options) { event in
             switch event {
             case .stepped(let step):
-                if await recorder.measuring(now: step.now, engine: engine) { await recorder.add(step) }
+                if await recorder.measuring(now: step.now, engine: engine) {
+                    await recorder.add(step)
+                    if await recorder.analysisSampleDue(now: step.now) {
+                        await recorder.add(await engine.analysisStatus(now: step.now))
+                    }
+                }
             case .snapshot(let snap, let took):
                 let end = clock.now
                 if await recorder.measuring(now: end, engine: engine) { await recorder.add(snap, took: took, end: end) }
@@ -99,6 +139,7 @@ public enum LiveBench {
             }
         }
         var f = await recorder.figures
+        f.analysisEnd = await engine.analysisStatus(now: clock.now)
         f.accounts = book.accounts.count
         f.seconds = clock.now - (await recorder.measuredFrom ?? clock.now)
         f.health = await engine.health(now: clock.now)
@@ -109,6 +150,7 @@ public enum LiveBench {
         let warmUpEnds: Double
         var measuredFrom: Double?
         var figures = Figures()
+        var lastAnalysisSample = -Double.infinity
         init(warmUpEnds: Double) { self.warmUpEnds = warmUpEnds }
 
         /// Whether the warm-up is over; its end forgets the engine's latency and rate windows.
@@ -134,6 +176,14 @@ public enum LiveBench {
             figures.recomputedUnits += step.recomputedUnits
             figures.steps += 1
         }
+
+        func analysisSampleDue(now: Double) -> Bool {
+            guard now - lastAnalysisSample >= 0.25 else { return false }
+            lastAnalysisSample = now
+            return true
+        }
+
+        func add(_ status: AnalysisStatus) { figures.analysisSamples.append(status) }
 
         func add(_ snap: LiveSnapshot, took: Double, end: Double) {
             figures.snapshotMs.append(took * 1000)
