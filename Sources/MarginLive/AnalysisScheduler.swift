@@ -24,6 +24,8 @@ struct AnalysisScheduler {
     /// Accounts that changed state since the last pass (indices of `generation`'s book).
     private var changed: [Int] = []
     private var mark: [UInt32] = []
+    /// Where a marked account is in the pass being planned.
+    private var position: [Int32] = []
     private var epoch: UInt32 = 0
 
     /// Follows `table`'s compilation of the book: a new one restarts the rotation.
@@ -35,6 +37,7 @@ struct AnalysisScheduler {
         lastCycleSeconds = nil
         changed = []
         mark = Array(repeating: 0, count: table.count)
+        position = Array(repeating: 0, count: table.count)
         epoch = 0
     }
 
@@ -52,20 +55,31 @@ struct AnalysisScheduler {
     mutating func plan(
         _ table: AnalysisTable, prices: PriceState, now: Double, config: LiveAnalysisConfig, synchronous: Bool,
         skip: (Int) -> Bool = { _ in false }
-    ) -> [Int] {
+    ) -> AnalysisPlan {
         follow(table, now: now)
         let n = table.count
-        guard n > 0 else { return [] }
+        guard n > 0 else { return AnalysisPlan() }
         epoch &+= 1
         if epoch == 0 {
             mark = Array(repeating: 0, count: n)
             epoch = 1
         }
+        // `picked` in order; `full[k]`: the pick also searches liquidation prices.
         var picked: [Int] = []
-        func add(_ a: Int) {
-            guard mark[a] != epoch else { return }
+        var full: [Bool] = []
+        let cadence = config.liquidationPrices
+        func add(_ a: Int, rotation: Bool = false) {
+            guard mark[a] != epoch else {
+                // Near and due in the rotation: one analysis, with the rotation's prices.
+                if rotation, cadence == .rotation { full[Int(position[a])] = true }
+                return
+            }
             mark[a] = epoch
+            position[a] = Int32(picked.count)
             picked.append(a)
+            full.append(
+                cadence == .always
+                    || (cadence == .rotation && (rotation || table.liquidationPrices.analysedAt[a] == -.infinity)))
         }
         // Background: at the measured speed a pass does about `budget` accounts (until a pass has
         // been timed, `minChunk`): the near accounts first (the oldest analyses first), then the
@@ -106,7 +120,7 @@ struct AnalysisScheduler {
         }
         chunk = min(chunk, n)
         for _ in 0..<chunk {
-            add(Int(table.order[cursor]))
+            add(Int(table.order[cursor]), rotation: true)
             cursor += 1
             if cursor == n {
                 cursor = 0
@@ -117,7 +131,11 @@ struct AnalysisScheduler {
         lastChunk = chunk
         lastPassAt = now
         passes += 1
-        return picked
+        var plan = AnalysisPlan()
+        for (k, a) in picked.enumerated() {
+            if full[k] { plan.full.append(a) } else { plan.distanceOnly.append(a) }
+        }
+        return plan
     }
 
     /// Background: a pass of `accounts` launched at `launchedAt` was seen finished at `now`.
@@ -138,4 +156,15 @@ struct AnalysisScheduler {
         let want = (Double(n) * interval / max(config.cycleSeconds, 1e-9)).rounded(.up)
         return max(config.minChunk, want.isFinite ? Int(min(want, Double(n))) : n)
     }
+}
+
+/// The accounts of one pass: those analysed with their liquidation prices, and those whose
+/// distance only is renewed.
+struct AnalysisPlan: Sendable {
+    var full: [Int] = []
+    var distanceOnly: [Int] = []
+
+    var count: Int { full.count + distanceOnly.count }
+    var isEmpty: Bool { count == 0 }
+    var all: [Int] { full + distanceOnly }
 }

@@ -43,8 +43,8 @@ final class AnalysisWorker: Sendable {
     /// Starts a pass over `accounts` of `table` at `prices` (taken at `time`); only when
     /// ``poll()`` says it is idle.
     func start(
-        _ table: AnalysisTable, accounts: [Int], analyzer: BatchAnalyzer, prices: PriceState, time: Double,
-        liquidationPrices: Bool, threads: Int
+        _ table: AnalysisTable, plan: AnalysisPlan, analyzer: BatchAnalyzer, prices: PriceState, time: Double,
+        threads: Int
     ) {
         state.withLock { $0.running = true }
         let thread = Thread { [self] in
@@ -52,10 +52,8 @@ final class AnalysisWorker: Sendable {
                 if nice > 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice) }
             #endif
             var t = table
-            let results = analyzer.analyze(
-                accounts, at: prices, liquidationPrices: liquidationPrices, threads: threads)
-            t.record(accounts, results, prices: prices, time: time)
-            let done = Finished(table: t, accounts: accounts, launchedAt: time)
+            t.analyse(plan, analyzer: analyzer, prices: prices, time: time, threads: threads)
+            let done = Finished(table: t, accounts: plan.all, launchedAt: time)
             let waiters = state.withLock { s in
                 s.running = false
                 s.finished = done

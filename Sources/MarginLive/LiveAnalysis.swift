@@ -38,8 +38,9 @@ public struct LiveAnalysisConfig: Sendable, Equatable {
     /// Background: chunks are capped so a pass lasts about this long at the measured speed;
     /// beyond that the near accounts (oldest first) come before the rotation.
     public var maxPassSeconds = 0.4
-    /// Also the liquidation price of each exposed asset (several searches per account).
-    public var liquidationPrices = true
+    /// Which analyses also search the liquidation price of each exposed asset (several
+    /// searches per account, about twice the distance's work).
+    public var liquidationPrices = LiquidationPriceCadence.rotation
     /// Threads of one pass; by default all cores but one, which stays with the loop.
     public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
     /// Background: the nice value of the pass's own thread (Linux), so the loop's steps and
@@ -49,26 +50,41 @@ public struct LiveAnalysisConfig: Sendable, Equatable {
     public init() {}
 }
 
+/// Which analyses search liquidation prices too.
+public enum LiquidationPriceCadence: Sendable, Equatable {
+    /// Every analysis.
+    case always
+    /// The rotation's (and an account's first): near and changed accounts get their distance
+    /// at every pass, their liquidation prices once a cycle, like every other account.
+    case rotation
+    /// None (distances only).
+    case never
+}
+
 /// Liquidation prices of every account, one slot per exposed asset (non-stable underlyings of
 /// its positions and collateral, in asset order), flat: account `a`'s slots are
 /// `start[a]..<start[a + 1]`; a slot's `price` is NaN when no price in `[0.01 P, 11 P]` flips
-/// the account (or it was not analysed yet).
+/// the account (or it was not searched yet). `analysedAt[a]` is the time of the prices account
+/// `a`'s were searched at (`-.infinity`: not yet); it may be older than its distance's.
 public struct LiquidationPriceTable: Sendable {
     public let start: [Int32]
     public let asset: [Int32]
     public internal(set) var price: [Double]
+    public internal(set) var analysedAt: [Double]
 
     /// An empty table (no account has a slot).
     public init() {
         start = [0]
         asset = []
         price = []
+        analysedAt = []
     }
 
     init(start: [Int32], asset: [Int32]) {
         self.start = start
         self.asset = asset
         price = Array(repeating: .nan, count: asset.count)
+        analysedAt = Array(repeating: -.infinity, count: start.count - 1)
     }
 
     /// The liquidation prices of account `a` (asset index, price), in asset order: what
@@ -130,6 +146,7 @@ public struct AnalysisTable: Sendable {
                 guard let o = from[a] else { continue }
                 distance[a] = old.distance[o]
                 analysedAt[a] = old.analysedAt[o]
+                liquidationPrices.analysedAt[a] = old.liquidationPrices.analysedAt[o]
                 let s0 = Int(start[a])
                 let o0 = Int(old.liquidationPrices.start[o])
                 for k in 0..<Int(start[a + 1]) - s0 {
@@ -159,17 +176,23 @@ public struct AnalysisTable: Sendable {
         order = []
     }
 
-    /// Records the analyses `results` of `accounts` at `prices`, taken at `time`.
-    mutating func record(_ accounts: [Int], _ results: [LiquidationAnalysis], prices: PriceState, time: Double) {
+    /// Records the analyses `results` of `accounts` at `prices`, taken at `time`; their
+    /// liquidation prices too when `withPrices` (the results hold them).
+    mutating func record(
+        _ accounts: [Int], _ results: [LiquidationAnalysis], prices: PriceState, time: Double, withPrices: Bool
+    ) {
         for (k, a) in accounts.enumerated() {
             let r = results[k]
             distance[a] = r.distance ?? .nan
             analysedAt[a] = time
+            let slots = Int(liquidationPrices.start[a])..<Int(liquidationPrices.start[a + 1])
+            for s in slots { basePrice[s] = prices.assetPrice[Int(liquidationPrices.asset[s])] }
+            guard withPrices else { continue }
+            liquidationPrices.analysedAt[a] = time
             var found = r.prices.makeIterator()
             var next = found.next()
-            for s in Int(liquidationPrices.start[a])..<Int(liquidationPrices.start[a + 1]) {
+            for s in slots {
                 let x = Int(liquidationPrices.asset[s])
-                basePrice[s] = prices.assetPrice[x]
                 // Both in asset order.
                 if let p = next, p.asset == x {
                     liquidationPrices.price[s] = p.price
@@ -178,6 +201,19 @@ public struct AnalysisTable: Sendable {
                     liquidationPrices.price[s] = .nan
                 }
             }
+        }
+    }
+
+    /// Runs `plan` at `prices` (taken at `time`) and records it.
+    mutating func analyse(_ plan: AnalysisPlan, analyzer: BatchAnalyzer, prices: PriceState, time: Double, threads: Int)
+    {
+        if !plan.full.isEmpty {
+            let r = analyzer.analyze(plan.full, at: prices, liquidationPrices: true, threads: threads)
+            record(plan.full, r, prices: prices, time: time, withPrices: true)
+        }
+        if !plan.distanceOnly.isEmpty {
+            let r = analyzer.analyze(plan.distanceOnly, at: prices, liquidationPrices: false, threads: threads)
+            record(plan.distanceOnly, r, prices: prices, time: time, withPrices: false)
         }
     }
 

@@ -1,12 +1,16 @@
 import MarginCore
 
 extension LiveBook {
-    /// Analyses `accounts` at the live prices now (a synchronous pass) and records the results
-    /// as of `now`.
+    /// Analyses `accounts` at the live prices now (a synchronous pass; liquidation prices too
+    /// when `liquidationPrices`) and records the results as of `now`.
     public func analyse(_ accounts: [Int], now: Double, liquidationPrices: Bool = true, threads: Int = 1) {
-        guard !accounts.isEmpty else { return }
-        let results = analyzer.analyze(accounts, at: prices, liquidationPrices: liquidationPrices, threads: threads)
-        analysis.record(accounts, results, prices: prices, time: now)
+        analyse(
+            liquidationPrices ? AnalysisPlan(full: accounts) : AnalysisPlan(distanceOnly: accounts), now: now,
+            threads: threads)
+    }
+
+    func analyse(_ plan: AnalysisPlan, now: Double, threads: Int) {
+        analysis.analyse(plan, analyzer: analyzer, prices: prices, time: now, threads: threads)
     }
 
     /// Installs a table a background pass recorded into; `false` (dropped) when it belongs to

@@ -95,10 +95,10 @@ public actor LiveEngine {
             return
         case .synchronous:
             scheduler.noteChanged(changed, table: live.analysis, now: now)
-            let accounts = scheduler.plan(
+            let plan = scheduler.plan(
                 live.analysis, prices: live.prices, now: now, config: config, synchronous: true)
-            live.analyse(accounts, now: now, liquidationPrices: config.liquidationPrices, threads: config.threads)
-            trackNear(accounts)
+            live.analyse(plan, now: now, threads: config.threads)
+            trackNear(plan.all)
         case .background:
             scheduler.noteChanged(changed, table: live.analysis, now: now)
             let (idle, finished) = worker.poll()
@@ -108,14 +108,14 @@ public actor LiveEngine {
             }
             guard idle, now - lastLaunch >= config.minPassInterval else { return }
             let live = self.live
-            let accounts = scheduler.plan(
+            let plan = scheduler.plan(
                 live.analysis, prices: live.prices, now: now, config: config, synchronous: false,
                 skip: { live.isLiquidatableNow($0) })
-            guard !accounts.isEmpty else { return }
+            guard !plan.isEmpty else { return }
             lastLaunch = now
             worker.start(
-                live.analysis, accounts: accounts, analyzer: live.analyzer, prices: live.prices, time: now,
-                liquidationPrices: config.liquidationPrices, threads: config.threads)
+                live.analysis, plan: plan, analyzer: live.analyzer, prices: live.prices, time: now,
+                threads: config.threads)
         }
     }
 

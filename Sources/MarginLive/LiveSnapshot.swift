@@ -28,7 +28,7 @@ public struct LiveSnapshot: Sendable {
     public var oldestNewUpdate: Double?
 
     /// Account `a`'s liquidation prices (asset name, price) in asset order, as of
-    /// `accounts.analysedAt[a]`: the drill-down's list, without a search.
+    /// `accounts.liquidationPrices.analysedAt[a]`: the drill-down's list, without a search.
     public func liquidationPrices(account a: Int) -> [(asset: String, price: Double)] {
         let names = marginBook.market.assetNames
         return accounts.liquidationPrices.prices(ofAccount: a).map { (names[$0.asset], $0.price) }
@@ -80,8 +80,9 @@ public struct AccountTable: Sendable {
     /// Time (seconds since the epoch) of the prices the account's distance was computed at;
     /// `-.infinity` when it has not been analysed yet. Its age is `time - analysedAt`.
     public var analysedAt: [Double]
-    /// Liquidation prices per account and exposed asset, from the same analysis as `distance`
-    /// (``LiquidationPriceTable/prices(ofAccount:)``; by name: ``LiveSnapshot/liquidationPrices(account:)``).
+    /// Liquidation prices per account and exposed asset, with the time of the prices they were
+    /// searched at (renewed by the analysis's rotation, so possibly older than `analysedAt`):
+    /// ``LiquidationPriceTable/prices(ofAccount:)``; by name: ``LiveSnapshot/liquidationPrices(account:)``.
     public var liquidationPrices = LiquidationPriceTable()
 
     public var count: Int { ids.count }

@@ -7,21 +7,38 @@ import Testing
 /// Issue 11, item 2: the live engine keeps every account's distance to liquidation and
 /// liquidation prices current, near accounts every pass and the rest in rotation.
 @Suite struct LiveAnalysisTests {
-    /// `a`'s analysis in `snap` equals ``BatchAnalyzer``'s at `prices` (bit for bit; NaN = none).
+    /// The distances (or, with `prices`, the liquidation prices) of `accounts` in `snap` equal
+    /// ``BatchAnalyzer``'s at `state` (bit for bit; NaN = none).
     static func expectMatches(
-        _ snap: LiveSnapshot, _ accounts: [Int], at prices: PriceState,
+        _ snap: LiveSnapshot, _ accounts: [Int], at state: PriceState, prices: Bool = false,
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
-        let expected = BatchAnalyzer(book: snap.marginBook).analyze(accounts, at: prices, threads: 1)
+        let expected = BatchAnalyzer(book: snap.marginBook).analyze(
+            accounts, at: state, liquidationPrices: prices, threads: 1)
         for (k, a) in accounts.enumerated() {
             let d = snap.accounts.distance[a]
-            #expect(
-                expected[k].distance.map { $0.bitPattern == d.bitPattern } ?? d.isNaN,
-                "\(snap.accounts.ids[a]): \(d) vs \(String(describing: expected[k].distance))",
-                sourceLocation: sourceLocation)
-            #expect(
-                snap.accounts.liquidationPrices.prices(ofAccount: a) == expected[k].prices,
-                "\(snap.accounts.ids[a]) liquidation prices", sourceLocation: sourceLocation)
+            if prices {
+                #expect(
+                    snap.accounts.liquidationPrices.prices(ofAccount: a) == expected[k].prices,
+                    "\(snap.accounts.ids[a]) liquidation prices", sourceLocation: sourceLocation)
+            } else {
+                #expect(
+                    expected[k].distance.map { $0.bitPattern == d.bitPattern } ?? d.isNaN,
+                    "\(snap.accounts.ids[a]): \(d) vs \(String(describing: expected[k].distance))",
+                    sourceLocation: sourceLocation)
+            }
+        }
+    }
+
+    /// Every distance at the prices of the step it was analysed in, every account's liquidation
+    /// prices at those of the step they were searched in.
+    static func expectMatches(_ snap: LiveSnapshot, pricesAt: [Double: PriceState]) throws {
+        for prices in [false, true] {
+            let time = prices ? snap.accounts.liquidationPrices.analysedAt : snap.accounts.analysedAt
+            for (t, accounts) in Dictionary(grouping: 0..<snap.accounts.count, by: { time[$0] }) {
+                let state = try #require(pricesAt[t], "analysed at a step's time")
+                expectMatches(snap, accounts.sorted(), at: state, prices: prices)
+            }
         }
     }
 
@@ -35,8 +52,8 @@ import Testing
     }
 
     /// After every step of a synchronous run (as a replay runs) each account's distance and
-    /// liquidation prices are those of the batch analysis at the prices of the step it was
-    /// analysed in, and no analysis is older than the rotation's cycle plus a step.
+    /// liquidation prices are those of the batch analysis at the prices of the step they were
+    /// analysed in, and neither is older than the rotation's cycle plus a step.
     @Test func everyAccountMatchesTheBatchAnalysisAndTheAgeBoundHolds() async throws {
         // Standard and portfolio accounts (es scenario searches are slow in a debug build).
         var book = DemoBook.generate(accounts: 40, seed: 5)
@@ -58,17 +75,12 @@ import Testing
             _ = await engine.step(now: now)
             pricesAt[now] = await engine.currentPrices()
             let snap = await engine.snapshot(now: now)
-            let ages = snap.accounts.analysedAt.map { now - $0 }
+            let ages = (snap.accounts.analysedAt + snap.accounts.liquidationPrices.analysedAt).map { now - $0 }
             #expect(ages.allSatisfy { $0 <= config.analysis.cycleSeconds + 0.1 + 1e-9 }, "\(ages.max() ?? 0)")
             if ages.contains(where: { $0 > 0 }) { sawRotation = true }
+            try Self.expectMatches(snap, pricesAt: pricesAt)
         }
         #expect(sawRotation, "the rotation leaves some accounts for later steps")
-        let snap = await engine.snapshot(now: clock.now)
-        let byTime = Dictionary(grouping: 0..<snap.accounts.count) { snap.accounts.analysedAt[$0] }
-        for (time, accounts) in byTime {
-            let prices = try #require(pricesAt[time], "analysed at a step's time")
-            Self.expectMatches(snap, accounts.sorted(), at: prices)
-        }
     }
 
     /// A book of far accounts and one, A, that a 20% drop in BTC brings within 6% of
@@ -108,6 +120,7 @@ import Testing
         _ = await engine.step(now: t0 + 2)
         snap = await engine.snapshot(now: t0 + 2)
         #expect(snap.accounts.analysedAt[0] == t0 + 2)
+        #expect(snap.accounts.liquidationPrices.analysedAt[0] == t0 + 1, "its liquidation prices wait for the rotation")
         Self.expectMatches(snap, [0], at: await engine.currentPrices())
         #expect(abs(snap.accounts.distance[0] - (90000 / 1.98 / 48000 - 1)) < 1e-9)
         // Besides A only the rotation's one account was analysed.
@@ -149,6 +162,7 @@ import Testing
         snap = await engine.snapshot(now: t0 + 2)
         #expect(Self.allAnalysed(snap, at: t0 + 1))
         Self.expectMatches(snap, Array(0..<30), at: await engine.currentPrices())
+        Self.expectMatches(snap, Array(0..<30), at: await engine.currentPrices(), prices: true)
 
         // That step launched the next pass (prices of t0 + 2); the book changes under it:
         // one safe account gets twice its collateral.
@@ -172,5 +186,6 @@ import Testing
         snap = await engine.snapshot(now: t0 + 4)
         #expect(Self.allAnalysed(snap, at: t0 + 3))
         Self.expectMatches(snap, Array(0..<30), at: await engine.currentPrices())
+        Self.expectMatches(snap, Array(0..<30), at: await engine.currentPrices(), prices: true)
     }
 }
