@@ -24,6 +24,8 @@ struct AnalysisScheduler {
     /// Accounts that changed state since the last pass (indices of `generation`'s book).
     private var changed: [Int] = []
     private var mark: [UInt32] = []
+    /// Background: where the next pass's share of too many near accounts starts (an account index).
+    private var nearCursor = 0
     /// Where a marked account is in the pass being planned.
     private var position: [Int32] = []
     private var epoch: UInt32 = 0
@@ -82,7 +84,7 @@ struct AnalysisScheduler {
                     || (cadence == .rotation && (rotation || table.liquidationPrices.analysedAt[a] == -.infinity)))
         }
         // Background: at the measured speed a pass does about `budget` accounts (until a pass has
-        // been timed, `minChunk`): the near accounts first (the oldest analyses first), then the
+        // been timed, `minChunk`): the near accounts first (in turns when they are too many), then the
         // changed ones (the rest wait for the next pass), then the rotation, at least `minChunk`.
         var budget = synchronous ? Int.max : config.minChunk
         if !synchronous, let c = secondsPerAccount, c > 0 {
@@ -97,8 +99,11 @@ struct AnalysisScheduler {
             }
         }
         if near.count > budget {
-            near.sort { table.analysedAt[$0] < table.analysedAt[$1] }
-            near.removeLast(near.count - budget)
+            // Round robin over the near accounts (by index, from where the last pass stopped), so
+            // each gets its turn; no sort on the engine.
+            let from = near.firstIndex { $0 >= nearCursor } ?? 0
+            near = (0..<budget).map { near[(from + $0) % near.count] }
+            nearCursor = (near.last ?? 0) + 1
         }
         for a in near { add(a) }
         var later: [Int] = []

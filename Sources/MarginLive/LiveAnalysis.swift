@@ -133,8 +133,19 @@ public struct AnalysisTable: Sendable {
         var start = [Int32](repeating: 0, count: n + 1)
         var asset: [Int32] = []
         asset.reserveCapacity(n * 2)
+        // `book.exposedAssets(ofUnit:)` (the analysis's order), without a set per account.
+        let m = book.market
+        var held = [Int](repeating: -1, count: m.assetCount)
+        var own: [Int32] = []
         for a in 0..<n {
-            for x in book.exposedAssets(ofUnit: a) { asset.append(Int32(x)) }
+            own.removeAll(keepingCapacity: true)
+            for x in book.instruments(ofUnit: a).map({ m.underlying[$0] }) + book.collateralAssets(ofUnit: a)
+            where !m.stable[x] && held[x] != a {
+                held[x] = a
+                own.append(Int32(x))
+            }
+            own.sort()
+            asset.append(contentsOf: own)
             start[a + 1] = Int32(asset.count)
         }
         liquidationPrices = LiquidationPriceTable(start: start, asset: asset)
