@@ -45,7 +45,7 @@ public struct LiveAnalysisConfig: Sendable, Equatable {
     public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
     /// Background: the nice value of the pass's own thread (Linux), so the loop's steps and
     /// snapshots keep their latency when the cores are busy; 0 leaves it at the loop's.
-    public var nice: Int32 = 5
+    public var nice: Int32 = 10
 
     public init() {}
 }

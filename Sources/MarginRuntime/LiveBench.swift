@@ -104,14 +104,15 @@ public enum LiveBench {
     }
 
     /// Runs `book` on a sim feed of `rate` ticks/s for one second of warm-up (not measured),
-    /// then `seconds` measured.
+    /// then `seconds` measured; `analysis` as the dashboard's by default (`.off` to compare).
     public static func run(
-        book: Book, seed: UInt64, rate: Int, seconds: Double,
+        book: Book, seed: UInt64, rate: Int, seconds: Double, analysis: LiveAnalysisConfig = LiveAnalysisConfig(),
         clock: any MarginClock = SystemClock()
     ) async throws -> Figures {
         let feed = try FeedFactory.make(spec: "sim:seed=\(seed),rate=\(rate)", universe: SimUniverse(book: book))
         var config = LiveConfig()
         config.advanceTime = true
+        config.analysis = analysis
         let loop = LiveLoop(book: book, feed: feed, config: config, clock: clock)
         var options = LiveLoop.Options()
         options.stepInterval = .milliseconds(2)
