@@ -206,8 +206,12 @@ public final class Analyzer: @unchecked Sendable {
     }
 
     /// The full detail of account `a` (its pooled unit and its buckets); `liquidation`, when
-    /// given, is the account's ``BatchAnalyzer`` result at the same prices (else it is searched here).
-    public func detail(account a: Int, source: Account, liquidation: LiquidationAnalysis? = nil) -> AccountDetail {
+    /// given, is the account's ``BatchAnalyzer`` result at the same prices (else it is computed
+    /// here by the same analysis, so every screen shows the same figure).
+    public func detail(account a: Int, source: Account, liquidation given: LiquidationAnalysis? = nil)
+        -> AccountDetail
+    {
+        let liquidation = given ?? BatchAnalyzer(book: book).analyze([a], at: base, threads: 1)[0]
         let m = book.market
         let metrics = self.metrics(a, at: base)
         let st = Health.state(metrics, m.params)
@@ -233,9 +237,8 @@ public final class Analyzer: @unchecked Sendable {
         return AccountDetail(
             metrics: metrics, state: st, marginRatio: mr.isFinite ? mr : nil,
             freeCollateral: metrics.adjustedEquity - metrics.initialMargin,
-            distanceToLiquidation: liquidation.map(\.distance) ?? distanceToLiquidation(a),
-            liquidationPrices: liquidation.map { $0.prices.map { (m.assetNames[$0.asset], $0.price) } }
-                ?? exposedAssets(a).compactMap { x in liquidationPrice(a, asset: x).map { (m.assetNames[x], $0) } },
+            distanceToLiquidation: liquidation.distance,
+            liquidationPrices: liquidation.prices.map { (m.assetNames[$0.asset], $0.price) },
             greeks: greeks(a).map { (m.assetNames[$0.asset], $0.greeks) },
             nettingBenefit: benefit, buckets: buckets)
     }

@@ -84,13 +84,10 @@ extension MarginBook {
         return set.filter { !market.stable[$0] }.sorted()
     }
 
-    /// Distances to liquidation (``Analyzer/distanceToLiquidation(_:)``) of `accounts` at `prices`, in order.
-    ///
-    /// A grid search per account: run it off the main actor.
+    /// Distances to liquidation of `accounts` at `prices`, in order (``BatchAnalyzer``, the one
+    /// search every figure comes from: the list, the drill-down, reviews and `snapshot`).
     public func distancesToLiquidation(accounts: [Int], prices: PriceState) -> [Double?] {
-        guard !accounts.isEmpty else { return [] }
-        let analyzer = Analyzer(book: self, base: prices)
-        return accounts.map { analyzer.distanceToLiquidation($0) }
+        BatchAnalyzer(book: self).analyze(accounts, at: prices, liquidationPrices: false, threads: 1).map(\.distance)
     }
 
     /// Account `a`'s figures for a review, recomputed at `prices` and stamped `at` (seconds since the epoch).
@@ -102,7 +99,7 @@ extension MarginBook {
             accountId: accountIds[a], equity: um.equity, adjustedEquity: um.adjustedEquity,
             initialMargin: um.initialMargin, maintenanceMargin: um.maintenanceMargin,
             marginRatio: mr.isFinite ? mr : nil, state: Health.state(um, market.params).name,
-            distanceToLiquidation: analyzer.distanceToLiquidation(a), computedAt: at)
+            distanceToLiquidation: distancesToLiquidation(accounts: [a], prices: prices)[0], computedAt: at)
     }
 
     /// The drill-down of account `a` (`source` is its book entry) at `prices`: detail, per-line breakdown, a stress
