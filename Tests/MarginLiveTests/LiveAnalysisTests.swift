@@ -30,6 +30,14 @@ import Testing
         }
     }
 
+    /// Distances and liquidation prices of every account at `state`, on a thread of its own.
+    static func expectMatchesOffThread(_ snap: LiveSnapshot, at state: PriceState) async throws {
+        try await offThread {
+            expectMatches(snap, Array(0..<snap.accounts.count), at: state)
+            expectMatches(snap, Array(0..<snap.accounts.count), at: state, prices: true)
+        }
+    }
+
     /// Every distance at the prices of the step it was analysed in, every account's liquidation
     /// prices at those of the step they were searched in.
     static func expectMatches(_ snap: LiveSnapshot, pricesAt: [Double: PriceState]) throws {
@@ -78,7 +86,9 @@ import Testing
             let ages = (snap.accounts.analysedAt + snap.accounts.liquidationPrices.analysedAt).map { now - $0 }
             #expect(ages.allSatisfy { $0 <= config.analysis.cycleSeconds + 0.1 + 1e-9 }, "\(ages.max() ?? 0)")
             if ages.contains(where: { $0 > 0 }) { sawRotation = true }
-            try Self.expectMatches(snap, pricesAt: pricesAt)
+            // The batch analysis on a thread of its own, not the concurrency pool the async tests need.
+            let prices = pricesAt
+            try await offThread { try Self.expectMatches(snap, pricesAt: prices) }
         }
         #expect(sawRotation, "the rotation leaves some accounts for later steps")
     }
@@ -121,7 +131,8 @@ import Testing
         snap = await engine.snapshot(now: t0 + 2)
         #expect(snap.accounts.analysedAt[0] == t0 + 2)
         #expect(snap.accounts.liquidationPrices.analysedAt[0] == t0 + 1, "its liquidation prices wait for the rotation")
-        Self.expectMatches(snap, [0], at: await engine.currentPrices())
+        let state = await engine.currentPrices()
+        try await offThread { [snap] in Self.expectMatches(snap, [0], at: state) }
         #expect(abs(snap.accounts.distance[0] - (90000 / 1.98 / 48000 - 1)) < 1e-9)
         // Besides A only the rotation's one account was analysed.
         #expect(snap.accounts.analysedAt.filter { $0 == t0 + 2 }.count == 2)
@@ -161,8 +172,7 @@ import Testing
         _ = await engine.step(now: t0 + 2)
         snap = await engine.snapshot(now: t0 + 2)
         #expect(Self.allAnalysed(snap, at: t0 + 1))
-        Self.expectMatches(snap, Array(0..<30), at: await engine.currentPrices())
-        Self.expectMatches(snap, Array(0..<30), at: await engine.currentPrices(), prices: true)
+        try await Self.expectMatchesOffThread(snap, at: await engine.currentPrices())
 
         // That step launched the next pass (prices of t0 + 2); the book changes under it:
         // one safe account gets twice its collateral.
@@ -185,7 +195,6 @@ import Testing
         _ = await engine.step(now: t0 + 4)
         snap = await engine.snapshot(now: t0 + 4)
         #expect(Self.allAnalysed(snap, at: t0 + 3))
-        Self.expectMatches(snap, Array(0..<30), at: await engine.currentPrices())
-        Self.expectMatches(snap, Array(0..<30), at: await engine.currentPrices(), prices: true)
+        try await Self.expectMatchesOffThread(snap, at: await engine.currentPrices())
     }
 }
