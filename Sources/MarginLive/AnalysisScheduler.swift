@@ -79,17 +79,24 @@ struct AnalysisScheduler {
             mark[a] = epoch
             position[a] = Int32(picked.count)
             picked.append(a)
-            full.append(
-                cadence == .always
-                    || (cadence == .rotation && (rotation || table.liquidationPrices.analysedAt[a] == -.infinity)))
+            // In the background an account's first analysis is its distance alone (the book is
+            // covered three times sooner); its rotation visits after that search the prices too.
+            let first = table.analysedAt[a] == -.infinity
+            let priced =
+                synchronous
+                ? rotation || table.liquidationPrices.analysedAt[a] == -.infinity : rotation && !first
+            full.append(cadence == .always || (cadence == .rotation && priced))
         }
         // Background: at the measured speed a pass does about `budget` accounts (until a pass has
         // been timed, `minChunk`): the near accounts first (in turns when they are too many), then the
-        // changed ones (the rest wait for the next pass), then the rotation, at least `minChunk`.
+        // changed ones (the rest wait for the next pass), then the rotation, at least `minChunk` or a
+        // quarter of the budget, so the whole book stays covered when the near ones alone would
+        // take every pass.
         var budget = synchronous ? Int.max : config.minChunk
         if !synchronous, let c = secondsPerAccount, c > 0 {
             budget = max(config.minChunk, Int(min(Double(n), config.maxPassSeconds / c)))
         }
+        let rotationFloor = synchronous ? 0 : max(config.minChunk, budget / 4)
         var near: [Int] = []
         for a in 0..<n {
             if synchronous && table.analysedAt[a] == -.infinity {
@@ -98,17 +105,18 @@ struct AnalysisScheduler {
                 near.append(a)
             }
         }
-        if near.count > budget {
+        let nearRoom = synchronous ? Int.max : max(0, budget - rotationFloor)
+        if near.count > nearRoom {
             // Round robin over the near accounts (by index, from where the last pass stopped), so
             // each gets its turn; no sort on the engine.
             let from = near.firstIndex { $0 >= nearCursor } ?? 0
-            near = (0..<budget).map { near[(from + $0) % near.count] }
+            near = (0..<nearRoom).map { near[(from + $0) % near.count] }
             nearCursor = (near.last ?? 0) + 1
         }
         for a in near { add(a) }
         var later: [Int] = []
         for a in changed where a < n && !skip(a) {
-            if picked.count < budget { add(a) } else { later.append(a) }
+            if picked.count < nearRoom { add(a) } else { later.append(a) }
         }
         changed = later
         let elapsed = lastPassAt.map { max(0, now - $0) }
@@ -118,7 +126,7 @@ struct AnalysisScheduler {
         } else {
             let interval = max(config.minPassInterval, passInterval ?? config.minPassInterval)
             chunk = secondsPerAccount == nil ? config.minChunk : Self.chunk(n, interval: interval, config)
-            chunk = min(chunk, max(config.minChunk, budget - picked.count))
+            chunk = min(chunk, max(rotationFloor, budget - picked.count))
             if let e = elapsed {
                 passInterval = passInterval.map { 0.7 * $0 + 0.3 * e } ?? e
             }

@@ -30,14 +30,6 @@ import Testing
         }
     }
 
-    /// Distances and liquidation prices of every account at `state`, on a thread of its own.
-    static func expectMatchesOffThread(_ snap: LiveSnapshot, at state: PriceState) async throws {
-        try await offThread {
-            expectMatches(snap, Array(0..<snap.accounts.count), at: state)
-            expectMatches(snap, Array(0..<snap.accounts.count), at: state, prices: true)
-        }
-    }
-
     /// Every distance at the prices of the step it was analysed in, every account's liquidation
     /// prices at those of the step they were searched in.
     static func expectMatches(_ snap: LiveSnapshot, pricesAt: [Double: PriceState]) throws {
@@ -152,8 +144,9 @@ import Testing
         }
     }
 
-    /// In the background a pass runs off the engine and is merged on a later step; a pass
-    /// over a book that was replaced meanwhile is dropped, and unchanged accounts keep their
+    /// In the background a pass runs off the engine and is merged on a later step; an account's
+    /// first analysis is its distance, its next rotation visit adds the liquidation prices; a
+    /// pass over a book that was replaced meanwhile is dropped, and unchanged accounts keep their
     /// analyses across a replacement.
     @Test func backgroundPassesMergeAndAPassOverAnOldBookIsDropped() async throws {
         var book = DemoBook.generate(accounts: 30, seed: 8)
@@ -172,7 +165,9 @@ import Testing
         _ = await engine.step(now: t0 + 2)
         snap = await engine.snapshot(now: t0 + 2)
         #expect(Self.allAnalysed(snap, at: t0 + 1))
-        try await Self.expectMatchesOffThread(snap, at: await engine.currentPrices())
+        #expect(snap.accounts.liquidationPrices.analysedAt.allSatisfy { $0 == -.infinity })
+        let prices = await engine.currentPrices()
+        try await offThread { [snap] in Self.expectMatches(snap, Array(0..<30), at: prices) }
 
         // That step launched the next pass (prices of t0 + 2); the book changes under it:
         // one safe account gets twice its collateral.
@@ -195,6 +190,14 @@ import Testing
         _ = await engine.step(now: t0 + 4)
         snap = await engine.snapshot(now: t0 + 4)
         #expect(Self.allAnalysed(snap, at: t0 + 3))
-        try await Self.expectMatchesOffThread(snap, at: await engine.currentPrices())
+        // The carried accounts' second visit searched their liquidation prices; the edited one's first did not.
+        let priced = (0..<30).filter { $0 != edited }
+        #expect(priced.allSatisfy { snap.accounts.liquidationPrices.analysedAt[$0] == t0 + 3 })
+        #expect(snap.accounts.liquidationPrices.analysedAt[edited] == -.infinity)
+        let now = await engine.currentPrices()
+        try await offThread { [snap] in
+            Self.expectMatches(snap, Array(0..<30), at: now)
+            Self.expectMatches(snap, priced, at: now, prices: true)
+        }
     }
 }
