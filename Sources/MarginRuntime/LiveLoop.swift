@@ -144,19 +144,7 @@ public final class LiveLoop: Sendable {
                 }
                 progress.mark(statusFinished: true)
             }
-            if let follow {
-                group.addTask {
-                    await follow.run(
-                        engine: engine, clock: clock, now: { clock.now }, interval: options.followInterval,
-                        events: events)
-                }
-                group.addTask {
-                    for await status in await follow.store.statusUpdates() {
-                        await engine.setStoreStatus("\(status)")
-                        await events(.storeStatus(status))
-                    }
-                }
-            }
+            addFollowTasks(to: &group, now: { clock.now }, options, events: events)
             if let every = options.snapshotInterval {
                 group.addTask {
                     while !Task.isCancelled {
@@ -218,6 +206,26 @@ public final class LiveLoop: Sendable {
 extension LiveLoop {
     /// The deterministic run: the store follower and snapshots on the side (at the current
     /// exchange time), every feed event from the one sequence of steps.
+    /// The store follower and its status forwarder, when the loop follows a store; `now` is the
+    /// loop's time (the clock's, or the replay's exchange time).
+    private func addFollowTasks(
+        to group: inout TaskGroup<Void>, now: @escaping @Sendable () -> Double, _ options: Options,
+        events: @escaping @Sendable (LiveEvent) async -> Void
+    ) {
+        guard let follow else { return }
+        let engine = self.engine
+        let clock = self.clock
+        group.addTask {
+            await follow.run(engine: engine, clock: clock, now: now, interval: options.followInterval, events: events)
+        }
+        group.addTask {
+            for await status in await follow.store.statusUpdates() {
+                await engine.setStoreStatus("\(status)")
+                await events(.storeStatus(status))
+            }
+        }
+    }
+
     private func runStepped(
         _ steps: FeedSteps, exchange: ExchangeClock, _ options: Options,
         events: @escaping @Sendable (LiveEvent) async -> Void
@@ -226,19 +234,7 @@ extension LiveLoop {
         let clock = self.clock
         if follow == nil { await engine.setStoreStatus("none") }
         await withTaskGroup(of: Void.self) { group in
-            if let follow {
-                group.addTask {
-                    await follow.run(
-                        engine: engine, clock: clock, now: { exchange.time }, interval: options.followInterval,
-                        events: events)
-                }
-                group.addTask {
-                    for await status in await follow.store.statusUpdates() {
-                        await engine.setStoreStatus("\(status)")
-                        await events(.storeStatus(status))
-                    }
-                }
-            }
+            addFollowTasks(to: &group, now: { exchange.time }, options, events: events)
             if let every = options.snapshotInterval {
                 group.addTask {
                     while !Task.isCancelled {
