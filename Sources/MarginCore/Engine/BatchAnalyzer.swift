@@ -42,9 +42,9 @@ public struct LiquidationPrice: Sendable, Equatable {
 ///   the first liquidating grid step is found by bisecting the step index (about 9 evaluations
 ///   instead of 400), which proves no crossing was skipped. Otherwise every step is scanned.
 /// - Accounts with options, and es liquidation prices (scenario losses of two assets do not
-///   separate), take the per-account ``Analyzer``.
-/// - Accounts are split across `threads` workers, each with its own scratch space; the
-///   linear path allocates nothing per account.
+///   separate), are searched grid step by grid step across accounts (`BatchAnalyzer+Grid.swift`).
+/// - Accounts are split across `threads` workers, each with its own scratch space (the linear
+///   model's term arrays are reused from one account to the next).
 public final class BatchAnalyzer: Sendable {
     public let book: MarginBook
     /// Per instrument: bracket MM rates never fall (so MM is convex in the notional).
@@ -312,8 +312,8 @@ public final class BatchAnalyzer: Sendable {
         }
 
         func linearDistance(_ u: Int) -> Double? {
+            // The caller has settled accounts exposed to no moving asset (no distance).
             let mk = book.market
-            guard book.exposedAssets(ofUnit: u).isEmpty == false else { return nil }
             build(u) { !mk.stable[$0] }
             let steps = Analyzer.gridSteps
             let liq = { (m: Double) in self.liquidatable(1 + m) }
