@@ -38,7 +38,7 @@ enum Golden {
 }
 
 @Suite struct GoldenScreenTests {
-    static let sizes: [(Int, Int)] = [(120, 40), (80, 24), (200, 60), (60, 20)]
+    static let sizes: [(Int, Int)] = [(120, 40), (80, 24), (200, 60), (60, 20), (160, 48)]
     static let snap = Fixtures.snapshot()
 
     func states(cols: Int, rows: Int) -> [(String, AppState)] {
@@ -117,10 +117,14 @@ enum Golden {
         var ro = Fixtures.state(rows: rows, cols: cols, readOnly: true, snapshot: Self.snap)
         _ = drive(&ro, .key(.char("L")))
         out.append(("overview-readonly", ro))
+        // Screens added per area, each in its own file (GoldenStates+*.swift).
+        out += GoldenStates.drill(base: s, cols: cols, rows: rows)
+        out += GoldenStates.header(base: s, cols: cols, rows: rows)
+        out += GoldenStates.terminal(base: s, cols: cols, rows: rows)
         return out
     }
 
-    @Test(arguments: [0, 1, 2, 3])
+    @Test(arguments: [0, 1, 2, 3, 4])
     func screens(sizeIndex: Int) throws {
         let (cols, rows) = Self.sizes[sizeIndex]
         for (name, st) in states(cols: cols, rows: rows) {
