@@ -93,12 +93,12 @@ public enum TextCell {
     }
 }
 
-/// Number formats for people (tables, the dashboard).
+/// Number formats for people (tables, the dashboard). A value that rounds to zero at the shown
+/// decimals prints without a sign (`0.00`, `0.0%`, never `-0.00` or `-0.0%`).
 public enum Money {
     /// `1,234,567.89`; `-` for non-finite.
     public static func format(_ x: Double, decimals: Int = 2) -> String {
         guard x.isFinite else { return "-" }
-        let neg = x < 0 && (x * pow(10, Double(decimals))).rounded() != 0
         let s = String(format: "%.\(decimals)f", abs(x))
         let parts = s.split(separator: ".", maxSplits: 1)
         var intPart = String(parts[0])
@@ -109,18 +109,33 @@ public enum Money {
         }
         grouped = intPart + grouped
         if parts.count > 1 { grouped += "." + parts[1] }
-        return (neg ? "-" : "") + grouped
+        return (x < 0 && !isZero(s) ? "-" : "") + grouped
+    }
+
+    /// `x` with `decimals` and no grouping (`-12.5000`), unsigned when it rounds to zero; `-` for non-finite.
+    ///
+    /// ```swift
+    /// Money.fixed(-0.00001, decimals: 2)  // "0.00"
+    /// ```
+    public static func fixed(_ x: Double, decimals: Int) -> String {
+        guard x.isFinite else { return "-" }
+        let s = String(format: "%.\(max(0, decimals))f", abs(x))
+        return (x < 0 && !isZero(s) ? "-" : "") + s
     }
 
     /// A fraction as a percentage, `11.57%`; `-` for non-finite.
     public static func percent(_ x: Double, decimals: Int = 2) -> String {
         guard x.isFinite else { return "-" }
-        return String(format: "%.\(decimals)f%%", x * 100)
+        return fixed(x * 100, decimals: decimals) + "%"
     }
 
-    /// A signed move, `+60.62%` / `-12.00%`.
-    public static func signedPercent(_ x: Double) -> String {
+    /// A signed move, `+60.62%` / `-12.00%`; `0.00%` (no sign) when it rounds to zero.
+    public static func signedPercent(_ x: Double, decimals: Int = 2) -> String {
         guard x.isFinite else { return "-" }
-        return String(format: "%+.2f%%", x * 100)
+        let s = fixed(x * 100, decimals: decimals)
+        return (x > 0 && !isZero(s) ? "+" : "") + s + "%"
     }
+
+    /// Whether a printed number shows only zeros.
+    static func isZero(_ printed: String) -> Bool { !printed.contains { $0 >= "1" && $0 <= "9" } }
 }

@@ -24,19 +24,19 @@ public enum Fmt {
         return Money.format(p, decimals: a >= 1000 ? 2 : (a >= 1 ? 3 : 5))
     }
 
-    /// A margin ratio as a percentage; `inf` when infinite.
     /// `x` with `decimals`, or `compact(x)` when that would not leave a space in `width` cells.
     public static func fit(_ x: Double, decimals: Int, width: Int) -> String {
-        let full = String(format: "%.\(decimals)f", x)
+        let full = Money.fixed(x, decimals: decimals)
         return full.count < width ? full : compact(x)
     }
 
     /// A sampled margin ratio: the history records an infinite ratio as 10 (1000%).
     public static func sampledRatio(_ r: Double) -> String { r >= 10 ? "inf" : ratio(r) }
 
+    /// A margin ratio as a percentage; `inf` when infinite.
     public static func ratio(_ r: Double) -> String {
         guard r.isFinite else { return "inf" }
-        return r >= 100 ? ">9999%" : String(format: "%.1f%%", r * 100)
+        return r >= 100 ? ">9999%" : Money.percent(r, decimals: 1)
     }
 
     /// Seconds as `0.4s`, `12s`, `3m05s`, `2h01m`.
@@ -49,11 +49,8 @@ public enum Fmt {
         return String(format: "%dh%02dm", n / 3600, (n % 3600) / 60)
     }
 
-    /// A signed fraction as percent with one decimal, `+5.0%`.
-    public static func move(_ m: Double) -> String {
-        guard m.isFinite else { return "-" }
-        return String(format: "%+.1f%%", m * 100)
-    }
+    /// A signed fraction as percent with one decimal, `+5.0%`; `0.0%` (no sign) when it rounds to zero.
+    public static func move(_ m: Double) -> String { Money.signedPercent(m, decimals: 1) }
 
     /// Unicode sparkline of `values` in `width` cells (the most recent samples).
     public static func sparkline(_ values: [Double], width: Int) -> String {

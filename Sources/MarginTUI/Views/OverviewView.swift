@@ -97,10 +97,11 @@ func renderPriceStrip(_ snap: LiveSnapshot, _ b: inout CellBuffer, row: Int, row
             spans.append(Span("  stable", .dim))
         } else {
             let ch = q.reference != 0 ? q.price / q.reference - 1 : 0
+            let change = Money.signedPercent(ch)
             spans.append(
                 Span(
-                    " " + TextCell.padLeft(String(format: "%+.2f%%", ch * 100), 7),
-                    ch > 0 ? .positive : (ch < 0 ? .negative : .text)))
+                    " " + TextCell.padLeft(change, 7),
+                    change.hasPrefix("+") ? .positive : (change.hasPrefix("-") ? .negative : .text)))
             spans.append(Span(" " + Fmt.sparkline(q.history, width: 10), .sparkline))
             if q.stale { spans.append(Span(" STALE", .error)) }
         }
@@ -196,7 +197,7 @@ func distanceCell(_ t: AccountTable, _ a: Int, now: Double, maxAge: Double) -> (
     guard at > -.infinity else { return ("…", true) }
     let d = t.distance[a]
     // The search reaches +1000%: without decimals there, so that the marker still fits the column.
-    var text = d.isNaN ? "-" : (abs(d) >= 9.9995 ? String(format: "%+.0f%%", d * 100) : Fmt.move(d))
+    var text = d.isNaN ? "-" : (abs(d) >= 9.9995 ? Money.signedPercent(d, decimals: 0) : Fmt.move(d))
     let old = !(now - at <= maxAge)
     if old { text += "~" }
     return (text, old)
