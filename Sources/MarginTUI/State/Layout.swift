@@ -18,4 +18,7 @@ public enum Layout {
 
     /// Number of table rows that fit.
     public static func tableHeight(_ s: AppState) -> Int { max(1, s.rows - tableTop(s) - 1) }
+
+    /// Number of drill-down document lines that fit (below the title and account lines, above the footer).
+    public static func drillHeight(_ s: AppState) -> Int { max(1, s.rows - 3) }
 }

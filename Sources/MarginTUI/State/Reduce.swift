@@ -220,17 +220,21 @@ func drillKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         s.screen = .overview
         return []
     }
+    // The scroll stays within the document (its last screen at most), so a move back always shows.
+    let maxScroll = drillMaxScroll(s)
+    let page = max(1, Layout.drillHeight(s) - 1)
+    d.scroll = min(d.scroll, maxScroll)
     switch key {
     case .escape, .left, .char("h"), .backspace:
         s.drill = nil
         s.screen = .overview
         return []
-    case .down, .char("j"): d.scroll += 1
+    case .down, .char("j"): d.scroll = min(maxScroll, d.scroll + 1)
     case .up, .char("k"): d.scroll = max(0, d.scroll - 1)
-    case .pageDown, .ctrl("f"): d.scroll += max(1, s.rows - 4)
-    case .pageUp, .ctrl("b"): d.scroll = max(0, d.scroll - max(1, s.rows - 4))
+    case .pageDown, .ctrl("f"): d.scroll = min(maxScroll, d.scroll + page)
+    case .pageUp, .ctrl("b"): d.scroll = max(0, d.scroll - page)
     case .home, .char("g"): d.scroll = 0
-    case .end, .char("G"): d.scroll = 10_000
+    case .end, .char("G"): d.scroll = maxScroll
     case .char("]"), .char("["):
         guard let snap = s.snapshot else { break }
         guard let a = snap.accountIndex(id: d.accountId) else { break }

@@ -216,6 +216,12 @@ func drillDocument(_ s: AppState, _ d: DrillState, _ data: DrillData, width: Int
     return doc
 }
 
+/// The largest useful scroll of the drill-down: its last screen at the top (0 before its figures arrive).
+func drillMaxScroll(_ s: AppState) -> Int {
+    guard let d = s.drill, let data = d.data else { return 0 }
+    return max(0, drillDocument(s, d, data, width: s.cols).count - Layout.drillHeight(s))
+}
+
 func renderDrill(_ s: AppState, _ b: inout CellBuffer) {
     renderTitleBar(s, &b, screenName: "account")
     guard let d = s.drill else { return }
@@ -237,7 +243,7 @@ func renderDrill(_ s: AppState, _ b: inout CellBuffer) {
     }
     let headEnd = b.put(row: 1, col: 0, spans: head)
     let doc = drillDocument(s, d, data, width: b.cols)
-    let h = b.rows - 3
+    let h = Layout.drillHeight(s)
     let scroll = max(0, min(d.scroll, doc.count - h))
     for (i, line) in doc[min(scroll, doc.count)..<min(doc.count, scroll + h)].enumerated() {
         b.put(row: 2 + i, col: 1, spans: line, maxCol: b.cols - 1)
