@@ -49,7 +49,10 @@ extension LiveBook {
             time: now, version: version, book: book, marginBook: marginBook, prices: prices,
             equity: copy(results.equity), adjustedEquity: copy(results.adjustedEquity),
             initialMargin: copy(results.initialMargin), maintenanceMargin: copy(results.maintenanceMargin),
-            rawState: copy(results.state), displayed: displayed, lastIndexTick: lastIndexTick,
+            rawState: copy(results.state), displayed: displayed,
+            // A price never ticked is the book's stored one: of no known age, so stale (spec 5: no
+            // tick arrived within `staleAfter`), not as fresh as the loop's start.
+            lastIndexTick: zip(lastIndexTick, lastIndexExchangeTime).map { $1 == nil ? -.infinity : $0 },
             lastMarkTick: lastMarkTick, referencePrice: referencePrice, assetHistory: assetHistory.map(\.samples),
             health: h, recentChanges: recentChanges, analysis: analysis)
     }
@@ -65,6 +68,7 @@ public struct SnapshotCapture: Sendable {
     let equity: [Double], adjustedEquity: [Double], initialMargin: [Double], maintenanceMargin: [Double]
     /// States as computed (the ranking's) and as displayed (after hysteresis: counts and the table).
     let rawState: [AccountState], displayed: [AccountState]
+    /// Last index tick per asset (`-.infinity`: none yet), last mark tick per instrument.
     let lastIndexTick: [Double], lastMarkTick: [Double?], referencePrice: [Double]
     let assetHistory: [[Double]]
     let health: LoopHealth
@@ -110,7 +114,8 @@ public struct SnapshotCapture: Sendable {
             return (x >= 0 ? m.assetNames[x] : "", exposure.notional[a])
         }
         var h = health
-        h.oldestPriceAge = (0..<m.assetCount).filter { !m.stable[$0] }.map { now - lastIndexTick[$0] }.max() ?? 0
+        h.oldestPriceAge =
+            (0..<m.assetCount).filter { !m.stable[$0] }.map { max(0, now - lastIndexTick[$0]) }.max() ?? 0
         let quotes = (0..<m.assetCount).map { a in
             AssetQuote(
                 name: m.assetNames[a], price: prices.assetPrice[a], reference: referencePrice[a],

@@ -79,8 +79,9 @@ public final class LiveBook: @unchecked Sendable {
     /// Last tick time per asset (index) and per instrument (mark), seconds; start time until the first tick.
     public private(set) var lastIndexTick: [Double]
     public private(set) var lastMarkTick: [Double?]
-    /// Exchange time of the last index tick per asset, for the EWMA's time steps.
-    private var lastIndexExchangeTime: [Double?]
+    /// Exchange time of the last index tick per asset, for the EWMA's time steps; `nil` until the
+    /// asset's first tick (its price is then the book's stored one).
+    private(set) var lastIndexExchangeTime: [Double?]
     private var vol: [VolEstimator]
     public private(set) var rejected: [RejectReason: Int] = [:]
     /// Units recomputed by the last `apply`, and whether it ran the full batch.

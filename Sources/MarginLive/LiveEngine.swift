@@ -17,6 +17,11 @@ public actor LiveEngine {
     private var stats = LoopStats()
     private var feedStatus = "connecting"
     private var feedIsLive = false
+    private var feedName = ""
+    private var feedFinished = false
+    private var feedNotLiveSince: Double?
+    private var feedDownReason: String?
+    private var lastTickTime: Double?
     private var storeStatus = "connected"
     private var feedRejected: [String: Int] = [:]
     private var lastSample = -Double.infinity
@@ -38,6 +43,7 @@ public actor LiveEngine {
         live = LiveBook(book: book, config: config, now: now)
         worker = AnalysisWorker(nice: config.analysis.nice)
         self.clock = clock
+        feedNotLiveSince = now
     }
 
     /// Queues updates received at `receivedAt` (seconds since the epoch). Each is validated and
@@ -45,7 +51,10 @@ public actor LiveEngine {
     public func submit(_ updates: [PriceUpdate], receivedAt: Double) {
         guard !updates.isEmpty else { return }
         for u in updates {
-            if let slot = live.resolve(u) { pending.add(u, at: slot) }
+            if let slot = live.resolve(u) {
+                pending.add(u, at: slot)
+                lastTickTime = max(lastTickTime ?? receivedAt, receivedAt)
+            }
         }
         if oldestPending == nil { oldestPending = receivedAt }
         stats.received(updates.count, at: receivedAt)
@@ -166,9 +175,25 @@ public actor LiveEngine {
         await worker.waitUntilIdle()
     }
 
-    public func setFeedStatus(_ status: String, isLive: Bool) {
-        feedStatus = status
+    /// The feed's status as the health shows it (`text`), and what the screen needs to be honest
+    /// about it: whether prices can be trusted as current, whether the feed has ended, why it
+    /// went down. `time` is when the status began; the first status that is not live after a
+    /// live one starts ``LoopHealth/feedNotLiveSince``.
+    public func setFeedStatus(
+        _ text: String, isLive: Bool, name: String? = nil, finished: Bool = false, downReason: String? = nil,
+        at time: Double? = nil
+    ) {
+        feedStatus = text
         feedIsLive = isLive
+        feedFinished = finished
+        if let name { feedName = name }
+        if isLive {
+            feedNotLiveSince = nil
+            feedDownReason = nil
+        } else {
+            if feedNotLiveSince == nil { feedNotLiveSince = time ?? clock?() }
+            if let downReason { feedDownReason = downReason }
+        }
     }
 
     public func setStoreStatus(_ status: String) { storeStatus = status }
@@ -185,10 +210,17 @@ public actor LiveEngine {
 
     /// The loop's health now.
     public func health(now: Double) -> LoopHealth {
-        LoopHealth(
+        var h = LoopHealth(
             feedStatus: feedStatus, feedIsLive: feedIsLive, storeStatus: storeStatus,
             ticksPerSecond: stats.ticksPerSecond(now: now), recomputeP50Ms: stats.latencyPercentile(0.5),
             recomputeP99Ms: stats.latencyPercentile(0.99), feedRejected: feedRejected)
+        h.feedName = feedName
+        h.feedFinished = feedFinished
+        h.feedNotLiveSince = feedNotLiveSince
+        h.feedDownReason = feedDownReason
+        h.lastTickTime = lastTickTime
+        h.recomputeSamples = stats.latencySamples
+        return h
     }
 
     /// The prices the live numbers rest on now (for a review's metrics at the moment it is written).

@@ -126,7 +126,7 @@ public struct AssetQuote: Sendable, Equatable {
 
 /// How the loop itself is doing.
 public struct LoopHealth: Sendable, Equatable {
-    /// `connecting`, `live`, `reconnecting (attempt 2, next in 1.6s)`, `down: reason`, ...
+    /// `connecting`, `live`, `reconnecting (attempt 2 in 1.6s)`, `down: reason`, ...
     public var feedStatus: String
     public var feedIsLive: Bool
     public var storeStatus: String
@@ -141,6 +141,21 @@ public struct LoopHealth: Sendable, Equatable {
     /// What the feed refused before that, by reason (`bad_price`, `malformed_json`, ...), as of
     /// the loop's last look at the feed's counters.
     public var feedRejected: [String: Int]
+    /// The feed's short name (`sim`, `binance`, `replay`, ...), empty when unknown.
+    public var feedName = ""
+    /// Receive time of the newest price update the live book took; `nil` before the first: the
+    /// figures then rest on the book's stored prices.
+    public var lastTickTime: Double?
+    /// Since when the feed has not been live (from the loop's start until its first live status);
+    /// `nil` while it is live.
+    public var feedNotLiveSince: Double?
+    /// Why the feed last went down (`connection refused`, ...), kept through its reconnects until
+    /// it is live again.
+    public var feedDownReason: String?
+    /// The feed has ended for good (a replay or file played out, or stopped).
+    public var feedFinished = false
+    /// Recomputes behind the latency percentiles (0: none yet, the percentiles mean nothing).
+    public var recomputeSamples = 0
 
     /// Every refusal: the feed's and the live book's.
     public var rejectedTotal: Int { rejectedUpdates + feedRejected.values.reduce(0, +) }

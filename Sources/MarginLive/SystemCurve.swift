@@ -65,6 +65,9 @@ public struct LoopStats: Sendable {
         Double(tickTimes.reduce(0) { $0 + ($1 > now - 1 && $1 <= now ? 1 : 0) })
     }
 
+    /// Batches the latency percentiles are taken over (at most `window`).
+    public var latencySamples: Int { filled }
+
     /// Latency percentile in milliseconds over the last `window` batches (nearest rank).
     public func latencyPercentile(_ p: Double) -> Double {
         LoopStats.nearestRank(latencies[0..<filled], p)

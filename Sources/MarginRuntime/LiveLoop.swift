@@ -137,7 +137,8 @@ public final class LiveLoop: Sendable {
             group.addTask {
                 // The only writer of the feed status.
                 for await status in feed.statuses() {
-                    await engine.setFeedStatus(options.statusText(feed.name, status), isLive: status.isLive)
+                    await engine.setFeedStatus(
+                        options.statusText(feed.name, status), status, name: feed.name, at: clock.now)
                     await events(.feedStatus(status))
                     await engine.setFeedRejections(feed.counters().rejected)
                     if status == .finished { break }
@@ -265,7 +266,8 @@ extension LiveLoop {
             let status = await feed.status()
             guard status != reported else { return }
             reported = status
-            await engine.setFeedStatus(options.statusText(feed.name, status), isLive: status.isLive)
+            await engine.setFeedStatus(
+                options.statusText(feed.name, status), status, name: feed.name, at: exchange.time)
             await engine.setFeedRejections(feed.counters().rejected)
             await events(.feedStatus(status))
         }
@@ -384,6 +386,17 @@ extension LiveLoop {
             sink.finish()
         }
         return (snapshots, running)
+    }
+}
+
+extension LiveEngine {
+    /// Writes a feed status into the health: its text as the loop words it, and the facts the
+    /// screen needs (live, ended, why down) from the status itself.
+    fileprivate func setFeedStatus(_ text: String, _ status: FeedStatus, name: String, at time: Double) {
+        var reason: String?
+        if case .down(let r) = status { reason = r }
+        setFeedStatus(
+            text, isLive: status.isLive, name: name, finished: status == .finished, downReason: reason, at: time)
     }
 }
 

@@ -33,12 +33,45 @@ public enum Fixtures {
             live.sample(now: t)
         }
         let end = t0 + 12.5
-        return analysed(
-            live.snapshot(
-                now: end,
-                health: LoopHealth(
-                    feedStatus: "live", feedIsLive: true, ticksPerSecond: 50,
-                    recomputeP50Ms: 0.4, recomputeP99Ms: 1.5)))
+        var health = LoopHealth(
+            feedStatus: "live", feedIsLive: true, ticksPerSecond: 50, recomputeP50Ms: 0.4, recomputeP99Ms: 1.5)
+        // As the engine reports a live feed: ticks arrived (the last at t0+12), recomputes measured.
+        health.feedName = "sim"
+        health.feedNotLiveSince = nil
+        health.lastTickTime = t0 + 12
+        health.recomputeSamples = 12
+        return analysed(live.snapshot(now: end, health: health))
+    }
+
+    /// `snap` with the live feed gone dead as a websocket to a closed port leaves it: down since
+    /// `downFor` seconds before the snapshot with `reason`, reconnecting; `ticked`: whether any
+    /// tick arrived before (else every figure rests on the book's stored prices).
+    public static func deadFeed(
+        _ snap: LiveSnapshot, downFor: Double = 41, reason: String = "Connection refused (errno: 111)",
+        ticked: Bool = false
+    ) -> LiveSnapshot {
+        var s = snap
+        s.health.feedName = "binance"
+        s.health.feedIsLive = false
+        s.health.feedStatus = "binance reconnecting (attempt 7 in 26s)"
+        s.health.feedDownReason = reason
+        s.health.feedNotLiveSince = snap.time - downFor
+        s.health.ticksPerSecond = 0
+        // Ages count from the last real tick: none (infinite), or the moment the feed died.
+        let age = ticked ? downFor : Double.infinity
+        let stale = age > snap.marginBook.market.params.staleAfterSeconds
+        s.health.lastTickTime = ticked ? snap.time - downFor : nil
+        s.health.oldestPriceAge = age
+        if !ticked { s.health.recomputeSamples = 0 }
+        for k in s.assets.indices where !s.assets[k].stable {
+            s.assets[k].stale = stale
+            s.assets[k].age = age
+        }
+        for a in s.accounts.dataAge.indices where s.accounts.dataAge[a] > 0 {
+            s.accounts.dataAge[a] = age
+            s.accounts.stale[a] = stale
+        }
+        return s
     }
 
     /// `snap` with the distance columns set as the live engine sets them: every account analysed

@@ -18,10 +18,19 @@ public enum FeedStatus: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .connecting: return "connecting"
         case .live: return "live"
-        case .reconnecting(let attempt, let delay): return "reconnecting (attempt \(attempt) in \(delay))"
+        case .reconnecting(let attempt, let delay):
+            return "reconnecting (attempt \(attempt) in \(FeedStatus.rounded(delay)))"
         case .down(let reason): return "down: \(reason)"
         case .finished: return "finished"
         }
+    }
+
+    /// A delay as an operator reads it: `0.5s`, `1.6s` under ten seconds, whole seconds above
+    /// (`26s`, not `25.941799841999998 seconds`).
+    public static func rounded(_ d: Duration) -> String {
+        let s = max(0, Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+        if s < 9.95 { return "\((s * 10).rounded() / 10)s" }
+        return "\(Int(s.rounded()))s"
     }
 
     /// Whether prices from this feed can be trusted as current.

@@ -11,9 +11,15 @@ public enum Layout {
         return min(2, (assetCount + per - 1) / per)
     }
 
+    /// Rows of the data banner under the overview's header (1 while the data is not live, else 0).
+    public static func bannerRows(_ s: AppState) -> Int {
+        guard let snap = s.snapshot else { return 0 }
+        return DataStatus(snap).isLive ? 0 : 1
+    }
+
     /// First table data row on the overview.
     public static func tableTop(_ s: AppState) -> Int {
-        2 + stripRows(assetCount: s.snapshot?.assets.count ?? 0, cols: s.cols) + 1
+        2 + bannerRows(s) + stripRows(assetCount: s.snapshot?.assets.count ?? 0, cols: s.cols) + 1
     }
 
     /// Number of table rows that fit.

@@ -54,14 +54,27 @@ func renderOverview(_ s: AppState, _ b: inout CellBuffer) {
         b.put(row: 2, col: 1, "Waiting for the live book…", role: .dim)
         return
     }
-    renderCounts(s, snap, &b, row: 1)
+    let data = DataStatus(snap)
+    var row = 1
+    if let banner = data.banner {
+        renderBanner(banner, &b, row: row)
+        row += 1
+    }
+    renderCounts(s, snap, &b, row: row, caveat: data.caveat)
     let stripRows = Layout.stripRows(assetCount: snap.assets.count, cols: b.cols)
-    renderPriceStrip(snap, &b, row: 2, rows: stripRows)
-    renderTable(s, snap, &b, headerRow: 2 + stripRows)
+    renderPriceStrip(snap, &b, row: row + 1, rows: stripRows)
+    renderTable(s, snap, &b, headerRow: row + 1 + stripRows)
 }
 
-func renderCounts(_ s: AppState, _ snap: LiveSnapshot, _ b: inout CellBuffer, row: Int) {
+/// The full-width line that says the data is not live: what, since when, why.
+func renderBanner(_ text: String, _ b: inout CellBuffer, row: Int) {
+    b.fill(row: row, col: 0, height: 1, width: b.cols, role: .error)
+    b.put(row: row, col: 0, " " + text, role: .error, width: b.cols)
+}
+
+func renderCounts(_ s: AppState, _ snap: LiveSnapshot, _ b: inout CellBuffer, row: Int, caveat: String? = nil) {
     var spans: [Span] = [Span(" ")]
+    if let caveat { spans += [Span(caveat, .error), Span(": ", .dim)] }
     for st in AccountState.allCases {
         let n = snap.counts[st] ?? 0
         // `error` (figures that are not finite) only when there is one.
@@ -172,10 +185,12 @@ func renderTable(_ s: AppState, _ snap: LiveSnapshot, _ b: inout CellBuffer, hea
                 let ex = t.largestExposure[a]
                 text = ex.asset.isEmpty ? "-" : "\(ex.asset) \(Fmt.compact(ex.notional))"
             case .age:
-                text = Fmt.age(t.dataAge[a])
+                // Infinite: a price it rests on never ticked (the book's stored one).
+                text = t.dataAge[a].isInfinite ? "never" : Fmt.age(t.dataAge[a])
                 if t.stale[a] && !selected { role = .stale }
             case .state:
-                text = state.name + (t.stale[a] ? "~" : "")
+                // The stale mark where it fits (`liquidatable` fills the column; the mark column has it too).
+                text = state.name + (t.stale[a] && state.name.count < c.width ? "~" : "")
                 if !selected && !flashing.contains(a) { role = Role.of(state) }
             }
             b.putPadded(row: r, col: x, text, width: c.width, role: role, alignRight: c.right)
