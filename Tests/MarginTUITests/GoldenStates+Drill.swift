@@ -9,6 +9,10 @@ extension GoldenStates {
         var back = base
         for k: Key in [.enter, .char("G"), .char("k")] { _ = drive(&back, .key(k)) }
         out.append(("drill-bottom-back", back))
+        // Item 3: the help, wrapped, scrolled to its end.
+        var help = base
+        for k: Key in [.char("?"), .char("G")] { _ = drive(&help, .key(k)) }
+        out.append(("help-end", help))
         return out
     }
 }

@@ -242,7 +242,7 @@ import Testing
         _ = press(&s, .char("?"))
         #expect(s.showHelp)
         #expect(render(s).text.contains("Help"))
-        _ = press(&s, .char("j"))
+        _ = press(&s, .escape)
         #expect(!s.showHelp && s.cursor == 0)
         _ = drive(&s, .resize(rows: 20, cols: 60))
         #expect(render(s).text.contains("Terminal too small: 60x20"))

@@ -125,6 +125,8 @@ public struct AppState: Sendable {
     public var systemCurveVersion: Int?
     public var systemCurveTime: Double?
     public var showHelp = false
+    /// First help line shown (the help scrolls when it does not fit).
+    public var helpScroll = 0
     public var notice: Notice?
     public var quit = false
     /// How long a worsened row stays highlighted, seconds.

@@ -102,10 +102,7 @@ func handleKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         return [.quit]
     }
     if key == .resize { return [] }
-    if s.showHelp {
-        s.showHelp = false
-        return []
-    }
+    if s.showHelp { return helpKey(&s, key) }
     if s.isTooSmall {
         if key == .char("q") {
             s.quit = true

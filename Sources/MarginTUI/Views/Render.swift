@@ -160,28 +160,3 @@ func drawBox(_ b: inout CellBuffer, title: String, height: Int, width: Int, role
     b.put(row: top, col: left + 2, " \(title) ", role: .dialogTitle, width: w - 4)
     return (top + 1, left + 2, h - 2, w - 4)
 }
-
-func renderHelp(_ s: AppState, _ b: inout CellBuffer) {
-    var lines: [[Span]] = []
-    for section in KeyMap.help(readOnly: s.readOnly) {
-        lines.append([Span(section.title, .dialogTitle)])
-        for (k, v) in section.keys {
-            lines.append([Span("  " + TextCell.padRight(k, 14), .dialogTitle), Span(v, .dialog)])
-        }
-    }
-    let closing: [Span] = [Span("any key closes this help", .dialog)]
-    // One column when it fits, else two side by side.
-    let oneColumn = lines.count + 3 <= b.rows - 2
-    let perColumn = oneColumn ? lines.count : (lines.count + 1) / 2
-    let width = oneColumn ? 72 : b.cols - 2
-    let (top, left, h, w) = drawBox(&b, title: "Help", height: min(perColumn + 3, b.rows - 2), width: width)
-    let colW = oneColumn ? w : (w - 2) / 2
-    for (i, l) in lines.enumerated() {
-        let c = i / max(1, perColumn)
-        let r = i % max(1, perColumn)
-        guard r < h - 1 else { continue }
-        let x = left + c * (colW + 2)
-        b.put(row: top + r, col: x, spans: l, maxCol: x + colW)
-    }
-    b.put(row: top + h - 1, col: left, spans: closing, maxCol: left + w)
-}
