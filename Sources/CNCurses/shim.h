@@ -9,6 +9,7 @@
 #include <locale.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <termios.h>
 #include <unistd.h>
 #include <wchar.h>
 #include <ncursesw/curses.h>
@@ -36,6 +37,39 @@ static inline int mt_KEY_F(int n) { return KEY_F(n); }
 
 static inline FILE *mt_stdout(void) { return stdout; }
 static inline FILE *mt_stdin(void) { return stdin; }
+
+// Forgets what the screen shows: the next refresh repaints every cell (Ctrl-L, SIGCONT).
+static inline void mt_invalidate(void) {
+    if (curscr != NULL) { clearok(curscr, TRUE); }
+}
+
+// After SIGCONT: the shell may have put the tty back in cooked mode; apply curses' modes again.
+static inline void mt_resume(void) {
+    if (stdscr != NULL && !isendwin()) { reset_prog_mode(); }
+}
+
+// Ctrl-Z, called on the main thread (not in a signal handler): leave curses, stop with SIGTSTP's default
+// action (the shell says "Stopped"), and on SIGCONT put back the handler that was there (the app's
+// signal source). The next refresh re-enters curses and repaints the whole screen.
+static inline void mt_suspend(void) {
+    if (stdscr == NULL || isendwin()) { return; }
+    def_prog_mode();
+    endwin();
+    struct sigaction dfl, old;
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    dfl.sa_flags = 0;
+    sigaction(SIGTSTP, &dfl, &old);
+    kill(getpid(), SIGTSTP);
+    sigaction(SIGTSTP, &old, NULL);
+}
+
+// Whether the tty lost curses' modes (canonical input or echo back on): a shell reset it behind our back.
+static inline int mt_tty_modes_lost(void) {
+    struct termios t;
+    if (stdscr == NULL || isendwin() || tcgetattr(STDOUT_FILENO, &t) != 0) { return 0; }
+    return (t.c_lflag & (ICANON | ECHO)) != 0;
+}
 
 // Restores the terminal if curses is active; safe to call more than once.
 static inline void mt_restore_terminal(void) {

@@ -136,6 +136,10 @@ public final class DashboardApp {
             urgent = true
         case .terminal(.stop):
             stopRequested = true
+        case .terminal(.redraw):
+            terminal.invalidate()
+            dirty = true
+            urgent = true
         case .action(let action):
             if case .snapshot = action { stats.snapshots += 1 }
             dispatch(action)
@@ -196,6 +200,9 @@ public final class DashboardApp {
         switch effect {
         case .quit:
             stopRequested = true
+        case .redrawScreen:
+            // The key's frame, drawn right after, repaints every cell.
+            terminal.invalidate()
         case .openReviews(let ids, let note, let op, let metrics):
             Task { [weak self] in
                 do {

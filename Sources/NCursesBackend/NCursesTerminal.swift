@@ -17,6 +17,12 @@ public struct TerminalError: Error, CustomStringConvertible {
 /// resize as `KEY_RESIZE` from the next read; as a resize brings no bytes on stdin, a slow timer
 /// (``resizeCheckInterval``) also drains, so a resize shows within a quarter of a second.
 ///
+/// Started in the background (`margintop &`), nothing is drawn until the job owns the terminal. When it
+/// gets the terminal back (SIGCONT after Ctrl-Z or a stop, or `fg` of a running background job, which brings
+/// no signal and is noticed by the slow timer), or when a shell reset the tty modes, curses' modes are
+/// applied again and ``TerminalEvent/redraw`` asks the app for a full repaint (``invalidate()``, then a
+/// draw); Ctrl-L does the same through the app.
+///
 /// The terminal is restored by ``restore()``, on SIGINT/SIGTERM/SIGHUP (reported as
 /// ``TerminalEvent/stop(signal:)``, so the app leaves its loop and restores), at exit, and on crash
 /// signals (a C handler calls `endwin` before dying).
@@ -26,6 +32,8 @@ public final class NCursesTerminal: TerminalBackend {
     private var pairs: [Role: (Int16, attr_t)] = [:]
     private var sources: [any DispatchSourceProtocol] = []
     private var restored = false
+    /// Whether the terminal was ours when last looked at (see ``checkTerminal()``).
+    private var foreground = true
     private var handler: (@MainActor (TerminalEvent) -> Void)?
     /// How often input is drained without bytes on stdin, to pick up ncurses' `KEY_RESIZE`.
     public static let resizeCheckInterval = DispatchTimeInterval.milliseconds(250)
@@ -64,6 +72,17 @@ public final class NCursesTerminal: TerminalBackend {
         timer.schedule(deadline: .now() + Self.resizeCheckInterval, repeating: Self.resizeCheckInterval)
         timer.setEventHandler { [weak self] in MainActor.assumeIsolated { self?.drainInput() } }
         sources = [input, timer]
+        // SIGCONT: `fg` of a job stopped by Ctrl-Z or started in the background; the shell wrote over the
+        // screen and may have reset the tty modes.
+        let cont = DispatchSource.makeSignalSource(signal: SIGCONT, queue: .main)
+        cont.setEventHandler { [weak self] in MainActor.assumeIsolated { self?.continued() } }
+        sources.append(cont)
+        // SIGTSTP (Ctrl-Z) is ours rather than ncurses' (its handler runs curses inside a signal handler,
+        // and after a few stops SIGTSTP was found ignored: Ctrl-Z stopped working).
+        signal(SIGTSTP, SIG_IGN)
+        let tstp = DispatchSource.makeSignalSource(signal: SIGTSTP, queue: .main)
+        tstp.setEventHandler { [weak self] in MainActor.assumeIsolated { self?.suspend() } }
+        sources.append(tstp)
         for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig, SIG_IGN)
             let src = DispatchSource.makeSignalSource(signal: sig, queue: .main)
@@ -73,9 +92,50 @@ public final class NCursesTerminal: TerminalBackend {
         for s in sources { s.resume() }
     }
 
+    /// Ctrl-Z: gives the terminal back and stops; once continued, a full repaint.
+    private func suspend() {
+        guard !restored else { return }
+        mt_suspend()
+        foreground = Self.ownsTerminal()
+        handler?(.redraw)
+    }
+
+    /// The process was continued: curses' tty modes again, then a full repaint by the app.
+    private func continued() {
+        guard !restored else { return }
+        foreground = Self.ownsTerminal()
+        guard foreground else { return }
+        mt_resume()
+        handler?(.redraw)
+    }
+
+    /// Whether this process's group is the terminal's foreground group (a job of a shell may be in the background).
+    private static func ownsTerminal() -> Bool {
+        let group = tcgetpgrp(STDOUT_FILENO)
+        return group < 0 || group == getpgrp()
+    }
+
+    /// Notices the terminal coming back: brought to the foreground by `fg` (a running background job gets
+    /// no SIGCONT), or its modes reset by the shell after a SIGCONT. Either way the shell wrote over the
+    /// screen: modes again and a full repaint.
+    private func checkTerminal() {
+        let owns = Self.ownsTerminal()
+        defer { foreground = owns }
+        guard owns, !foreground || mt_tty_modes_lost() != 0 else { return }
+        mt_resume()
+        handler?(.redraw)
+    }
+
+    /// Forgets what the screen shows: the next ``draw(_:)`` repaints every cell.
+    public func invalidate() {
+        guard !restored else { return }
+        mt_invalidate()
+    }
+
     /// Reads every key waiting (`wget_wch` until `ERR`) and reports it.
     private func drainInput() {
         guard !restored else { return }
+        checkTerminal()
         while let key = readKey() {
             handler?(key == .resize ? .resize(size) : .key(key))
         }
@@ -125,6 +185,12 @@ public final class NCursesTerminal: TerminalBackend {
 
     /// Draws a whole buffer (curses sends only what changed).
     public func draw(_ buffer: CellBuffer) {
+        // In the background the shell owns the screen: draw nothing; `checkTerminal` asks for a full
+        // repaint when the job is brought back.
+        guard Self.ownsTerminal() else {
+            foreground = false
+            return
+        }
         let win = mt_stdscr()
         werase(win)
         var cc = cchar_t()

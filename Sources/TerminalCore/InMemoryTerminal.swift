@@ -14,6 +14,8 @@ public final class InMemoryTerminal: TerminalBackend {
     public private(set) var screen: CellBuffer?
     /// Frames drawn so far.
     public private(set) var frames = 0
+    /// How many times ``invalidate()`` was called (each asks the next frame to repaint every cell).
+    public private(set) var invalidations = 0
     /// Whether ``restore()`` was called.
     public private(set) var restored = false
     private var handler: (@MainActor (TerminalEvent) -> Void)?
@@ -40,6 +42,8 @@ public final class InMemoryTerminal: TerminalBackend {
         frames += 1
     }
 
+    public func invalidate() { invalidations += 1 }
+
     public func restore() {
         restored = true
         handler = nil
@@ -59,6 +63,11 @@ public final class InMemoryTerminal: TerminalBackend {
     public func resize(rows: Int, cols: Int) {
         size = TerminalSize(rows: rows, cols: cols)
         send(.resize(size))
+    }
+
+    /// Reports that the screen must be repainted, as after SIGCONT (`fg` of a stopped or background job).
+    public func continued() {
+        send(.redraw)
     }
 
     /// Reports a stop signal (SIGTERM unless given).

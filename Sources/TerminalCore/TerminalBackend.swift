@@ -17,6 +17,9 @@ public enum TerminalEvent: Sendable, Equatable {
     case resize(TerminalSize)
     /// SIGINT, SIGTERM or SIGHUP arrived: leave the loop and restore the terminal.
     case stop(signal: Int32)
+    /// The screen may no longer show what was drawn (the process was continued after a stop, or started in
+    /// the background and brought to the foreground, and the shell wrote over it): repaint every cell.
+    case redraw
 }
 
 /// The screen the dashboard draws on: a size, whole-buffer draws, input events, and a restore.
@@ -41,6 +44,8 @@ public protocol TerminalBackend: AnyObject {
     var size: TerminalSize { get }
     /// Draws a whole buffer (the backend may send only what changed).
     func draw(_ buffer: CellBuffer)
+    /// Forgets what the screen is believed to show: the next ``draw(_:)`` repaints every cell (Ctrl-L, SIGCONT).
+    func invalidate()
     /// Starts reporting input to `handler`, on the main actor, as it arrives; one handler, until ``restore()``.
     func start(_ handler: @escaping @MainActor (TerminalEvent) -> Void)
     /// Gives the terminal back as it was and stops reporting input; safe to call more than once.

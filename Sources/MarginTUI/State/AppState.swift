@@ -161,6 +161,8 @@ public enum Effect: Sendable, Equatable {
     case drill(DrillRequest)
     /// Compute review figures off the main actor, then send ``Action/reviewMetricsComputed(accountIds:purpose:_:)``.
     case reviewMetrics(MetricsRequest)
+    /// Repaint every cell of the terminal (Ctrl-L: something wrote over the screen).
+    case redrawScreen
     case quit
 }
 

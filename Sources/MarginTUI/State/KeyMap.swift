@@ -30,7 +30,12 @@ public enum KeyMap {
             Section(title: "Overview", keys: overview), Section(title: "DIST column", keys: distance),
             Section(title: "Drill-down", keys: drill),
             Section(title: "Reviews", keys: queue),
-            Section(title: "Everywhere", keys: [("S", "system curve"), ("?", "help"), ("q", "quit")]),
+            Section(
+                title: "Everywhere",
+                keys: [
+                    ("S", "system curve"), ("?", "help"), ("q", "quit"), ("Ctrl-L", "repaint the screen"),
+                    ("Ctrl-Z", "suspend (fg brings it back)"),
+                ]),
         ]
     }
 }

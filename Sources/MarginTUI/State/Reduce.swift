@@ -102,6 +102,8 @@ func handleKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         return [.quit]
     }
     if key == .resize { return [] }
+    // Ctrl-L repaints the terminal on every screen, dialog and prompt, and changes nothing else.
+    if key == .ctrl("l") { return [.redrawScreen] }
     if s.showHelp { return helpKey(&s, key) }
     if s.isTooSmall {
         if key == .char("q") {
