@@ -39,7 +39,6 @@ extension BatchAnalyzer {
         let market = book.market
         let steps = Analyzer.gridSteps
         let quotes = Quotes(market: market, portfolio: book.usesPortfolio, es: book.usesES)
-        let all = Array(0..<market.instrumentCount)
         let assets = 0..<market.assetCount
         let downMove = { @Sendable (k: Int) in -0.99 * Double(k) / Double(steps) }
         let upMove = { @Sendable (k: Int) in 10 * Double(k) / Double(steps) }
@@ -52,9 +51,9 @@ extension BatchAnalyzer {
         }
         let downStep = firstSteps(
             units, steps: steps, threads: threads, quotes: quotes, slope: moveSlope.map { $0 * 0.99 / Double(steps) },
-            update: { k in
+            update: { k, held in
                 quotes.update(
-                    base.shockedAll(downMove(k), market), instruments: all, assets: assets, model: model,
+                    base.shockedAll(downMove(k), market), instruments: held, assets: assets, model: model,
                     threads: threads)
             }, stillSearching: { _, _ in true })
         let book = self.book
@@ -68,10 +67,10 @@ extension BatchAnalyzer {
         // Upside, for each account only while the previous step is within its downside distance.
         let upStep = firstSteps(
             units, steps: steps, threads: threads, quotes: quotes, slope: moveSlope.map { $0 * 10 / Double(steps) },
-            update: { k in
+            update: { k, held in
                 quotes.update(
-                    base.shockedAll(upMove(k), market), instruments: all, assets: assets, model: model, threads: threads
-                )
+                    base.shockedAll(upMove(k), market), instruments: held, assets: assets, model: model,
+                    threads: threads)
             },
             stillSearching: { j, k in down[j].map { (k == 1 ? 0 : upMove(k - 1)) <= -$0 } ?? true })
         return parallelMap(n, threads: threads, context: refiner) { refiner, j in
@@ -101,7 +100,6 @@ extension BatchAnalyzer {
         // Only asset `a` and what hangs on it move: the other rows keep their base values.
         let quotes = Quotes(market: market, portfolio: book.usesPortfolio, es: book.usesES)
         quotes.update(base, instruments: 0..<market.instrumentCount, assets: 0..<market.assetCount, model: model)
-        let onAsset = market.instrumentsOfAsset[a]
         let downPrice = { @Sendable (k: Int) in p0 - 0.99 * p0 * Double(k) / Double(steps) }
         let upPrice = { @Sendable (k: Int) in p0 + 10 * p0 * Double(k) / Double(steps) }
         let flips = { @Sendable (j: Int, m: UnitMetrics) in
@@ -111,10 +109,11 @@ extension BatchAnalyzer {
         let downStep = firstSteps(
             units, steps: steps, threads: threads, quotes: quotes, slope: slope.map { $0 * 0.99 / Double(steps) },
             holds: flips,
-            update: { k in
+            update: { k, held in
                 quotes.update(
-                    base.withPrice(asset: a, downPrice(k), market), instruments: onAsset, assets: [a], model: model,
-                    threads: threads)
+                    base.withPrice(asset: a, downPrice(k), market),
+                    instruments: held.filter { market.underlying[$0] == a },
+                    assets: [a], model: model, threads: threads)
             },
             stillSearching: { _, _ in true })
         let book = self.book
@@ -131,10 +130,11 @@ extension BatchAnalyzer {
         let upStep = firstSteps(
             units, steps: steps, threads: threads, quotes: quotes, slope: slope.map { $0 * 10 / Double(steps) },
             holds: flips,
-            update: { k in
+            update: { k, held in
                 quotes.update(
-                    base.withPrice(asset: a, upPrice(k), market), instruments: onAsset, assets: [a], model: model,
-                    threads: threads)
+                    base.withPrice(asset: a, upPrice(k), market),
+                    instruments: held.filter { market.underlying[$0] == a },
+                    assets: [a], model: model, threads: threads)
             },
             stillSearching: { j, k in down[j].map { (k == 1 ? p0 : upPrice(k - 1)) - p0 <= p0 - $0 } ?? true })
         return parallelMap(n, threads: threads, context: refiner) { refiner, j in
@@ -149,8 +149,10 @@ extension BatchAnalyzer {
     }
 
     /// For each unit, the first grid step `1...steps` at whose prices `holds`, scanning the
-    /// steps in order with the quotes of each step (`update(step)` sets them) shared by every
-    /// unit; a unit stops when found or when `stillSearching(unit, step)` turns false.
+    /// steps in order with the quotes of each step shared by every unit: `update(step, held)`
+    /// sets them for the instruments `held` by the units evaluated at that step (the rows they
+    /// read; the other rows may keep an earlier step's values). A unit stops when found or when
+    /// `stillSearching(unit, step)` turns false.
     ///
     /// A unit is not evaluated at steps it provably cannot cross at: `slope[j]` bounds how much
     /// its `AE - MM` changes per step, so from a step where it is `g` away from zero the next
@@ -160,16 +162,17 @@ extension BatchAnalyzer {
         holds: @escaping @Sendable (Int, UnitMetrics) -> Bool = { _, m in
             Health.isLiquidatable(adjustedEquity: m.adjustedEquity, maintenanceMargin: m.maintenanceMargin)
         },
-        update: (Int) -> Void, stillSearching: @escaping @Sendable (Int, Int) -> Bool
+        update: (Int, [Int]) -> Void, stillSearching: @escaping @Sendable (Int, Int) -> Bool
     ) -> [Int?] {
         var found = [Int?](repeating: nil, count: units.count)
         var next = [Int](repeating: 1, count: units.count)
         var pending = Array(0..<units.count)
+        var marks = [Bool](repeating: false, count: book.market.instrumentCount)
         while true {
             pending = pending.filter { next[$0] <= steps && stillSearching($0, next[$0]) }
             guard let k = pending.lazy.map({ next[$0] }).min() else { break }
-            update(k)
             let now = pending.filter { next[$0] == k }
+            update(k, instruments(held: now.map { units[$0] }, marks: &marks))
             let scratch = { @Sendable [book] in EvaluatorBox(book) }
             let results = parallelMap(now.count, threads: now.count < 256 ? 1 : threads, context: scratch) { box, p in
                 let m = box.evaluator.evaluate(units[now[p]], quotes)
@@ -191,11 +194,45 @@ extension BatchAnalyzer {
         return found
     }
 
+    /// The instruments whose quote rows `units` read (their positions and their risk rows), each
+    /// once; `marks` is all false on entry and on return.
+    func instruments(held units: [Int], marks: inout [Bool]) -> [Int] {
+        let b = book
+        let ni = b.market.instrumentCount
+        var out: [Int] = []
+        for u in units {
+            for l in Int(b.insStart[u])..<Int(b.insStart[u + 1]) {
+                let i = Int(b.insInstr[l])
+                if !marks[i] {
+                    marks[i] = true
+                    out.append(i)
+                }
+            }
+            for r in Int(b.riskStart[u])..<Int(b.riskStart[u + 1]) {
+                let i = Int(b.riskRow[r])
+                if i < ni && !marks[i] {
+                    marks[i] = true
+                    out.append(i)
+                }
+            }
+        }
+        for i in out { marks[i] = false }
+        return out
+    }
+
     /// A bound on `|d(AE - MM) / dP|` for unit `u` when asset `a`'s price `P` moves (and all
-    /// that hangs on it): collateral and position deltas are at most their size (an option's
-    /// Black-76 delta is within [-1, 1]; a mark moves with `mark / P`), margins move at most
-    /// with their highest rate and the largest vol factor, and scenario P&L (portfolio arrays,
-    /// es history) with the scenario's move on both the scenario and the current value.
+    /// that hangs on it), vol factors fixed at `base` as in every shocked state of the search.
+    /// - AE: collateral moves with its weight (or its amount, unweighted where the model takes no
+    ///   haircut), a position with its size (an option's Black-76 delta is within [-1, 1]; a mark
+    ///   moves with `mark / P`).
+    /// - Standard MM: bracket margin moves at most with the instrument's highest rate, short
+    ///   option MM with `mm` per unit of `F`.
+    /// - Scenario risk (portfolio arrays, es history) is a maximum (scanning risk) or a mean of the
+    ///   largest losses (expected shortfall) of scenario P&Ls, so it moves at most as fast as the
+    ///   fastest scenario P&L. Per unit of a row, that P&L is `c (v(P (1 + r)) - v(P))` for the
+    ///   scenario's move `r` and count `c`: `c |r|` for collateral, perpetuals and futures (times
+    ///   `mark / P`), and for an option `c |delta(P (1 + r)) (1 + r) - delta(P)|`, at most
+    ///   `c max(1, 1 + r)` because both deltas lie in [0, 1] (calls) or [-1, 0] (puts).
     func priceSlope(_ u: Int, asset a: Int, base: PriceState) -> Double {
         let b = book
         let m = b.market
@@ -205,7 +242,7 @@ extension BatchAnalyzer {
             s += abs(b.colWeighted[l]) + abs(b.colAmount[l])
         }
         let model = b.model[u]
-        let vf = max(1, p.volFactorMax)
+        let vf = base.volFactor[a]
         for l in Int(b.insStart[u])..<Int(b.insStart[u + 1]) {
             let i = Int(b.insInstr[l])
             guard m.underlying[i] == a else { continue }
@@ -222,23 +259,38 @@ extension BatchAnalyzer {
             case .es: break
             }
         }
-        if model != .standard {
-            var factor: Double
-            if model == .portfolio {
-                factor = 2 + p.portfolio.extremeMultiple * (m.scanRange[a] ?? 0) * vf
-            } else {
-                var largest = 0.0
-                for n in 0..<m.historyCount { largest = max(largest, abs(m.historyReturn(asset: a, scenario: n))) }
-                factor = (2 + largest) * max(1, p.es.horizonDays).squareRoot()
+        guard model != .standard else { return s }
+        // Per unit of a row: the fastest scenario P&L of a linear row and of an option row.
+        var linear = 0.0
+        var option = 0.0
+        if model == .portfolio {
+            if let scan = m.scanRange[a] {
+                let range = scan * vf
+                let extreme = p.portfolio.extremeMultiple * range
+                linear = max(range, p.portfolio.extremeCover * extreme)
+                option = max(1 + range, p.portfolio.extremeCover * (1 + extreme))
             }
-            for l in Int(b.insStart[u])..<Int(b.insStart[u + 1]) where m.underlying[Int(b.insInstr[l])] == a {
-                let i = Int(b.insInstr[l])
-                if m.kind[i] != .option { factor = max(factor, factor * base.markPrice(i, m) / base.assetPrice[a]) }
+        } else if m.hasHistory[a] {
+            var largest = 0.0
+            var highest = 0.0
+            for n in 0..<m.historyCount {
+                let r = m.historyReturn(asset: a, scenario: n)
+                largest = max(largest, abs(r))
+                highest = max(highest, r)
             }
-            for r in Int(b.riskStart[u])..<Int(b.riskStart[u + 1]) {
-                let row = Int(b.riskRow[r])
-                let asset = row < m.instrumentCount ? m.underlying[row] : row - m.instrumentCount
-                if asset == a { s += abs(b.riskMult[r]) * factor }
+            let horizon = max(1, p.es.horizonDays).squareRoot()
+            linear = largest * horizon
+            option = (1 + highest) * horizon
+        }
+        for r in Int(b.riskStart[u])..<Int(b.riskStart[u + 1]) {
+            let row = Int(b.riskRow[r])
+            if row >= m.instrumentCount {
+                if row - m.instrumentCount == a { s += abs(b.riskMult[r]) * linear }
+            } else if m.underlying[row] == a {
+                let factor =
+                    m.kind[row] == .option
+                    ? option : linear * max(1, base.markPrice(row, m) / base.assetPrice[a])
+                s += abs(b.riskMult[r]) * factor
             }
         }
         return s

@@ -17,6 +17,16 @@ public enum Black76 {
         return isCall ? f * cdf(d1) - k * cdf(d2) : k * cdf(-d2) - f * cdf(-d1)
     }
 
+    /// ``price(isCall:f:k:t:sigma:)`` with `sd = sigma * sqrt(t) > 0` and `logMoneyness = log(f / k)`
+    /// given, for many prices of one option (the scenario grids): `f <= 0` is intrinsic.
+    @inline(__always)
+    static func price(isCall: Bool, f: Double, k: Double, sd: Double, logMoneyness: Double) -> Double {
+        if f <= 0 { return isCall ? Swift.max(f - k, 0) : Swift.max(k - f, 0) }
+        let d1 = (logMoneyness + 0.5 * sd * sd) / sd
+        let d2 = d1 - sd
+        return isCall ? f * cdf(d1) - k * cdf(d2) : k * cdf(-d2) - f * cdf(-d1)
+    }
+
     public struct Greeks: Sendable, Equatable {
         public var delta = 0.0, gamma = 0.0, vega = 0.0, theta = 0.0
         public init(delta: Double = 0, gamma: Double = 0, vega: Double = 0, theta: Double = 0) {

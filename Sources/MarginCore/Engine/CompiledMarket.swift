@@ -1,3 +1,5 @@
+import Foundation
+
 /// The static part of a book's market, indexed for the engine: assets,
 /// venues and instruments by position, brackets flattened with their
 /// cumulative amounts, history as a dense matrix.
@@ -44,6 +46,9 @@ public struct CompiledMarket: Sendable {
     /// `returns[a * historyCount + n]`; 0 where the asset has no history.
     let returns: [Double]
     public let hasHistory: [Bool]
+    /// `log(1 + returns[a * historyCount + n])` (NaN where the return is at or below -100%):
+    /// an option's log-moneyness in a scenario is its current one plus this.
+    let logGrowth: [Double]
 
     public let params: BookDefaults
     public let insuranceFund: Double
@@ -135,6 +140,7 @@ public struct CompiledMarket: Sendable {
             for k in 0..<n { r[a * n + k] = ar.values[k] }
         }
         returns = r
+        logGrowth = r.map { $0 > -1 ? log1p($0) : .nan }
         hasHistory = hh
         params = book.defaults
         insuranceFund = book.insuranceFund
@@ -156,4 +162,9 @@ public struct CompiledMarket: Sendable {
 
     /// History return of asset `a` in scenario `n`.
     @inline(__always) func historyReturn(asset a: Int, scenario n: Int) -> Double { returns[a * historyCount + n] }
+
+    /// `log(1 + r)` of asset `a`'s return in scenario `n` (NaN when `r <= -1`).
+    @inline(__always) func historyLogGrowth(asset a: Int, scenario n: Int) -> Double {
+        logGrowth[a * historyCount + n]
+    }
 }

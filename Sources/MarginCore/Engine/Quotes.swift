@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Per-instrument values for one ``PriceState``, computed once per price
 /// change and shared by every account holding the instrument: unit values,
@@ -86,14 +87,27 @@ public final class Quotes: @unchecked Sendable {
     public static func scenarios(scan s: Double, volScan v: Double, params: PortfolioParams)
         -> [(move: Double, vol: Double, count: Double)]
     {
-        var out: [(Double, Double, Double)] = []
-        for m in [0.0, s / 3, -s / 3, 2 * s / 3, -2 * s / 3, s, -s] {
-            out.append((m, v, 1))
-            out.append((m, -v, 1))
+        (0..<scenarioCount).map { scenario($0, scan: s, volScan: v, params: params) }
+    }
+
+    /// Scenario `j` (0-based) of ``scenarios(scan:volScan:params:)``, without building the table.
+    @inline(__always)
+    static func scenario(_ j: Int, scan s: Double, volScan v: Double, params: PortfolioParams)
+        -> (move: Double, vol: Double, count: Double)
+    {
+        if j >= 14 { return ((j == 14 ? 1 : -1) * params.extremeMultiple * s, 0, params.extremeCover) }
+        let moves = (0.0, s / 3, -s / 3, 2 * s / 3, -2 * s / 3, s, -s)
+        let m: Double
+        switch j / 2 {
+        case 0: m = moves.0
+        case 1: m = moves.1
+        case 2: m = moves.2
+        case 3: m = moves.3
+        case 4: m = moves.4
+        case 5: m = moves.5
+        default: m = moves.6
         }
-        out.append((params.extremeMultiple * s, 0, params.extremeCover))
-        out.append((-params.extremeMultiple * s, 0, params.extremeCover))
-        return out
+        return (m, j % 2 == 0 ? v : -v, 1)
     }
 
     func updateAsset(_ a: Int, _ state: PriceState, portfolio: Bool = true, es: Bool = true) {
@@ -102,10 +116,11 @@ public final class Quotes: @unchecked Sendable {
         let row = market.instrumentCount + a
         if hasPortfolio && portfolio {
             if let scan = market.scanRange[a] {
-                let sc = Quotes.scenarios(
-                    scan: scan * state.volFactor[a], volScan: market.volScanRange[a],
-                    params: market.params.portfolio)
-                for j in 0..<16 { risk[row * 16 + j] = sc[j].count * p * sc[j].move }
+                let (s, v, params) = (scan * state.volFactor[a], market.volScanRange[a], market.params.portfolio)
+                for j in 0..<16 {
+                    let sc = Quotes.scenario(j, scan: s, volScan: v, params: params)
+                    risk[row * 16 + j] = sc.count * p * sc.move
+                }
             } else {
                 for j in 0..<16 { risk[row * 16 + j] = 0 }
             }
@@ -141,18 +156,17 @@ public final class Quotes: @unchecked Sendable {
         unitValue[i] = now
         if hasPortfolio && portfolio {
             if let scan = market.scanRange[u] {
-                let sc = Quotes.scenarios(
-                    scan: scan * state.volFactor[u], volScan: market.volScanRange[u],
-                    params: market.params.portfolio)
+                let (s, v, params) = (scan * state.volFactor[u], market.volScanRange[u], market.params.portfolio)
                 for j in 0..<16 {
-                    let fj = f * (1 + sc[j].move)
+                    let sc = Quotes.scenario(j, scan: s, volScan: v, params: params)
+                    let fj = f * (1 + sc.move)
                     let vj: Double
                     if isOption {
-                        vj = Black76.price(isCall: call, f: fj, k: k, t: t, sigma: max(0.01, sigma + sc[j].vol))
+                        vj = Black76.price(isCall: call, f: fj, k: k, t: t, sigma: max(0.01, sigma + sc.vol))
                     } else {
-                        vj = now * (1 + sc[j].move)
+                        vj = now * (1 + sc.move)
                     }
-                    risk[i * 16 + j] = sc[j].count * (vj - now)
+                    risk[i * 16 + j] = sc.count * (vj - now)
                 }
             } else {
                 for j in 0..<16 { risk[i * 16 + j] = 0 }
@@ -160,10 +174,22 @@ public final class Quotes: @unchecked Sendable {
         }
         if hasES && es {
             let n = market.historyCount
-            for s in 0..<n {
-                let r = market.historyReturn(asset: u, scenario: s)
-                let v = isOption ? Black76.price(isCall: call, f: f * (1 + r), k: k, t: t, sigma: sigma) : now * (1 + r)
-                hist[i * n + s] = v - now
+            if isOption && t > 0 && sigma > 0 && f > 0 {
+                // One log per option, not per scenario: log(f (1 + r) / k) = log(f / k) + log(1 + r).
+                let sd = sigma * t.squareRoot()
+                let moneyness = log(f / k)
+                for s in 0..<n {
+                    let fs = f * (1 + market.historyReturn(asset: u, scenario: s))
+                    let lm = moneyness + market.historyLogGrowth(asset: u, scenario: s)
+                    hist[i * n + s] = Black76.price(isCall: call, f: fs, k: k, sd: sd, logMoneyness: lm) - now
+                }
+            } else {
+                for s in 0..<n {
+                    let r = market.historyReturn(asset: u, scenario: s)
+                    let v =
+                        isOption ? Black76.price(isCall: call, f: f * (1 + r), k: k, t: t, sigma: sigma) : now * (1 + r)
+                    hist[i * n + s] = v - now
+                }
             }
         }
     }
