@@ -13,6 +13,22 @@ extension GoldenStates {
         var help = base
         for k: Key in [.char("?"), .char("G")] { _ = drive(&help, .key(k)) }
         out.append(("help-end", help))
+        // Item 2: an account with two holdings and a borrow, its collateral in view (shares of the gross).
+        if let snap = base.snapshot,
+            let a = (0..<snap.accounts.count).first(where: { a in
+                let c = snap.book.accounts[a].subaccounts.flatMap(\.collateral)
+                return c.contains { $0.amount < 0 } && c.filter { $0.amount >= 0 }.count >= 2
+            })
+        {
+            var coll = base
+            _ = drive(&coll, .key(.char("/")))
+            for c in snap.accounts.ids[a] { _ = drive(&coll, .key(.char(c))) }
+            for k: Key in [.enter, .enter] { _ = drive(&coll, .key(k)) }
+            while !render(coll).text.contains("borrows (weighted"), (coll.drill?.scroll ?? 99) < 99 {
+                _ = drive(&coll, .key(.char("j")))
+            }
+            out.append(("drill-collateral-borrow", coll))
+        }
         return out
     }
 }

@@ -11,8 +11,10 @@ public struct CollateralBreakdown: Sendable, Equatable {
     public var haircut: Double
     /// `value * (1 - haircut)` for a holding, `value * (1 + haircut)` for a borrow.
     public var weighted: Double
-    /// `weighted / adjustedEquity` of the account (0 when that is 0).
-    public var share: Double
+    /// The line's part of the account's gross weighted collateral (the sum of its holdings' `weighted`):
+    /// a holding's shares add up to 1 over the account; a borrow's is negative, the part of that
+    /// collateral it offsets (shown apart). `nil` when the account holds no weighted collateral.
+    public var share: Double?
 }
 
 /// One position line of an account, margined on its own (stand-alone IM and MM of the line alone).
@@ -117,7 +119,6 @@ extension MarginBook {
         let m = market
         let analyzer = Analyzer(book: self, base: prices)
         let detail = analyzer.detail(account: a, source: source)
-        let ae = detail.metrics.adjustedEquity
         var coll: [CollateralBreakdown] = []
         for sub in source.subaccounts {
             for line in sub.collateral {
@@ -136,10 +137,11 @@ extension MarginBook {
                 coll.append(
                     CollateralBreakdown(
                         subaccount: sub.id, asset: line.asset, venue: line.venue, amount: line.amount,
-                        price: p, value: value, haircut: h, weighted: weighted,
-                        share: ae != 0 ? weighted / ae : 0))
+                        price: p, value: value, haircut: h, weighted: weighted, share: nil))
             }
         }
+        let gross = coll.reduce(0) { $1.amount >= 0 ? $0 + $1.weighted : $0 }
+        if gross > 0 { for i in coll.indices { coll[i].share = coll[i].weighted / gross } }
         var subs: [SubaccountBreakdown] = []
         var positions: [PositionBreakdown] = []
         for sub in source.subaccounts {

@@ -104,27 +104,43 @@ func drillDocument(_ s: AppState, _ d: DrillState, _ data: DrillData, width: Int
         ])
     }
 
-    section("COLLATERAL")
+    // SHARE: each line's part of the gross weighted collateral (the holdings add up to 100%); borrows apart.
+    section("COLLATERAL (SHARE: of the gross weighted collateral; borrows apart)")
     let barW = max(6, min(24, width - 118))
-    doc.append([
-        Span(
-            "  " + col("SUB", 8, right: false) + col("ASSET", 6, right: false) + col("VENUE", 9, right: false)
-                + col("AMOUNT", 16)
-                + col("PRICE", 12) + col("VALUE", 14) + col("HAIRCUT", 8) + col("WEIGHTED", 14) + col("SHARE", 8) + " ",
-            .tableHeader)
-    ])
-    for c in data.collateral {
+    let collHead =
+        "  " + col("SUB", 8, right: false) + col("ASSET", 6, right: false) + col("VENUE", 9, right: false)
+        + col("AMOUNT", 16) + col("PRICE", 12) + col("VALUE", 14)
+    doc.append([Span(collHead + col("HAIRCUT", 8) + col("WEIGHTED", 14) + col("SHARE", 8) + " ", .tableHeader)])
+    func line(_ c: CollateralBreakdown) -> [Span] {
         let text =
             "  " + col(c.subaccount, 8, right: false) + col(c.asset, 6, right: false)
             + col(c.venue ?? "-", 9, right: false)
             + col(Money.format(c.amount, decimals: 4), 16) + col(Fmt.price(c.price), 12)
             + col(Money.format(c.value, decimals: 0), 14)
             + col(Money.percent(c.haircut, decimals: 1), 8) + col(Money.format(c.weighted, decimals: 0), 14)
-            + col(Money.percent(c.share, decimals: 1), 8) + " "
+            + col(c.share.map { Money.percent($0, decimals: 1) } ?? "-", 8) + " "
+        let borrow = c.amount < 0
+        return [
+            Span(text, borrow ? .negative : .text),
+            Span(Fmt.bar(abs(c.share ?? 0), width: barW), borrow ? .negative : .bar),
+        ]
+    }
+    let holdings = data.collateral.filter { $0.amount >= 0 }
+    let borrows = data.collateral.filter { $0.amount < 0 }
+    if holdings.isEmpty { doc.append([Span("  no collateral held", .dim)]) }
+    for c in holdings { doc.append(line(c)) }
+    if !holdings.isEmpty {
+        let gross = holdings.reduce(0) { $0 + $1.weighted }
         doc.append([
-            Span(text, c.amount < 0 ? .negative : .text),
-            Span(Fmt.bar(abs(c.share), width: barW), c.amount < 0 ? .negative : .bar),
+            Span("  " + col("gross weighted collateral", 73, right: false), .dim),
+            Span(col(Money.format(gross, decimals: 0), 14) + col(gross > 0 ? "100.0%" : "-", 8)),
         ])
+    }
+    if !borrows.isEmpty {
+        doc.append([
+            Span("  borrows (weighted at 1 + add-on; SHARE: the part of the collateral above they offset)", .dim)
+        ])
+        for c in borrows { doc.append(line(c)) }
     }
 
     section("SUB-ACCOUNTS")
