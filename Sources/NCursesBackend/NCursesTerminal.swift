@@ -145,6 +145,8 @@ public final class NCursesTerminal: TerminalBackend {
     public func setTheme(_ theme: Theme) {
         pairs.removeAll()
         let color = has_colors()
+        // A terminal without colours: the states and the cursor told apart by attributes alone.
+        let theme = color ? theme : theme.withoutColor()
         if color {
             start_color()
             use_default_colors()
@@ -170,9 +172,9 @@ public final class NCursesTerminal: TerminalBackend {
             if color, n + 1 < Int(mt_COLOR_PAIRS()) {
                 pair = Int16(n + 1)
                 init_pair(pair, idx(st.fg), idx(st.bg))
-            } else if !color, st.fg != .terminalDefault || st.bg != .terminalDefault {
-                // No colours: keep the roles apart by attributes.
-                if role == .selected || role == .title || role == .footer || role == .dialog { attr |= mt_A_REVERSE() }
+            } else if !color, role == .title || role == .footer || role == .dialog {
+                // No colours: the bars and dialogs stand apart in reverse video.
+                attr |= mt_A_REVERSE()
             }
             pairs[role] = (pair, attr)
         }

@@ -20,18 +20,40 @@ public struct Theme: Sendable, Equatable {
 
     public func style(_ role: Role) -> RoleStyle { styles[role] ?? RoleStyle() }
 
-    /// The style table with colours removed (for `NO_COLOR` and monochrome terminals).
+    /// The style table with colours removed (for `NO_COLOR` and terminals without colours).
+    ///
+    /// The roles that colour alone told apart (the states, the cursor, flashes, marks, the sorted column)
+    /// take the `monochrome` theme's attributes, so that they stay apart: the cursor bold and underlined
+    /// rather than reverse video, which liquidatable and bankrupt rows use.
     public func withoutColor() -> Theme {
         var t = self
         for (r, s) in styles {
             t.styles[r] = RoleStyle(bold: s.bold, reverse: s.reverse, underline: s.underline, dim: s.dim)
         }
-        // Without colour, states must still be told apart.
-        t.styles[.liquidatable, default: RoleStyle()].bold = true
-        t.styles[.bankrupt, default: RoleStyle()].reverse = true
-        t.styles[.selected, default: RoleStyle()].reverse = true
+        let mono = (try? Theme.builtin("monochrome", base: Theme.fallbackDefault)) ?? Theme.fallbackMonochrome
+        for r in Theme.toldApartByColour {
+            let m = mono.style(r)
+            t.styles[r] = RoleStyle(bold: m.bold, reverse: m.reverse, underline: m.underline, dim: m.dim)
+        }
         return t
     }
+
+    /// Roles whose themes tell them apart by colour.
+    static let toldApartByColour: [Role] = [
+        .selected, .marked, .sortedHeader, .safe, .warning, .danger, .liquidatable, .bankrupt, .stale, .flash,
+    ]
+
+    /// The attributes of `Themes/monochrome.toml` for ``toldApartByColour``, when the bundle is unavailable.
+    static let fallbackMonochrome = Theme(
+        name: "monochrome",
+        styles: [
+            .selected: RoleStyle(bold: true, underline: true), .marked: RoleStyle(bold: true, underline: true),
+            .sortedHeader: RoleStyle(bold: true, reverse: true), .safe: RoleStyle(),
+            .warning: RoleStyle(underline: true), .danger: RoleStyle(bold: true),
+            .liquidatable: RoleStyle(bold: true, reverse: true),
+            .bankrupt: RoleStyle(bold: true, reverse: true, underline: true), .stale: RoleStyle(dim: true),
+            .flash: RoleStyle(reverse: true),
+        ])
 
     /// Parses theme text over `base` (the default theme unless given).
     public static func parse(_ text: String, file: String, base: Theme? = nil) throws -> Theme {

@@ -42,7 +42,9 @@ import Testing
         for r in Role.allCases {
             #expect(t.style(r).fg == .terminalDefault && t.style(r).bg == .terminalDefault)
         }
-        #expect(t.style(.selected).reverse)
+        // The cursor is bold and underlined, not reverse video (liquidatable and bankrupt rows are).
+        #expect(!t.style(.selected).reverse && t.style(.selected).bold && t.style(.selected).underline)
+        #expect(t.style(.bankrupt).reverse)
     }
 
     @Test func unknownThemeNameIsClear() {

@@ -163,8 +163,11 @@ func renderTable(_ s: AppState, _ snap: LiveSnapshot, _ b: inout CellBuffer, hea
             var role = rowRole
             switch c.id {
             case .mark:
+                // The cursor row carries a marker, so that it shows in every theme (without colour too, on
+                // rows that are reverse video already); there the second cell keeps the mark, else staleness.
                 let marked = s.marked.contains(t.ids[a])
-                text = (marked ? "+" : " ") + (t.stale[a] ? "~" : " ")
+                let second = marked && selected ? "+" : (t.stale[a] ? "~" : " ")
+                text = (selected ? ">" : (marked ? "+" : " ")) + second
                 if marked && !selected { role = .marked }
             case .id: text = t.ids[a]
             case .name: text = t.names[a]
