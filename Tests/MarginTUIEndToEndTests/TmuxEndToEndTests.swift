@@ -199,7 +199,8 @@ struct TmuxEndToEndTests {
         // Drill into the top account, try a what-if and reset it.
         try t.keys("g", "Enter")
         let drill = try t.waitFor("the drill-down") {
-            $0.contains("COLLATERAL") && $0.contains("LIQUIDATION PRICES") && $0.contains("│ account │")
+            // The top account is liquidatable: its prices are the recovery prices (issue 12, item 19).
+            $0.contains("COLLATERAL") && $0.contains("RECOVERY PRICES") && $0.contains("│ account │")
         }
         let account = try #require(
             drill.split(separator: "\n").dropFirst().first?

@@ -29,6 +29,15 @@ extension GoldenStates {
             }
             out.append(("drill-collateral-borrow", coll))
         }
+        // Item 19: a liquidatable (not bankrupt) account: recovery prices, "already liquidatable".
+        if let snap = base.snapshot,
+            let pos = base.tableRows.firstIndex(where: { snap.accounts.state[$0] == .liquidatable })
+        {
+            var rec = base
+            for _ in 0..<pos { _ = drive(&rec, .key(.char("j"))) }
+            _ = drive(&rec, .key(.enter))
+            out.append(("drill-recovery", rec))
+        }
         return out
     }
 }

@@ -6,6 +6,8 @@ func drillDocument(_ s: AppState, _ d: DrillState, _ data: DrillData, width: Int
     var doc: [[Span]] = []
     let det = data.detail
     let um = det.metrics
+    // Already liquidatable (bankrupt included): no move liquidates it; its prices are where it recovers (spec 4).
+    let alreadyLiquidatable = det.state == .liquidatable || det.state == .bankrupt
     func section(_ title: String) {
         doc.append([])
         doc.append([Span(title, .tableHeader)])
@@ -26,7 +28,9 @@ func drillDocument(_ s: AppState, _ d: DrillState, _ data: DrillData, width: Int
         Span(Money.format(det.freeCollateral, decimals: 0), det.freeCollateral < 0 ? .negative : .text),
         Span("   margin ratio ", .dim), Span(det.marginRatio.map { Fmt.ratio($0) } ?? "inf", Role.of(det.state)),
         Span("   distance to liquidation ", .dim),
-        Span(det.distanceToLiquidation.map { Fmt.move($0) } ?? "none", Role.of(det.state)),
+        Span(
+            alreadyLiquidatable ? "already liquidatable" : det.distanceToLiquidation.map { Fmt.move($0) } ?? "none",
+            Role.of(det.state)),
         Span("   netting benefit ", .dim), Span(Money.format(det.nettingBenefit, decimals: 0)),
     ])
     if let v = um.var99, let e = um.es975 {
@@ -74,9 +78,21 @@ func drillDocument(_ s: AppState, _ d: DrillState, _ data: DrillData, width: Int
         }
     }
 
-    section("LIQUIDATION PRICES")
+    if alreadyLiquidatable {
+        section("RECOVERY PRICES (already liquidatable)")
+        doc.append([
+            Span("  each asset moved alone: the price at which adjusted equity covers MM again", .dim)
+        ])
+    } else {
+        section("LIQUIDATION PRICES")
+    }
     if det.liquidationPrices.isEmpty {
-        doc.append([Span("  none within [0.01 P, 11 P]", .dim)])
+        doc.append([
+            Span(
+                alreadyLiquidatable
+                    ? "  none within [0.01 P, 11 P]: no single price brings it back" : "  none within [0.01 P, 11 P]",
+                .dim)
+        ])
     } else if let snap = s.snapshot {
         var spans: [Span] = []
         for (asset, p) in det.liquidationPrices {
