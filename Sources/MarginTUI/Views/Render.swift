@@ -66,38 +66,6 @@ func renderTooSmall(_ s: AppState, _ b: inout CellBuffer) {
     }
 }
 
-/// The header bar shared by every screen: feed, rates, latency, operator, mode.
-func renderTitleBar(_ s: AppState, _ b: inout CellBuffer, screenName: String) {
-    b.fill(row: 0, col: 0, height: 1, width: b.cols, role: .title)
-    var spans: [Span] = [Span(" margintop ", .titleAccent), Span("│ \(screenName) ", .title)]
-    if let snap = s.snapshot {
-        let h = snap.health
-        let data = DataStatus(snap)
-        spans.append(Span("│ \(data.badge) ", data.isLive ? .titleAccent : .error))
-        if s.readOnly { spans.append(Span("│ READ-ONLY ", .titleAccent)) }
-        spans.append(Span("│ feed \(h.feedStatus) ", h.feedIsLive ? .title : .titleAccent))
-        spans.append(Span("│ \(Int(h.ticksPerSecond.rounded())) ticks/s ", .title))
-        // Ages count from real ticks: none yet is said, not shown as the loop's start.
-        let oldest = h.lastTickTime == nil ? "no tick yet" : Fmt.age(h.oldestPriceAge)
-        spans.append(
-            Span(
-                "│ oldest \(oldest) ",
-                !(h.oldestPriceAge <= snap.marginBook.market.params.staleAfterSeconds) ? .titleAccent : .title))
-        // No recompute yet: no latency to show (not 0.0ms).
-        let p99 = h.recomputeSamples > 0 ? String(format: "%.1fms", h.recomputeP99Ms) : "-"
-        spans.append(Span("│ p99 \(p99) ", .title))
-        // Only when something was refused: a clean feed keeps the bar as it was.
-        if h.rejectedTotal > 0 { spans.append(Span("│ rej \(h.rejectedTotal) ", .titleAccent)) }
-        spans.append(Span("│ store \(h.storeStatus) ", .title))
-    } else {
-        spans.append(Span(s.readOnly ? "│ READ-ONLY " : "│ STARTING ", .titleAccent))
-        spans.append(Span("│ waiting for the first snapshot… ", .title))
-    }
-    spans.append(Span("│ op \(s.operatorName) ", .title))
-    if let snap = s.snapshot { spans.append(Span("│ \(Fmt.clock(snap.time))Z", .title)) }
-    b.put(row: 0, col: 0, spans: spans)
-}
-
 func renderFooter(_ s: AppState, _ b: inout CellBuffer) {
     let r = b.rows - 1
     b.fill(row: r, col: 0, height: 1, width: b.cols, role: .footer)
