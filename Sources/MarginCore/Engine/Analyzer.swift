@@ -198,20 +198,24 @@ public final class Analyzer: @unchecked Sendable {
                 net[i, default: 0] += qcs
             }
         }
-        for (i, q) in net {
-            let n = abs(q) * base.markPrice(i, m)
+        // In instrument order: a dictionary's order changes from run to run, and with it the sum's last bits.
+        for i in net.keys.sorted() {
+            let n = abs(net[i]!) * base.markPrice(i, m)
             mm += base.volFactor[m.underlying[i]] * m.bracketMargin(instrument: i, notional: n).1
         }
         return mm
     }
 
     /// The full detail of account `a` (its pooled unit and its buckets); `liquidation`, when
-    /// given, is the account's ``BatchAnalyzer`` result at the same prices (else it is computed
-    /// here by the same analysis, so every screen shows the same figure).
-    public func detail(account a: Int, source: Account, liquidation given: LiquidationAnalysis? = nil)
-        -> AccountDetail
-    {
+    /// given, is the account's ``BatchAnalyzer`` result at the same prices, and `bucketPrices`
+    /// its buckets' liquidation prices in bucket order (else both are computed here by the same
+    /// analysis, so every screen shows the same figure).
+    public func detail(
+        account a: Int, source: Account, liquidation given: LiquidationAnalysis? = nil, bucketPrices: [Double?]? = nil
+    ) -> AccountDetail {
         let liquidation = given ?? BatchAnalyzer(book: book).analyze([a], at: base, threads: 1)[0]
+        let bucketUnits = Array(book.bucketStart[a]..<book.bucketStart[a + 1])
+        let bucketPrices = bucketPrices ?? BatchAnalyzer.bucketPrices(bucketUnits, book: book, at: base, threads: 1)
         let m = book.market
         let metrics = self.metrics(a, at: base)
         let st = Health.state(metrics, m.params)
@@ -223,7 +227,7 @@ public final class Analyzer: @unchecked Sendable {
             benefit = standalone - metrics.maintenanceMargin
         }
         var buckets: [BucketDetail] = []
-        for u in book.bucketStart[a]..<book.bucketStart[a + 1] {
+        for (k, u) in bucketUnits.enumerated() {
             let bm = self.metrics(u, at: base)
             let inst = book.bucketInstrument[u - book.accountCount]
             let bmr = Health.marginRatio(adjustedEquity: bm.adjustedEquity, maintenanceMargin: bm.maintenanceMargin)
@@ -232,7 +236,7 @@ public final class Analyzer: @unchecked Sendable {
                 BucketDetail(
                     instrument: m.instrumentNames[inst], subaccount: book.bucketSubaccount[u - book.accountCount],
                     metrics: bm, marginRatio: bmr.isFinite ? bmr : nil, state: Health.state(bm, m.params),
-                    liquidationPrice: m.stable[und] ? nil : liquidationPrice(u, asset: und)))
+                    liquidationPrice: m.stable[und] ? nil : bucketPrices[k]))
         }
         return AccountDetail(
             metrics: metrics, state: st, marginRatio: mr.isFinite ? mr : nil,

@@ -6,33 +6,8 @@ import Dispatch
 /// shared by every account still searching, instead of once per account. The first
 /// liquidating step of each account is then refined on that account alone.
 extension BatchAnalyzer {
-    /// Signed distances of `units` (not liquidatable at `base`, each exposed to a moving asset).
-    func gridDistances(_ units: [Int], base: PriceState, threads: Int) -> [Double?] {
-        byModel(units) { gridDistances($0, model: $1, base: base, threads: threads) }
-    }
-
-    /// Liquidation prices of asset `a` for `units`; `now[j]` is whether unit `j` is liquidatable at `base`.
-    func gridPrices(_ units: [Int], asset a: Int, now: [Bool], base: PriceState, threads: Int) -> [Double?] {
-        var liquidatable: [Int: Bool] = [:]
-        for (j, u) in units.enumerated() { liquidatable[u] = now[j] }
-        return byModel(units) { group, model in
-            gridPrices(
-                group, asset: a, model: model, now: group.map { liquidatable[$0]! }, base: base, threads: threads)
-        }
-    }
-
-    /// Runs `search` once per model over that model's units (each pass prices only the
-    /// scenario arrays its model reads), and puts the results back in the order of `units`.
-    func byModel<T>(_ units: [Int], _ search: ([Int], MarginModel) -> [T?]) -> [T?] {
-        var out = [T?](repeating: nil, count: units.count)
-        for model in MarginModel.allCases {
-            let positions = units.indices.filter { book.model[units[$0]] == model }
-            guard !positions.isEmpty else { continue }
-            for (k, value) in search(positions.map { units[$0] }, model).enumerated() { out[positions[k]] = value }
-        }
-        return out
-    }
-
+    /// Signed distances of `units` of `model` (not liquidatable at `base`, each exposed to a
+    /// moving asset); the pass prices only the scenario arrays its model reads.
     func gridDistances(_ units: [Int], model: MarginModel, base: PriceState, threads: Int) -> [Double?] {
         let n = units.count
         guard n > 0 else { return [] }
@@ -89,6 +64,8 @@ extension BatchAnalyzer {
         }
     }
 
+    /// Liquidation prices of asset `a` for `units` of `model`; `now[j]` is whether unit `j` is
+    /// liquidatable at `base`.
     func gridPrices(
         _ units: [Int], asset a: Int, model: MarginModel, now: [Bool], base: PriceState, threads: Int
     ) -> [Double?] {

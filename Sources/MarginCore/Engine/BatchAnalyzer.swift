@@ -67,10 +67,11 @@ public final class BatchAnalyzer: Sendable {
     /// The workers a batch uses by default: one per active core.
     public static var defaultThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
-    /// Analyses `accounts` (pooled units) at `prices`, in order. `liquidationPrices: false`
-    /// computes distances only (the live path's rotation).
+    /// Analyses `accounts` (pooled units, or isolated buckets) at `prices`, in order.
+    /// `liquidationPrices: false` computes distances only (the live path's rotation);
+    /// `distances: false` liquidation prices only (isolated buckets), leaving `distance` nil.
     public func analyze(
-        _ accounts: [Int], at prices: PriceState, liquidationPrices: Bool = true,
+        _ accounts: [Int], at prices: PriceState, liquidationPrices: Bool = true, distances: Bool = true,
         threads: Int = BatchAnalyzer.defaultThreads
     ) -> [LiquidationAnalysis] {
         guard !accounts.isEmpty else { return [] }
@@ -80,32 +81,93 @@ public final class BatchAnalyzer: Sendable {
         let partial = parallelMap(n, threads: n < 64 ? 1 : threads, context: worker) { worker, k in
             worker.analyze(accounts[k], liquidationPrices: liquidationPrices)
         }
-        var result = partial.map { LiquidationAnalysis(distance: $0.distance) }
-        // Pass 2, grid point by grid point across the accounts the closed form cannot take.
-        let searching = (0..<n).filter { partial[$0].distancePending }
-        for (j, d) in gridDistances(searching.map { accounts[$0] }, base: prices, threads: threads).enumerated() {
-            result[searching[j]].distance = d
+        var result = partial.map { LiquidationAnalysis(distance: distances ? $0.distance : nil) }
+        // Passes 2 and 3, grid point by grid point across the accounts the closed form cannot
+        // take: one search per model for distances and one per asset and model for prices.
+        var jobs: [GridJob] = []
+        for model in MarginModel.allCases {
+            let slots = (0..<n).filter { distances && partial[$0].distancePending && book.model[accounts[$0]] == model }
+            if !slots.isEmpty { jobs.append(GridJob(model: model, asset: nil, slots: slots.map { ($0, 0) })) }
         }
-        guard liquidationPrices else { return result }
-        var found = partial.map { p in p.prices.map { $0.price } }
-        for a in 0..<book.market.assetCount {
-            var who: [(k: Int, slot: Int)] = []
-            for k in 0..<n {
-                for (slot, entry) in partial[k].prices.enumerated() where entry.asset == a && entry.pending {
-                    who.append((k, slot))
+        if liquidationPrices {
+            for a in 0..<book.market.assetCount {
+                for model in MarginModel.allCases {
+                    var slots: [(k: Int, slot: Int)] = []
+                    for k in 0..<n where book.model[accounts[k]] == model {
+                        for (slot, entry) in partial[k].prices.enumerated() where entry.asset == a && entry.pending {
+                            slots.append((k, slot))
+                        }
+                    }
+                    if !slots.isEmpty { jobs.append(GridJob(model: model, asset: a, slots: slots)) }
                 }
             }
-            guard !who.isEmpty else { continue }
-            let values = gridPrices(
-                who.map { accounts[$0.k] }, asset: a, now: who.map { partial[$0.k].liquidatableNow }, base: prices,
-                threads: threads)
-            for (w, v) in zip(who, values) { found[w.k][w.slot] = v }
         }
+        let values = runGridJobs(jobs, accounts: accounts, partial: partial, base: prices, threads: threads)
+        var found = partial.map { p in p.prices.map { $0.price } }
+        for (job, out) in zip(jobs, values) {
+            for (w, v) in zip(job.slots, out) {
+                if job.asset == nil { result[w.k].distance = v } else { found[w.k][w.slot] = v }
+            }
+        }
+        guard liquidationPrices else { return result }
         for k in 0..<n {
             result[k].prices = zip(partial[k].prices, found[k]).compactMap { e, p in
                 p.map { LiquidationPrice(asset: e.asset, price: $0) }
             }
         }
+        return result
+    }
+
+    /// The liquidation price of each isolated bucket in `units` (spec 6: its underlying's price
+    /// at which `AE_iso = MM_iso` nearest the current one), `nil` when none is in range.
+    public static func bucketPrices(_ units: [Int], book: MarginBook, at prices: PriceState, threads: Int)
+        -> [Double?]
+    {
+        let m = book.market
+        let found = BatchAnalyzer(book: book).analyze(units, at: prices, distances: false, threads: threads)
+        return zip(units, found).map { u, f in
+            let und = m.underlying[book.bucketInstrument[u - book.accountCount]]
+            return f.prices.first { $0.asset == und }?.price
+        }
+    }
+
+    /// One grid search: the distances (`asset == nil`) or the liquidation prices of `asset` of
+    /// the accounts at `slots` (their index in the batch, and the slot of the asset in their
+    /// prices), all of `model`.
+    struct GridJob: Sendable {
+        var model: MarginModel
+        var asset: Int?
+        var slots: [(k: Int, slot: Int)]
+        /// Relative cost, to start the longest searches first.
+        var cost: Int { slots.count * (model == .es ? 16 : model == .portfolio ? 4 : 1) }
+    }
+
+    /// Runs `jobs`, side by side on `threads` (each search on one thread) when there are at
+    /// least as many searches as threads, else one after the other with `threads` each.
+    func runGridJobs(
+        _ jobs: [GridJob], accounts: [Int], partial: [Partial], base: PriceState, threads: Int
+    ) -> [[Double?]] {
+        let run = { @Sendable (job: GridJob, threads: Int) -> [Double?] in
+            let units = job.slots.map { accounts[$0.k] }
+            guard let a = job.asset else {
+                return self.gridDistances(units, model: job.model, base: base, threads: threads)
+            }
+            return self.gridPrices(
+                units, asset: a, model: job.model, now: job.slots.map { partial[$0.k].liquidatableNow }, base: base,
+                threads: threads)
+        }
+        guard threads > 1, jobs.count >= threads else { return jobs.map { run($0, threads) } }
+        let order = jobs.indices.sorted { jobs[$0].cost > jobs[$1].cost }
+        let out = UnsafeMutablePointer<[Double?]>.allocate(capacity: jobs.count)
+        let shared = SendablePointer(out)
+        // concurrentPerform hands the next search to whichever thread is free.
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { k in
+            let j = order[k]
+            (shared.pointer + j).initialize(to: run(jobs[j], 1))
+        }
+        let result = Array(UnsafeBufferPointer(start: out, count: jobs.count))
+        out.deinitialize(count: jobs.count)
+        out.deallocate()
         return result
     }
 

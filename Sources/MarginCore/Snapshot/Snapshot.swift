@@ -31,13 +31,23 @@ public struct Snapshot: Sendable {
         quotes.update(state)
         let results = BookResults(unitCount: marginBook.unitCount)
         marginBook.computeAll(quotes, into: results)
-        let analyzer = Analyzer(book: marginBook, base: state)
         let order = results.priorityOrder(accountCount: marginBook.accountCount, ids: marginBook.accountIds)
         let liquidation = BatchAnalyzer(book: marginBook).analyze(order, at: state)
-        let rows = order.enumerated().map { k, a in
-            Row(
+        let buckets = Array(marginBook.accountCount..<marginBook.unitCount)
+        let bucketPrices = BatchAnalyzer.bucketPrices(
+            buckets, book: marginBook, at: state, threads: BatchAnalyzer.defaultThreads)
+        // Each account's detail on its own thread's analyzer (scratch quotes), in priority order.
+        let analyzerOfThread = { @Sendable in Analyzer(book: marginBook, base: state) }
+        let rows = parallelMap(order.count, threads: BatchAnalyzer.defaultThreads, context: analyzerOfThread) {
+            analyzer, k in
+            let a = order[k]
+            let first = marginBook.bucketStart[a] - marginBook.accountCount
+            let last = marginBook.bucketStart[a + 1] - marginBook.accountCount
+            return Row(
                 id: book.accounts[a].id, name: book.accounts[a].displayName, model: marginBook.model[a],
-                detail: analyzer.detail(account: a, source: book.accounts[a], liquidation: liquidation[k]))
+                detail: analyzer.detail(
+                    account: a, source: book.accounts[a], liquidation: liquidation[k],
+                    bucketPrices: Array(bucketPrices[first..<last])))
         }
         let (counts, shortfall) = results.summary(accountCount: marginBook.accountCount)
         return Snapshot(
