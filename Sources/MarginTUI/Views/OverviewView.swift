@@ -115,8 +115,12 @@ func renderPriceStrip(_ snap: LiveSnapshot, _ b: inout CellBuffer, row: Int, row
                 Span(
                     " " + TextCell.padLeft(change, 7),
                     change.hasPrefix("+") ? .positive : (change.hasPrefix("-") ? .negative : .text)))
-            spans.append(Span(" " + Fmt.sparkline(q.history, width: 10), .sparkline))
-            if q.stale { spans.append(Span(" STALE", .error)) }
+            // A stale price's sparkline is flat: `STALE` takes its place, whole at every width.
+            if q.stale {
+                spans += [Span(" "), Span("STALE", .error), Span(String(repeating: " ", count: 5))]
+            } else {
+                spans.append(Span(" " + Fmt.sparkline(q.history, width: 10), .sparkline))
+            }
         }
         b.put(row: r, col: c, spans: spans, maxCol: c + Layout.stripItemWidth - 1)
     }
