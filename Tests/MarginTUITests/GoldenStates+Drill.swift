@@ -38,6 +38,15 @@ extension GoldenStates {
             _ = drive(&rec, .key(.enter))
             out.append(("drill-recovery", rec))
         }
+        // Item 8: 25 marked accounts in the review dialog, scrolled one page down (Enter shows the unseen ones).
+        var many = base
+        for _ in 0..<25 { _ = drive(&many, .key(.char(" "))) }
+        _ = drive(&many, .key(.char("L")))
+        for c in "call desk" { _ = drive(&many, .key(.char(c))) }
+        out.append(("review-dialog-25", many))
+        var scrolled = many
+        _ = drive(&scrolled, .key(.enter))
+        out.append(("review-dialog-25-scrolled", scrolled))
         return out
     }
 }

@@ -58,6 +58,10 @@ public struct ReviewDialog: Sendable {
     public var metrics: [ReviewMetrics]
     public var note = TextField()
     public var phase = Phase.editing
+    /// First account of the list shown (it scrolls with Up/Down/PgUp/PgDn; letters go to the note).
+    public var scroll = 0
+    /// The last account of the list the operator has had on screen: Enter confirms once every one was shown.
+    public var seenThrough = 0
     public init(accountIds: [String], metrics: [ReviewMetrics]) {
         self.accountIds = accountIds
         self.metrics = metrics

@@ -15,6 +15,8 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         state.rows = rows
         state.cols = cols
         clampCursor(&state)
+        // A taller screen shows more of the review dialog's accounts (and counts them as seen).
+        scrollDialog(&state, by: 0)
     case .snapshot(let snap):
         state.snapshot = snap
         state.now = max(state.now, snap.time)
@@ -341,6 +343,7 @@ func openDialog(_ s: inout AppState, ids explicit: [String]? = nil) -> [Effect] 
     ids = ids.filter { snap.accountIndex(id: $0) != nil }
     guard !ids.isEmpty else { return [] }
     s.dialog = ReviewDialog(accountIds: ids, metrics: [])
+    scrollDialog(&s, by: 0)
     return [.reviewMetrics(MetricsRequest(accountIds: ids, purpose: .show, snapshot: snap))]
 }
 
@@ -356,6 +359,15 @@ func dialogKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         switch key {
         case .escape:
             s.dialog = nil
+            return []
+        case .up, .down, .pageUp, .pageDown:
+            let page = max(1, reviewDialogListHeight(s) - 1)
+            let delta = key == .up ? -1 : key == .down ? 1 : key == .pageUp ? -page : page
+            scrollDialog(&s, by: delta)
+            return []
+        case .enter where d.seenThrough < d.accountIds.count - 1:
+            // Accounts the operator has not had on screen yet: Enter shows them first, never confirms them unseen.
+            scrollDialog(&s, by: reviewDialogListHeight(s))
             return []
         case .enter:
             let note = d.note.text.trimmingCharacters(in: .whitespaces)
@@ -381,6 +393,15 @@ func dialogKey(_ s: inout AppState, _ key: Key) -> [Effect] {
             return []
         }
     }
+}
+
+/// Scrolls the review dialog's list of accounts by `delta` (within it) and records what has been shown.
+func scrollDialog(_ s: inout AppState, by delta: Int) {
+    guard var d = s.dialog else { return }
+    let h = reviewDialogListHeight(s)
+    d.scroll = max(0, min(d.scroll + delta, d.accountIds.count - h))
+    d.seenThrough = max(d.seenThrough, min(d.accountIds.count, d.scroll + h) - 1)
+    s.dialog = d
 }
 
 // MARK: - Rows, cursor

@@ -14,35 +14,59 @@ func drawField(_ b: inout CellBuffer, row: Int, col: Int, width: Int, _ f: TextF
     }
 }
 
+/// How many accounts the review dialog lists at once at this screen size.
+func reviewDialogListHeight(_ s: AppState) -> Int {
+    min(s.dialog?.accountIds.count ?? 0, max(1, s.rows - 15))
+}
+
+/// The review dialog's columns: the full widths when the box has room, narrower ones (compact money) at 80
+/// columns, so STATE (up to `liquidatable`) is never cut.
+private func dialogColumns(width w: Int) -> (account: Int, money: Int, mm: Int, ratio: Int, dist: Int) {
+    w >= 14 + 13 + 13 + 12 + 8 + 8 + 14 ? (14, 13, 12, 8, 8) : (12, 11, 11, 7, 8)
+}
+
 func renderReviewDialog(_ s: AppState, _ b: inout CellBuffer) {
     guard let d = s.dialog else { return }
-    let shown = min(d.metrics.count, max(1, b.rows - 14))
-    let height = 10 + shown + (d.metrics.count > shown ? 1 : 0)
+    let n = d.accountIds.count
+    let shown = reviewDialogListHeight(s)
+    let scroll = max(0, min(d.scroll, n - shown))
+    let height = 10 + shown + (n > shown ? 1 : 0)
     let (top, left, _, w) = drawBox(
-        &b, title: "Manual liquidation review — \(d.accountIds.count) account(s)", height: height, width: 96)
+        &b, title: "Manual liquidation review — \(n) account(s)", height: height, width: 96)
     var r = top
     b.put(row: r, col: left, "Figures recomputed now (at the latest prices):", role: .dialog, width: w)
     r += 1
+    let c = dialogColumns(width: w)
     let head =
-        TextCell.padRight("ACCOUNT", 14) + TextCell.padLeft("EQUITY", 13) + TextCell.padLeft("ADJ.EQ", 13)
-        + TextCell.padLeft("MM", 12)
-        + TextCell.padLeft("RATIO", 8) + TextCell.padLeft("DIST", 8) + "  STATE"
+        TextCell.padRight("ACCOUNT", c.account) + TextCell.padLeft("EQUITY", c.money)
+        + TextCell.padLeft("ADJ.EQ", c.money) + TextCell.padLeft("MM", c.mm) + TextCell.padLeft("RATIO", c.ratio)
+        + TextCell.padLeft("DIST", c.dist) + "  STATE"
     b.put(row: r, col: left, head, role: .dialogTitle, width: w)
     r += 1
-    for m in d.metrics.prefix(shown) {
+    let byId = Dictionary(d.metrics.map { ($0.accountId, $0) }, uniquingKeysWith: { a, _ in a })
+    for id in d.accountIds[scroll..<min(n, scroll + shown)] {
+        let account = TextCell.padRight(TextCell.truncate(TextCell.sanitize(id), width: c.account - 1), c.account)
+        guard let m = byId[id] else {
+            b.put(row: r, col: left, account + "computing…", role: .dim, width: w)
+            r += 1
+            continue
+        }
         let text =
-            TextCell.padRight(TextCell.truncate(TextCell.sanitize(m.accountId), width: 13), 14)
-            + TextCell.padLeft(Money.format(m.equity, decimals: 0), 13)
-            + TextCell.padLeft(Money.format(m.adjustedEquity, decimals: 0), 13)
-            + TextCell.padLeft(Money.format(m.maintenanceMargin, decimals: 0), 12)
-            + TextCell.padLeft(m.marginRatio.map { Fmt.ratio($0) } ?? "inf", 8)
-            + TextCell.padLeft(m.distanceToLiquidation.map { Fmt.move($0) } ?? "none", 8) + "  "
-        let c = b.put(row: r, col: left, text, role: .dialog, width: w)
-        b.put(row: r, col: left + c, m.state, role: Role.of(AccountState(name: m.state) ?? .safe), width: w - c)
+            account + TextCell.padLeft(money(m.equity, c.money - 1), c.money)
+            + TextCell.padLeft(money(m.adjustedEquity, c.money - 1), c.money)
+            + TextCell.padLeft(money(m.maintenanceMargin, c.mm - 1), c.mm)
+            + TextCell.padLeft(m.marginRatio.map { Fmt.ratio($0) } ?? "inf", c.ratio)
+            + TextCell.padLeft(m.distanceToLiquidation.map { Fmt.move($0) } ?? "none", c.dist) + "  "
+        let x = b.put(row: r, col: left, text, role: .dialog, width: w)
+        b.put(row: r, col: left + x, m.state, role: Role.of(AccountState(name: m.state) ?? .safe), width: w - x)
         r += 1
     }
-    if d.metrics.count > shown {
-        b.put(row: r, col: left, "… and \(d.metrics.count - shown) more", role: .dialog)
+    // Where the list is, and how to see the rest of it.
+    let unseen = max(0, n - 1 - d.seenThrough)
+    if n > shown {
+        var spans = [Span("accounts \(scroll + 1)-\(min(n, scroll + shown)) of \(n)   ↑ ↓ PgUp PgDn scroll", .dialog)]
+        if unseen > 0 { spans.append(Span("   \(unseen) not shown yet", .dialogTitle)) }
+        b.put(row: r, col: left, spans: spans, maxCol: left + w)
         r += 1
     }
     r += 1
@@ -62,9 +86,10 @@ func renderReviewDialog(_ s: AppState, _ b: inout CellBuffer) {
         b.put(
             row: r, col: left,
             spans: [
-                Span("[Enter]", .dialogTitle), Span(" confirm   ", .dialog), Span("[Esc]", .dialogTitle),
-                Span(" cancel", .dialog),
-            ])
+                Span("[Enter]", .dialogTitle),
+                Span(unseen > 0 ? " show the next accounts (all before confirming)   " : " confirm   ", .dialog),
+                Span("[Esc]", .dialogTitle), Span(" cancel", .dialog),
+            ], maxCol: left + w)
     case .saving:
         b.put(row: r, col: left, " saving… ", role: .dialogTitle)
     case .failed(let e):
