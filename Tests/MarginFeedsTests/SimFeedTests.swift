@@ -93,7 +93,7 @@ struct SimFeedTests {
         #expect(await feed.status() == .live)
         #expect(await feed.lastUpdate(symbol: "BTC") == clock.now)
         // Deterministic per seed: the same values as the pure market model.
-        var market = SimMarket(universe: .demo, seed: 7, dt: 600 / (500.0 / 11))
+        var market = SimMarket(universe: .demo, seed: 7, dt: 1 / (500.0 / 11))
         var expected: [Double] = []
         while expected.count < 500 { expected += market.step() }
         #expect(ticks.ticks.prefix(500).map(\.value) == Array(expected.prefix(500)))

@@ -8,6 +8,9 @@ struct FeedSpecTests {
         #expect(try FeedSpec.parse("sim") == .sim(SimOptions()))
         #expect(try FeedSpec.parse("sim:seed=7,rate=500") == .sim(SimOptions(seed: 7, rate: 500)))
         #expect(try FeedSpec.parse("sim:accel=60") == .sim(SimOptions(acceleration: 60)))
+        #expect(try FeedSpec.parse("sim:crash") == .sim(SimOptions(crash: true)))
+        #expect(SimOptions().effectiveAcceleration == 1 && SimOptions(crash: true).effectiveAcceleration == 600)
+        #expect(SimOptions(acceleration: 5, crash: true).effectiveAcceleration == 5)
         #expect(try FeedSpec.parse("replay:ticks.ndjson") == .replay(ReplayOptions(path: "ticks.ndjson")))
         #expect(
             try FeedSpec.parse("replay:t.ndjson,speed=10,loop")
@@ -46,6 +49,7 @@ struct FeedSpecTests {
         ("sim:seed=-1", "seed must be"),
         ("sim:rate=0", "rate must be"),
         ("sim:speed=2", "unknown sim option 'speed'"),
+        ("sim:crash=1", "crash takes no value"),
         ("replay:", "missing file"),
         ("replay:f,speed=fast", "speed must be"),
         ("replay:f,loop=1", "loop takes no value"),

@@ -44,13 +44,22 @@ public struct SimOptions: Sendable, Equatable {
     public var seed: UInt64 = 1
     /// Ticks per second (over all series).
     public var rate: Double = 200
-    /// Market seconds per wall second, so a demo shows visible moves (default 600: 10 min per s).
-    public var acceleration: Double = 600
-    public init(seed: UInt64 = 1, rate: Double = 200, acceleration: Double = 600) {
+    /// Market seconds per wall second; `nil` takes the preset's (1 for a normal day, 600 for `crash`).
+    public var acceleration: Double?
+    /// The `crash` preset: a stressed market from the start (vol x 2.5, frequent jumps, mostly
+    /// down), no pull back to the book's prices, 10 market minutes a second. Without it the
+    /// market is a normal day: real time, the assets' own vol, prices mean-reverting around the
+    /// book's (half-life 6 market hours).
+    public var crash = false
+    public init(seed: UInt64 = 1, rate: Double = 200, acceleration: Double? = nil, crash: Bool = false) {
         self.seed = seed
         self.rate = rate
         self.acceleration = acceleration
+        self.crash = crash
     }
+
+    /// Market seconds per wall second.
+    public var effectiveAcceleration: Double { acceleration ?? (crash ? 600 : 1) }
 }
 
 /// Options of a replay.
@@ -158,7 +167,10 @@ extension FeedSpec {
                         throw fail("accel must be a number > 0, got '\(value ?? "")'")
                     }
                     options.acceleration = a
-                default: throw fail("unknown sim option '\(key)' (expected seed=N, rate=N, accel=N)")
+                case "crash":
+                    guard value == nil else { throw fail("crash takes no value") }
+                    options.crash = true
+                default: throw fail("unknown sim option '\(key)' (expected seed=N, rate=N, accel=N, crash)")
                 }
             }
             return .sim(options)

@@ -5,7 +5,8 @@ import MarginCore
 /// A simulated market feed for demos and benchmarks (see ``SimMarket`` for the model).
 ///
 /// Emits ticks round-robin over every series at `rate` ticks per second of wall time
-/// (``MarginClock`` time); market time runs `acceleration` times faster so moves are visible.
+/// (``MarginClock`` time); market time runs `acceleration` times faster (real time by default,
+/// 600 times in the `crash` preset).
 /// Seeded: the same universe, seed and rate give the same ticks.
 public final class SimFeed: CoreBackedFeed {
     public let core: FeedCore
@@ -29,7 +30,9 @@ public final class SimFeed: CoreBackedFeed {
         let rate = options.rate
         // Market seconds per round of all series.
         let roundsPerSecond = rate / Double(seriesCount)
-        var market = SimMarket(universe: universe, seed: options.seed, dt: options.acceleration / roundsPerSecond)
+        var market = SimMarket(
+            universe: universe, seed: options.seed, dt: options.effectiveAcceleration / roundsPerSecond,
+            preset: options.crash ? .crash : .normal)
         let series = market.series
         var values: [Double] = []
         core.setStatus(.live)

@@ -10,8 +10,18 @@ import MarginCore
 /// - Marks drift around the index: a mean-reverting basis (perpetuals around 0, futures a small premium).
 /// - Option ivs follow each underlying's realised vol (EWMA), mean-reverting to the base iv.
 /// - Stable assets never move.
-/// Deterministic for a given universe, seed and `dt`.
+/// - ``Preset/normal``: prices mean-revert around the universe's (half-life 6 market hours), so
+///   a long session stays near the book; ``Preset/crash`` starts stressed and does not revert.
+/// Deterministic for a given universe, seed, `dt` and preset.
 public struct SimMarket: Sendable {
+    /// The kind of market simulated.
+    public enum Preset: Sendable, Equatable {
+        /// A normal day: mean-reverting prices, calm regime at the start.
+        case normal
+        /// Stressed from the start, no reversion: jumps, mostly down.
+        case crash
+    }
+
     public struct Series: Sendable, Equatable {
         public var symbol: String
         public var kind: PriceKind
@@ -24,7 +34,15 @@ public struct SimMarket: Sendable {
     public let dt: Double
 
     public var rho = 0.6
+    public let preset: Preset
+    /// Mean-reversion speed of log prices towards their start, per market second (0 = none).
+    public let reversion: Double
+    /// Realised vol as a share of each asset's `annualVol` in the calm regime: a normal day
+    /// trades below the vol a margin model is set with (0.6), so the live vol factor (spec 5)
+    /// stays near 1 instead of swinging margins by a fifth on estimation noise.
+    public let volScale: Double
     private var rng: SplitMix64
+    private let startLogPrice: [Double]
     private var logPrice: [Double]
     private var realisedVar: [Double]
     private var stressed = false
@@ -36,12 +54,20 @@ public struct SimMarket: Sendable {
 
     static let secondsPerYear = 365.25 * 86400
 
-    public init(universe: SimUniverse, seed: UInt64, dt: Double) {
+    public static let reversionHalfLife = 6 * 3600.0
+
+    public init(universe: SimUniverse, seed: UInt64, dt: Double, preset: Preset = .normal) {
         self.universe = universe
         self.dt = max(dt, 1e-6)
+        self.preset = preset
         self.rng = SplitMix64(seed: seed ^ SplitMix64.gamma)
+        reversion = preset == .crash ? 0 : log(2) / Self.reversionHalfLife
+        let volScale = preset == .crash ? 1 : 0.6
+        self.volScale = volScale
+        stressed = preset == .crash
         logPrice = universe.assets.map { log($0.price) }
-        realisedVar = universe.assets.map { $0.annualVol * $0.annualVol }
+        startLogPrice = logPrice
+        realisedVar = universe.assets.map { ($0.annualVol * volScale) * ($0.annualVol * volScale) }
         var series = universe.assets.map { Series(symbol: $0.symbol, kind: .index) }
         assetSeries = Array(universe.assets.indices)
         var underlying: [Int] = []
@@ -81,7 +107,8 @@ public struct SimMarket: Sendable {
         let days = dt / 86400
         // Regime switches: calm lasts ~2 days, stress ~6 hours on average.
         let switchProbability = stressed ? days * 4 : days * 0.5
-        if rng.nextUnit() < switchProbability { stressed.toggle() }
+        // The crash preset stays stressed.
+        if rng.nextUnit() < switchProbability && preset == .normal { stressed.toggle() }
         let volMultiplier = stressed ? 2.5 : 1
         // Market-wide jump: ~1 a day calm, ~4 a day stressed; mostly down.
         var marketJump = 0.0
@@ -92,7 +119,7 @@ public struct SimMarket: Sendable {
         let sqrtRho = rho.squareRoot()
         let sqrtOneMinusRho = (1 - rho).squareRoot()
         for (i, asset) in universe.assets.enumerated() where !asset.stable {
-            let sigma = asset.annualVol * volMultiplier
+            let sigma = asset.annualVol * volScale * volMultiplier
             var r =
                 sigma * years.squareRoot() * (sqrtRho * z + sqrtOneMinusRho * rng.nextNormal()) - 0.5 * sigma * sigma
                 * years
@@ -100,7 +127,9 @@ public struct SimMarket: Sendable {
             r += marketJump * asset.annualVol / 0.6
             if rng.nextUnit() < days * 0.5 { r += 0.02 * rng.nextNormal() * asset.annualVol / 0.6 }
             r = min(max(r, -0.5), 0.5)
-            logPrice[i] += r
+            // Ornstein-Uhlenbeck pull towards the start price (exact for the step).
+            let pull = (1 - exp(-reversion * dt)) * (startLogPrice[i] - logPrice[i])
+            logPrice[i] += r + pull
             // Realised variance: EWMA with a ~1 h market half-life.
             let lambda = exp(-dt / 5200)
             realisedVar[i] = lambda * realisedVar[i] + (1 - lambda) * (r * r / years)
@@ -126,7 +155,7 @@ public struct SimMarket: Sendable {
                 let base = instrument.iv ?? baseVol
                 let realised = realisedVar.isEmpty ? baseVol : realisedVar[u].squareRoot()
                 // Iv leans towards realised vol (scaled to this option's level), then reverts.
-                let target = base * pow(max(realised, 0.01) / baseVol, 0.6)
+                let target = base * pow(max(realised, 0.01) / (baseVol * volScale), 0.6)
                 let kappa = 1 - exp(-dt / 1800)
                 ivs[j] += kappa * (target - ivs[j]) + 0.002 * (dt / 60).squareRoot() * rng.nextNormal()
                 ivs[j] = min(max(ivs[j], 0.05), 5)

@@ -41,7 +41,7 @@ struct WatchCommand: AsyncParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Price feed: sim[:seed=7,rate=500], replay:FILE[,speed=N|max][,step=500ms|1s|1m][,loop], ndjson:-|FILE, binance:URL, deribit:URL, coinbase:URL.",
+            "Price feed: sim[:seed=7,rate=500,accel=N,crash], replay:FILE[,speed=N|max][,step=500ms|1s|1m][,loop], ndjson:-|FILE, binance:URL, deribit:URL, coinbase:URL.",
             valueName: "SPEC"))
     var feed: String = "sim"
 
