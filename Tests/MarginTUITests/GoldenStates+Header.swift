@@ -15,6 +15,10 @@ extension GoldenStates {
         }
         out.append(("dead-feed", with(Fixtures.deadFeed(snap))))
         out.append(("dead-feed-after-ticks", with(Fixtures.deadFeed(snap, downFor: 8, ticked: true))))
+        // Item 15: paused rows (`z`), the header says so.
+        var paused = base
+        _ = drive(&paused, .key(.char("z")))
+        out.append(("overview-paused", paused))
         return out
     }
 }

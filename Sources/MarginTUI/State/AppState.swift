@@ -111,6 +111,9 @@ public struct AppState: Sendable {
     public var screen = Screen.overview
     public var sort = SortKey.priority
     public var sortReversed = false
+    /// `z` (as htop's freeze): new snapshots update the figures but no longer re-sort or
+    /// re-filter the rows under the cursor; a sort or filter the operator asks for still applies.
+    public var paused = false
     public var filter = ""
     /// What is wrong with a term of `filter` (that term is left out), for the footer; derived by ``rebuildRows(_:)``.
     public var filterError: String?

@@ -10,6 +10,7 @@ public enum KeyMap {
             ("↑ ↓ j k", "move"), ("PgUp PgDn", "page"), ("g G", "top / bottom"), ("Enter l →", "drill into account"),
             ("/", "filter by id, name, state, asset"), ("/dist<5%", "|distance| < 5% (<= > >=; 0.05 = 5%)"),
             ("Esc", "clear filter / marks"),
+            ("z", "pause: rows stop re-sorting, figures keep updating (z again: resume)"),
             ("p i n o e a", "sort: priority id name model equity adj.eq"),
             ("I M r x t s", "sort: IM MM ratio exposure age state (again: reverse)"),
             ("d D", "sort: distance, nearest first (d again or D: farthest)"),

@@ -18,9 +18,16 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         // A taller screen shows more of the review dialog's accounts (and counts them as seen).
         scrollDialog(&state, by: 0)
     case .snapshot(let snap):
+        let previous = state.snapshot
         state.snapshot = snap
         state.now = max(state.now, snap.time)
-        rebuildRows(&state)
+        // Paused: the rows stay in place (their figures are the new snapshot's), unless the book's
+        // accounts changed under them (the ids' buffer is shared while the book is the same).
+        if state.paused, let previous, previous.accounts.ids == snap.accounts.ids {
+            clampCursor(&state)
+        } else {
+            rebuildRows(&state)
+        }
         if let d = state.drill { effects += refreshDrill(&state, d.accountId) }
         if let d = state.drill { effects.append(.trackAccount(d.accountId)) }
         if state.screen == .system { effects.append(.computeSystemCurve) }
@@ -179,6 +186,10 @@ func overviewKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         moveCursor(&s, 1)
     case .char("L"):
         return openDialog(&s)
+    case .char("z"):
+        s.paused.toggle()
+        // Resuming catches up with the order the snapshots have moved to meanwhile.
+        if !s.paused { rebuildRows(&s) }
     case .char(let c):
         let sort: (SortKey, Bool)?
         if c == "D" {

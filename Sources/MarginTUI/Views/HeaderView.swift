@@ -83,6 +83,7 @@ func renderTitleBar(_ s: AppState, _ b: inout CellBuffer, screenName: String) {
         let data = DataStatus(snap)
         fields.append(
             HeaderField(text: "│ \(data.badge) ", role: data.isLive ? .titleAccent : .error, priority: P.badge))
+        if s.paused { fields.append(HeaderField(text: "│ PAUSED ", role: .error, priority: P.paused)) }
         if s.readOnly { fields.append(HeaderField(text: "│ READ-ONLY ", role: .titleAccent, priority: P.readOnly)) }
         fields.append(
             HeaderField(
