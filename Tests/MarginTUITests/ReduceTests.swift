@@ -55,7 +55,8 @@ import Testing
         _ = press(&s, .char("i"))
         let ids = s.tableRows.map { Self.snap.accounts.ids[$0] }
         #expect(ids == ids.sorted())
-        #expect(render(s).text.contains("ID↓"))
+        // One meaning of the arrow (issue 12, item 14): ids A to Z are smallest first.
+        #expect(render(s).text.contains("ID↑"))
     }
 
     @Test func selectionFollowsTheAccountAcrossSorts() {

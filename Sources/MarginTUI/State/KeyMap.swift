@@ -14,6 +14,8 @@ public enum KeyMap {
             ("p i n o e a", "sort: priority id name model equity adj.eq"),
             ("I M r x t s", "sort: IM MM ratio exposure age state (again: reverse)"),
             ("d D", "sort: distance, nearest first (d again or D: farthest)"),
+            ("< >", "sort by the column to the left / right"),
+            ("↓ ↑", "on the sorted column: largest first / smallest first (DIST: by |distance|)"),
         ]
         if !readOnly { overview += [("Space", "mark account"), ("L", "liquidation review (selected or marked)")] }
         var drill: [(String, String)] = [

@@ -132,7 +132,7 @@ func renderTable(_ s: AppState, _ snap: LiveSnapshot, _ b: inout CellBuffer, hea
         var title = c.title
         var role = Role.tableHeader
         if let k = c.sort, k == s.sort {
-            title += s.sortReversed ? "↑" : "↓"
+            title += SortKey.arrow(k, reversed: s.sortReversed)
             role = .sortedHeader
         }
         if c.id == .id && s.sort == .priority { title += s.sortReversed ? " (prio↑)" : " (prio)" }
