@@ -106,7 +106,7 @@ struct DistanceSortEndToEndTests {
         let sorted = try t.waitFor(
             "\(f.nearest) (|distance| \(f.nearestDistance)) on top after d", timeout: 120
         ) { screen in
-            screen.contains("DIST↓") && topRow(screen).flatMap(accountId) == f.nearest
+            screen.contains("DIST↑") && topRow(screen).flatMap(accountId) == f.nearest
         }
         let top = try #require(topRow(sorted))
         // Its DIST cell is the live engine's figure, not `…` (never analysed) or `-`.
@@ -115,7 +115,7 @@ struct DistanceSortEndToEndTests {
         // `d` again: reversed, the nearest leaves the top.
         try t.keys("d")
         try t.waitFor("the reversed distance sort") { screen in
-            screen.contains("DIST↑") && topRow(screen).flatMap(accountId).map { $0 != f.nearest } == true
+            screen.contains("DIST↓") && topRow(screen).flatMap(accountId).map { $0 != f.nearest } == true
         }
         try t.keys("q")
         try t.waitForExit(status: 0)

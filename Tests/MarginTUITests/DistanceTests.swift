@@ -74,12 +74,13 @@ import Testing
         let firstNaN = try #require(s.tableRows.firstIndex { d[$0].isNaN })
         #expect(s.tableRows[firstNaN...].allSatisfy { d[$0].isNaN })
         #expect(s.tableRows[..<firstNaN].allSatisfy { !d[$0].isNaN })
-        #expect(render(s).text.contains("DIST↓"))
+        // Nearest first is smallest |distance| first: ↑, as for every column (issue 12, item 14).
+        #expect(render(s).text.contains("DIST↑"))
 
         // A second `d` reverses: farthest (and no distance) first.
         press(&s, .char("d"))
         #expect(s.sortReversed && s.tableRows == Self.expectedOrder(snap).reversed())
-        #expect(render(s).text.contains("DIST↑"))
+        #expect(render(s).text.contains("DIST↓"))
         // `D` is farthest first from any other sort too, and stays so when pressed again.
         press(&s, .char("e"), .char("D"))
         #expect(s.sort == .distance && s.sortReversed && s.tableRows == Self.expectedOrder(snap).reversed())
