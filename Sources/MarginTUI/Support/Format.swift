@@ -17,6 +17,19 @@ public enum Fmt {
         }
     }
 
+    /// `compact` without cents, for columns of sizes: `812`, `2.22K`, `45.6K`, `1.23M`; `-` for
+    /// non-finite. One format down a column (never `2,223.87` beside `2.96M`).
+    public static func compactUnits(_ x: Double) -> String {
+        guard x.isFinite else { return "-" }
+        let a = abs(x)
+        if a < 999.5 { return Money.format(x, decimals: 0) }
+        if a < 1e4 { return (x < 0 ? "-" : "") + String(format: "%.2fK", a / 1e3) }
+        return compact(x)
+    }
+
+    /// A count with thousands separators: `55,236`.
+    public static func count(_ n: Int) -> String { Money.format(Double(n), decimals: 0) }
+
     /// A price with decimals that suit its size.
     public static func price(_ p: Double) -> String {
         guard p.isFinite else { return "-" }

@@ -80,7 +80,7 @@ func renderCounts(_ s: AppState, _ snap: LiveSnapshot, _ b: inout CellBuffer, ro
         // `error` (figures that are not finite) only when there is one.
         if st == .error && n == 0 { continue }
         spans.append(Span("\(st.name) ", .dim))
-        spans.append(Span("\(n)", n > 0 ? Role.of(st) : .dim))
+        spans.append(Span(Fmt.count(n), n > 0 ? Role.of(st) : .dim))
         spans.append(Span("  "))
     }
     spans.append(Span("│ shortfall ", .dim))
@@ -91,7 +91,7 @@ func renderCounts(_ s: AppState, _ snap: LiveSnapshot, _ b: inout CellBuffer, ro
         spans.append(Span("  socialized ", .dim))
         spans.append(Span(Fmt.compact(snap.socializedLoss), .error))
     }
-    spans.append(Span("  │ \(s.tableRows.count)/\(snap.accounts.count) shown", .dim))
+    spans.append(Span("  │ \(Fmt.count(s.tableRows.count))/\(Fmt.count(snap.accounts.count)) shown", .dim))
     if !s.marked.isEmpty { spans.append(Span("  \(s.marked.count) marked", .marked)) }
     b.put(row: row, col: 0, spans: spans)
 }
@@ -153,6 +153,14 @@ func renderTable(_ s: AppState, _ snap: LiveSnapshot, _ b: inout CellBuffer, hea
         if snap.time - ch.time > s.flashSeconds { break }
         if ch.to > ch.from { flashing.insert(ch.account) }
     }
+    // One format per money column, for all its rows (not only those on screen: scrolling keeps it).
+    func format(_ id: TableColumn.ID, _ values: [Double]) -> MoneyColumnFormat {
+        MoneyColumnFormat(values, rows: s.tableRows, width: cols.first { $0.0.id == id }?.0.width ?? 0)
+    }
+    let formats = (
+        equity: format(.equity, t.equity), adjustedEquity: format(.adjustedEquity, t.adjustedEquity),
+        im: format(.im, t.initialMargin), mm: format(.mm, t.maintenanceMargin)
+    )
     // Only visible rows are formatted.
     for (i, a) in s.tableRows[min(s.top, s.tableRows.count)..<min(s.top + h, s.tableRows.count)].enumerated() {
         let r = top + i
@@ -176,10 +184,10 @@ func renderTable(_ s: AppState, _ snap: LiveSnapshot, _ b: inout CellBuffer, hea
             case .id: text = t.ids[a]
             case .name: text = t.names[a]
             case .model: text = t.models[a].rawValue
-            case .equity: text = money(t.equity[a], c.width)
-            case .adjustedEquity: text = money(t.adjustedEquity[a], c.width)
-            case .im: text = money(t.initialMargin[a], c.width)
-            case .mm: text = money(t.maintenanceMargin[a], c.width)
+            case .equity: text = formats.equity.format(t.equity[a])
+            case .adjustedEquity: text = formats.adjustedEquity.format(t.adjustedEquity[a])
+            case .im: text = formats.im.format(t.initialMargin[a])
+            case .mm: text = formats.mm.format(t.maintenanceMargin[a])
             case .ratio: text = Fmt.ratio(mr)
             case .bar:
                 text = Fmt.bar(mr.isFinite ? mr : 0, width: c.width)
@@ -190,7 +198,7 @@ func renderTable(_ s: AppState, _ snap: LiveSnapshot, _ b: inout CellBuffer, hea
                 if cell.dim && !selected && !flashing.contains(a) { role = .dim }
             case .exposure:
                 let ex = t.largestExposure[a]
-                text = ex.asset.isEmpty ? "-" : "\(ex.asset) \(Fmt.compact(ex.notional))"
+                text = ex.asset.isEmpty ? "-" : "\(ex.asset) \(Fmt.compactUnits(ex.notional))"
             case .age:
                 // Infinite: a price it rests on never ticked (the book's stored one).
                 text = t.dataAge[a].isInfinite ? "never" : Fmt.age(t.dataAge[a])
@@ -227,6 +235,25 @@ func distanceCell(_ t: AccountTable, _ a: Int, now: Double, maxAge: Double) -> (
 
 /// Money without decimals when it fits, compact otherwise.
 func money(_ x: Double, _ width: Int) -> String {
+/// How a money column prints every row: whole units with separators when its widest figure fits
+/// the column, else ``Fmt/compactUnits(_:)`` for all of them (never `2.96M` above `2,223`).
+struct MoneyColumnFormat {
+    var compact: Bool
+
+    init(_ values: [Double], rows: [Int], width: Int) {
+        var largest = 0.0
+        var negative = false
+        for a in rows where values[a].isFinite {
+            largest = max(largest, abs(values[a]))
+            negative = negative || values[a] < 0
+        }
+        let widest = Money.format(largest, decimals: 0).count + (negative ? 1 : 0)
+        compact = widest > width
+    }
+
+    func format(_ x: Double) -> String { compact ? Fmt.compactUnits(x) : Money.format(x, decimals: 0) }
+}
+
     let full = Money.format(x, decimals: 0)
     return full.count <= width ? full : Fmt.compact(x)
 }
