@@ -96,7 +96,7 @@ enum Golden {
         _ = drive(&q, .reviewsLoaded(Fixtures.reviews(now: s.now)))
         out.append(("queue", q))
         var qp = q
-        _ = drive(&qp, .key(.char("a")))
+        _ = drive(&qp, .key(.char("A")))
         for c in "looking" { _ = drive(&qp, .key(.char(c))) }
         out.append(("queue-prompt", qp))
 

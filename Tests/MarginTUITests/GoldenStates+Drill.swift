@@ -47,6 +47,21 @@ extension GoldenStates {
         var scrolled = many
         _ = drive(&scrolled, .key(.enter))
         out.append(("review-dialog-25-scrolled", scrolled))
+        // Item 20: a review's whole history (Enter on the queue), with the figures of each step.
+        if let snap = base.snapshot, let a = snap.accountIndex(id: "ACC-100005") {
+            var reviews = Fixtures.reviews(now: base.now)
+            var m = snap.reviewMetrics(account: a)
+            m.computedAt = base.now - 700
+            reviews[1].transitions[0].metrics = m
+            reviews[1].transitions[0].confirmed = m
+            m.computedAt = base.now - 100
+            reviews[1].transitions[1].metrics = m
+            var detail = base
+            _ = drive(&detail, .key(.char("R")))
+            _ = drive(&detail, .reviewsLoaded(reviews))
+            for k: Key in [.char("j"), .enter] { _ = drive(&detail, .key(k)) }
+            out.append(("queue-history", detail))
+        }
         return out
     }
 }

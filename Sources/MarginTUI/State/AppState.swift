@@ -91,6 +91,13 @@ public struct QueueState: Sendable, Equatable {
     public var error: String?
     public var prompt: QueuePrompt?
     public var loadedAt: Double?
+    /// When reviews were last asked for outside the queue (the overview's marks refresh every 15 s).
+    public var requestedAt: Double?
+    /// The review open on screen with its whole history (Enter on the queue), and its scroll.
+    public var detail: Int64?
+    public var detailScroll = 0
+    /// Accounts with a review still open or acknowledged: the overview marks their rows.
+    public var activeAccounts: Set<String> = []
 }
 
 /// A transient line in the footer.

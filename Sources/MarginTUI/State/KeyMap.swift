@@ -23,8 +23,14 @@ public enum KeyMap {
             ("+ -", "what-if price ±5% (HYPOTHETICAL)"), ("0", "reset what-if"),
         ]
         if !readOnly { drill.append(("L", "liquidation review of this account")) }
-        var queue: [(String, String)] = [("R", "review queue"), ("r", "refresh")]
-        if !readOnly { queue += [("a", "acknowledge"), ("l / x", "resolve: liquidated / dismissed")] }
+        var queue: [(String, String)] = [
+            ("R", "review queue (again: refresh)"), ("Enter l →", "open a review: its whole history"),
+            ("Esc h ←", "back"),
+        ]
+        if !readOnly {
+            queue += [("A", "acknowledge"), ("C", "resolve: liquidated (closed out)"), ("X", "resolve: dismissed")]
+        }
+        queue.append(("R in rows", "the overview marks an account whose review is open or acknowledged"))
         let distance: [(String, String)] = [
             ("+5.0%", "move of all prices that liquidates (signed)"), ("+5.0%~", "dimmed: computed over 3 s ago"),
             ("-  …", "no move in range liquidates / not analysed yet"),
@@ -33,6 +39,12 @@ public enum KeyMap {
             Section(title: "Overview", keys: overview), Section(title: "DIST column", keys: distance),
             Section(title: "Drill-down", keys: drill),
             Section(title: "Reviews", keys: queue),
+            Section(
+                title: "Keys",
+                keys: [
+                    ("a-z", "view: move, sort, open (l Enter →), back (h Esc ←); one meaning wherever it works"),
+                    ("A-Z", "act: L review, A acknowledge, C liquidated, X dismissed; R S I M D as listed"),
+                ] + (readOnly ? [("read-only", "action keys say so and do nothing")] : [])),
             Section(
                 title: "Everywhere",
                 keys: [

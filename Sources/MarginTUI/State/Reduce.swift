@@ -31,6 +31,11 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         if let d = state.drill { effects += refreshDrill(&state, d.accountId) }
         if let d = state.drill { effects.append(.trackAccount(d.accountId)) }
         if state.screen == .system { effects.append(.computeSystemCurve) }
+        // The overview marks accounts under review: the reviews are read at the first snapshot, then every 15 s.
+        if !state.queue.loading, state.queue.requestedAt.map({ state.now - $0 >= 15 }) ?? true {
+            state.queue.requestedAt = state.now
+            effects.append(.loadReviews)
+        }
     case .tick(let now):
         state.now = now
         if let n = state.notice, n.until < now { state.notice = nil }
@@ -52,6 +57,7 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         state.queue.error = nil
         state.queue.loadedAt = state.now
         state.queue.cursor = min(state.queue.cursor, max(0, rows.count - 1))
+        state.queue.activeAccounts = Set(rows.filter { !$0.status.isTerminal }.map(\.account))
     case .reviewsLoadFailed(let message):
         state.queue.loading = false
         state.queue.error = message
@@ -180,7 +186,8 @@ func overviewKey(_ s: inout AppState, _ key: Key) -> [Effect] {
             s.marked.removeAll()
         }
     case .char(" "):
-        guard !s.readOnly, let a = s.selectedAccount, let snap = s.snapshot else { return [] }
+        guard !readOnlyRefuses(&s, "marking accounts for review") else { return [] }
+        guard let a = s.selectedAccount, let snap = s.snapshot else { return [] }
         let id = snap.accounts.ids[a]
         if s.marked.contains(id) { s.marked.remove(id) } else { s.marked.insert(id) }
         moveCursor(&s, 1)
@@ -274,65 +281,6 @@ func drillKey(_ s: inout AppState, _ key: Key) -> [Effect] {
     return reshock ? refreshDrill(&s, d.accountId) : []
 }
 
-func queueKey(_ s: inout AppState, _ key: Key) -> [Effect] {
-    if var p = s.queue.prompt {
-        switch key {
-        case .escape: s.queue.prompt = nil
-        case .enter:
-            guard !p.saving else { return [] }
-            p.saving = true
-            p.error = nil
-            s.queue.prompt = p
-            switch p.kind {
-            case .acknowledge: return [.acknowledge(id: p.reviewId, version: p.version, note: p.note.text)]
-            case .resolve(let o): return [.resolve(id: p.reviewId, version: p.version, outcome: o, note: p.note.text)]
-            }
-        default:
-            if !p.saving {
-                _ = p.note.handle(key)
-                s.queue.prompt = p
-            }
-        }
-        return []
-    }
-    if key == .char("R") {
-        s.queue.loading = true
-        return [.loadReviews]
-    }
-    if let e = commonKey(&s, key) { return e }
-    let n = s.queue.rows.count
-    switch key {
-    case .escape, .left, .char("h"): s.screen = s.drill != nil ? .drill : .overview
-    case .down, .char("j"): s.queue.cursor = min(max(0, n - 1), s.queue.cursor + 1)
-    case .up, .char("k"): s.queue.cursor = max(0, s.queue.cursor - 1)
-    case .home, .char("g"): s.queue.cursor = 0
-    case .end, .char("G"): s.queue.cursor = max(0, n - 1)
-    case .pageDown: s.queue.cursor = min(max(0, n - 1), s.queue.cursor + max(1, s.rows - 6))
-    case .pageUp: s.queue.cursor = max(0, s.queue.cursor - max(1, s.rows - 6))
-    case .char("r"):
-        s.queue.loading = true
-        return [.loadReviews]
-    case .char("a"), .char("l"), .char("x"):
-        guard !s.readOnly, s.queue.rows.indices.contains(s.queue.cursor) else { return [] }
-        let row = s.queue.rows[s.queue.cursor]
-        let kind: QueuePrompt.Kind =
-            key == .char("a") ? .acknowledge : (key == .char("l") ? .resolve(.liquidated) : .resolve(.dismissed))
-        if kind == .acknowledge && row.status != .open {
-            s.notice = Notice(text: "only open reviews can be acknowledged", role: .error, until: s.now + 4)
-            return []
-        }
-        if row.status.isTerminal {
-            s.notice = Notice(
-                text: "review \(Review.label(row.id)) is already \(row.status.rawValue)", role: .error, until: s.now + 4
-            )
-            return []
-        }
-        s.queue.prompt = QueuePrompt(reviewId: row.id, version: row.version, kind: kind)
-    default: break
-    }
-    return []
-}
-
 func systemKey(_ s: inout AppState, _ key: Key) -> [Effect] {
     if key == .char("S") { return [.computeSystemCurve] }
     if let e = commonKey(&s, key) { return e }
@@ -343,7 +291,8 @@ func systemKey(_ s: inout AppState, _ key: Key) -> [Effect] {
 // MARK: - Review dialog
 
 func openDialog(_ s: inout AppState, ids explicit: [String]? = nil) -> [Effect] {
-    guard !s.readOnly, let snap = s.snapshot else { return [] }
+    guard !readOnlyRefuses(&s, "liquidation reviews") else { return [] }
+    guard let snap = s.snapshot else { return [] }
     var ids: [String]
     if let explicit {
         ids = explicit

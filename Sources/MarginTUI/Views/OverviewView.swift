@@ -178,7 +178,9 @@ func renderTable(_ s: AppState, _ snap: LiveSnapshot, _ b: inout CellBuffer, hea
                 // The cursor row carries a marker, so that it shows in every theme (without colour too, on
                 // rows that are reverse video already); there the second cell keeps the mark, else staleness.
                 let marked = s.marked.contains(t.ids[a])
-                let second = marked && selected ? "+" : (t.stale[a] ? "~" : " ")
+                // `R`: a review of the account is open or acknowledged (the queue has the rest).
+                let review = s.queue.activeAccounts.contains(t.ids[a])
+                let second = marked && selected ? "+" : (review ? "R" : (t.stale[a] ? "~" : " "))
                 text = (selected ? ">" : (marked ? "+" : " ")) + second
                 if marked && !selected { role = .marked }
             case .id: text = t.ids[a]

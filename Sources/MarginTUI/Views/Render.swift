@@ -96,8 +96,10 @@ func renderFooter(_ s: AppState, _ b: inout CellBuffer) {
         if !s.readOnly { hints.append(("L", "review")) }
         hints += [("R", "reviews"), ("S", "system")]
     case .queue:
-        hints += [("Esc", "back"), ("↑↓", "move"), ("r", "refresh")]
-        if !s.readOnly { hints += [("a", "acknowledge"), ("l", "liquidated"), ("x", "dismiss")] }
+        hints += [("Esc", "back"), ("↑↓", "move")]
+        if s.queue.detail == nil { hints.append(("Enter", "history")) }
+        hints.append(("R", "refresh"))
+        if !s.readOnly { hints += [("A", "acknowledge"), ("C", "liquidated"), ("X", "dismissed")] }
     case .system:
         hints += [("Esc", "back"), ("R", "reviews")]
     }
