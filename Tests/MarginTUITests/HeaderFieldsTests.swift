@@ -40,7 +40,7 @@ import Testing
         let h = header(Fixtures.snapshot(), cols: 200)
         #expect(
             h.hasPrefix(
-                " margintop │ overview │ LIVE │ feed live │ 50 ticks/s │ oldest 0.5s │ p99 1.5ms │ store connected │ op alice │ 12:00:12Z"
+                " margintop │ overview │ LIVE │ feed live │ USD │ 50 ticks/s │ oldest 0.5s │ p99 1.5ms │ store connected │ op alice │ 12:00:12Z"
             ), "\(h)")
     }
 }

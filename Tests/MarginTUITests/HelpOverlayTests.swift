@@ -37,7 +37,7 @@ import Testing
             #expect(s.showHelp)
             // Page through the help to its end, collecting what shows.
             var seen = Self.boxText(s).joined(separator: "\n")
-            for _ in 0..<40 {
+            for _ in 0..<200 {
                 _ = drive(&s, .key(.char("j")))
                 seen += "\n" + Self.boxText(s).joined(separator: "\n")
             }

@@ -37,6 +37,7 @@ public enum KeyMap {
         ]
         return [
             Section(title: "Overview", keys: overview), Section(title: "DIST column", keys: distance),
+            Section(title: "Columns and figures", keys: legend),
             Section(title: "Drill-down", keys: drill),
             Section(title: "Reviews", keys: queue),
             Section(

@@ -89,6 +89,8 @@ func renderTitleBar(_ s: AppState, _ b: inout CellBuffer, screenName: String) {
             HeaderField(
                 text: "│ feed \(TextCell.sanitize(h.feedStatus)) ", role: h.feedIsLive ? .title : .titleAccent,
                 priority: P.feed, minWidth: 14, cutAt: P.feedCut))
+        // The book's quote currency, once: every amount on screen is in it.
+        fields.append(HeaderField(text: "│ \(TextCell.sanitize(snap.book.quote)) ", role: .title, priority: P.quote))
         fields.append(
             HeaderField(text: "│ \(Int(h.ticksPerSecond.rounded())) ticks/s ", role: .title, priority: P.ticks))
         // Ages count from real ticks: none yet is said, not shown as the loop's start.
