@@ -162,18 +162,37 @@ public struct Evaluator: ~Copyable {
             scratch[k] = acc
             k += 1
         }
-        // Largest k975 losses, descending, by insertion.
+        // Largest k975 losses, descending, by insertion. Once the table is full, eight scenarios
+        // at a time are passed over when none beats its smallest entry (most are, after the
+        // first few dozen): the same insertions as one scenario at a time, without their branches.
         var filled = 0
-        for k in 0..<n {
-            let loss = -scratch[k]
-            if filled == k975 && loss <= top[filled - 1] { continue }
-            var j = filled < k975 ? filled : k975 - 1
-            if filled < k975 { filled += 1 }
-            while j > 0 && top[j - 1] < loss {
-                top[j] = top[j - 1]
-                j -= 1
+        var threshold = -Double.infinity
+        var k0 = 0
+        while k0 < n {
+            if filled == k975 && k0 + 8 <= n {
+                // Counted without branches (a NaN loss is not `<=`, so it takes the scalar path, as
+                // it always did).
+                var beating = 0
+                for k in k0..<(k0 + 8) { beating &+= -scratch[k] <= threshold ? 0 : 1 }
+                if beating == 0 {
+                    k0 += 8
+                    continue
+                }
             }
-            top[j] = loss
+            let end = min(n, k0 + 8)
+            for k in k0..<end {
+                let loss = -scratch[k]
+                if filled == k975 && loss <= threshold { continue }
+                var j = filled < k975 ? filled : k975 - 1
+                if filled < k975 { filled += 1 }
+                while j > 0 && top[j - 1] < loss {
+                    top[j] = top[j - 1]
+                    j -= 1
+                }
+                top[j] = loss
+                if filled == k975 { threshold = top[k975 - 1] }
+            }
+            k0 = end
         }
         var sum = 0.0
         for j in 0..<k975 { sum += top[j] }
