@@ -109,6 +109,7 @@ public struct SnapshotCapture: Sendable {
             }
         }
         table.stale = exposure.dataAge.map { $0 > limit }
+        table.held = zip(displayed, rawState).map { $0 > $1 }
         table.largestExposure = (0..<n).map { a in
             let x = Int(exposure.asset[a])
             return (x >= 0 ? m.assetNames[x] : "", exposure.notional[a])

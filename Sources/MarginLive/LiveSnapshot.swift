@@ -68,6 +68,9 @@ public struct AccountTable: Sendable {
     public var marginRatio: [Double]
     /// Displayed state (after hysteresis).
     public var state: [AccountState]
+    /// Whether hysteresis holds the displayed state: the account's figures alone now give a
+    /// better one (empty: none held).
+    public var held: [Bool] = []
     /// Whether the account's health rests on a stale price.
     public var stale: [Bool]
     /// The asset of the largest absolute exposure (notional of positions plus collateral value) and its size.

@@ -1,3 +1,4 @@
+import MarginCore
 import MarginLive
 import MarginTUI
 import MarginTUITestSupport
@@ -19,6 +20,14 @@ extension GoldenStates {
         var paused = base
         _ = drive(&paused, .key(.char("z")))
         out.append(("overview-paused", paused))
+        // Item 18: states held by hysteresis marked, and the live vol factor of each underlying.
+        var held = snap
+        held.accounts.held = Array(repeating: false, count: held.accounts.count)
+        for st in [AccountState.warning, .liquidatable] {
+            if let a = held.priority.first(where: { held.accounts.state[$0] == st }) { held.accounts.held[a] = true }
+        }
+        if let k = held.assets.firstIndex(where: { $0.name == "BTC" }) { held.assets[k].volFactor = 1.4234 }
+        out.append(("overview-held-vol", with(held)))
         return out
     }
 }

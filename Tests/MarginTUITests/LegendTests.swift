@@ -17,7 +17,7 @@ import Testing
             }
             let text = legend.keys.map { "\($0.0) \($0.1)" }.joined(separator: "\n")
             #expect(text.contains("since the live book started"), "the base of the change")
-            #expect(text.contains("last 10 s, one sample a second"), "the sparkline's window")
+            #expect(text.contains("last 7 s, one sample a second"), "the sparkline's window")
             #expect(text.contains("99th percentile"))
         }
     }

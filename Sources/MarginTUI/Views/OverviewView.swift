@@ -117,10 +117,12 @@ func renderPriceStrip(_ snap: LiveSnapshot, _ b: inout CellBuffer, row: Int, row
                     change.hasPrefix("+") ? .positive : (change.hasPrefix("-") ? .negative : .text)))
             // A stale price's sparkline is flat: `STALE` takes its place, whole at every width.
             if q.stale {
-                spans += [Span(" "), Span("STALE", .error), Span(String(repeating: " ", count: 5))]
+                spans += [Span(" "), Span("STALE", .error), Span(String(repeating: " ", count: 2))]
             } else {
-                spans.append(Span(" " + Fmt.sparkline(q.history, width: 10), .sparkline))
+                spans.append(Span(" " + Fmt.sparkline(q.history, width: 7), .sparkline))
             }
+            // The live vol factor (spec 2, 5: it multiplies its instruments' margin rates): why IM swings.
+            spans.append(Span(" ×" + String(format: "%.2f", q.volFactor), q.volFactor > 1.005 ? .warning : .dim))
         }
         b.put(row: r, col: c, spans: spans, maxCol: c + Layout.stripItemWidth - 1)
     }
@@ -206,8 +208,13 @@ func renderTable(_ s: AppState, _ snap: LiveSnapshot, _ b: inout CellBuffer, hea
                 text = t.dataAge[a].isInfinite ? "never" : Fmt.age(t.dataAge[a])
                 if t.stale[a] && !selected { role = .stale }
             case .state:
-                // The stale mark where it fits (`liquidatable` fills the column; the mark column has it too).
-                text = state.name + (t.stale[a] && state.name.count < c.width ? "~" : "")
+                // `*`: held by hysteresis (its figures alone read better); else the stale mark where
+                // it fits (`liquidatable` fills the column; the mark column has it too).
+                if t.held.indices.contains(a) && t.held[a] {
+                    text = state.name.count < c.width ? state.name + "*" : state.name.prefix(c.width - 2) + ".*"
+                } else {
+                    text = state.name + (t.stale[a] && state.name.count < c.width ? "~" : "")
+                }
                 if !selected && !flashing.contains(a) { role = Role.of(state) }
             }
             b.putPadded(row: r, col: x, text, width: c.width, role: role, alignRight: c.right)
