@@ -193,6 +193,11 @@ func overviewKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         moveCursor(&s, 1)
     case .char("L"):
         return openDialog(&s)
+    case .char("<"), .char(">"):
+        // The sort column one to the left or right, in its own order (as htop's < and >).
+        s.sort = steppedSort(s.sort, by: key == .char(">") ? 1 : -1, cols: s.cols)
+        s.sortReversed = false
+        rebuildRows(&s)
     case .char("z"):
         s.paused.toggle()
         // Resuming catches up with the order the snapshots have moved to meanwhile.
@@ -200,11 +205,6 @@ func overviewKey(_ s: inout AppState, _ key: Key) -> [Effect] {
     case .char(let c):
         let sort: (SortKey, Bool)?
         if c == "D" {
-    case .char("<"), .char(">"):
-        // The sort column one to the left or right, in its own order (as htop's < and >).
-        s.sort = steppedSort(s.sort, by: key == .char(">") ? 1 : -1, cols: s.cols)
-        s.sortReversed = false
-        rebuildRows(&s)
             // Distance, farthest first (the reverse of `d`) whatever the sort was.
             sort = (.distance, true)
         } else if let k = SortKey.allCases.first(where: { $0.key == c }) {
