@@ -242,8 +242,6 @@ func distanceCell(_ t: AccountTable, _ a: Int, now: Double, maxAge: Double) -> (
     return (text, old)
 }
 
-/// Money without decimals when it fits, compact otherwise.
-func money(_ x: Double, _ width: Int) -> String {
 /// How a money column prints every row: whole units with separators when its widest figure fits
 /// the column, else ``Fmt/compactUnits(_:)`` for all of them (never `2.96M` above `2,223`).
 struct MoneyColumnFormat {
@@ -263,6 +261,8 @@ struct MoneyColumnFormat {
     func format(_ x: Double) -> String { compact ? Fmt.compactUnits(x) : Money.format(x, decimals: 0) }
 }
 
+/// Money without decimals when it fits, compact otherwise.
+func money(_ x: Double, _ width: Int) -> String {
     let full = Money.format(x, decimals: 0)
     return full.count <= width ? full : Fmt.compact(x)
 }
