@@ -96,11 +96,13 @@ let package = Package(
         // The seeded mutator and failure log of the decoders' fuzz tests.
         .target(name: "FuzzTestSupport", dependencies: ["MarginCore"], path: "Tests/FuzzTestSupport"),
         // The live loop (feed -> engine, stepper, snapshot publisher, store follower) and what runs on it:
-        // the headless watcher, the live and kernel benches, the store-backed review service, the log file.
+        // the headless watcher, the live and kernel benches, the store-backed review service, the log file,
+        // the dashboard's launch (settings from the command line and the config file, the terminal, the exit).
         .target(
             name: "MarginRuntime",
             dependencies: [
                 "MarginCore", "MarginLive", "MarginFeeds", "MarginStore", "MarginTUI", "MarginOutput",
+                "MarginDashboard", "NCursesBackend", "TerminalCore",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -61,6 +61,10 @@ public final class DashboardApp {
     private var dirty = true
     private var lastFrame = -Double.infinity
     private var frameScheduled = false
+    /// Review writes not yet answered by the store: `run` waits for them before it returns, so that `q`
+    /// right after a confirmation neither loses nor half-writes it.
+    private var writes: [Int: Task<Void, Never>] = [:]
+    private var nextWrite = 0
 
     /// What wakes the loop.
     private enum Input: Sendable {
@@ -116,6 +120,10 @@ public final class DashboardApp {
         for await input in inputs {
             handle(input)
             if state.quit || stopRequested { break }
+        }
+        while let (key, pending) = writes.first {
+            await pending.value
+            writes[key] = nil
         }
         stats.seconds = clock.now - started
         return stats
@@ -178,6 +186,16 @@ public final class DashboardApp {
         dirty = false
     }
 
+    /// Runs a review write, kept until the store answers (``run(snapshots:)`` waits for it before returning).
+    private func write(_ body: @escaping @MainActor () async -> Void) {
+        let n = nextWrite
+        nextWrite += 1
+        writes[n] = Task { [weak self] in
+            await body()
+            self?.writes[n] = nil
+        }
+    }
+
     /// Feeds an effect's result back into the loop.
     private func post(_ action: Action) { inbox?.yield(.action(action)) }
 
@@ -204,7 +222,7 @@ public final class DashboardApp {
             // The key's frame, drawn right after, repaints every cell.
             terminal.invalidate()
         case .openReviews(let ids, let note, let op, let metrics):
-            Task { [weak self] in
+            write { [weak self] in
                 do {
                     let stored = try await reviews.openReviews(
                         accountIds: ids, note: note, operator: op, metrics: metrics)
@@ -220,7 +238,7 @@ public final class DashboardApp {
                 }
             }
         case .acknowledge(let id, let version, let note):
-            Task { [weak self] in
+            write { [weak self] in
                 do {
                     try await reviews.acknowledge(id: id, version: version, note: note)
                     self?.post(.reviewUpdated(id: id))
@@ -229,7 +247,7 @@ public final class DashboardApp {
                 }
             }
         case .resolve(let id, let version, let outcome, let note):
-            Task { [weak self] in
+            write { [weak self] in
                 do {
                     try await reviews.resolve(id: id, version: version, outcome: outcome, note: note)
                     self?.post(.reviewUpdated(id: id))

@@ -1,14 +1,6 @@
 import ArgumentParser
 import Foundation
-import Logging
-import MarginCore
-import MarginDashboard
-import MarginFeeds
-import MarginLive
 import MarginRuntime
-import MarginStore
-import MarginTUI
-import NCursesBackend
 import StoreCommands
 
 struct DashboardCommand: AsyncParsableCommand {
@@ -47,48 +39,15 @@ struct DashboardCommand: AsyncParsableCommand {
     func validate() throws { try OperatorOption.check(operatorName) }
 
     func run() async throws {
-        try await reportingErrors { try await runDashboard() }
-    }
-
-    /// The dashboard: the store's book, live on the feed, reviews written through the store.
-    func runDashboard() async throws {
-        let followed: FollowedStore
-        do { followed = try await FollowedStore.open(self.store) } catch { throw CLIError.runtime("\(error)") }
-        let (store, book) = (followed.store, followed.book)
-        let theme: Theme
-        do {
-            theme = try Theme.load(self.theme)
-        } catch {
-            throw CLIError.invalidData("\(error)")
+        try await reportingErrors {
+            var settings = DashboardSettings(operatorName: operatorName ?? NSUserName())
+            settings.store = store
+            settings.feed = feed
+            settings.theme = theme
+            settings.readOnly = readOnly
+            do throws(DashboardLaunchError) { try await DashboardLauncher.run(settings) } catch {
+                throw CLIError(message: error.message, code: error.code)
+            }
         }
-        let feed: any PriceFeed
-        do {
-            feed = try FeedFactory.make(spec: self.feed, universe: SimUniverse(book: book))
-        } catch {
-            if error.code == .badSpec { throw ValidationError("--feed \(self.feed): \(error.message)") }
-            throw CLIError.runtime("\(error)")
-        }
-        let loop = LiveLoop(following: followed, feed: feed)
-        let engine = loop.engine
-        let options = DashboardOptions(operatorName: operatorName ?? NSUserName(), readOnly: readOnly)
-        let service = StoreReviewService(store: store, engine: engine, operatorName: options.operatorName)
-        let (snapshots, running) = loop.publishing(.dashboard)
-        let outcome: (any Error)?
-        do {
-            let terminal = try await NCursesTerminal(theme: theme)
-            let app = await DashboardApp(
-                engine: engine, reviews: service, options: options, terminal: terminal,
-                clock: loop.clock)
-            let stats = await app.run(snapshots: snapshots)
-            Logger(label: "margintop.dashboard").info(
-                "dashboard closed: \(stats), \(book.accounts.count) accounts, feed \(feed.name)")
-            outcome = nil
-        } catch {
-            outcome = error
-        }
-        running.cancel()
-        await running.value
-        await store.close()
-        if let outcome { throw CLIError.runtime("\(outcome)") }
     }
 }
