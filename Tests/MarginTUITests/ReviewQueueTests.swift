@@ -37,7 +37,7 @@ import Testing
         _ = press(&s, .enter)
         #expect(s.queue.detail == s.queue.rows.first?.id)
         let text = render(s).text
-        #expect(text.contains("│ review │"))
+        #expect(text.contains(" review │"))
         #expect(text.contains("account \(id)"))
         #expect(text.contains("HISTORY (2 step(s)"))
         #expect(text.contains("#1 open") && text.contains("#2 acknowledged"))
@@ -124,6 +124,20 @@ import Testing
             let r = try #require(row(id), "no row for \(id)")
             #expect(r.dropFirst().hasPrefix("R") == marked, "\(id): \(r)")
         }
+    }
+
+    /// A review stored from the overview marks its row at once (the reviews are read again).
+    @Test func aNewReviewMarksItsRowAtOnce() async throws {
+        let service = InMemoryReviewService()
+        var s = Fixtures.state(snapshot: Self.snap)
+        let id = try #require(s.selectedAccount.map { Self.snap.accounts.ids[$0] })
+        _ = press(&s, .char("L"))
+        typeText(&s, "call")
+        await runReviewEffects(press(&s, .enter), on: service, state: &s)
+        #expect(s.queue.activeAccounts == [id])
+        _ = press(&s, .escape)
+        let row = try #require((0..<s.rows).map(render(s).line).first { $0.contains(" \(id) ") })
+        #expect(row.hasPrefix(">R"), "\(row)")
     }
 
     /// The overview reads the reviews at its first snapshot, then every 15 s, not at every snapshot.

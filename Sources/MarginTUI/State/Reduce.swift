@@ -48,7 +48,8 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         }
         state.notice = Notice(
             text: "stored review \(ids.map(Review.label).joined(separator: ", "))", role: .ok, until: state.now + 5)
-        if state.screen == .queue || state.drill != nil { effects.append(.loadReviews) }
+        // The queue, the drill-down's reviews and the overview's R marks show the new reviews at once.
+        effects.append(.loadReviews)
     case .reviewFailed(let message):
         if state.dialog != nil { state.dialog?.phase = .failed(message) }
     case .reviewsLoaded(let rows):
