@@ -137,7 +137,7 @@ let package = Package(
             name: "MarginFeedsTests",
             dependencies: ["MarginFeeds", "MarginFeedsTestSupport", "MarginCore", "FuzzTestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "MargintopCLITests", dependencies: ["margintop", "StoreTestSupport"]),
+        .testTarget(name: "MargintopCLITests", dependencies: ["margintop", "StoreTestSupport", "MarginCore"]),
         .testTarget(
             name: "MarginRuntimeTests",
             dependencies: ["MarginRuntime", "MarginFeeds", "MarginLive", "MarginStore", "MarginCore"]),

@@ -265,7 +265,7 @@ struct TmuxEndToEndTests {
 
     static func hostileAndWideNamesBlocking() throws {
         let e2e = try E2E()
-        var book = try e2e.run(["demo-book", "--accounts", "40", "--seed", "3"])
+        var book = try e2e.run(["demo-book", "--accounts", "40", "--seed", "3", "--pretty"])
         // The first two account names after "accounts": one hostile, one wide and long.
         let names = ["\\u001b]0;pwned\\u0007", "日本語の口座名前テスト長い名前です株式会社"]
         var from = try #require(book.range(of: "\"accounts\"")).upperBound

@@ -21,6 +21,8 @@ struct DemoBookCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Output file (default stdout).")
     var out: String?
 
+    @Flag(help: "Indent the JSON (two spaces); by default it is compact, about half the size.") var pretty = false
+
     func validate() throws {
         guard accounts >= 0 else { throw ValidationError("--accounts must be >= 0") }
     }
@@ -28,7 +30,7 @@ struct DemoBookCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let book = DemoBook.generate(accounts: accounts, seed: seed)
-            try writeOutput(BookEncoder.encode(book), to: out)
+            try writeOutput(BookEncoder.encode(book, pretty: pretty), to: out)
         }
     }
 }
