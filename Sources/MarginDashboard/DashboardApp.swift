@@ -11,6 +11,13 @@ public struct DashboardOptions: Sendable {
     /// Minimum seconds between frames that show new data (0.05 = at most 20 a second); a key or a resize
     /// is drawn at once.
     public var frameInterval: Double = 0.05
+    /// The overview's columns, in order.
+    public var columns = OverviewColumn.defaults
+    /// The sort at start.
+    public var sort = SortKey.priority
+    public var sortReversed = false
+    /// A DIST smaller than this stands out (see ``AppState/nearThreshold``).
+    public var near = 0.05
 
     public init(operatorName: String, readOnly: Bool) {
         self.operatorName = operatorName
@@ -84,6 +91,10 @@ public final class DashboardApp {
         self.terminal = terminal
         self.clock = clock
         state = AppState(operatorName: options.operatorName, readOnly: options.readOnly)
+        state.columns = options.columns
+        state.sort = options.sort
+        state.sortReversed = options.sortReversed
+        state.nearThreshold = options.near
     }
 
     /// Runs until `q` or a stop signal; the terminal is restored on every path.

@@ -27,6 +27,17 @@ public struct DashboardLaunchError: Error, CustomStringConvertible {
 /// try await DashboardLauncher.run(settings)   // returns only on failure: `q` exits the process
 /// ```
 public enum DashboardLauncher {
+    /// Reads the config file (`--config`, else the default one), puts the command line over it, and runs.
+    public static func run(
+        _ cli: DashboardSettings.CommandLine, config path: String?, loginName: String
+    ) async throws(DashboardLaunchError) {
+        let config: DashboardConfig
+        do { config = try DashboardConfig.load(path) } catch {
+            throw DashboardLaunchError(message: error.description, code: error.code)
+        }
+        try await run(try DashboardSettings.resolve(cli, config: config, loginName: loginName))
+    }
+
     /// Runs the dashboard until `q` or a stop signal, then exits the process with status 0 at once.
     ///
     /// Leaving does not wait for the live loop's step in flight nor tear the book down (at 100,000

@@ -59,16 +59,14 @@ public struct Theme: Sendable, Equatable {
     public static func parse(_ text: String, file: String, base: Theme? = nil) throws -> Theme {
         var theme = base ?? Theme.fallbackDefault
         var section: Role?
-        var lineNo = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            lineNo += 1
-            let line = stripComment(String(raw)).trimmingCharacters(in: .whitespaces)
-            if line.isEmpty { continue }
-            if line.hasPrefix("[") {
-                guard line.hasSuffix("]") else {
-                    throw ThemeError(file: file, line: lineNo, message: "unclosed section header '\(line)'")
-                }
-                let key = String(line.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
+        let lines: [TOMLLite.Line]
+        do { lines = try TOMLLite.lines(text) } catch {
+            throw ThemeError(file: file, line: error.line, message: error.message)
+        }
+        for item in lines {
+            let entry: TOMLLite.Entry
+            switch item {
+            case .section(let key, let lineNo):
                 guard let role = Role(rawValue: key) else {
                     throw ThemeError(
                         file: file, line: lineNo,
@@ -77,12 +75,9 @@ public struct Theme: Sendable, Equatable {
                 }
                 section = role
                 continue
+            case .entry(let e): entry = e
             }
-            guard let eq = line.firstIndex(of: "=") else {
-                throw ThemeError(file: file, line: lineNo, message: "expected 'key = value', got '\(line)'")
-            }
-            let key = line[..<eq].trimmingCharacters(in: .whitespaces)
-            let value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            let (key, value, lineNo) = (entry.key, entry.value, entry.line)
             guard let role = section else {
                 guard key == "name" else {
                     throw ThemeError(
@@ -115,15 +110,6 @@ public struct Theme: Sendable, Equatable {
             theme.styles[role] = style
         }
         return theme
-    }
-
-    private static func stripComment(_ s: String) -> String {
-        var inString = false
-        for (i, ch) in s.enumerated() {
-            if ch == "\"" { inString.toggle() }
-            if ch == "#" && !inString { return String(s.prefix(i)) }
-        }
-        return s
     }
 
     private static func string(_ v: String, key: String, file: String, line: Int) throws -> String {

@@ -19,6 +19,15 @@ extension GoldenStates {
         _ = drive(&m, .key(.char(" ")))
         _ = drive(&m, .key(.char("k")))
         out.append(("overview-cursor-marked", m))
+        // The column chooser (item 16): NAME hidden, STATE moved up two, the cursor on it.
+        var ch = base
+        for k: Key in [.char("c"), .down, .char(" "), .char("G"), .char("K"), .char("K")] { _ = drive(&ch, .key(k)) }
+        out.append(("column-chooser", ch))
+        // Columns from config.toml or --columns, and the near threshold at 10%.
+        var cols = base
+        cols.columns = [.id, .distance, .state, .ratio, .equity]
+        cols.nearThreshold = 0.10
+        out.append(("overview-columns", cols))
         return out
     }
 }

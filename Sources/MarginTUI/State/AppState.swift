@@ -139,6 +139,13 @@ public struct AppState: Sendable {
     public var systemCurveVersion: Int?
     public var systemCurveTime: Double?
     public var showHelp = false
+    /// The overview's columns, in order (the mark column comes first regardless).
+    public var columns = OverviewColumn.defaults
+    /// Non-nil while the column chooser (`c`) is open.
+    public var columnChooser: ColumnChooser?
+    /// A DIST of smaller size than this (a fraction of the market move) stands out on accounts not yet
+    /// liquidatable (`near` in config.toml, `--near`).
+    public var nearThreshold = 0.05
     /// First help line shown (the help scrolls when it does not fit).
     public var helpScroll = 0
     public var notice: Notice?

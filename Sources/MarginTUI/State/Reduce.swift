@@ -129,6 +129,10 @@ func handleKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         return []
     }
     if s.dialog != nil { return dialogKey(&s, key) }
+    if s.columnChooser != nil {
+        columnChooserKey(&s, key)
+        return []
+    }
     if s.filterEdit != nil {
         filterKey(&s, key)
         return []
@@ -179,6 +183,8 @@ func overviewKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         return [.trackAccount(id), .loadReviews] + refreshDrill(&s, id)
     case .char("/"):
         s.filterEdit = TextField(s.filter)
+    case .char("c"):
+        s.columnChooser = ColumnChooser(shown: s.columns)
     case .escape:
         if !s.filter.isEmpty {
             s.filter = ""
@@ -196,7 +202,7 @@ func overviewKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         return openDialog(&s)
     case .char("<"), .char(">"):
         // The sort column one to the left or right, in its own order (as htop's < and >).
-        s.sort = steppedSort(s.sort, by: key == .char(">") ? 1 : -1, cols: s.cols)
+        s.sort = steppedSort(s.sort, by: key == .char(">") ? 1 : -1, cols: s.cols, columns: s.columns)
         s.sortReversed = false
         rebuildRows(&s)
     case .char("z"):

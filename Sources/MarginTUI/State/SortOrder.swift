@@ -19,13 +19,15 @@ extension SortKey {
 
 /// The sort columns `<` and `>` step through, as htop's: the priority order, then the table's
 /// sortable columns on screen at `cols`, left to right.
-func sortCycle(cols: Int) -> [SortKey] {
-    [.priority] + OverviewLayout.fit(cols: cols).compactMap { $0.0.sort }
+func sortCycle(cols: Int, columns: [OverviewColumn] = OverviewColumn.defaults) -> [SortKey] {
+    [.priority] + OverviewLayout.fit(cols: cols, columns: columns).compactMap { $0.0.sort }
 }
 
 /// The sort column `step` places from `current` in ``sortCycle(cols:)`` (wrapping round).
-func steppedSort(_ current: SortKey, by step: Int, cols: Int) -> SortKey {
-    let cycle = sortCycle(cols: cols)
+func steppedSort(
+    _ current: SortKey, by step: Int, cols: Int, columns: [OverviewColumn] = OverviewColumn.defaults
+) -> SortKey {
+    let cycle = sortCycle(cols: cols, columns: columns)
     guard let k = cycle.firstIndex(of: current) else { return step > 0 ? cycle[0] : cycle[cycle.count - 1] }
     return cycle[(k + step % cycle.count + cycle.count) % cycle.count]
 }

@@ -31,9 +31,31 @@ enum OverviewLayout {
         TableColumn(id: .state, title: "STATE", width: 12, right: false, sort: .state, keep: 97),
     ]
 
-    /// The columns that fit `cols`, with their x positions; the name column takes spare width (up to 30).
-    static func fit(cols: Int) -> [(TableColumn, Int)] {
-        var chosen = all
+    /// The table column of a chosen column.
+    static func column(_ c: OverviewColumn) -> TableColumn? {
+        let id: TableColumn.ID =
+            switch c {
+            case .id: .id
+            case .name: .name
+            case .model: .model
+            case .equity: .equity
+            case .adjustedEquity: .adjustedEquity
+            case .im: .im
+            case .mm: .mm
+            case .ratio: .ratio
+            case .bar: .bar
+            case .distance: .distance
+            case .exposure: .exposure
+            case .age: .age
+            case .state: .state
+            }
+        return all.first { $0.id == id }
+    }
+
+    /// The chosen columns (after the mark column) that fit `cols`, in the chosen order, with their x
+    /// positions; the name column takes spare width (up to 30).
+    static func fit(cols: Int, columns: [OverviewColumn] = OverviewColumn.defaults) -> [(TableColumn, Int)] {
+        var chosen = all.filter { $0.id == .mark } + columns.compactMap(column)
         func total(_ c: [TableColumn]) -> Int { c.reduce(0) { $0 + $1.width } + max(0, c.count - 1) }
         while total(chosen) > cols, let drop = chosen.filter({ $0.keep < 90 }).min(by: { $0.keep < $1.keep }) {
             chosen.removeAll { $0.id == drop.id }
@@ -129,7 +151,7 @@ func renderPriceStrip(_ snap: LiveSnapshot, _ b: inout CellBuffer, row: Int, row
 }
 
 func renderTable(_ s: AppState, _ snap: LiveSnapshot, _ b: inout CellBuffer, headerRow: Int) {
-    let cols = OverviewLayout.fit(cols: b.cols)
+    let cols = OverviewLayout.fit(cols: b.cols, columns: s.columns)
     for (c, x) in cols {
         var title = c.title
         var role = Role.tableHeader
@@ -199,7 +221,13 @@ func renderTable(_ s: AppState, _ snap: LiveSnapshot, _ b: inout CellBuffer, hea
             case .distance:
                 let cell = distanceCell(t, a, now: snap.time, maxAge: s.distanceMaxAge)
                 text = cell.text
-                if cell.dim && !selected && !flashing.contains(a) { role = .dim }
+                if cell.dim && !selected && !flashing.contains(a) {
+                    role = .dim
+                } else if !selected, !flashing.contains(a), state < .liquidatable, abs(t.distance[a]) < s.nearThreshold
+                {
+                    // Near liquidation (`near`) but not there yet: the figure stands out.
+                    role = .liquidatable
+                }
             case .exposure:
                 let ex = t.largestExposure[a]
                 text = ex.asset.isEmpty ? "-" : "\(ex.asset) \(Fmt.compactUnits(ex.notional))"

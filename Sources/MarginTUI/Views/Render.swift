@@ -41,6 +41,7 @@ public func render(_ state: AppState) -> CellBuffer {
     renderFooter(state, &b)
     if state.dialog != nil { renderReviewDialog(state, &b) }
     if state.screen == .queue, state.queue.prompt != nil { renderQueuePrompt(state, &b) }
+    if state.columnChooser != nil { renderColumnChooser(state, &b) }
     if state.showHelp { renderHelp(state, &b) }
     return b
 }

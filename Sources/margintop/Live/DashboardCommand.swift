@@ -23,12 +23,12 @@ struct DashboardCommand: AsyncParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Price feed (see `margintop watch --help`); the default simulates the book's assets in real time.",
+            "Price feed (see `margintop watch --help`; default: the book's assets simulated in real time, sim:accel=1).",
             valueName: "SPEC"))
-    var feed: String = "sim:accel=1"
+    var feed: String?
 
-    @Option(name: .long, help: "Theme: default, light, high-contrast, monochrome, or a .toml file.")
-    var theme: String = "default"
+    @Option(name: .long, help: "Theme: default, light, high-contrast, monochrome, or a .toml file (default: default).")
+    var theme: String?
 
     @Option(name: .customLong("operator"), help: "Operator name on reviews (default: the login name).")
     var operatorName: String?
@@ -36,16 +36,34 @@ struct DashboardCommand: AsyncParsableCommand {
     @Flag(name: .customLong("read-only"), help: "Hide every action (reviews).")
     var readOnly = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Overview columns in order, e.g. id,name,ratio,dist,state (c in the dashboard).", valueName: "LIST"))
+    var columns: String?
+
+    @Option(
+        help: ArgumentHelp("Sort at start: priority, distance, equity, ... (a leading - reverses).", valueName: "KEY"))
+    var sort: String?
+
+    @Option(help: "A DIST below this fraction of the market move stands out (default 0.05).")
+    var near: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Defaults from FILE (default: $XDG_CONFIG_HOME/margintop/config.toml); options given here win.",
+            valueName: "FILE"))
+    var config: String?
+
     func validate() throws { try OperatorOption.check(operatorName) }
 
     func run() async throws {
         try await reportingErrors {
-            var settings = DashboardSettings(operatorName: operatorName ?? NSUserName())
-            settings.store = store
-            settings.feed = feed
-            settings.theme = theme
-            settings.readOnly = readOnly
-            do throws(DashboardLaunchError) { try await DashboardLauncher.run(settings) } catch {
+            var cli = DashboardSettings.CommandLine()
+            (cli.store, cli.feed, cli.theme, cli.operatorName) = (store, feed, theme, operatorName)
+            (cli.columns, cli.sort, cli.near, cli.readOnly) = (columns, sort, near, readOnly)
+            do throws(DashboardLaunchError) {
+                try await DashboardLauncher.run(cli, config: config, loginName: NSUserName())
+            } catch {
                 throw CLIError(message: error.message, code: error.code)
             }
         }
