@@ -303,7 +303,7 @@ struct WebSocketFeedTests {
         var from = 0
         for (n, delay) in schedule.enumerated() {
             let down = try await statuses.wait(for: "down \(n + 1)", from: from) { $0.isDown }
-            #expect(statuses.all[down] == .down(reason: "connection failed: WebSocket upgrade failed"))
+            #expect(statuses.all[down] == .down(reason: "websocket upgrade failed (127.0.0.1:\(server.port))"))
             let reconnecting = try await statuses.wait(for: "reconnecting \(n + 1)", from: down) {
                 if case .reconnecting = $0 { true } else { false }
             }

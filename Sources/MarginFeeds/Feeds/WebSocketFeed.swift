@@ -183,7 +183,9 @@ public final class WebSocketFeed: CoreBackedFeed {
                     delivered.yield("connection closed")
                 }
             } catch {
-                delivered.yield("connection failed: \(describe(error))")
+                // The banner gets the short reason; the log keeps the whole error.
+                wsLogger.warning("feed \(adapter.name) connection failed: \(describe(error))")
+                delivered.yield(ConnectionFailure.reason(error, url: configuration.url))
             }
         }
         let reason = await withTaskGroup(of: String?.self) { group in
@@ -218,11 +220,13 @@ public final class WebSocketFeed: CoreBackedFeed {
         return reason
     }
 
+    /// The whole error, for the log: every address tried and what each answered.
     static func describe(_ error: any Error) -> String {
         if let e = error as? WebSocketClientError { return e.description }
         if let e = error as? NIOConnectionError {
-            if let first = e.connectionErrors.first { return "\(first.target): \(first.error)" }
-            return "\(e)"
+            let tried = e.connectionErrors.map { "\($0.target): \($0.error)" }
+            let dns = [e.dnsAError, e.dnsAAAAError].compactMap { $0.map { "DNS: \($0)" } }
+            return "\(e.host):\(e.port): " + (tried + dns).joined(separator: "; ")
         }
         return String(describing: error)
     }
