@@ -20,8 +20,22 @@ public struct JSONWriter {
 
     /// A JSON string literal, escaping quotes, backslashes and every control character.
     public static func quote(_ s: String) -> String {
-        var out = "\""
-        out.reserveCapacity(s.utf8.count + 2)
+        var out = ""
+        quote(s, into: &out)
+        return out
+    }
+
+    /// ``quote(_:)`` appended to `out`: a string with nothing to escape (every key, most
+    /// values) is appended whole.
+    static func quote(_ s: String, into out: inout String) {
+        // C1 controls (U+0080-U+009F) are two UTF-8 bytes starting 0xC2.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 == 0xC2 }) {
+            out += "\""
+            out += s
+            out += "\""
+            return
+        }
+        out += "\""
         for u in s.unicodeScalars {
             switch u {
             case "\"": out += "\\\""
@@ -39,7 +53,6 @@ public struct JSONWriter {
             }
         }
         out += "\""
-        return out
     }
 
     func write(_ value: JSONValue, indent: Int, into out: inout String) {
@@ -48,7 +61,7 @@ public struct JSONWriter {
         case .bool(let b): out += b ? "true" : "false"
         case .number(let x): out += JSONWriter.number(x)
         case .integer(let x): out += String(x)
-        case .string(let s): out += JSONWriter.quote(s)
+        case .string(let s): JSONWriter.quote(s, into: &out)
         case .array(let items):
             if items.isEmpty {
                 out += "[]"
@@ -71,7 +84,7 @@ public struct JSONWriter {
             for (i, (k, v)) in members.enumerated() {
                 if i > 0 { out += "," }
                 newline(indent + 1, &out)
-                out += JSONWriter.quote(k)
+                JSONWriter.quote(k, into: &out)
                 out += pretty ? ": " : ":"
                 write(v, indent: indent + 1, into: &out)
             }
@@ -83,6 +96,6 @@ public struct JSONWriter {
     private func newline(_ indent: Int, _ out: inout String) {
         guard pretty else { return }
         out += "\n"
-        out += String(repeating: "  ", count: indent)
+        for _ in 0..<indent { out += "  " }
     }
 }
