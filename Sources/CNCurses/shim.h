@@ -38,6 +38,26 @@ static inline int mt_KEY_F(int n) { return KEY_F(n); }
 static inline FILE *mt_stdout(void) { return stdout; }
 static inline FILE *mt_stdin(void) { return stdin; }
 
+// Mouse: left presses and the wheel (buttons 4 and 5), or nothing. mouseinterval(0): every press is
+// reported at once (ncurses' own click resolution holds a press back and mixed up a click followed
+// quickly by a wheel turn); the backend tells double clicks apart itself.
+static inline void mt_mouse_enable(int on) {
+    mousemask(on ? (BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED) : 0, NULL);
+    mouseinterval(0);
+}
+
+// The mouse event after KEY_MOUSE: 1 left press, 3 wheel up, 4 wheel down, 0 other (releases).
+static inline int mt_read_mouse(int *row, int *col) {
+    MEVENT e;
+    if (getmouse(&e) != OK) { return 0; }
+    *row = e.y;
+    *col = e.x;
+    if (e.bstate & BUTTON1_PRESSED) { return 1; }
+    if (e.bstate & BUTTON4_PRESSED) { return 3; }
+    if (e.bstate & BUTTON5_PRESSED) { return 4; }
+    return 0;
+}
+
 // Forgets what the screen shows: the next refresh repaints every cell (Ctrl-L, SIGCONT).
 static inline void mt_invalidate(void) {
     if (curscr != NULL) { clearok(curscr, TRUE); }

@@ -149,6 +149,10 @@ public final class DashboardApp {
             dispatch(.key(key))
             dirty = true
             urgent = true
+        case .terminal(.mouse(let event)):
+            dispatch(.mouse(event))
+            dirty = true
+            urgent = true
         case .terminal(.resize(let size)):
             dispatch(.resize(rows: size.rows, cols: size.cols))
             dirty = true

@@ -15,6 +15,7 @@ import TerminalCore
 /// columns = ["id", "name", "ratio", "dist", "state"]
 /// sort = "distance"          # a leading - reverses: "-equity"
 /// near = 0.05                # DIST below 5% stands out
+/// mouse = false              # as --no-mouse
 /// ```
 public struct DashboardConfig: Sendable, Equatable {
     public var store: String?
@@ -26,11 +27,12 @@ public struct DashboardConfig: Sendable, Equatable {
     public var sortReversed: Bool?
     public var near: Double?
     public var readOnly: Bool?
+    public var mouse: Bool?
 
     public init() {}
 
     /// The keys a config file may set.
-    public static let keys = ["store", "feed", "theme", "operator", "columns", "sort", "near", "read-only"]
+    public static let keys = ["store", "feed", "theme", "operator", "columns", "sort", "near", "read-only", "mouse"]
 
     /// Parses config text; `file` names it in errors.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> DashboardConfig {
@@ -91,7 +93,7 @@ public struct DashboardConfig: Sendable, Equatable {
                 c.near = v
             default:
                 guard let b = TOMLLite.bool(e.value) else { throw bad("expected true or false, got \(e.value)") }
-                c.readOnly = b
+                if e.key == "mouse" { c.mouse = b } else { c.readOnly = b }
             }
         }
         return c

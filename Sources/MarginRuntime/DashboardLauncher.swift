@@ -71,7 +71,7 @@ public enum DashboardLauncher {
         let (snapshots, running) = loop.publishing(.dashboard)
         let failure: (any Error)?
         do {
-            let terminal = try await NCursesTerminal(theme: theme)
+            let terminal = try await NCursesTerminal(theme: theme, mouse: settings.mouse)
             let app = await DashboardApp(
                 engine: engine, reviews: service, options: options, terminal: terminal, clock: loop.clock)
             let stats = await app.run(snapshots: snapshots)

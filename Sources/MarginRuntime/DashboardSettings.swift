@@ -13,6 +13,8 @@ public struct DashboardSettings: Sendable, Equatable {
     public var sort = SortKey.priority
     public var sortReversed = false
     public var near = 0.05
+    /// Clicks, double clicks and the wheel (`--no-mouse`, `mouse = false`: off).
+    public var mouse = true
 
     public init(operatorName: String) { self.operatorName = operatorName }
 
@@ -20,6 +22,7 @@ public struct DashboardSettings: Sendable, Equatable {
     public struct CommandLine: Sendable, Equatable {
         public var store, feed, theme, operatorName, columns, sort, near: String?
         public var readOnly = false
+        public var noMouse = false
         public init() {}
     }
 
@@ -33,6 +36,7 @@ public struct DashboardSettings: Sendable, Equatable {
         s.feed = cli.feed ?? config.feed ?? s.feed
         s.theme = cli.theme ?? config.theme ?? s.theme
         s.readOnly = cli.readOnly || (config.readOnly ?? false)
+        s.mouse = !cli.noMouse && (config.mouse ?? true)
         if let list = cli.columns {
             switch OverviewColumn.parse(list: list) {
             case .success(let c): s.columns = c

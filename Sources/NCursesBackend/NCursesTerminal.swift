@@ -32,14 +32,19 @@ public final class NCursesTerminal: TerminalBackend {
     private var pairs: [Role: (Int16, attr_t)] = [:]
     private var sources: [any DispatchSourceProtocol] = []
     private var restored = false
+    /// The last left press (time, row, column), to tell a double click.
+    private var lastPress: (UInt64, Int32, Int32)?
+    /// Two presses on one cell this close together are a double click.
+    static let doubleClickNanoseconds: UInt64 = 400_000_000
     /// Whether the terminal was ours when last looked at (see ``checkTerminal()``).
     private var foreground = true
     private var handler: (@MainActor (TerminalEvent) -> Void)?
     /// How often input is drained without bytes on stdin, to pick up ncurses' `KEY_RESIZE`.
     public static let resizeCheckInterval = DispatchTimeInterval.milliseconds(250)
 
-    /// Starts curses on the controlling terminal with `theme`.
-    public init(theme: Theme) throws {
+    /// Starts curses on the controlling terminal with `theme`; `mouse` reports clicks, double clicks and
+    /// the wheel (`--no-mouse` leaves the terminal's own selection alone).
+    public init(theme: Theme, mouse: Bool = true) throws {
         setlocale(LC_ALL, "")
         guard isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 else {
             throw TerminalError(description: "margintop needs a terminal: stdin and stdout must be a TTY")
@@ -59,6 +64,7 @@ public final class NCursesTerminal: TerminalBackend {
         nodelay(mt_stdscr(), true)
         curs_set(0)
         set_escdelay(25)
+        mt_mouse_enable(mouse ? 1 : 0)
         setTheme(theme)
     }
 
@@ -136,8 +142,8 @@ public final class NCursesTerminal: TerminalBackend {
     private func drainInput() {
         guard !restored else { return }
         checkTerminal()
-        while let key = readKey() {
-            handler?(key == .resize ? .resize(size) : .key(key))
+        while let event = readEvent() {
+            handler?(event)
         }
     }
 
@@ -220,12 +226,38 @@ public final class NCursesTerminal: TerminalBackend {
         doupdate()
     }
 
-    /// The next key, or nil when none is waiting.
-    private func readKey() -> Key? {
+    /// The next event waiting, or nil; input that means nothing (an unknown key, a mouse event not
+    /// asked for) is skipped.
+    private func readEvent() -> TerminalEvent? {
         var w: wint_t = 0
-        let rc = wget_wch(mt_stdscr(), &w)
-        if rc == ERR { return nil }
-        let v = Int32(bitPattern: UInt32(w))
+        while true {
+            let rc = wget_wch(mt_stdscr(), &w)
+            if rc == ERR { return nil }
+            let v = Int32(bitPattern: UInt32(w))
+            if rc == KEY_CODE_YES && v == KEY_MOUSE {
+                var row: Int32 = 0
+                var col: Int32 = 0
+                let kinds: [MouseEvent.Kind?] = [nil, .click, nil, .wheelUp, .wheelDown]
+                guard var kind = kinds[Int(mt_read_mouse(&row, &col))] else { continue }
+                if kind == .click {
+                    // A second press on the same cell within the interval is a double click.
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    if let (t, r, c) = lastPress, r == row, c == col, now - t < Self.doubleClickNanoseconds {
+                        kind = .doubleClick
+                        lastPress = nil
+                    } else {
+                        lastPress = (now, row, col)
+                    }
+                }
+                return .mouse(MouseEvent(kind, row: Int(row), col: Int(col)))
+            }
+            guard let key = decode(rc: rc, v) else { continue }
+            return key == .resize ? .resize(size) : .key(key)
+        }
+    }
+
+    /// A key from `wget_wch`'s result.
+    private func decode(rc: Int32, _ v: Int32) -> Key? {
         if rc == KEY_CODE_YES {
             switch v {
             case KEY_UP: return .up

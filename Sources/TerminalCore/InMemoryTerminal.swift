@@ -54,6 +54,11 @@ public final class InMemoryTerminal: TerminalBackend {
         for k in keys { send(.key(k)) }
     }
 
+    /// Sends a mouse event at a cell.
+    public func mouse(_ kind: MouseEvent.Kind, row: Int, col: Int) {
+        send(.mouse(MouseEvent(kind, row: row, col: col)))
+    }
+
     /// Types `text`, one `.char` key per character.
     public func type(_ text: String) {
         for c in text { send(.key(.char(c))) }

@@ -13,6 +13,8 @@ public struct TerminalSize: Sendable, Equatable {
 public enum TerminalEvent: Sendable, Equatable {
     /// A key press.
     case key(Key)
+    /// A click, double click or wheel turn (when the mouse is on).
+    case mouse(MouseEvent)
     /// The terminal now has this size.
     case resize(TerminalSize)
     /// SIGINT, SIGTERM or SIGHUP arrived: leave the loop and restore the terminal.

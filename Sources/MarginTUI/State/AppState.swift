@@ -190,6 +190,8 @@ public enum Effect: Sendable, Equatable {
 /// Everything that can happen to the dashboard.
 public enum Action: Sendable {
     case key(Key)
+    /// A click, double click or wheel turn (see `Reduce+Mouse.swift`).
+    case mouse(MouseEvent)
     case resize(rows: Int, cols: Int)
     case snapshot(LiveSnapshot)
     case tick(now: Double)

@@ -10,6 +10,7 @@ public enum KeyMap {
             ("↑ ↓ j k", "move"), ("PgUp PgDn", "page"), ("g G", "top / bottom"), ("Enter l →", "drill into account"),
             ("/", "filter by id, name, state, asset"), ("/dist<5%", "|distance| < 5% (<= > >=; 0.05 = 5%)"),
             ("c", "columns: show, hide, reorder"),
+            ("mouse", "click: select, double-click: drill, header: sort, wheel: scroll"),
             ("Esc", "clear filter / marks"),
             ("z", "pause: rows stop re-sorting, figures keep updating (z again: resume)"),
             ("p i n o e a", "sort: priority id name model equity adj.eq"),

@@ -11,6 +11,8 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     switch action {
     case .key(let key):
         effects = handleKey(&state, key)
+    case .mouse(let event):
+        effects = handleMouse(&state, event)
     case .resize(let rows, let cols):
         state.rows = rows
         state.cols = cols

@@ -36,6 +36,9 @@ struct DashboardCommand: AsyncParsableCommand {
     @Flag(name: .customLong("read-only"), help: "Hide every action (reviews).")
     var readOnly = false
 
+    @Flag(name: .customLong("no-mouse"), help: "No clicks or wheel: the terminal's own text selection stays.")
+    var noMouse = false
+
     @Option(
         help: ArgumentHelp(
             "Overview columns in order, e.g. id,name,ratio,dist,state (c in the dashboard).", valueName: "LIST"))
@@ -60,7 +63,7 @@ struct DashboardCommand: AsyncParsableCommand {
         try await reportingErrors {
             var cli = DashboardSettings.CommandLine()
             (cli.store, cli.feed, cli.theme, cli.operatorName) = (store, feed, theme, operatorName)
-            (cli.columns, cli.sort, cli.near, cli.readOnly) = (columns, sort, near, readOnly)
+            (cli.columns, cli.sort, cli.near, cli.readOnly, cli.noMouse) = (columns, sort, near, readOnly, noMouse)
             do throws(DashboardLaunchError) {
                 try await DashboardLauncher.run(cli, config: config, loginName: NSUserName())
             } catch {
