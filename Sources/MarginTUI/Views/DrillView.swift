@@ -228,7 +228,7 @@ func drillDocument(_ s: AppState, _ d: DrillState, _ data: DrillData, width: Int
         for (mi, pnl) in data.stress[vi].enumerated() {
             let st = data.stressState[vi][mi]
             let role: Role = st >= .danger ? Role.of(st) : (pnl > 0.5 ? .positive : (pnl < -0.5 ? .negative : .text))
-            spans.append(Span(col(Fmt.compact(pnl), 11), role))
+            spans.append(Span(col(Fmt.compactUnits(pnl), 11), role))
         }
         doc.append(spans)
     }
