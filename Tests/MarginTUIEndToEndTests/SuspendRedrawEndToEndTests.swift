@@ -13,13 +13,14 @@ struct SuspendRedrawEndToEndTests {
     /// table row a well-formed account row (an id, figures, a state at the end); nothing of the shell.
     static func isWhole(_ screen: String) -> Bool {
         let lines = screen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard lines.count >= rows, lines[0].hasPrefix(" margintop │ overview │"),
+        guard lines.count >= rows, lines[0].contains("overview │"),
             lines[rows - 1].hasPrefix(" q quit  ? help"), lines.contains(where: { $0.contains("ID (prio)") })
         else { return false }
-        let row = /^ [ +][ ~]ACC-\d{6}  .*\d.* (safe|warning|danger|liquidatable|bankrupt|error)~?\s*$/
+        let row = /^[ >][ +~][ ~]ACC-\d{6}  .*\d.* (safe|warning|danger|liquidat|bankrupt|error)\S*\s*$/
         let table = lines.filter { $0.contains("ACC-") }
-        // 40 rows: title, counts, two strip rows and the header above, the footer below.
+        // 40 rows: title, counts, two strip rows and the header above, the footer below; one cursor row.
         return table.count == rows - 6 && table.allSatisfy { $0.wholeMatch(of: row) != nil }
+            && table.filter { $0.hasPrefix(">") }.count == 1
             && !screen.contains("SHELL-WROTE") && !screen.contains("GARBAGE") && !screen.contains("mt>")
     }
 
