@@ -15,6 +15,7 @@ import Testing
 /// MarginCore's ``BatchAnalyzer`` at the book's prices, is the one the dashboard must show.
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct DistanceSortEndToEndTests {
+    /// Accounts in the book (the counts line writes `10,000/10,000 shown`).
     static let accounts = 10_000
 
     /// The test book and the id it must put on top.
@@ -95,7 +96,7 @@ struct DistanceSortEndToEndTests {
             command: e2e.dashboard(["--store", store, "--operator", "e2e", "--feed", "replay:\(replay),loop"]),
             cols: 160, rows: 48)
         let first = try t.waitFor("the overview of 10,000 accounts", timeout: 60) {
-            $0.contains("ID (prio)") && $0.contains("/\(accounts) shown") && $0.contains("ACC-")
+            $0.contains("ID (prio)") && $0.contains("/10,000 shown") && $0.contains("ACC-")
         }
         // The priority order's top is another account: only the sort can bring the nearest up.
         let priorityTop = try #require(topRow(first).flatMap(accountId), "no rows on:\n\(first)")

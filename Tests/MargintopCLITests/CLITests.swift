@@ -350,5 +350,11 @@ import Testing
         #expect(try await run(["dashboard", "--feed", "bogus:x"]).status == 64)
         let help = try await run(["snapshot", "--help"])
         #expect(help.status == 0 && help.stdout.contains("--as-of"))
+        // The dashboard's help names the keys of distance to liquidation (issue 11) and the pause.
+        let dashboard = try await run(["help", "dashboard"])
+        #expect(dashboard.status == 0)
+        for key in ["d sort by distance", "/dist<5%", "z pause"] {
+            #expect(dashboard.stdout.replacingOccurrences(of: "\n", with: " ").contains(key), "\(dashboard.stdout)")
+        }
     }
 }

@@ -9,7 +9,9 @@ struct DashboardCommand: AsyncParsableCommand {
         abstract: "The live dashboard (the default: `margintop` alone runs it).",
         discussion: """
             Watches the store's accounts live on the feed; reviews are written through the store. \
-            Keys: ? help, q quit, Enter drill down, / filter, L review, R review queue, S system curve.
+            Keys: ? help (every key and a legend of the columns), q quit, Enter drill down, / filter \
+            (/dist<5% by distance to liquidation), d sort by distance (nearest first), z pause, \
+            c columns, L review, R review queue, S system curve.
             """
     )
 
