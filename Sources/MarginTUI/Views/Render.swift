@@ -121,6 +121,10 @@ func drawBox(_ b: inout CellBuffer, title: String, height: Int, width: Int, role
     let h = min(height, b.rows - 2)
     let top = max(0, (b.rows - h) / 2)
     let left = max(0, (b.cols - w) / 2)
+    // A blank column either side, so no stray character of the screen below sits against the
+    // border (at 80 columns the overview's cursor mark and its last letter did).
+    b.fill(row: top, col: left - 1, height: h, width: 1, role: .text)
+    b.fill(row: top, col: left + w, height: h, width: 1, role: .text)
     b.fill(row: top, col: left, height: h, width: w, role: role)
     b.put(row: top, col: left, "┌" + String(repeating: "─", count: max(0, w - 2)) + "┐", role: role)
     b.put(row: top + h - 1, col: left, "└" + String(repeating: "─", count: max(0, w - 2)) + "┘", role: role)
