@@ -15,7 +15,6 @@ struct ConfigColumnsEndToEndTests {
     }
 
     static func configColumnsBlocking() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: E2E.binary), "no binary at \(E2E.binary)")
         let e2e = try E2E()
         let t = TmuxSession()
         defer { t.kill() }

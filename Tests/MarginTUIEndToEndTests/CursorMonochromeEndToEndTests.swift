@@ -58,7 +58,6 @@ struct CursorMonochromeEndToEndTests {
     }
 
     static func cursorBlocking(mode: String) throws {
-        try #require(FileManager.default.isExecutableFile(atPath: E2E.binary), "no binary at \(E2E.binary)")
         let e2e = try E2E()
         let t = TmuxSession()
         defer { t.kill() }

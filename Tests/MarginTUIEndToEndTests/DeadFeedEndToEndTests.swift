@@ -32,9 +32,6 @@ struct DeadFeedEndToEndTests {
     }
 
     static func deadWebsocketFeedIsSaidOnScreenBlocking() throws {
-        try #require(
-            FileManager.default.isExecutableFile(atPath: E2E.binary),
-            "no binary at \(E2E.binary): run swift build or set MARGINTOP_BIN")
         let e2e = try E2E()
         let port = try closedPort()
         let t = TmuxSession()

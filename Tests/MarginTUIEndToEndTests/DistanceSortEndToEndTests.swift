@@ -65,9 +65,6 @@ struct DistanceSortEndToEndTests {
     }
 
     static func dPutsTheNearestAccountOnTopBlocking() throws {
-        try #require(
-            FileManager.default.isExecutableFile(atPath: E2E.binary),
-            "no binary at \(E2E.binary): run swift build or set MARGINTOP_BIN")
         let f = try fixture()
         let e2e = try E2E()
         let bookPath = e2e.home + "/book.json"

@@ -20,9 +20,6 @@ struct DrillScrollEndToEndTests {
     }
 
     static func gThenBackBlocking() throws {
-        try #require(
-            FileManager.default.isExecutableFile(atPath: E2E.binary),
-            "no binary at \(E2E.binary): run swift build or set MARGINTOP_BIN")
         let e2e = try E2E()
         let t = TmuxSession()
         defer { t.kill() }

@@ -22,7 +22,6 @@ struct MouseEndToEndTests {
     }
 
     static func mouseBlocking() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: E2E.binary), "no binary at \(E2E.binary)")
         let e2e = try E2E()
         let t = TmuxSession()
         defer { t.kill() }

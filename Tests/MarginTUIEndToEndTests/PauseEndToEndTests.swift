@@ -23,9 +23,6 @@ struct PauseEndToEndTests {
     }
 
     static func zHoldsTheRowsWhileTheFiguresMoveBlocking() throws {
-        try #require(
-            FileManager.default.isExecutableFile(atPath: E2E.binary),
-            "no binary at \(E2E.binary): run swift build or set MARGINTOP_BIN")
         let e2e = try E2E()
         let t = TmuxSession()
         defer { t.kill() }

@@ -89,8 +89,12 @@ struct E2E {
     static var tmuxAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") }
 
     /// A fresh home for one test: data (the store) and state (the log) directories inside it.
+    /// Throws when there is no binary to run.
     let home: String
     init() throws {
+        guard FileManager.default.isExecutableFile(atPath: E2E.binary) else {
+            throw TmuxSession.Failure(description: "no binary at \(E2E.binary): run swift build or set MARGINTOP_BIN")
+        }
         home = NSTemporaryDirectory() + "margintop-e2e-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
     }
@@ -151,9 +155,6 @@ struct TmuxEndToEndTests {
     }
 
     static func fullOperatorSessionBlocking() throws {
-        try #require(
-            FileManager.default.isExecutableFile(atPath: E2E.binary),
-            "no binary at \(E2E.binary): run swift build or set MARGINTOP_BIN")
         let e2e = try E2E()
         #expect(!FileManager.default.fileExists(atPath: e2e.storePath))
         let t = TmuxSession()

@@ -16,3 +16,16 @@ public func drive(_ state: inout AppState, _ action: Action) -> [Effect] {
     }
     return out
 }
+
+/// Presses `keys` in order (as ``drive(_:_:)`` does each); returns the effects the app would perform.
+@discardableResult
+public func press(_ state: inout AppState, _ keys: Key...) -> [Effect] {
+    var all: [Effect] = []
+    for k in keys { all += drive(&state, .key(k)) }
+    return all
+}
+
+/// Types `text` a character at a time.
+public func typeText(_ state: inout AppState, _ text: String) {
+    for c in text { _ = drive(&state, .key(.char(c))) }
+}

@@ -22,10 +22,6 @@ import Testing
         return s
     }
 
-    func press(_ s: inout AppState, _ keys: Key...) {
-        for k in keys { _ = drive(&s, .key(k)) }
-    }
-
     func filter(_ s: inout AppState, _ text: String) {
         press(&s, .char("/"))
         for c in text { press(&s, .char(c)) }

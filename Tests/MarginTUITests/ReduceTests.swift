@@ -8,14 +8,6 @@ import Testing
 @Suite struct ReduceTests {
     static let snap = Fixtures.snapshot()
 
-    func press(_ s: inout AppState, _ keys: Key...) -> [Effect] {
-        var all: [Effect] = []
-        for k in keys { all += drive(&s, .key(k)) }
-        return all
-    }
-
-    func typeText(_ s: inout AppState, _ text: String) { for c in text { _ = drive(&s, .key(.char(c))) } }
-
     @Test func startsInPriorityOrder() {
         let s = Fixtures.state(snapshot: Self.snap)
         #expect(s.tableRows == Self.snap.priority)

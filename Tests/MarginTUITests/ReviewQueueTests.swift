@@ -10,14 +10,6 @@ import Testing
 @Suite struct ReviewQueueTests {
     static let snap = Fixtures.snapshot()
 
-    func press(_ s: inout AppState, _ keys: Key...) -> [Effect] {
-        var all: [Effect] = []
-        for k in keys { all += drive(&s, .key(k)) }
-        return all
-    }
-
-    func typeText(_ s: inout AppState, _ text: String) { for c in text { _ = drive(&s, .key(.char(c))) } }
-
     /// A review opened from the dialog (with the figures then), acknowledged by the queue, then the
     /// queue's Enter: every step with its operator, time, note and figures.
     @Test func enterShowsTheWholeHistory() async throws {
