@@ -57,6 +57,8 @@ let package = Package(
             dependencies: [
                 "MarginCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The SQLite C API under GRDB: the import and the load bind and read columns directly.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
