@@ -109,4 +109,27 @@ import Testing
         #expect(batch[0].distance == nil && batch[1].distance == nil && batch[4].distance == 0)
         #expect(batch[3].distance != nil && batch[3].distance! < 0)
     }
+
+    /// Near the root `AE - MM` is the difference of two close figures, exactly `0` over a run of
+    /// doubles. The refinement crosses that run in a few steps instead of bisecting to the end
+    /// (it took about fifty evaluations), and still returns a point where the condition holds
+    /// next to one where it fails.
+    @Test(arguments: [(0.2975, 0.3), (0.3025, 0.3), (-0.31, -0.3)])
+    func refinementCrossesARunOfZeroGaps(outside: Double, inside: Double) {
+        let root = inside + (outside - inside) * 0.4321
+        let sign: Double = outside < inside ? 1 : -1
+        let big = 1e6
+        var evaluations = 0
+        let f = { (x: Double) -> (holds: Bool, gap: Double) in
+            evaluations += 1
+            // AE - MM computed as a difference of two figures near a million: 0 within ~1e-13 of the root.
+            let gap = (big + sign * (root - x) * 1e3) - big
+            return (gap <= 0, gap)
+        }
+        let x = BatchAnalyzer.refine(inside: inside, outside: outside, f)
+        let towardsOutside = outside < inside ? x.nextDown : x.nextUp
+        #expect(f(x).holds && !f(towardsOutside).holds)
+        #expect(abs(x - root) < 1e-12)
+        #expect(evaluations <= 2 + 20 + 2, "\(evaluations) evaluations")
+    }
 }

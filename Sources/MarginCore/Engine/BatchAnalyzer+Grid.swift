@@ -277,20 +277,38 @@ extension BatchAnalyzer {
     /// neighbouring doubles, returning the point where it holds, like ``Analyzer/refine`` but by
     /// regula falsi (Illinois) on `AE - MM` with a bisection step whenever it stalls: about ten
     /// evaluations instead of sixty. `f` gives the condition and `AE - MM` at a point.
+    ///
+    /// Near the root `AE - MM` is a difference of two close figures and is often exactly `0` over
+    /// a run of doubles. A secant through an end whose gap is `0` lands on that end, and halving `0`
+    /// leaves `0`, so every later step would bisect (about fifty evaluations). From such an end the
+    /// next point is a few doubles towards the other end instead, four times as far each time the
+    /// end does not move off zero, so the run of zeros is crossed in a few steps.
     static func refine(inside: Double, outside: Double, _ f: (Double) -> (holds: Bool, gap: Double)) -> Double {
         var a = outside
         var b = inside
         var fa = f(a).gap
         var fb = f(b).gap
         var kept = 0
+        var reachA = 4.0
+        var reachB = 4.0
         for iteration in 0..<200 {
             let mid = a + (b - a) / 2
             if mid == a || mid == b { break }
             var x = mid
             // Every fourth step bisects, so a stalling secant still halves the bracket.
-            if iteration % 4 != 3, fa.isFinite, fb.isFinite, fa != fb {
-                let secant = b - fb * (b - a) / (fb - fa)
-                if secant > min(a, b) && secant < max(a, b) { x = secant }
+            if iteration % 4 != 3 {
+                if (fb == 0 && b != 0) || (fa == 0 && a != 0) {
+                    let fromB = fb == 0 && b != 0
+                    let end = fromB ? b : a
+                    let reach = fromB ? reachB : reachA
+                    let step = reach * end.ulp
+                    let probe = end + ((fromB ? a > b : b > a) ? step : -step)
+                    if probe > min(a, b) && probe < max(a, b) { x = probe }
+                    if fromB { reachB *= 4 } else { reachA *= 4 }
+                } else if fa.isFinite, fb.isFinite, fa != fb {
+                    let secant = b - fb * (b - a) / (fb - fa)
+                    if secant > min(a, b) && secant < max(a, b) { x = secant }
+                }
             }
             let r = f(x)
             if r.holds {
