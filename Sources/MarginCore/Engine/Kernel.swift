@@ -27,6 +27,7 @@ public struct Evaluator: ~Copyable {
     public let book: MarginBook
     private let scratch: UnsafeMutablePointer<Double>
     private let top: UnsafeMutablePointer<Double>
+    private let candidates: UnsafeMutablePointer<Double>
     private let n: Int
     private let k975: Int
     private let k99: Int
@@ -38,11 +39,13 @@ public struct Evaluator: ~Copyable {
         k99 = (n + 99) / 100
         scratch = .allocate(capacity: max(n, 1))
         top = .allocate(capacity: max(k975, 1))
+        candidates = .allocate(capacity: 64)
     }
 
     deinit {
         scratch.deallocate()
         top.deallocate()
+        candidates.deallocate()
     }
 
     /// The metrics of unit `u` at the prices `q` was last updated with.
@@ -162,41 +165,120 @@ public struct Evaluator: ~Copyable {
             scratch[k] = acc
             k += 1
         }
-        // Largest k975 losses, descending, by insertion. Once the table is full, eight scenarios
-        // at a time are passed over when none beats its smallest entry (most are, after the
-        // first few dozen): the same insertions as one scenario at a time, without their branches.
+        // Largest k975 losses, descending (a stable selection: ties keep scenario order).
+        if !Evaluator.boundedTopLosses(scratch, count: n, k: k975, into: top, candidates: candidates) {
+            Evaluator.streamingTopLosses(scratch, count: n, k: k975, into: top)
+        }
+        var sum = 0.0
+        for j in 0..<k975 { sum += top[j] }
+        return (top[k99 - 1], sum / Double(k975))
+    }
+}
+
+extension Evaluator {
+    /// The `k` largest losses `-pnl[s]`, descending, into `top`: a stable selection (a loss
+    /// enters only if it beats the smallest kept, so among equal losses the earlier scenarios
+    /// stay), by insertion, eight scenarios at a time passed over when none beats the table.
+    static func streamingTopLosses(
+        _ pnl: UnsafeMutablePointer<Double>, count n: Int, k: Int, into top: UnsafeMutablePointer<Double>
+    ) {
         var filled = 0
         var threshold = -Double.infinity
         var k0 = 0
         while k0 < n {
-            if filled == k975 && k0 + 8 <= n {
-                // Counted without branches (a NaN loss is not `<=`, so it takes the scalar path, as
-                // it always did).
+            if filled == k && k0 + 8 <= n {
+                // Counted without branches (a NaN loss is not `<=`, so it takes the scalar path).
                 var beating = 0
-                for k in k0..<(k0 + 8) { beating &+= -scratch[k] <= threshold ? 0 : 1 }
+                for s in k0..<(k0 + 8) { beating &+= -pnl[s] <= threshold ? 0 : 1 }
                 if beating == 0 {
                     k0 += 8
                     continue
                 }
             }
             let end = min(n, k0 + 8)
-            for k in k0..<end {
-                let loss = -scratch[k]
-                if filled == k975 && loss <= threshold { continue }
-                var j = filled < k975 ? filled : k975 - 1
-                if filled < k975 { filled += 1 }
+            for s in k0..<end {
+                let loss = -pnl[s]
+                if filled == k && loss <= threshold { continue }
+                var j = filled < k ? filled : k - 1
+                if filled < k { filled += 1 }
                 while j > 0 && top[j - 1] < loss {
                     top[j] = top[j - 1]
                     j -= 1
                 }
                 top[j] = loss
-                if filled == k975 { threshold = top[k975 - 1] }
+                if filled == k { threshold = top[k - 1] }
             }
             k0 = end
         }
-        var sum = 0.0
-        for j in 0..<k975 { sum += top[j] }
-        return (top[k99 - 1], sum / Double(k975))
+    }
+
+    /// The same selection as ``streamingTopLosses(_:count:k:into:)``, bit for bit, in two
+    /// vector passes: the largest loss of each of `8 g` interleaved lanes (`g = ceil(k / 8)`)
+    /// are `8 g` distinct scenarios, so the `k`-th largest of them is a floor under the `k`-th
+    /// largest loss; only the few scenarios at or above that floor are then ranked, in scenario
+    /// order. `candidates` holds 64. Returns `false`, leaving `top` undefined, when it cannot: a
+    /// NaN, fewer than `8 g` scenarios, or `k > 64`.
+    static func boundedTopLosses(
+        _ pnl: UnsafeMutablePointer<Double>, count n: Int, k: Int, into top: UnsafeMutablePointer<Double>,
+        candidates: UnsafeMutablePointer<Double>
+    ) -> Bool {
+        let groups = (k + 7) / 8
+        let chunks = n / 8
+        guard k > 0, groups <= 8, chunks >= groups else { return false }
+        let raw = UnsafeRawPointer(pnl)
+        // Smallest P&L (largest loss) per lane of each group, ranked: the k-th largest loss among
+        // them is the floor. NaN anywhere gives up.
+        let floor: Double? = withUnsafeTemporaryAllocation(of: SIMD8<Double>.self, capacity: 8) { lowest in
+            for gi in 0..<groups { lowest[gi] = SIMD8(repeating: .infinity) }
+            var nan = SIMDMask<SIMD8<Int64>>(repeating: false)
+            var g = 0
+            for c in 0..<chunks {
+                let v = raw.loadUnaligned(fromByteOffset: c * 64, as: SIMD8<Double>.self)
+                nan .|= v .!= v
+                lowest[g] = pointwiseMin(lowest[g], v)
+                g = g + 1 == groups ? 0 : g + 1
+            }
+            for s in (chunks * 8)..<n where pnl[s].isNaN { return nil }
+            guard !any(nan) else { return nil }
+            var m = 0
+            for gi in 0..<groups {
+                for lane in 0..<8 {
+                    let loss = -lowest[gi][lane]
+                    var j = m
+                    m += 1
+                    while j > 0 && candidates[j - 1] < loss {
+                        candidates[j] = candidates[j - 1]
+                        j -= 1
+                    }
+                    candidates[j] = loss
+                }
+            }
+            return candidates[k - 1]
+        }
+        guard let floor else { return false }
+        // Every loss at or above the floor, in scenario order, through the same stable insertion.
+        var filled = 0
+        var threshold = -Double.infinity
+        func take(_ loss: Double) {
+            if filled == k && loss <= threshold { return }
+            var j = filled < k ? filled : k - 1
+            if filled < k { filled += 1 }
+            while j > 0 && top[j - 1] < loss {
+                top[j] = top[j - 1]
+                j -= 1
+            }
+            top[j] = loss
+            if filled == k { threshold = top[k - 1] }
+        }
+        let ceiling = SIMD8<Double>(repeating: -floor)
+        for c in 0..<chunks {
+            let v = raw.loadUnaligned(fromByteOffset: c * 64, as: SIMD8<Double>.self)
+            if any(v .<= ceiling) {
+                for lane in 0..<8 where -v[lane] >= floor { take(-v[lane]) }
+            }
+        }
+        for s in (chunks * 8)..<n where -pnl[s] >= floor { take(-pnl[s]) }
+        return true
     }
 }
 
