@@ -61,3 +61,9 @@ enum AccountCheck {
         }
     }
 }
+
+/// The codec check an import runs before it writes (``AccountStore/importBook(_:operator:)``),
+/// on its own: `store-bench` times it apart from the write.
+public enum ImportCheck {
+    public static func run(_ book: Book) throws(StoreError) { try AccountCheck.validate(book) }
+}

@@ -37,8 +37,9 @@ extension SQLiteStore {
     public func loadBook() async throws(StoreError) -> Book {
         try await read { db in
             var asm = try SQLiteStore.loadMarket(db)
-            for t in BookTables.accountSide { try SQLiteStore.scan(db, t, into: &asm) }
-            return try asm.finish()
+            var book = try asm.finish()
+            book.accounts = try SQLiteStore.loadAccounts(db)
+            return book
         }
     }
 
@@ -70,24 +71,26 @@ extension SQLiteStore {
     /// The import without the codec check: tests use it to make the database fail midway.
     func importUnchecked(_ book: Book, operator op: String) async throws(StoreError) -> ImportSummary {
         let now = Millis.now(clock)
-        return try await write { db in
+        // Keys are consistent by construction (an account's index, its sub-accounts' order).
+        return try await write(foreignKeys: false) { db in
             try db.execute(sql: "INSERT INTO change_suppress (flag) VALUES (1)")
+            // Millions of rows: no per-row change-log trigger on the account side (dropped and put
+            // back in this transaction, so a rollback keeps them; one `reset` is logged below).
+            let triggers = try SQLiteStore.dropAccountTriggers(db)
             for t in BookTables.deleteOrder { try db.execute(sql: "DELETE FROM \(t.name)") }
-            // A large import thrashes the default 2 MB page cache; widen it for this transaction.
+            // A large import thrashes the default page cache; widen it for this transaction.
             try db.execute(sql: "PRAGMA cache_size = -524288")
             defer { try? db.execute(sql: "PRAGMA cache_size = -65536") }
             // One prepared statement per table, reused for every row.
             var statements: [String: Statement] = [:]
-            for t in BookTables.marketSide + BookTables.accountSide {
-                statements[t.name] = try db.makeStatement(sql: t.insertSQL)
-            }
-            let insert = { (t: TableSpec, v: [SQLValue]) throws in
+            for t in BookTables.marketSide { statements[t.name] = try db.makeStatement(sql: t.insertSQL) }
+            try BookTables.emitMarket(book) { t, v in
                 guard let stmt = statements[t.name] else { return }
                 stmt.setUncheckedArguments(SQLiteSession.arguments(v))
                 try stmt.execute()
             }
-            try BookTables.emitMarket(book, insert)
-            for (i, a) in book.accounts.enumerated() { try BookTables.emitAccount(a, pk: Int64(i), insert) }
+            try SQLiteStore.bulkInsertAccounts(db, book.accounts)
+            for sql in triggers { try db.execute(sql: sql) }
             try db.execute(sql: "DELETE FROM change_suppress")
             try db.execute(sql: "DELETE FROM change_log")
             try db.execute(sql: "INSERT INTO change_log (kind, op, account_id) VALUES ('reset', 'replaced', NULL)")

@@ -115,10 +115,19 @@ public final class SQLiteStore: SQLBackedStore, SQLStore {
     }
 
     /// Runs `body` in one IMMEDIATE transaction, committed before this returns.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+    ///
+    /// `foreignKeys: false` turns SQLite's foreign-key enforcement off on the writer connection
+    /// for this one transaction (the pragma cannot change inside one): a bulk import that writes
+    /// consistent keys by construction then deletes whole tables at once (the truncate
+    /// optimization) and inserts without a parent lookup per row. Durability is unchanged.
+    func write<T: Sendable>(
+        foreignKeys: Bool = true, _ body: @escaping @Sendable (Database) throws -> T
+    ) async throws(StoreError) -> T {
         await writeLock.lock()
         do {
             let result = try await pool.writeWithoutTransaction { db in
+                if !foreignKeys { try db.execute(sql: "PRAGMA foreign_keys = OFF") }
+                defer { if !foreignKeys { try? db.execute(sql: "PRAGMA foreign_keys = ON") } }
                 var result: T?
                 try db.inTransaction(.immediate) {
                     result = try body(db)
