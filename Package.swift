@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // Already in the graph through postgres-nio: SHA-256 for the audit chain.
         .package(url: "https://github.com/apple/swift-crypto.git", "3.9.0"..<"6.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Pure margin engine: book model, codec, the three models, health. No I/O.
@@ -97,6 +98,17 @@ let package = Package(
         .target(name: "StoreTestSupport", dependencies: ["MarginStore"], path: "Tests/StoreTestSupport"),
         // The seeded mutator and failure log of the decoders' fuzz tests.
         .target(name: "FuzzTestSupport", dependencies: ["MarginCore"], path: "Tests/FuzzTestSupport"),
+        // `--metrics HOST:PORT`: the live figures as Prometheus metrics, served over HTTP on an event loop of its own.
+        .target(
+            name: "MarginMetrics",
+            dependencies: [
+                "MarginCore", "MarginLive",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // The live loop (feed -> engine, stepper, snapshot publisher, store follower) and what runs on it:
         // the headless watcher, the live and kernel benches, the store-backed review service, the log file,
         // the dashboard's launch (settings from the command line and the config file, the terminal, the exit).
@@ -104,7 +116,7 @@ let package = Package(
             name: "MarginRuntime",
             dependencies: [
                 "MarginCore", "MarginLive", "MarginFeeds", "MarginStore", "MarginTUI", "MarginOutput",
-                "MarginDashboard", "NCursesBackend", "TerminalCore",
+                "MarginDashboard", "NCursesBackend", "TerminalCore", "MarginMetrics",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -113,7 +125,7 @@ let package = Package(
             dependencies: [
                 "MarginCore", "MarginLive", "MarginFeeds", "MarginStore", "StoreCommands", "MarginDashboard",
                 "MarginTUI",
-                "MarginRuntime", "NCursesBackend", "MarginOutput",
+                "MarginRuntime", "NCursesBackend", "MarginOutput", "MarginMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -140,6 +152,11 @@ let package = Package(
             dependencies: ["MarginFeeds", "MarginFeedsTestSupport", "MarginCore", "FuzzTestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "MargintopCLITests", dependencies: ["margintop", "StoreTestSupport", "MarginCore"]),
+        .testTarget(
+            name: "MarginMetricsTests",
+            dependencies: [
+                "MarginMetrics", "MarginLive", "MarginCore", "StoreTestSupport",
+            ]),
         .testTarget(
             name: "MarginRuntimeTests",
             dependencies: ["MarginRuntime", "MarginFeeds", "MarginLive", "MarginStore", "MarginCore"]),

@@ -41,6 +41,10 @@ public final class LiveLoop: Sendable {
         public var duration: Double?
         /// Report every step (``LiveEvent/stepped(_:)``); off by default.
         public var reportSteps = false
+        /// Called after each step that applied price updates with its tick-to-snapshot latency in
+        /// seconds: from the oldest update's receive time (a replay step's exchange time) to the end
+        /// of the recompute, as the health's percentiles measure it (`--metrics`' histogram).
+        public var stepLatency: (@Sendable (Double) -> Void)?
         /// The feed status as the engine's health shows it.
         public var statusText: @Sendable (_ feedName: String, _ status: FeedStatus) -> String = { _, s in s.description
         }
@@ -127,10 +131,12 @@ public final class LiveLoop: Sendable {
         let start = clock.now
         if follow == nil { await engine.setStoreStatus("none") }
         let progress = FeedProgress()
+        let submitted = options.stepLatency.map { _ in OldestSubmitted() }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await tick in feed.ticks() {
                     await engine.submit([tick], receivedAt: tick.receiveTime)
+                    submitted?.note(tick.receiveTime)
                 }
                 progress.mark(ticksDrained: true)
             }
@@ -160,14 +166,15 @@ public final class LiveLoop: Sendable {
                 }
             }
             // The stepper decides when the loop ends; the other tasks are cancelled then.
-            await self.step(options, start: start, progress: progress, events: events)
+            await self.step(options, start: start, progress: progress, submitted: submitted, events: events)
             await feed.stop()
             group.cancelAll()
         }
     }
 
     private func step(
-        _ options: Options, start: Double, progress: FeedProgress, events: @Sendable (LiveEvent) async -> Void
+        _ options: Options, start: Double, progress: FeedProgress, submitted: OldestSubmitted?,
+        events: @Sendable (LiveEvent) async -> Void
     ) async {
         var rejectionsRead = -Double.infinity
         while !Task.isCancelled {
@@ -179,7 +186,9 @@ public final class LiveLoop: Sendable {
                 await engine.setFeedRejections(feed.counters().rejected)
             }
             let backlog = await engine.backlog
+            let oldest = submitted?.take()
             let changes = await engine.step(now: now)
+            if let oldest, let observe = options.stepLatency { observe(clock.now - oldest) }
             if !changes.isEmpty { await events(.stateChanges(changes)) }
             if options.reportSteps {
                 let (units, full) = await engine.lastRecompute()
@@ -279,6 +288,7 @@ extension LiveLoop {
             await engine.submit(step.ticks, receivedAt: step.time)
             let backlog = await engine.backlog
             let changes = await engine.step(now: step.time)
+            if !step.ticks.isEmpty, let observe = options.stepLatency { observe(exchange.now - step.time) }
             if !changes.isEmpty { await events(.stateChanges(changes)) }
             if options.reportSteps {
                 let (units, full) = await engine.lastRecompute()
@@ -377,11 +387,15 @@ extension LiveLoop {
     /// Runs the loop in a task of its own and publishes its snapshots into a stream that keeps
     /// only the newest (a slow reader skips to the latest) and ends with the loop. Cancel the
     /// task to stop the loop.
-    public func publishing(_ options: Options) -> (snapshots: AsyncStream<LiveSnapshot>, running: Task<Void, Never>) {
+    /// `observe` sees every event too (the `--metrics` figures).
+    public func publishing(
+        _ options: Options, observe: (@Sendable (LiveEvent) async -> Void)? = nil
+    ) -> (snapshots: AsyncStream<LiveSnapshot>, running: Task<Void, Never>) {
         let (snapshots, sink) = AsyncStream<LiveSnapshot>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let running = Task.detached {
             await self.run(options) { event in
                 if case .snapshot(let snap, _) = event { sink.yield(snap) }
+                await observe?(event)
             }
             sink.finish()
         }
@@ -397,6 +411,22 @@ extension LiveEngine {
         if case .down(let r) = status { reason = r }
         setFeedStatus(
             text, isLive: status.isLive, name: name, finished: status == .finished, downReason: reason, at: time)
+    }
+}
+
+/// The receive time of the oldest tick submitted since the stepper last looked (for
+/// ``LiveLoop/Options/stepLatency``). Noted after the submit: a tick the step took just before it
+/// was noted counts towards the next step, so the latency errs long, never short.
+private final class OldestSubmitted: Sendable {
+    private let oldest = Mutex<Double?>(nil)
+
+    func note(_ time: Double) { oldest.withLock { $0 = min($0 ?? time, time) } }
+
+    func take() -> Double? {
+        oldest.withLock { value in
+            defer { value = nil }
+            return value
+        }
     }
 }
 

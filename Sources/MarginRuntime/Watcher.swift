@@ -1,6 +1,7 @@
 import MarginCore
 import MarginFeeds
 import MarginLive
+import MarginMetrics
 import MarginStore
 
 /// `watch --headless`: a ``LiveLoop`` whose events become NDJSON lines: state changes (with
@@ -22,12 +23,14 @@ public struct Watcher: Sendable {
     /// The near threshold: a fraction of the market move (`--near`).
     public let near: Double
     public let out: EventWriter
+    /// `--metrics`: fed from the same events and summaries (`nil`: off); its server is stopped when the run ends.
+    public let metrics: LoopMetrics?
     /// The `--near` threshold when none is given.
     public static let defaultNear = 0.05
 
     public init(
         loop: LiveLoop, alerts: AlertRunner?, summaryEvery: Double, duration: Double?,
-        near: Double = Watcher.defaultNear, out: EventWriter = EventWriter()
+        near: Double = Watcher.defaultNear, out: EventWriter = EventWriter(), metrics server: MetricsServer? = nil
     ) {
         self.loop = loop
         self.alerts = alerts
@@ -35,6 +38,7 @@ public struct Watcher: Sendable {
         self.duration = duration
         self.near = near
         self.out = out
+        metrics = server.map { LoopMetrics(server: $0, loop: loop, near: near) }
     }
 
     /// `--near`'s value: a plain decimal (`0.05`, `.1`, `5e-2`) in `(0, 10]`; `nil` otherwise
@@ -50,6 +54,7 @@ public struct Watcher: Sendable {
     public func run() async {
         var options = LiveLoop.Options()
         options.duration = duration
+        options.stepLatency = metrics?.latencyObserver
         let clock = loop.clock
         let loop = self.loop
         let summaries = SummaryClock(last: loop.startTime)
@@ -59,6 +64,7 @@ public struct Watcher: Sendable {
         defer { trap.release() }
         await loop.engine.watchNear(threshold: near)
         await loop.run(options) { event in
+            await metrics?.record(event)
             switch event {
             case .stateChanges(let changes):
                 for c in changes { await report(c) }
@@ -74,7 +80,12 @@ public struct Watcher: Sendable {
                             + exchangeTime(loop.exchangeTime) + [("status", .string("\(status)"))]))
             case .tick(let now):
                 for n in await loop.engine.takeNearChanges() { await report(n) }
-                if await summaries.due(now: now, every: summaryEvery) { await summary(now: now) }
+                if await summaries.due(now: now, every: summaryEvery) {
+                    await summary(now: now)
+                } else if let metrics, metrics.snapshotDue(every: 5) {
+                    // Summaries further apart than 5 s: the metrics' figures are taken between them.
+                    await metrics.summary(loop.engine.snapshot(now: now), rejected: await rejections())
+                }
             case .finished(let now):
                 for n in await loop.engine.takeNearChanges() { await report(n) }
                 await summary(now: now)
@@ -83,6 +94,7 @@ public struct Watcher: Sendable {
             }
         }
         await alerts?.drain()
+        await metrics?.server.stop()
     }
 
     /// The `exchangeTime` member of a deterministic replay's events (none otherwise).
@@ -132,9 +144,8 @@ public struct Watcher: Sendable {
 
     func summary(now: Double) async {
         let s = await loop.engine.snapshot(now: now)
-        // Every refusal by reason: the feed's (decoding, validation, order) and the live book's own.
-        var rejected = await loop.feed.counters().rejected
-        for (reason, n) in await loop.engine.bookRejections() { rejected[reason, default: 0] += n }
+        let rejected = await rejections()
+        await metrics?.summary(s, rejected: rejected)
         var members: [(String, JSONValue)] =
             [("type", .string("summary")), ("time", reportTime(now))]
             + exchangeTime(loop.isDeterministic ? now : nil) + [("accounts", .integer(s.accounts.count))]
@@ -155,6 +166,15 @@ public struct Watcher: Sendable {
             ),
         ]
         out.emit(.object(members))
+    }
+}
+
+extension Watcher {
+    /// Every refusal by reason: the feed's (decoding, validation, order) and the live book's own.
+    func rejections() async -> [String: Int] {
+        var rejected = await loop.feed.counters().rejected
+        for (reason, n) in await loop.engine.bookRejections() { rejected[reason, default: 0] += n }
+        return rejected
     }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import MarginCore
 import MarginFeeds
 import MarginLive
+import MarginMetrics
 import MarginRuntime
 import MarginStore
 import StoreCommands
@@ -60,6 +61,9 @@ struct WatchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Stop after this many seconds (default: run until the feed ends or a signal).")
     var duration: DecimalArgument?
 
+    @Option(help: ArgumentHelp(LoopMetrics.optionHelp, valueName: "HOST:PORT"))
+    var metrics: String?
+
     func validate() throws {
         guard headless else {
             throw ValidationError("watch needs --headless (the interactive view is `margintop` itself)")
@@ -72,10 +76,15 @@ struct WatchCommand: AsyncParsableCommand {
             throw ValidationError(
                 "--near must be a decimal fraction in (0, 10], e.g. 0.05, not '\(TextCell.escapeControls(near))'")
         }
+        do { _ = try metrics.map(MetricsAddress.init(parsing:)) } catch { throw ValidationError(error.message) }
     }
 
     func run() async throws {
         try await reportingErrors {
+            let server: MetricsServer?
+            do throws(MetricsError) { server = try await LoopMetrics.serve(metrics, announce: true) } catch {
+                throw CLIError(message: error.message, code: error.exitCode)
+            }
             var followed: FollowedStore?
             if book == nil {
                 do {
@@ -88,18 +97,14 @@ struct WatchCommand: AsyncParsableCommand {
                 priceFeed = try FeedFactory.make(spec: feed, universe: SimUniverse(book: b))
             } catch let e as FeedError {
                 await followed?.store.close()
-                // A bad spec is usage, an unreadable file a runtime failure, bad file content invalid data.
-                switch e.code {
-                case .badSpec: throw ValidationError("--feed \(feed): \(e.message)")
-                case .badFile: throw CLIError.runtime("\(e)")
-                default: throw CLIError.invalidData("\(e)")
-                }
+                if e.code == .badSpec { throw ValidationError("--feed \(feed): \(e.message)") }
+                throw CLIError(message: "\(e)", code: e.exitCode)
             }
             let loop = LiveLoop.watching(followed, book: b, feed: priceFeed)
             let watcher = Watcher(
                 loop: loop, alerts: alertCommand.map { AlertRunner(command: $0, perMinute: alertRate) },
                 summaryEvery: summaryEvery.value, duration: duration?.value,
-                near: Watcher.parseNear(near) ?? Watcher.defaultNear)
+                near: Watcher.parseNear(near) ?? Watcher.defaultNear, metrics: server)
             await watcher.run()
             await followed?.store.close()
         }
