@@ -273,4 +273,24 @@ import Testing
         let expected = (0..<n).sorted { r.precedes($0, $1, ids: ids) }
         #expect(r.priorityOrder(accountCount: n, ids: ids) == expected)
     }
+
+    /// Ratios that differ only in their last bits share the top 32 bits of their keys: the
+    /// run is ordered by the whole key, then MM and id, as the rules say.
+    @Test(arguments: [50, 5_000])
+    func ratiosEqualButForTheirLastBits(_ n: Int) {
+        var rng = SplitMix64(seed: UInt64(n))
+        let r = BookResults(unitCount: n)
+        for u in 0..<n {
+            let mm = [100.0, 250, 1000][Int(rng.next() % 3)]
+            var ratio = 0.93
+            for _ in 0..<Int(rng.next() % 40) { ratio = ratio.nextUp }
+            if rng.next() % 4 == 0 { ratio = 0.4 + Double(rng.next() % 1000) * 1e-12 }
+            r.store(
+                u, UnitMetrics(equity: 1e6, adjustedEquity: mm / ratio, initialMargin: mm, maintenanceMargin: mm),
+                warn: 0.7, danger: 0.9)
+        }
+        let ids = (0..<n).map { "ACC-\(($0 * 7919) % n)-\($0)" }
+        let expected = (0..<n).sorted { r.precedes($0, $1, ids: ids) }
+        #expect(r.priorityOrder(accountCount: n, ids: ids) == expected)
+    }
 }

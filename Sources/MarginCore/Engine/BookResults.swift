@@ -70,8 +70,9 @@ public final class BookResults: @unchecked Sendable {
     /// Each account gets one 64-bit key whose ascending order is the order of the
     /// first two rules (liquidatable and bankrupt first, then margin ratio descending,
     /// infinite first): the ratio is never negative, so its bit pattern orders like the
-    /// number. The keys are radix-sorted (four 16-bit passes, no comparisons); only runs
-    /// of equal keys, which are rare, are then ordered by MM descending and id ascending.
+    /// number. The keys' top 32 bits are radix-sorted with the account index packed below
+    /// them (no comparisons); only runs that share those bits, which are rare, are then
+    /// ordered by the whole key, MM descending and id ascending.
     public func priorityOrder(accountCount: Int, ids: [String]) -> [Int] {
         BookResults.priorityOrder(
             count: accountCount, state: UnsafeBufferPointer(start: state.base, count: accountCount),
@@ -87,57 +88,63 @@ public final class BookResults: @unchecked Sendable {
         maintenanceMargin: UnsafeBufferPointer<Double>, ids: [String]
     ) -> [Int] {
         guard n > 1 else { return Array(0..<n) }
+        precondition(n <= Int(UInt32.max), "priorityOrder: more accounts than a 32-bit index holds")
+        // Full keys, and the top 32 bits of each packed with the account's index below them.
         var keys = [UInt64](repeating: 0, count: n)
-        var order = [Int32](repeating: 0, count: n)
+        var packed = [UInt64](repeating: 0, count: n)
         for a in 0..<n {
             // + 0.0 makes -0 +0.
             let ratio =
                 Health.marginRatio(adjustedEquity: adjustedEquity[a], maintenanceMargin: maintenanceMargin[a]) + 0.0
             let group: UInt64 = state[a].isLiquidatable ? 0 : 1 << 63
-            keys[a] = group | (~ratio.bitPattern & 0x7FFF_FFFF_FFFF_FFFF)
-            order[a] = Int32(a)
+            let key = group | (~ratio.bitPattern & 0x7FFF_FFFF_FFFF_FFFF)
+            keys[a] = key
+            packed[a] = (key & 0xFFFF_FFFF_0000_0000) | UInt64(a)
         }
-        var tmpKeys = [UInt64](repeating: 0, count: n)
-        var tmpOrder = [Int32](repeating: 0, count: n)
-        var counts = [Int](repeating: 0, count: 1 << 16)
-        keys.withUnsafeMutableBufferPointer { k in
-            order.withUnsafeMutableBufferPointer { o in
-                tmpKeys.withUnsafeMutableBufferPointer { tk in
-                    tmpOrder.withUnsafeMutableBufferPointer { to in
-                        counts.withUnsafeMutableBufferPointer { c in
-                            var src = (k, o)
-                            var dst = (tk, to)
-                            for pass in 0..<4 {
-                                let shift = UInt64(pass * 16)
-                                for d in 0..<c.count { c[d] = 0 }
-                                for i in 0..<n { c[Int(truncatingIfNeeded: (src.0[i] >> shift) & 0xFFFF)] += 1 }
-                                var sum = 0
-                                for d in 0..<c.count {
-                                    let x = c[d]
-                                    c[d] = sum
-                                    sum += x
-                                }
-                                for i in 0..<n {
-                                    let d = Int(truncatingIfNeeded: (src.0[i] >> shift) & 0xFFFF)
-                                    dst.0[c[d]] = src.0[i]
-                                    dst.1[c[d]] = src.1[i]
-                                    c[d] += 1
-                                }
-                                swap(&src, &dst)
-                            }
-                            // Four passes: the sorted data is back in `keys` and `order`.
+        // Radix sort of the packed words on their top 32 bits: passes of 11, 11 and 10 bits with
+        // 2,048 counters (they stay in the first-level cache); a pass whose digit is the same for
+        // every account is skipped.
+        var spare = [UInt64](repeating: 0, count: n)
+        var counts = [Int](repeating: 0, count: 1 << 11)
+        var inPacked = true
+        packed.withUnsafeMutableBufferPointer { p in
+            spare.withUnsafeMutableBufferPointer { q in
+                counts.withUnsafeMutableBufferPointer { c in
+                    for (shift, bits) in [(32, 11), (43, 11), (54, 10)] {
+                        let (src, dst) = inPacked ? (p, q) : (q, p)
+                        let mask = UInt64(1 << bits - 1)
+                        let shift = UInt64(shift)
+                        for d in 0..<(1 << bits) { c[d] = 0 }
+                        for i in 0..<n { c[Int(truncatingIfNeeded: (src[i] >> shift) & mask)] += 1 }
+                        if c[Int(truncatingIfNeeded: (src[0] >> shift) & mask)] == n { continue }
+                        var sum = 0
+                        for d in 0..<(1 << bits) {
+                            let x = c[d]
+                            c[d] = sum
+                            sum += x
                         }
+                        for i in 0..<n {
+                            let d = Int(truncatingIfNeeded: (src[i] >> shift) & mask)
+                            dst[c[d]] = src[i]
+                            c[d] += 1
+                        }
+                        inPacked.toggle()
                     }
                 }
             }
         }
-        var result = order.map { Int($0) }
+        let sorted = inPacked ? packed : spare
+        var result = sorted.map { Int(truncatingIfNeeded: $0 & 0xFFFF_FFFF) }
+        // Runs that share the top 32 bits (rare but for equal ratios) are ordered by the full key,
+        // then MM descending, then id ascending.
         var start = 0
         while start < n {
+            let top = sorted[start] >> 32
             var end = start + 1
-            while end < n && keys[end] == keys[start] { end += 1 }
+            while end < n && sorted[end] >> 32 == top { end += 1 }
             if end - start > 1 {
                 result[start..<end].sort { x, y in
+                    if keys[x] != keys[y] { return keys[x] < keys[y] }
                     let mx = maintenanceMargin[x]
                     let my = maintenanceMargin[y]
                     if mx != my { return mx > my }
