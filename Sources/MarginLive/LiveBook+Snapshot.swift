@@ -46,7 +46,8 @@ extension LiveBook {
         var h = health
         h.rejectedUpdates = rejected.values.reduce(0, +)
         return SnapshotCapture(
-            time: now, version: version, book: book, marginBook: marginBook, prices: prices,
+            time: now, version: version, book: book, marginBook: marginBook, exposureIndex: exposureIndex,
+            prices: prices,
             equity: copy(results.equity), adjustedEquity: copy(results.adjustedEquity),
             initialMargin: copy(results.initialMargin), maintenanceMargin: copy(results.maintenanceMargin),
             rawState: copy(results.state), displayed: displayed,
@@ -64,6 +65,7 @@ public struct SnapshotCapture: Sendable {
     let version: Int
     let book: Book
     let marginBook: MarginBook
+    let exposureIndex: ExposureIndex
     let prices: PriceState
     let equity: [Double], adjustedEquity: [Double], initialMargin: [Double], maintenanceMargin: [Double]
     /// States as computed (the ranking's) and as displayed (after hysteresis: counts and the table).
@@ -95,7 +97,7 @@ public struct SnapshotCapture: Sendable {
             marginRatio: ratio, state: displayed, stale: [], largestExposure: [], dataAge: [])
         let indexAge = lastIndexTick.map { max(0, now - $0) }
         let markAge = lastMarkTick.map { t in t.map { max(0, now - $0) } ?? -1 }
-        let exposure = mb.exposures(prices: prices, indexAge: indexAge, markAge: markAge)
+        let exposure = exposureIndex.exposures(mb, prices: prices, indexAge: indexAge, markAge: markAge)
         table.dataAge = exposure.dataAge
         if analysis.count == n {
             table.distance = analysis.distance

@@ -103,6 +103,8 @@ public final class LiveBook: @unchecked Sendable {
     public internal(set) var analysis: AnalysisTable
     /// The batch analysis of ``marginBook``.
     public private(set) var analyzer: BatchAnalyzer
+    /// ``marginBook``'s rows laid out for the snapshot's exposures and data ages.
+    public private(set) var exposureIndex: ExposureIndex
 
     public init(book: Book, config: LiveConfig = LiveConfig(), now: Double) {
         self.config = config
@@ -120,6 +122,7 @@ public final class LiveBook: @unchecked Sendable {
         assetHistory = book.assets.map { _ in HistoryRing() }
         referencePrice = book.assets.map(\.effectivePrice)
         analyzer = BatchAnalyzer(book: mb)
+        exposureIndex = ExposureIndex(mb)
         analysis = AnalysisTable()
         rebuild()
         let r = results
@@ -164,6 +167,7 @@ public final class LiveBook: @unchecked Sendable {
         rebuild(previous: old)
         generation += 1
         analyzer = BatchAnalyzer(book: marginBook)
+        exposureIndex = ExposureIndex(marginBook)
         // An unchanged account on an unchanged market keeps its analysis (it holds at the prices it was made at).
         var from = [Int?](repeating: nil, count: newBook.accounts.count)
         if newBook.assets == oldBook.assets && newBook.instruments == oldBook.instruments
