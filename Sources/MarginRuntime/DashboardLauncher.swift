@@ -3,6 +3,7 @@ import Logging
 import MarginCore
 import MarginDashboard
 import MarginFeeds
+import MarginMetrics
 import MarginStore
 import MarginTUI
 import NCursesBackend
@@ -44,6 +45,11 @@ public enum DashboardLauncher {
     /// accounts that took 0.9-1.6 s in a debug build after the screen was gone): the app has
     /// awaited its review writes, the store is closed, and `exit` ends the loop and the analysis thread.
     public static func run(_ settings: DashboardSettings) async throws(DashboardLaunchError) {
+        // `--metrics` listens before the store opens: an address in use fails at once.
+        let server: MetricsServer?
+        do { server = try await LoopMetrics.serve(settings.metrics, announce: false) } catch {
+            throw DashboardLaunchError(message: error.message, code: error.exitCode)
+        }
         let followed: FollowedStore
         do { followed = try await FollowedStore.open(settings.store) } catch {
             throw .runtime("\(error)")
@@ -68,7 +74,10 @@ public enum DashboardLauncher {
         let engine = loop.engine
         let options = settings.dashboardOptions
         let service = StoreReviewService(store: store, engine: engine, operatorName: options.operatorName)
-        let (snapshots, running) = loop.publishing(.dashboard)
+        let metrics = server.map { LoopMetrics(server: $0, loop: loop, near: settings.near) }
+        var loopOptions = LiveLoop.Options.dashboard
+        loopOptions.stepLatency = metrics?.latencyObserver
+        let (snapshots, running) = loop.publishing(loopOptions, observe: metrics?.eventObserver)
         let failure: (any Error)?
         do {
             let terminal = try await NCursesTerminal(theme: theme, mouse: settings.mouse)

@@ -1,4 +1,5 @@
 import MarginDashboard
+import MarginMetrics
 import MarginTUI
 
 /// What the dashboard runs with: the command line over the config file over the defaults.
@@ -15,12 +16,14 @@ public struct DashboardSettings: Sendable, Equatable {
     public var near = 0.05
     /// Clicks, double clicks and the wheel (`--no-mouse`, `mouse = false`: off).
     public var mouse = true
+    /// `--metrics HOST:PORT`: where to serve Prometheus metrics (`nil`: off).
+    public var metrics: MetricsAddress?
 
     public init(operatorName: String) { self.operatorName = operatorName }
 
     /// The dashboard options as given on the command line: `nil` (or `false`) when not given.
     public struct CommandLine: Sendable, Equatable {
-        public var store, feed, theme, operatorName, columns, sort, near: String?
+        public var store, feed, theme, operatorName, columns, sort, near, metrics: String?
         public var readOnly = false
         public var noMouse = false
         public init() {}
@@ -52,6 +55,9 @@ public struct DashboardSettings: Sendable, Equatable {
             (s.sort, s.sortReversed) = (k, r)
         } else if let k = config.sort {
             (s.sort, s.sortReversed) = (k, config.sortReversed ?? false)
+        }
+        if let text = cli.metrics {
+            do { s.metrics = try MetricsAddress(parsing: text) } catch { throw .usage(error.message) }
         }
         if let text = cli.near {
             guard let v = Watcher.parseNear(text) else {

@@ -18,7 +18,7 @@ import Synchronization
 /// let metrics = LoopMetrics(server: server, loop: loop, near: 0.05)
 /// var options = LiveLoop.Options.dashboard
 /// options.stepLatency = metrics.latencyObserver
-/// let (snapshots, running) = loop.publishing(options, observe: metrics.record)
+/// let (snapshots, running) = loop.publishing(options, observe: metrics.eventObserver)
 /// ```
 public final class LoopMetrics: Sendable {
     public let metrics: LiveMetrics
@@ -45,7 +45,15 @@ public final class LoopMetrics: Sendable {
     /// No `spec`, no server. Started before the book loads, so a bad address fails at once.
     public static func serve(_ spec: String?, announce: Bool) async throws(MetricsError) -> MetricsServer? {
         guard let spec else { return nil }
-        let server = try await MetricsServer.start(MetricsAddress(parsing: spec))
+        return try await serve(MetricsAddress(parsing: spec), announce: announce)
+    }
+
+    /// ``serve(_:announce:)`` on a parsed address (the dashboard's settings hold one).
+    public static func serve(_ address: MetricsAddress?, announce: Bool) async throws(MetricsError)
+        -> MetricsServer?
+    {
+        guard let address else { return nil }
+        let server = try await MetricsServer.start(address)
         Logger(label: "margintop.metrics").info("metrics on \(server.address.url)")
         if announce { OutputSink.standardError.writeIgnoringErrors("margintop: metrics on \(server.address.url)\n") }
         return server
@@ -55,6 +63,11 @@ public final class LoopMetrics: Sendable {
     public var latencyObserver: @Sendable (Double) -> Void {
         let metrics = self.metrics
         return { metrics.observeLatency(seconds: $0) }
+    }
+
+    /// ``record(_:)`` as a ``LiveLoop/publishing(_:observe:)`` observer.
+    public var eventObserver: @Sendable (LiveEvent) async -> Void {
+        { [self] event in await self.record(event) }
     }
 
     /// Takes what `event` carries: feed and store status at once, a snapshot's figures at most once a

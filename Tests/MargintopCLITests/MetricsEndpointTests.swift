@@ -168,5 +168,20 @@ import Testing
         #expect(
             busy.stderr == "margintop: cannot listen on 127.0.0.1:\(port): Address already in use\n", "\(busy.stderr)")
         #expect(busy.stdout.isEmpty)
+        // The dashboard the same, before it opens a store or the terminal.
+        let bad = try await CLITests().run(["dashboard", "--metrics", "localhost"])
+        #expect(bad.status == 64 && bad.stderr.contains("--metrics 'localhost': no port"), "\(bad.stderr)")
+        let home = NSTemporaryDirectory() + "metrics-home-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        var env = ProcessInfo.processInfo.environment
+        (env["XDG_DATA_HOME"], env["XDG_STATE_HOME"]) = (home, home)
+        let environment = env
+        let dashboard = try await offThread {
+            try Spawn.run(
+                CLITests.binary.path, ["--metrics", "127.0.0.1:\(port)"], environment: environment, timeout: 30)
+        }
+        #expect(dashboard.status == 1, "\(dashboard.stderr)")
+        #expect(dashboard.stderr == "margintop: cannot listen on 127.0.0.1:\(port): Address already in use\n")
+        #expect(!FileManager.default.fileExists(atPath: home + "/margintop/margintop.sqlite"), "a store was opened")
     }
 }

@@ -59,12 +59,16 @@ struct DashboardCommand: AsyncParsableCommand {
             valueName: "FILE"))
     var config: String?
 
+    @Option(help: ArgumentHelp(LoopMetrics.optionHelp, valueName: "HOST:PORT"))
+    var metrics: String?
+
     func validate() throws { try OperatorOption.check(operatorName) }
 
     func run() async throws {
         try await reportingErrors {
             var cli = DashboardSettings.CommandLine()
             (cli.store, cli.feed, cli.theme, cli.operatorName) = (store, feed, theme, operatorName)
+            cli.metrics = metrics
             (cli.columns, cli.sort, cli.near, cli.readOnly, cli.noMouse) = (columns, sort, near, readOnly, noMouse)
             do throws(DashboardLaunchError) {
                 try await DashboardLauncher.run(cli, config: config, loginName: NSUserName())
