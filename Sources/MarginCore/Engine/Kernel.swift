@@ -226,59 +226,67 @@ extension Evaluator {
         let chunks = n / 8
         guard k > 0, groups <= 8, chunks >= groups else { return false }
         let raw = UnsafeRawPointer(pnl)
-        // Smallest P&L (largest loss) per lane of each group, ranked: the k-th largest loss among
-        // them is the floor. NaN anywhere gives up.
-        let floor: Double? = withUnsafeTemporaryAllocation(of: SIMD8<Double>.self, capacity: 8) { lowest in
-            for gi in 0..<groups { lowest[gi] = SIMD8(repeating: .infinity) }
-            var nan = SIMDMask<SIMD8<Int64>>(repeating: false)
-            var g = 0
-            for c in 0..<chunks {
-                let v = raw.loadUnaligned(fromByteOffset: c * 64, as: SIMD8<Double>.self)
-                nan .|= v .!= v
-                lowest[g] = pointwiseMin(lowest[g], v)
-                g = g + 1 == groups ? 0 : g + 1
-            }
-            for s in (chunks * 8)..<n where pnl[s].isNaN { return nil }
-            guard !any(nan) else { return nil }
-            var m = 0
-            for gi in 0..<groups {
-                for lane in 0..<8 {
-                    let loss = -lowest[gi][lane]
-                    var j = m
-                    m += 1
-                    while j > 0 && candidates[j - 1] < loss {
-                        candidates[j] = candidates[j - 1]
-                        j -= 1
-                    }
-                    candidates[j] = loss
-                }
-            }
-            return candidates[k - 1]
+        // Smallest P&L (largest loss) per lane of each group, kept in `candidates` (8 g values).
+        let lowest = UnsafeMutableRawPointer(candidates)
+        for g in 0..<groups {
+            lowest.storeBytes(of: SIMD8<Double>(repeating: .infinity), toByteOffset: g * 64, as: SIMD8<Double>.self)
         }
-        guard let floor else { return false }
+        var nan = SIMDMask<SIMD8<Int64>>(repeating: false)
+        var g = 0
+        for c in 0..<chunks {
+            let v = raw.loadUnaligned(fromByteOffset: c * 64, as: SIMD8<Double>.self)
+            nan .|= v .!= v
+            var low = lowest.loadUnaligned(fromByteOffset: g * 64, as: SIMD8<Double>.self)
+            low.replace(with: v, where: v .< low)
+            lowest.storeBytes(of: low, toByteOffset: g * 64, as: SIMD8<Double>.self)
+            g = g + 1 == groups ? 0 : g + 1
+        }
+        guard !any(nan) else { return false }
+        for s in (chunks * 8)..<n where pnl[s].isNaN { return false }
+        // The floor: the k-th largest of the 8 g lane maxima, ranked in place.
+        let m = 8 * groups
+        for i in 0..<m { candidates[i] = -candidates[i] }
+        for i in 1..<m {
+            let x = candidates[i]
+            var j = i
+            while j > 0 && candidates[j - 1] < x {
+                candidates[j] = candidates[j - 1]
+                j -= 1
+            }
+            candidates[j] = x
+        }
+        let floor = candidates[k - 1]
         // Every loss at or above the floor, in scenario order, through the same stable insertion.
         var filled = 0
         var threshold = -Double.infinity
-        func take(_ loss: Double) {
-            if filled == k && loss <= threshold { return }
-            var j = filled < k ? filled : k - 1
-            if filled < k { filled += 1 }
-            while j > 0 && top[j - 1] < loss {
-                top[j] = top[j - 1]
-                j -= 1
-            }
-            top[j] = loss
-            if filled == k { threshold = top[k - 1] }
-        }
         let ceiling = SIMD8<Double>(repeating: -floor)
         for c in 0..<chunks {
             let v = raw.loadUnaligned(fromByteOffset: c * 64, as: SIMD8<Double>.self)
-            if any(v .<= ceiling) {
-                for lane in 0..<8 where -v[lane] >= floor { take(-v[lane]) }
+            guard any(v .<= ceiling) else { continue }
+            for s in (c * 8)..<(c * 8 + 8) where -pnl[s] >= floor {
+                insert(-pnl[s], into: top, k: k, filled: &filled, threshold: &threshold)
             }
         }
-        for s in (chunks * 8)..<n where -pnl[s] >= floor { take(-pnl[s]) }
+        for s in (chunks * 8)..<n where -pnl[s] >= floor {
+            insert(-pnl[s], into: top, k: k, filled: &filled, threshold: &threshold)
+        }
         return true
+    }
+
+    /// One step of the stable top-`k` insertion (descending; an equal loss does not displace).
+    @inline(__always)
+    static func insert(
+        _ loss: Double, into top: UnsafeMutablePointer<Double>, k: Int, filled: inout Int, threshold: inout Double
+    ) {
+        if filled == k && loss <= threshold { return }
+        var j = filled < k ? filled : k - 1
+        if filled < k { filled += 1 }
+        while j > 0 && top[j - 1] < loss {
+            top[j] = top[j - 1]
+            j -= 1
+        }
+        top[j] = loss
+        if filled == k { threshold = top[k - 1] }
     }
 }
 
