@@ -159,7 +159,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "MarginRuntimeTests",
-            dependencies: ["MarginRuntime", "MarginFeeds", "MarginLive", "MarginStore", "MarginCore"]),
+            dependencies: ["MarginRuntime", "MarginFeeds", "MarginLive", "MarginStore", "MarginCore", "MarginMetrics"]),
     ],
     swiftLanguageModes: [.v6]
 )

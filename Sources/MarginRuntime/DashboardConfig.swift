@@ -1,5 +1,6 @@
 import Foundation
 import MarginCore
+import MarginMetrics
 import MarginTUI
 import TerminalCore
 
@@ -16,6 +17,7 @@ import TerminalCore
 /// sort = "distance"          # a leading - reverses: "-equity"
 /// near = 0.05                # DIST below 5% stands out
 /// mouse = false              # as --no-mouse
+/// metrics = "127.0.0.1:9464"  # as --metrics
 /// ```
 public struct DashboardConfig: Sendable, Equatable {
     public var store: String?
@@ -28,11 +30,14 @@ public struct DashboardConfig: Sendable, Equatable {
     public var near: Double?
     public var readOnly: Bool?
     public var mouse: Bool?
+    public var metrics: MetricsAddress?
 
     public init() {}
 
     /// The keys a config file may set.
-    public static let keys = ["store", "feed", "theme", "operator", "columns", "sort", "near", "read-only", "mouse"]
+    public static let keys = [
+        "store", "feed", "theme", "operator", "columns", "sort", "near", "read-only", "mouse", "metrics",
+    ]
 
     /// Parses config text; `file` names it in errors.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> DashboardConfig {
@@ -72,6 +77,11 @@ public struct DashboardConfig: Sendable, Equatable {
             case "feed": c.feed = try string()
             case "theme": c.theme = try string()
             case "operator": c.operatorName = try string()
+            case "metrics":
+                let text = try string()
+                do throws(MetricsError) { c.metrics = try MetricsAddress(parsing: text) } catch {
+                    throw bad(error.message.replacingOccurrences(of: "--metrics ", with: ""))
+                }
             case "columns":
                 guard let names = TOMLLite.strings(e.value) else {
                     throw bad("expected an array of column names, e.g. [\"id\", \"name\", \"dist\"], got \(e.value)")

@@ -58,6 +58,8 @@ public struct DashboardSettings: Sendable, Equatable {
         }
         if let text = cli.metrics {
             do { s.metrics = try MetricsAddress(parsing: text) } catch { throw .usage(error.message) }
+        } else {
+            s.metrics = config.metrics
         }
         if let text = cli.near {
             guard let v = Watcher.parseNear(text) else {

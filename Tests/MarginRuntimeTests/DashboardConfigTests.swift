@@ -1,4 +1,5 @@
 import Foundation
+import MarginMetrics
 import MarginRuntime
 import MarginTUI
 import Testing
@@ -81,6 +82,30 @@ import Testing
         let none = try DashboardSettings.resolve(.init(), config: DashboardConfig(), loginName: "login")
         #expect(none == DashboardSettings(operatorName: "login"))
         #expect(none.feed == "sim:accel=1" && none.theme == "default" && none.columns == OverviewColumn.defaults)
+    }
+
+    /// Issue 13, item 4: `metrics = "HOST:PORT"` in the file, `--metrics` on the command line winning;
+    /// a bad address is exit 65 naming the key in the file, 64 naming the option on the command line.
+    @Test func metricsAddressFromFileOrCommandLine() throws {
+        let file = try DashboardConfig.parse("metrics = \"127.0.0.1:9464\"\n", file: "desk.toml")
+        #expect(file.metrics == MetricsAddress(host: "127.0.0.1", port: 9464))
+        #expect(try DashboardSettings.resolve(.init(), config: file, loginName: "a").metrics?.port == 9464)
+        var cli = DashboardSettings.CommandLine()
+        cli.metrics = "[::1]:0"
+        let given = try DashboardSettings.resolve(cli, config: file, loginName: "a")
+        #expect(given.metrics == MetricsAddress(host: "::1", port: 0))
+        #expect(try DashboardSettings.resolve(.init(), config: DashboardConfig(), loginName: "a").metrics == nil)
+
+        let bad = try #require(error("theme = \"light\"\nmetrics = \"9464\"\n"))
+        #expect(bad.key == "metrics" && bad.line == 2 && bad.code == 65, "\(bad)")
+        #expect(bad.description.contains("'9464': no port"), "\(bad)")
+        cli.metrics = "localhost:http"
+        do {
+            _ = try DashboardSettings.resolve(cli, config: file, loginName: "a")
+            Issue.record("localhost:http was taken")
+        } catch {
+            #expect(error.code == 64 && error.message.hasPrefix("--metrics 'localhost:http': "), "\(error)")
+        }
     }
 
     @Test func badCommandLineValuesAreUsageErrors() {
