@@ -50,6 +50,10 @@ public struct StoreBench: Sendable, CustomStringConvertible {
     public var write: Double
     public var importTime: Double { check + write }
     public var load: Double
+    /// This process's CPU time (user + system) in the write and in the load: on a shared
+    /// machine a steadier figure than the wall clock (a server's own CPU is not in it).
+    public var writeCPU: Double = 0
+    public var loadCPU: Double = 0
     public var equal: Bool?
 
     public static func run(accounts: Int, seed: UInt64, url: String?, verify: Bool) async throws -> StoreBench {
@@ -67,19 +71,30 @@ public struct StoreBench: Sendable, CustomStringConvertible {
             try ImportCheck.run(book)
             let check = seconds(clock.now - t)
             t = clock.now
+            var cpu = cpuSeconds()
             try await store.importBook(book, operator: "bench", checked: true)
             let write = seconds(clock.now - t)
+            let writeCPU = cpuSeconds() - cpu
             t = clock.now
+            cpu = cpuSeconds()
             let loaded = try await store.loadBook()
             let load = seconds(clock.now - t)
+            let loadCPU = cpuSeconds() - cpu
             await store.close()
             return StoreBench(
                 accounts: accounts, rows: rows, generate: generate, check: check, write: write, load: load,
-                equal: verify ? loaded == book : nil)
+                writeCPU: writeCPU, loadCPU: loadCPU, equal: verify ? loaded == book : nil)
         } catch {
             await store.close()
             throw error
         }
+    }
+
+    /// User + system CPU seconds of this process so far.
+    static func cpuSeconds() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
     }
 
     static func seconds(_ d: Duration) -> Double {
@@ -89,8 +104,9 @@ public struct StoreBench: Sendable, CustomStringConvertible {
     public var description: String {
         var s = String(
             format:
-                "%d accounts (%d account-side rows): generate %.2f s, import %.2f s (codec check %.2f s, write %.2f s), load %.2f s",
-            accounts, rows, generate, importTime, check, write, load)
+                "%d accounts (%d account-side rows): generate %.2f s, import %.2f s (codec check %.2f s, write %.2f s, "
+                + "CPU %.2f s), load %.2f s (CPU %.2f s)",
+            accounts, rows, generate, importTime, check, write, writeCPU, load, loadCPU)
         if let equal { s += equal ? ", loaded book equals imported" : ", LOADED BOOK DIFFERS" }
         return s
     }

@@ -2,7 +2,8 @@ import Logging
 import MarginCore
 import PostgresNIO
 
-/// Multi-row parameterised inserts for an import: each table's rows are bound
+/// Multi-row parameterised inserts for an import's market tables (the account side goes by
+/// binary `COPY`, ``PostgresCopy``): each table's rows are bound
 /// as one array per column and inserted with `unnest`, thousands per statement.
 /// A nullable number travels as NaN (books hold finite numbers only) and a
 /// nullable text with a null-flag array.
@@ -108,12 +109,6 @@ struct PostgresBulkWriter {
     mutating func addMarket(_ book: Book) async throws {
         var rows: [(TableSpec, [SQLValue])] = []
         BookTables.emitMarket(book) { t, v in rows.append((t, v)) }
-        for (t, v) in rows { try await add(t, v) }
-    }
-
-    mutating func add(_ account: Account, pk: Int64) async throws {
-        var rows: [(TableSpec, [SQLValue])] = []
-        BookTables.emitAccount(account, pk: pk) { t, v in rows.append((t, v)) }
         for (t, v) in rows { try await add(t, v) }
     }
 

@@ -10,9 +10,15 @@ extension PostgresStore {
         try await transaction { s in
             // One snapshot for the market and every account.
             try await s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
+            // Locked before the snapshot is taken (LOCK takes none): an import in flight, which
+            // truncates the account side, commits first and this reads its book whole.
+            let tables = BookTables.deleteOrder.map(\.name).joined(separator: ", ")
+            try await s.execute("LOCK TABLE \(tables) IN ACCESS SHARE MODE", [])
             var asm = try await s.loadMarket()
-            for t in BookTables.accountSide { try await s.scan(t, into: &asm) }
-            return try asm.finish()
+            var book = try asm.finish()
+            let count = Int(try await s.scalar("SELECT count(*) FROM accounts") ?? 0)
+            book.accounts = try await PostgresCopy.loadAccounts(s, count: count)
+            return book
         }
     }
 
@@ -41,17 +47,38 @@ extension PostgresStore {
             // Only the tables' owner may; an application role (which owns nothing) leaves them on,
             // and `margintop.suppress` keeps them quiet.
             let owner = try await PostgresStore.ownsTables(s)
+            // The owner also sets the account side's foreign keys aside and adds them back after
+            // the copy: one join validates each then, instead of a lookup per row (and the old
+            // rows go without a cascade check per row). The keys are this book's by construction.
+            var foreignKeys: [(String, String, String)] = []
             if owner {
                 for t in BookTables.accountSide {
                     try await s.execute("ALTER TABLE \(t.name) DISABLE TRIGGER USER", [])
                 }
+                foreignKeys = try await PostgresCopy.accountForeignKeys(s)
+                for (table, name, _) in foreignKeys {
+                    try await s.execute("ALTER TABLE \(table) DROP CONSTRAINT \"\(name)\"", [])
+                }
+            }
+            if owner {
+                // Without its keys' checks the account side empties at once, and the copy then
+                // writes into fresh tables and indexes (no old row versions in the way). A
+                // truncation is transactional but not MVCC-safe: ``loadBook()`` locks the tables
+                // before its snapshot, so it reads the old book whole or waits for the new one.
+                let tables = BookTables.accountSide.map(\.name).joined(separator: ", ")
+                try await s.execute("TRUNCATE \(tables)", [])
             }
             for t in BookTables.deleteOrder { try await s.execute("DELETE FROM \(t.name)", []) }
             var writer = PostgresBulkWriter(conn: s.conn, logger: s.logger)
             try await writer.addMarket(book)
-            for (i, a) in book.accounts.enumerated() { try await writer.add(a, pk: Int64(i)) }
             try await writer.flush()
+            for table in AccountTable.allCases {
+                try await PostgresCopy.copy(table, of: book.accounts, conn: s.conn, logger: s.logger)
+            }
             if owner {
+                for (table, name, definition) in foreignKeys {
+                    try await s.execute("ALTER TABLE \(table) ADD CONSTRAINT \"\(name)\" \(definition)", [])
+                }
                 for t in BookTables.accountSide { try await s.execute("ALTER TABLE \(t.name) ENABLE TRIGGER USER", []) }
             }
             try await s.execute("SET LOCAL margintop.suppress = 'off'", [])
