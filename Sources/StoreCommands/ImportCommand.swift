@@ -16,7 +16,9 @@ public struct ImportCommand: AsyncParsableCommand {
 
     public func run() async throws {
         try await StoreCLI.run {
-            let book = try BookDecoder.decode(try StoreCLI.readFile(file), file: file)
+            let book =
+                try (file == "-" ? nil : BookDecoder.decode(fileAtPath: file))
+                ?? BookDecoder.decode(try StoreCLI.readFile(file), file: file)
             // The one command that creates a named store.
             let (summary, url) = try await writeOptions.withStore(.create) { store in
                 // Decoded by the strict codec just above: no second check.

@@ -42,6 +42,7 @@ func readFile(_ path: String) throws -> [UInt8] {
 
 /// Loads and validates a book file.
 func loadBook(_ path: String) throws -> Book {
+    if path != "-", let book = try BookDecoder.decode(fileAtPath: path) { return book }
     let bytes = try readFile(path)
     return try BookDecoder.decode(bytes, file: path)
 }

@@ -4,10 +4,30 @@
 /// ``BookError`` naming its JSON path. Nothing is silently dropped or clamped.
 public enum BookDecoder {
     /// Decodes a book from JSON text (bytes). `file` only decorates errors.
+    ///
+    /// Valid books are read in one pass straight into their structs (``BookStreamDecoder``);
+    /// anything else is decoded again through a tree of values, which names the error.
     public static func decode(_ bytes: [UInt8], file: String? = nil) throws(BookError) -> Book {
+        let result = bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(BookError) -> Book in try decode(utf8: buffer, file: file) }
+        }
+        return try result.get()
+    }
+
+    /// ``decode(_:file:)-([UInt8],_)`` over a buffer.
+    public static func decode(utf8 buffer: UnsafeBufferPointer<UInt8>, file: String? = nil) throws(BookError) -> Book {
+        if let book = BookStreamDecoder.decode(buffer) { return book }
+        return try decodeTree(utf8: buffer, file: file)
+    }
+
+    /// The decoder through a whole tree of ``JSONValue`` (the one that names every error): what
+    /// ``decode(_:file:)-([UInt8],_)`` falls back to, and the reference its fast path is tested against.
+    public static func decodeTree(utf8 bytes: UnsafeBufferPointer<UInt8>, file: String? = nil) throws(BookError)
+        -> Book
+    {
         let value: JSONValue
         do {
-            value = try JSONParser.parse(bytes)
+            value = try JSONParser.parse(utf8: bytes)
         } catch {
             throw BookError(
                 file: file, path: error.path, message: error.message, line: error.line, column: error.column)

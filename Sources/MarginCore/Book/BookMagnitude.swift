@@ -84,18 +84,56 @@ struct BookMagnitude {
     mutating func add(_ account: Account, prefix: (Int) -> String) throws(BookError) {
         for (k, sub) in account.subaccounts.enumerated() {
             for (j, line) in sub.collateral.enumerated() {
-                let p = price[line.asset] ?? 1
-                let bound = abs(line.amount) * p * (move[line.asset] ?? 11) * (2 + (borrow[line.asset] ?? 0))
+                let bound = collateralFactors(line.asset).bound(amount: line.amount)
                 try add(bound, path: prefix(k) + ".collateral[\(j)]", what: "|amount| × price")
             }
             for (j, pos) in sub.positions.enumerated() {
-                guard let i = instruments[pos.instrument] else { continue }
-                let m = move[i.underlying] ?? 11
-                let value = abs(pos.quantity) * (i.scale * m + abs(pos.entryPrice) + i.strike)
-                let bound = value * (marginFactor + i.rate) + (pos.isolatedCollateral ?? 0)
+                guard let f = positionFactors(pos.instrument) else { continue }
+                let bound = f.bound(pos)
                 try add(bound, path: prefix(k) + ".positions[\(j)]", what: "|quantity| × contractSize × price")
             }
         }
+    }
+
+    /// What a collateral line's bound is made of, for its asset (looked up once per asset by
+    /// ``BookStreamDecoder``, which then adds bounds with ``fits(_:)``).
+    struct CollateralFactors {
+        var price: Double
+        var move: Double
+        var borrow: Double
+        @inline(__always) func bound(amount: Double) -> Double { abs(amount) * price * move * (2 + borrow) }
+    }
+
+    /// What a position's bound is made of, for its instrument.
+    struct PositionFactors {
+        var scale: Double
+        var strike: Double
+        var move: Double
+        var margin: Double
+        @inline(__always) func bound(quantity: Double, entryPrice: Double, isolatedCollateral: Double?) -> Double {
+            let value = abs(quantity) * (scale * move + abs(entryPrice) + strike)
+            return value * margin + (isolatedCollateral ?? 0)
+        }
+        @inline(__always) func bound(_ p: Position) -> Double {
+            bound(quantity: p.quantity, entryPrice: p.entryPrice, isolatedCollateral: p.isolatedCollateral)
+        }
+    }
+
+    func collateralFactors(_ asset: String) -> CollateralFactors {
+        CollateralFactors(price: price[asset] ?? 1, move: move[asset] ?? 11, borrow: borrow[asset] ?? 0)
+    }
+
+    func positionFactors(_ instrument: String) -> PositionFactors? {
+        guard let i = instruments[instrument] else { return nil }
+        return PositionFactors(
+            scale: i.scale, strike: i.strike, move: move[i.underlying] ?? 11, margin: marginFactor + i.rate)
+    }
+
+    /// ``add(_:prefix:)`` for one line's bound without the error: false where that throws.
+    @inline(__always) mutating func fits(_ bound: Double) -> Bool {
+        guard bound <= BookMagnitude.limit else { return false }
+        total += bound
+        return total <= BookMagnitude.limit
     }
 
     private mutating func add(_ bound: Double, path: String, what: String) throws(BookError) {

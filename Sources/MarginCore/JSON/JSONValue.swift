@@ -120,9 +120,10 @@ public struct JSONParser {
     /// The nesting limit for books; exchange frames are parsed with a lower one.
     public static let defaultMaxDepth = 512
 
-    private let bytes: UnsafeBufferPointer<UInt8>
+    // Internal, not private: ``BookStreamDecoder`` drives the parser token by token.
+    let bytes: UnsafeBufferPointer<UInt8>
     private let maxDepth: Int
-    private var pos = 0
+    var pos = 0
 
     /// Parses one JSON document from text.
     /// - Parameter maxDepth: deeper nesting is rejected rather than risking the stack
@@ -164,7 +165,7 @@ public struct JSONParser {
         }
     }
 
-    private init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+    init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
     }
@@ -202,7 +203,9 @@ public struct JSONParser {
         }
     }
 
-    private mutating func skipWhitespace() {
+    /// Inlined, with the common case (no whitespace: compact JSON) a single comparison.
+    @inline(__always) mutating func skipWhitespace() {
+        if pos < bytes.count, bytes[pos] > 0x20 { return }
         while pos < bytes.count {
             switch bytes[pos] {
             case 0x20, 0x09, 0x0A, 0x0D: pos += 1
@@ -211,7 +214,7 @@ public struct JSONParser {
         }
     }
 
-    private mutating func parseValue(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+    mutating func parseValue(depth: Int) throws(JSONSyntaxError) -> JSONValue {
         guard depth < maxDepth else { throw error("nesting deeper than \(maxDepth) levels") }
         guard pos < bytes.count else { throw error("unexpected end of document, expected a value") }
         switch bytes[pos] {
@@ -341,7 +344,7 @@ public struct JSONParser {
         }
     }
 
-    private mutating func parseString() throws(JSONSyntaxError) -> String {
+    mutating func parseString() throws(JSONSyntaxError) -> String {
         pos += 1
         let start = pos
         // Fast path: no escapes; ASCII needs no UTF-8 validation.
@@ -437,35 +440,77 @@ public struct JSONParser {
         return v
     }
 
-    private mutating func parseNumber() throws(JSONSyntaxError) -> Double {
+    /// A number, checked against the grammar and converted in the same pass: the digits are
+    /// gathered into an integer mantissa and a decimal exponent, and when the mantissa is at most
+    /// 2^53 and the exponent within ±22 (both exact doubles) one multiplication or division gives
+    /// the correctly rounded value (Clinger's fast path), the same double `Double(text)` gives.
+    /// Anything longer or larger goes through `Double(text)`.
+    mutating func parseNumber() throws(JSONSyntaxError) -> Double {
         let start = pos
+        var negative = false
         if bytes[pos] == UInt8(ascii: "-") {
+            negative = true
             pos += 1
             if pos < bytes.count, bytes[pos] == UInt8(ascii: "I") {
                 throw error("NaN and Infinity are not JSON numbers")
             }
         }
         guard pos < bytes.count, isDigit(bytes[pos]) else { throw error("invalid number") }
+        var mantissa: UInt64 = 0
+        // Significant digits gathered (leading zeros are not), and whether any was dropped.
+        var significant = 0
+        var exponent = 0
         if bytes[pos] == UInt8(ascii: "0") {
             pos += 1
             if pos < bytes.count, isDigit(bytes[pos]) { throw error("leading zeros are not allowed in numbers") }
         } else {
-            while pos < bytes.count, isDigit(bytes[pos]) { pos += 1 }
+            while pos < bytes.count, isDigit(bytes[pos]) {
+                mantissa = mantissa &* 10 &+ UInt64(bytes[pos] &- 0x30)
+                significant += 1
+                pos += 1
+            }
         }
         if pos < bytes.count, bytes[pos] == UInt8(ascii: ".") {
             pos += 1
             guard pos < bytes.count, isDigit(bytes[pos]) else {
                 throw error("invalid number: digits expected after '.'")
             }
-            while pos < bytes.count, isDigit(bytes[pos]) { pos += 1 }
+            while pos < bytes.count, isDigit(bytes[pos]) {
+                let d = bytes[pos] &- 0x30
+                if significant > 0 || d != 0 {
+                    mantissa = mantissa &* 10 &+ UInt64(d)
+                    significant += 1
+                }
+                exponent -= 1
+                pos += 1
+            }
         }
+        var exactExponent = true
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "e") || bytes[pos] == UInt8(ascii: "E") {
             pos += 1
-            if pos < bytes.count, bytes[pos] == UInt8(ascii: "+") || bytes[pos] == UInt8(ascii: "-") { pos += 1 }
+            var minus = false
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: "+") || bytes[pos] == UInt8(ascii: "-") {
+                minus = bytes[pos] == UInt8(ascii: "-")
+                pos += 1
+            }
             guard pos < bytes.count, isDigit(bytes[pos]) else {
                 throw error("invalid number: digits expected in exponent")
             }
-            while pos < bytes.count, isDigit(bytes[pos]) { pos += 1 }
+            var e = 0
+            while pos < bytes.count, isDigit(bytes[pos]) {
+                if e < 100_000 { e = e * 10 + Int(bytes[pos] &- 0x30) } else { exactExponent = false }
+                pos += 1
+            }
+            exponent += minus ? -e : e
+        }
+        // 19 digits always fit a UInt64; the fast path needs the mantissa exact in a double.
+        if exactExponent, significant <= 19, mantissa <= 1 << 53 {
+            if mantissa == 0 { return negative ? -0.0 : 0.0 }
+            if exponent >= -22 && exponent <= 22 {
+                let m = Double(mantissa)
+                let value = exponent < 0 ? m / Self.powersOfTen[-exponent] : m * Self.powersOfTen[exponent]
+                return negative ? -value : value
+            }
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
         guard let value = Double(text), value.isFinite else {
@@ -474,6 +519,12 @@ public struct JSONParser {
         }
         return value
     }
+
+    /// 10^0 ... 10^22, every one an exact double.
+    private static let powersOfTen: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+        1e19, 1e20, 1e21, 1e22,
+    ]
 
     @inline(__always) private func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 }

@@ -40,7 +40,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(
         name: .long,
         help:
-            "Feed mode: decode Binance all-symbols mark-price frames (600 symbols, ~100 KB each) through the feed core; prints ticks/s."
+            "Feed mode: decode Binance all-symbols mark-price frames (600 symbols, ~100 KB each) through the feed core; prints ticks/s. With --book FILE: the strict book decode of FILE, --runs times (MB/s, accounts/s)."
     )
     var decode = false
 
@@ -61,7 +61,14 @@ struct BenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         if decode {
-            try await reportingErrors { try writeOutput(AnalysisBench.decodeReport(json: json), to: nil) }
+            try await reportingErrors {
+                guard let path = book else { return try writeOutput(AnalysisBench.decodeReport(json: json), to: nil) }
+                guard let f = try BookDecodeBench.run(path: path, runs: runs) else {
+                    _ = try readFile(path)
+                    throw CLIError.runtime("\(path): cannot be read")
+                }
+                try writeOutput(json ? JSONWriter(pretty: false).write(f.json()) + "\n" : f.text(file: path), to: nil)
+            }
             return
         }
         if live {
