@@ -86,36 +86,47 @@ public struct SnapshotCapture: Sendable {
         let n = mb.accountCount
         let now = time
         let limit = m.params.staleAfterSeconds
-        let ratio = (0..<n).map {
-            Health.marginRatio(adjustedEquity: adjustedEquity[$0], maintenanceMargin: maintenanceMargin[$0])
+        let indexAge = lastIndexTick.map { max(0, now - $0) }
+        let markAge = lastMarkTick.map { t in t.map { max(0, now - $0) } ?? -1 }
+        let exposure = exposureIndex.exposures(mb, prices: prices, indexAge: indexAge, markAge: markAge)
+        // The per-account columns in one pass, written in place.
+        let analysed = analysis.count == n
+        var distance = analysed ? analysis.distance : []
+        var analysedAt = analysed ? analysis.analysedAt : []
+        var ratio = [Double](repeating: 0, count: n)
+        var stale = [Bool](repeating: false, count: n)
+        var held = [Bool](repeating: false, count: n)
+        var largest = [(asset: String, notional: Double)](repeating: ("", 0), count: n)
+        var perState = [Int](repeating: 0, count: AccountState.allCases.count)
+        var shortfall = 0.0
+        for a in 0..<n {
+            let ae = adjustedEquity[a]
+            let mm = maintenanceMargin[a]
+            ratio[a] = Health.marginRatio(adjustedEquity: ae, maintenanceMargin: mm)
+            // Liquidatable at these prices: distance 0, known now (the batch analysis's own test).
+            if analysed && Health.isLiquidatable(adjustedEquity: ae, maintenanceMargin: mm) {
+                distance[a] = 0
+                analysedAt[a] = now
+            }
+            stale[a] = exposure.dataAge[a] > limit
+            held[a] = displayed[a] > rawState[a]
+            let x = Int(exposure.asset[a])
+            largest[a] = (x >= 0 ? m.assetNames[x] : "", exposure.notional[a])
+            perState[displayed[a].rawValue] += 1
+            if rawState[a] == .bankrupt { shortfall += -equity[a] }
         }
         var table = AccountTable(
             ids: mb.accountIds, names: mb.accountNames,
             models: Array(UnsafeBufferPointer(start: mb.model.base, count: n)),
             equity: equity, adjustedEquity: adjustedEquity, initialMargin: initialMargin,
             maintenanceMargin: maintenanceMargin,
-            marginRatio: ratio, state: displayed, stale: [], largestExposure: [], dataAge: [])
-        let indexAge = lastIndexTick.map { max(0, now - $0) }
-        let markAge = lastMarkTick.map { t in t.map { max(0, now - $0) } ?? -1 }
-        let exposure = exposureIndex.exposures(mb, prices: prices, indexAge: indexAge, markAge: markAge)
-        table.dataAge = exposure.dataAge
-        if analysis.count == n {
-            table.distance = analysis.distance
-            table.analysedAt = analysis.analysedAt
+            marginRatio: ratio, state: displayed, stale: stale, largestExposure: largest, dataAge: exposure.dataAge)
+        if analysed {
+            table.distance = distance
+            table.analysedAt = analysedAt
             table.liquidationPrices = analysis.liquidationPrices
-            // Liquidatable at these prices: distance 0, known now (the batch analysis's own test).
-            for a in 0..<n
-            where Health.isLiquidatable(adjustedEquity: adjustedEquity[a], maintenanceMargin: maintenanceMargin[a]) {
-                table.distance[a] = 0
-                table.analysedAt[a] = now
-            }
         }
-        table.stale = exposure.dataAge.map { $0 > limit }
-        table.held = zip(displayed, rawState).map { $0 > $1 }
-        table.largestExposure = (0..<n).map { a in
-            let x = Int(exposure.asset[a])
-            return (x >= 0 ? m.assetNames[x] : "", exposure.notional[a])
-        }
+        table.held = held
         var h = health
         h.oldestPriceAge =
             (0..<m.assetCount).filter { !m.stable[$0] }.map { max(0, now - lastIndexTick[$0]) }.max() ?? 0
@@ -124,12 +135,6 @@ public struct SnapshotCapture: Sendable {
                 name: m.assetNames[a], price: prices.assetPrice[a], reference: referencePrice[a],
                 age: max(0, now - lastIndexTick[a]), stale: !m.stable[a] && now - lastIndexTick[a] > limit,
                 stable: m.stable[a], volFactor: prices.volFactor[a], history: assetHistory[a])
-        }
-        var perState = [Int](repeating: 0, count: AccountState.allCases.count)
-        var shortfall = 0.0
-        for a in 0..<n {
-            perState[displayed[a].rawValue] += 1
-            if rawState[a] == .bankrupt { shortfall += -equity[a] }
         }
         var counts: [AccountState: Int] = [:]
         for st in AccountState.allCases { counts[st] = perState[st.rawValue] }

@@ -169,38 +169,43 @@ public final class ExposureIndex: @unchecked Sendable {
         }
         var asset = [Int32](repeating: -1, count: accountCount)
         var notional = [Double](repeating: 0, count: accountCount)
-        var age = [Double](repeating: 0, count: accountCount)
         var perAsset = [Double](repeating: 0, count: assetCount)
-        rowStart.withUnsafeBufferPointer { start in
-            rowAsset.withUnsafeBufferPointer { rowAsset in
-                rowInstrument.withUnsafeBufferPointer { rowInstrument in
-                    rowSize.withUnsafeBufferPointer { size in
-                        unitValue.withUnsafeBufferPointer { uv in
-                            prices.assetPrice.withUnsafeBufferPointer { price in
-                                perAsset.withUnsafeMutableBufferPointer { per in
-                                    for a in 0..<accountCount {
-                                        let rs = Int(start[a])
-                                        let re = Int(start[a + 1])
-                                        for r in rs..<re {
-                                            let i = Int(rowInstrument[r])
-                                            let x = Int(rowAsset[r])
-                                            per[x] += size[r] * (i >= 0 ? uv[i] : price[x])
-                                        }
-                                        // The first asset of the largest notional, as the row order
-                                        // of the one-pass version gives (ties keep the lower asset).
-                                        var best = -1
-                                        var bestValue = 0.0
-                                        for r in rs..<re {
-                                            let x = Int(rowAsset[r])
-                                            let v = per[x]
-                                            if v > bestValue || (v == bestValue && v > 0 && x < best) {
-                                                best = x
-                                                bestValue = v
+        let n = accountCount
+        asset.withUnsafeMutableBufferPointer { asset in
+            notional.withUnsafeMutableBufferPointer { notional in
+                perAsset.withUnsafeMutableBufferPointer { per in
+                    rowStart.withUnsafeBufferPointer { start in
+                        rowAsset.withUnsafeBufferPointer { rowAsset in
+                            rowInstrument.withUnsafeBufferPointer { rowInstrument in
+                                rowSize.withUnsafeBufferPointer { size in
+                                    unitValue.withUnsafeBufferPointer { uv in
+                                        prices.assetPrice.withUnsafeBufferPointer { price in
+                                            for a in 0..<n {
+                                                let rs = Int(start[a])
+                                                let re = Int(start[a + 1])
+                                                for r in rs..<re {
+                                                    let i = Int(rowInstrument[r])
+                                                    let x = Int(rowAsset[r])
+                                                    per[x] += size[r] * (i >= 0 ? uv[i] : price[x])
+                                                }
+                                                // The first asset of the largest notional, as the
+                                                // one-pass version's asset order gives (ties keep the
+                                                // lower asset).
+                                                var best = -1
+                                                var bestValue = 0.0
+                                                for r in rs..<re {
+                                                    let x = Int(rowAsset[r])
+                                                    let v = per[x]
+                                                    if v > bestValue || (v == bestValue && v > 0 && x < best) {
+                                                        best = x
+                                                        bestValue = v
+                                                    }
+                                                }
+                                                for r in rs..<re { per[Int(rowAsset[r])] = 0 }
+                                                asset[a] = Int32(best)
+                                                notional[a] = bestValue
                                             }
                                         }
-                                        for r in rs..<re { per[Int(rowAsset[r])] = 0 }
-                                        asset[a] = Int32(best)
-                                        notional[a] = bestValue
                                     }
                                 }
                             }
@@ -209,7 +214,7 @@ public final class ExposureIndex: @unchecked Sendable {
                 }
             }
         }
-        for a in 0..<accountCount { age[a] = sourceAge[Int(source[a])] }
+        let age = source.map { sourceAge[Int($0)] }
         return (asset, notional, age)
     }
 }
