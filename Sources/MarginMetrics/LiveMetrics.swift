@@ -46,6 +46,7 @@ public final class LiveMetrics: Sendable {
     private let ticks: Counter
     private let latency: ValueHistogram
     private let lastUpdate: Gauge
+    private let updateTime: Counter
     /// What the counters were last set from (swift-prometheus counters only go up: totals become increments).
     private let totals = Mutex<(ticks: Int, rejected: [String: Int])>((0, [:]))
 
@@ -100,6 +101,10 @@ public final class LiveMetrics: Sendable {
             buckets: LiveMetrics.latencyBuckets)
         lastUpdate = gauge(
             "metrics_updated", "timestamp_seconds", "When these figures were last taken from the loop (Unix time).")
+        updateTime = registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "margintop", metricName: "metrics_update", unitName: "seconds_total",
+                helpText: "Time the loop spent taking these figures (its cost: rate() of it is the share of a core)."))
         setFeedStatus("connecting")
         setStoreStatus("connected")
         // Every reason the live book itself refuses an update has a series from the start.
@@ -133,6 +138,12 @@ public final class LiveMetrics: Sendable {
         analysisAgeMax.set(to: a.oldestAge)
         analysisAgeNear.set(to: a.oldestNearAge)
         neverAnalysed.set(to: Double(a.neverAnalysed))
+    }
+
+    /// Time spent taking the figures (the cost of the metrics themselves).
+    public func addUpdateTime(_ d: Duration) {
+        let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        if seconds > 0 { updateTime.increment(by: seconds) }
     }
 
     /// One step's tick-to-snapshot latency.

@@ -74,6 +74,8 @@ public final class LoopMetrics: Sendable {
     /// second, the counters once a second of steps.
     public func record(_ event: LiveEvent) async {
         let now = loop.clock.now
+        let started = ContinuousClock.now
+        defer { metrics.addUpdateTime(ContinuousClock.now - started) }
         switch event {
         case .feedStatus(let status):
             metrics.setFeedStatus(LoopMetrics.label(status))
@@ -100,8 +102,22 @@ public final class LoopMetrics: Sendable {
         last.withLock { loop.clock.now - $0.snapshot >= seconds }
     }
 
+    /// Takes a snapshot for the figures (`watch` when its summaries are further apart than 5 s).
+    public func refresh(now: Double) async {
+        let started = ContinuousClock.now
+        let snap = await loop.engine.snapshot(now: now)
+        last.withLock { ($0.snapshot, $0.analysis) = (loop.clock.now, loop.clock.now) }
+        metrics.observe(snapshot: snap, near: near)
+        metrics.setStoreStatus(LoopMetrics.storeLabel(snap.health.storeStatus))
+        metrics.observe(analysis: await loop.engine.analysisStatus(now: snap.time))
+        await counters()
+        metrics.addUpdateTime(ContinuousClock.now - started)
+    }
+
     /// A summary's figures, as `watch --headless` writes them: the same snapshot and refusals.
     public func summary(_ snap: LiveSnapshot, rejected: [String: Int]) async {
+        let started = ContinuousClock.now
+        defer { metrics.addUpdateTime(ContinuousClock.now - started) }
         let now = loop.clock.now
         last.withLock { ($0.snapshot, $0.analysis) = (now, now) }
         metrics.observe(snapshot: snap, near: near)

@@ -84,7 +84,7 @@ public struct Watcher: Sendable {
                     await summary(now: now)
                 } else if let metrics, metrics.snapshotDue(every: 5) {
                     // Summaries further apart than 5 s: the metrics' figures are taken between them.
-                    await metrics.summary(loop.engine.snapshot(now: now), rejected: await rejections())
+                    await metrics.refresh(now: now)
                 }
             case .finished(let now):
                 for n in await loop.engine.takeNearChanges() { await report(n) }

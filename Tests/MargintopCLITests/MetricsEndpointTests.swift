@@ -141,6 +141,8 @@ import Testing
         #expect(before["feed"] as? String == "live" && m["margintop_feed_up"] == 1)
         #expect(m[#"margintop_feed_status{status="live"}"#] == 1 && m[#"margintop_store_status{status="none"}"#] == 1)
         #expect(m["margintop_analysis_age_max_seconds"] != nil && m["margintop_analysis_age_near_seconds"] != nil)
+        // The metrics' own cost is counted.
+        #expect((m["margintop_metrics_update_seconds_total"] ?? 0) > 0)
     }
 
     /// A bad address is usage (64) before anything runs; one in use is a runtime failure (1) that names it.

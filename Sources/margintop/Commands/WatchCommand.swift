@@ -76,7 +76,6 @@ struct WatchCommand: AsyncParsableCommand {
             throw ValidationError(
                 "--near must be a decimal fraction in (0, 10], e.g. 0.05, not '\(TextCell.escapeControls(near))'")
         }
-        do { _ = try metrics.map(MetricsAddress.init(parsing:)) } catch { throw ValidationError(error.message) }
     }
 
     func run() async throws {
