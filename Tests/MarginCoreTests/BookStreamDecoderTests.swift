@@ -153,12 +153,41 @@ import Testing
         #"[{"id":"a","positions":[{"entryPrice":2,"quantity":1,"instrument":"BTC-PERP"}]}]"#,
         #"[{"id":"a","model":"es"}]"#, #"[{"id":"a","model":"Standard"}]"#, #"[{"id":"a","extra":1}]"#,
         "[ { \"id\" : \"a\" , \"collateral\" : [ { \"asset\" : \"BTC\" , \"amount\" : 1 } ] } ]\n",
+        // Duplicate ids: in order, out of order, after the order breaks, canonically equal (the
+        // Kelvin sign is K to String equality), escaped.
+        #"[{"id":"a1"},{"id":"a2"},{"id":"a2"}]"#, #"[{"id":"b"},{"id":"a"},{"id":"b"}]"#,
+        #"[{"id":"a1"},{"id":"a2"},{"id":"a3"},{"id":"a0"},{"id":"a4"},{"id":"a1"}]"#,
+        #"[{"id":"9"},{"id":"10"},{"id":"K"},{"id":"K"}]"#, #"[{"id":"K"},{"id":"A"},{"id":"K"}]"#,
+        #"[{"id":"x"},{"id":"x"}]"#,
+        #"[{"id":"a","name":"Halcyon Partners Ltd"},{"id":"b","name":"Halcyon Partners Ltd"},{"id":"c","name":"Halcyon Partners Ltd"}]"#,
         #"[{"id":"a"}],"history":{"dates":[],"returns":{}}"#, #"[{"id":"a"}],"accounts":[]"#, #"[]"#, #"{}"#,
         "[" + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "]",
         #"[{"id":"a","name":"# + String(repeating: "[", count: 600) + String(repeating: "]", count: 600) + "}]",
     ])
     func namesAndEdges(accounts: String) {
         #expect(Self.problem(Self.book(accounts)) == nil)
+    }
+
+    /// A demo book's accounts shuffled (the ids out of order), then with one id repeated far from
+    /// its first: the shuffled book is accepted, the repeated one refused as the tree decoder does.
+    @Test func duplicateIdsOutOfOrder() throws {
+        var book = DemoBook.generate(accounts: 3_000, seed: 3)
+        var rng = SplitMix64(seed: 5)
+        for i in stride(from: book.accounts.count - 1, to: 0, by: -1) {
+            book.accounts.swapAt(i, Int(rng.next() % UInt64(i + 1)))
+        }
+        let shuffled = Array(BookEncoder.encode(book, pretty: false).utf8)
+        let decoded = try #require(Self.fast(shuffled))
+        #expect(Self.same(decoded, try Self.tree(shuffled).get()))
+        book.accounts[2_500].id = book.accounts[17].id
+        let repeated = Array(BookEncoder.encode(book, pretty: false).utf8)
+        #expect(Self.fast(repeated) == nil)
+        #expect(Self.problem(repeated) == nil)
+        guard case .failure(let e) = Self.entry(repeated) else {
+            Issue.record("a repeated id was accepted")
+            return
+        }
+        #expect(e.path == "accounts[2500].id" && e.message.hasPrefix("duplicate account id"))
     }
 
     /// The fast path takes names with escapes and other spellings (a book with one such name

@@ -14,7 +14,7 @@ extension BookDecoder {
     /// so that the peak is about the larger of the file and the book, not their sum. A book with
     /// an error is read a second time for the tree decoder (``decodeTree(utf8:file:)``).
     public static func decode(fileAtPath path: String) throws(BookError) -> Book? {
-        try decode(fileAtPath: path, releasingEvery: 32 << 20)
+        try decode(fileAtPath: path, releasingEvery: 8 << 20)
     }
 
     /// ``decode(fileAtPath:)``, handing back the bytes read each time `releasingEvery` more are.

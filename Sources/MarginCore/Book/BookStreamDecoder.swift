@@ -123,7 +123,7 @@ struct BookStreamDecoder {
         // never written is never touched (an allocation this size is mapped on demand).
         var out: [Account] = []
         out.reserveCapacity(min((p.bytes.count - p.pos) / 64, 1 << 26))
-        var ids = IDSet(capacity: min((p.bytes.count - p.pos) / 256, 1 << 24))
+        var ids = IDSet()
         p.skipWhitespace()
         if peek() == UInt8(ascii: "]") {
             p.pos += 1
@@ -163,21 +163,34 @@ struct BookStreamDecoder {
         bounds.removeAll(keepingCapacity: true)
         repeat {
             p.skipWhitespace()
-            let key: AccountKey
-            let (start, count) = try rawKey()
-            switch count {
-            case 2 where keyIs("id", start): key = .id
-            case 4 where keyIs("name", start): key = .name
-            case 5 where keyIs("model", start): key = .model
-            case 11 where keyIs("subaccounts", start): key = .subaccounts
-            case 10 where keyIs("collateral", start): key = .collateral
-            case 9 where keyIs("positions", start): key = .positions
-            default: throw GiveUp()
+            var key: AccountKey
+            if take(#""id":"#) {
+                key = .id
+            } else if take(#""name":"#) {
+                key = .name
+            } else if take(#""model":"#) {
+                key = .model
+            } else if take(#""collateral":"#) {
+                key = .collateral
+            } else if take(#""positions":"#) {
+                key = .positions
+            } else {
+                let (start, count) = try rawKey()
+                switch count {
+                case 2 where keyIs("id", start): key = .id
+                case 4 where keyIs("name", start): key = .name
+                case 5 where keyIs("model", start): key = .model
+                case 11 where keyIs("subaccounts", start): key = .subaccounts
+                case 10 where keyIs("collateral", start): key = .collateral
+                case 9 where keyIs("positions", start): key = .positions
+                default: throw GiveUp()
+                }
+                try colon()
             }
             let bit: UInt8 = 1 << key.rawValue
             guard seen & bit == 0 else { throw GiveUp() }
             seen |= bit
-            try colon()
+            p.skipWhitespace()
             switch key {
             case .id: id = try stringValue()
             case .name: name = try internedString()
@@ -283,17 +296,26 @@ struct BookStreamDecoder {
             var venue: String?
             repeat {
                 p.skipWhitespace()
-                let (start, count) = try rawKey()
-                let bit: UInt8
-                switch count {
-                case 5 where keyIs("asset", start): bit = 1
-                case 6 where keyIs("amount", start): bit = 2
-                case 5 where keyIs("venue", start): bit = 4
-                default: throw GiveUp()
+                var bit: UInt8
+                if take(#""asset":"#) {
+                    bit = 1
+                } else if take(#""amount":"#) {
+                    bit = 2
+                } else if take(#""venue":"#) {
+                    bit = 4
+                } else {
+                    let (start, count) = try rawKey()
+                    switch count {
+                    case 5 where keyIs("asset", start): bit = 1
+                    case 6 where keyIs("amount", start): bit = 2
+                    case 5 where keyIs("venue", start): bit = 4
+                    default: throw GiveUp()
+                    }
+                    try colon()
                 }
                 guard seen & bit == 0 else { throw GiveUp() }
                 seen |= bit
-                try colon()
+                p.skipWhitespace()
                 switch bit {
                 case 1: (asset, assetIndex) = try name(in: assets)
                 case 2: amount = try number()
@@ -326,18 +348,27 @@ struct BookStreamDecoder {
             var isolated: Double?
             repeat {
                 p.skipWhitespace()
-                let (start, count) = try rawKey()
-                let bit: UInt8
-                switch count {
-                case 10 where keyIs("instrument", start): bit = 1
-                case 8 where keyIs("quantity", start): bit = 2
-                case 10 where keyIs("entryPrice", start): bit = 4
-                case 18 where keyIs("isolatedCollateral", start): bit = 8
-                default: throw GiveUp()
+                var bit: UInt8
+                if take(#""instrument":"#) {
+                    bit = 1
+                } else if take(#""quantity":"#) {
+                    bit = 2
+                } else if take(#""entryPrice":"#) {
+                    bit = 4
+                } else {
+                    let (start, count) = try rawKey()
+                    switch count {
+                    case 10 where keyIs("instrument", start): bit = 1
+                    case 8 where keyIs("quantity", start): bit = 2
+                    case 10 where keyIs("entryPrice", start): bit = 4
+                    case 18 where keyIs("isolatedCollateral", start): bit = 8
+                    default: throw GiveUp()
+                    }
+                    try colon()
                 }
                 guard seen & bit == 0 else { throw GiveUp() }
                 seen |= bit
-                try colon()
+                p.skipWhitespace()
                 switch bit {
                 case 1: (instrument, index) = try name(in: instruments)
                 case 2: quantity = try number()
@@ -422,6 +453,15 @@ struct BookStreamDecoder {
         throw GiveUp()
     }
 
+    /// Consumes `"key":` written exactly so (no space, no escape), the common spelling of a member.
+    @inline(__always) private mutating func take(_ quotedKeyColon: StaticString) -> Bool {
+        let n = quotedKeyColon.utf8CodeUnitCount
+        guard p.pos + n <= p.bytes.count, memcmp(p.bytes.baseAddress! + p.pos, quotedKeyColon.utf8Start, n) == 0
+        else { return false }
+        p.pos += n
+        return true
+    }
+
     @inline(__always) private func keyIs(_ key: StaticString, _ start: Int) -> Bool {
         let k = key.utf8Start
         let b = p.bytes
@@ -480,16 +520,18 @@ struct BookStreamDecoder {
         let b = p.bytes
         let start = p.pos + 1
         var i = start
+        var h = NameTable.seed
         while i < b.count {
             let c = b[i]
             if c == UInt8(ascii: "\"") {
-                if let k = table.index(b, start, i - start) {
+                if let k = table.index(NameTable.finish(h), b, start, i - start) {
                     p.pos = i + 1
                     return (table.names[k], k)
                 }
                 break
             }
             if c == UInt8(ascii: "\\") || c < 0x20 { break }
+            h = NameTable.mix(h, c)
             i += 1
         }
         let s = try string()
@@ -533,19 +575,23 @@ final class NameTable {
         bytes.deallocate()
     }
 
+    static let seed: UInt64 = 0xCBF2_9CE4_8422_2325
+    @inline(__always) static func mix(_ h: UInt64, _ byte: UInt8) -> UInt64 { (h ^ UInt64(byte)) &* 0x100_0000_01B3 }
+    @inline(__always) static func finish(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h ^ (h >> 29)) }
+
     @inline(__always) static func hash(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> Int {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        var h = seed
         var i = start
         while i < start + count {
-            h = (h ^ UInt64(b[i])) &* 0x100_0000_01B3
+            h = mix(h, b[i])
             i += 1
         }
-        return Int(truncatingIfNeeded: h ^ (h >> 29))
+        return finish(h)
     }
 
-    /// The index of the name whose bytes are `b[start..<start+count]`.
-    @inline(__always) func index(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> Int? {
-        var h = Self.hash(b, start, count) & mask
+    /// The index of the name whose bytes are `b[start..<start+count]` (`hash` is theirs, ``hash(_:_:_:)``).
+    @inline(__always) func index(_ hash: Int, _ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> Int? {
+        var h = hash & mask
         while true {
             let slot = slots[h]
             if slot.index == 0 { return nil }
@@ -559,20 +605,17 @@ final class NameTable {
     }
 }
 
-/// The account ids seen, for the duplicate check: an open-addressing table of indices into the
-/// accounts read, hashed by the id's bytes. Byte-equal is `String`-equal only for ASCII, so at
-/// the first id that is not ASCII the table turns into a `Set<String>` of every id (the tree
-/// decoder's own check, by canonical equivalence).
+/// The account ids seen, for the duplicate check. While the ids come in increasing order (by
+/// length, then bytes: `ACC-999999` before `ACC-1000000`), as generated and exported books have
+/// them, each is only compared with the one before. After that, an open-addressing table of
+/// indices into the accounts read, hashed by the id's bytes. Byte-equal is `String`-equal only
+/// for ASCII, so at the first id that is not ASCII this turns into a `Set<String>` of every id
+/// (the tree decoder's own check, by canonical equivalence).
 struct IDSet {
-    private var slots: [Int32]
+    private var last: String?
+    private var slots: [Int32] = []
     private var count = 0
     private var strings: Set<String>?
-
-    init(capacity: Int) {
-        var size = 1024
-        while size < capacity * 2 { size *= 2 }
-        slots = [Int32](repeating: 0, count: size)
-    }
 
     /// Adds account `index`'s id (`accounts` holds the ones before it); false for a duplicate.
     mutating func insert(_ id: String, index: Int, in accounts: [Account]) -> Bool {
@@ -584,10 +627,29 @@ struct IDSet {
             return ascii < 0x80 ? NameTable.hash(u, 0, u.count) : nil
         }
         guard let h else {
-            var all = Set(accounts.map(\.id))
-            all.reserveCapacity(accounts.count * 2)
+            var all = Set<String>(minimumCapacity: accounts.count * 2)
+            for a in accounts { all.insert(a.id) }
             strings = all
             return strings!.insert(id).inserted
+        }
+        if var previous = last {
+            let increasing = previous.withUTF8 { a in
+                id.withUTF8 { b in
+                    a.count != b.count ? a.count < b.count : memcmp(a.baseAddress!, b.baseAddress!, a.count) < 0
+                }
+            }
+            if increasing {
+                last = id
+                return true
+            }
+            // Out of order: every id so far into the table.
+            last = nil
+            for k in 0..<index { add(k, accounts) }
+        } else if slots.isEmpty {
+            if index == 0 {
+                last = id
+                return true
+            }
         }
         if count * 2 >= slots.count { grow(accounts) }
         let mask = slots.count - 1
@@ -601,8 +663,19 @@ struct IDSet {
         return true
     }
 
+    /// Puts account `k` (whose id is known to be new) into the table.
+    private mutating func add(_ k: Int, _ accounts: [Account]) {
+        if count * 2 >= slots.count { grow(accounts) }
+        let mask = slots.count - 1
+        var id = accounts[k].id
+        var s = id.withUTF8 { NameTable.hash($0, 0, $0.count) } & mask
+        while slots[s] != 0 { s = (s + 1) & mask }
+        slots[s] = Int32(k + 1)
+        count += 1
+    }
+
     private mutating func grow(_ accounts: [Account]) {
-        var bigger = [Int32](repeating: 0, count: slots.count * 2)
+        var bigger = [Int32](repeating: 0, count: max(1024, slots.count * 2))
         let mask = bigger.count - 1
         for s in slots where s != 0 {
             var id = accounts[Int(s) - 1].id
