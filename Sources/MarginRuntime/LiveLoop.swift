@@ -30,6 +30,11 @@ public final class LiveLoop: Sendable {
         public var stepInterval: Duration = .milliseconds(20)
         /// Publish ``LiveEvent/snapshot(_:took:)`` this often; `nil` publishes none.
         public var snapshotInterval: Duration?
+        /// Publish the snapshot right after each step that recomputed, instead of on a timer of
+        /// its own (`snapshotInterval` is then the most a snapshot waits when nothing changed):
+        /// the dashboard steps at the screen's pace, so no recompute goes unseen and a tick
+        /// reaches the screen one step and one snapshot after it arrives.
+        public var snapshotAfterStep = false
         /// A snapshot holds the engine while it copies the columns: wait at least this many times
         /// the last snapshot's duration before the next, so big books leave the engine to ticks.
         public var snapshotHold: Double = 2
@@ -152,7 +157,7 @@ public final class LiveLoop: Sendable {
                 progress.mark(statusFinished: true)
             }
             addFollowTasks(to: &group, now: { clock.now }, options, events: events)
-            if let every = options.snapshotInterval {
+            if let every = options.snapshotInterval, !options.snapshotAfterStep {
                 group.addTask {
                     while !Task.isCancelled {
                         let t0 = clock.now
@@ -177,6 +182,7 @@ public final class LiveLoop: Sendable {
         events: @Sendable (LiveEvent) async -> Void
     ) async {
         var rejectionsRead = -Double.infinity
+        var lastSnapshot = -Double.infinity
         while !Task.isCancelled {
             try? await clock.sleep(for: options.stepInterval)
             let now = clock.now
@@ -199,6 +205,16 @@ public final class LiveLoop: Sendable {
                             recomputedUnits: units, full: full)))
             } else {
                 await events(.tick(now: now))
+            }
+            if options.snapshotAfterStep, let every = options.snapshotInterval {
+                let recomputed = await engine.lastRecompute().units > 0
+                let (whole, atto) = every.components
+                if recomputed || now - lastSnapshot >= Double(whole) + Double(atto) * 1e-18 {
+                    let t0 = clock.now
+                    let snap = await engine.snapshot(now: t0)
+                    lastSnapshot = t0
+                    await events(.snapshot(snap, took: clock.now - t0))
+                }
             }
             // A finished feed ends the loop once every tick it delivered is submitted and applied, and its
             // finished status is written (so the last summary and the health say so).
@@ -372,12 +388,15 @@ public struct StepReport: Sendable {
 }
 
 extension LiveLoop.Options {
-    /// As the dashboard runs: until stopped (a finished feed stays on screen), a snapshot ten times
-    /// a second, and the header's feed wording: "sim" while live, "binance down: ..." otherwise.
+    /// As the dashboard runs: until stopped (a finished feed stays on screen), ten steps a second
+    /// each published as it ends, and the header's feed wording: "sim" while live, "binance down: ..." otherwise.
     public static var dashboard: Self {
         var o = Self()
         o.stopWhenFeedFinishes = false
-        o.snapshotInterval = .milliseconds(100)
+        // Ten steps a second, each followed by its snapshot; when nothing moves, a snapshot a second.
+        o.stepInterval = .milliseconds(100)
+        o.snapshotAfterStep = true
+        o.snapshotInterval = .seconds(1)
         o.statusText = { name, status in status.isLive ? name : "\(name) \(status)" }
         return o
     }

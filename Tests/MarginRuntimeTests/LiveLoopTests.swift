@@ -82,6 +82,41 @@ import Testing
         #expect(await feed.status() == .finished)
     }
 
+    /// The dashboard's pace: with `snapshotAfterStep` every step that recomputed is followed at
+    /// once by its snapshot; steps that changed nothing publish only every `snapshotInterval`.
+    @Test func snapshotAfterEachRecomputingStep() async throws {
+        let book = try Self.book()
+        for (rate, interval) in [(200, Duration.seconds(1)), (1, .milliseconds(300))] {
+            let feed = try FeedFactory.make(spec: "sim:seed=4,rate=\(rate)", universe: SimUniverse(book: book))
+            let loop = LiveLoop(book: book, feed: feed)
+            let events = Events()
+            var options = LiveLoop.Options()
+            options.duration = 1.2
+            options.stepInterval = .milliseconds(rate == 1 ? 20 : 50)
+            options.snapshotAfterStep = true
+            options.snapshotInterval = interval
+            options.reportSteps = true
+            await loop.run(options) { await events.add($0) }
+            let all = await events.all
+            var recomputing = 0
+            var followed = 0
+            var steps = 0
+            for (i, e) in all.enumerated() {
+                guard case .stepped(let step) = e else { continue }
+                steps += 1
+                guard step.recomputedUnits > 0 else { continue }
+                recomputing += 1
+                if i + 1 < all.count, case .snapshot = all[i + 1] { followed += 1 }
+            }
+            let snaps = all.filter { if case .snapshot = $0 { true } else { false } }.count
+            #expect(recomputing > 0 && followed == recomputing, "rate \(rate): \(followed) of \(recomputing)")
+            if rate == 1 {
+                // About 60 steps, a handful of ticks: a snapshot per tick and one per 300 ms idle.
+                #expect(steps > 20 && snaps <= recomputing + 6, "\(snaps) snapshots, \(steps) steps")
+            }
+        }
+    }
+
     /// Following a store: an account edited in the store while the loop runs reaches the live
     /// book, and the state change it causes is reported by the loop.
     @Test func followsTheStore() async throws {
