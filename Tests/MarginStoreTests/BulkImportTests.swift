@@ -61,6 +61,14 @@ struct BulkImportTests {
                 if case .accountChanged(let a) = $0 { return a.id == id } else { return false }
             }
             #expect(seen == .accountChanged(edited))
+
+            // Past PostgresStore.parallelLoadAccounts the positions load on a second connection
+            // (SQLite: a second snapshot, always) and are attached to their sub-accounts.
+            var big = DemoBook.generate(accounts: PostgresStore.parallelLoadAccounts + 500, seed: 21)
+            big.accounts[7_000].subaccounts.append(SubAccount(id: "no lines"))
+            big.accounts.swapAt(3, 9_000)
+            try await f.store.importBook(big, operator: "tester")
+            #expect(try await f.store.loadBook() == big)
         }
     }
 

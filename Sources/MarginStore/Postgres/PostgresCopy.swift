@@ -99,7 +99,9 @@ enum PostgresCopy {
 
     /// Reads the account-side tables in key order from the transaction's snapshot, rows decoded
     /// by column index as they arrive (binary format).
-    static func loadAccounts(_ s: PostgresSession, count: Int) async throws -> [Account] {
+    static func loadAccounts(_ s: PostgresSession, count: Int, positions withPositions: Bool = true) async throws
+        -> AccountsBuilder
+    {
         var b = AccountsBuilder(capacity: count)
         func query(_ t: AccountTable) -> PostgresQuery {
             let spec = t.spec
@@ -124,17 +126,37 @@ enum PostgresCopy {
             let line = CollateralLine(asset: try c.text(), amount: try c.double(), venue: try c.optText())
             try b.addCollateral(pk: pk, sub: sub, line)
         }
-        b.rewind()
-        for try await row in try await s.conn.query(query(.positions), logger: s.logger) {
-            var c = Cells(row, .positions)
-            let (pk, sub) = (try c.int(), try c.int())
-            try c.skip()
-            let p = Position(
-                instrument: try c.text(), quantity: try c.double(), entryPrice: try c.double(),
-                isolatedCollateral: try c.optDouble())
-            try b.addPosition(pk: pk, sub: sub, p)
+        if withPositions {
+            b.rewind()
+            for try await row in try await s.conn.query(query(.positions), logger: s.logger) {
+                let (pk, sub, p) = try position(row)
+                try b.addPosition(pk: pk, sub: sub, p)
+            }
         }
-        return b.accounts
+        return b
+    }
+
+    /// The positions table alone, grouped by sub-account.
+    static func loadPositions(_ conn: PostgresConnection, logger: Logger) async throws -> PositionGroups {
+        let spec = AccountTable.positions.spec
+        var groups = PositionGroups()
+        let q = PostgresQuery(unsafeSQL: "SELECT \(spec.columnList) FROM \(spec.name) ORDER BY \(spec.orderBy)")
+        for try await row in try await conn.query(q, logger: logger) {
+            let (pk, sub, p) = try position(row)
+            try groups.add(pk: pk, sub: sub, p)
+        }
+        return groups
+    }
+
+    @inline(__always)
+    static func position(_ row: PostgresRow) throws(StoreError) -> (Int64, Int64, Position) {
+        var c = Cells(row, .positions)
+        let (pk, sub) = (try c.int(), try c.int())
+        try c.skip()
+        let p = Position(
+            instrument: try c.text(), quantity: try c.double(), entryPrice: try c.double(),
+            isolatedCollateral: try c.optDouble())
+        return (pk, sub, p)
     }
 
     /// A row's cells read in column order: binary `int8`, `float8` and `text` straight from

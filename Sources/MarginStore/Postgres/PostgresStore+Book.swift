@@ -1,4 +1,5 @@
 import MarginCore
+import PostgresNIO
 
 /// Reading the book, and replacing it by an import.
 extension PostgresStore {
@@ -14,11 +15,37 @@ extension PostgresStore {
             // truncates the account side, commits first and this reads its book whole.
             let tables = BookTables.deleteOrder.map(\.name).joined(separator: ", ")
             try await s.execute("LOCK TABLE \(tables) IN ACCESS SHARE MODE", [])
-            var asm = try await s.loadMarket()
-            var book = try asm.finish()
             let count = Int(try await s.scalar("SELECT count(*) FROM accounts") ?? 0)
-            book.accounts = try await PostgresCopy.loadAccounts(s, count: count)
-            return book
+            guard count >= PostgresStore.parallelLoadAccounts else {
+                var asm = try await s.loadMarket()
+                var book = try asm.finish()
+                book.accounts = try await PostgresCopy.loadAccounts(s, count: count).accounts
+                return book
+            }
+            // Two cores: the positions (half the rows) on a second connection that imports this
+            // transaction's snapshot (held, with the locks, until both are read).
+            let snapshot = try await s.rows("SELECT pg_export_snapshot()", types: [.text]).first?[0].text ?? ""
+            guard !snapshot.isEmpty, snapshot.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
+                throw StoreError.database("unexpected snapshot id from the server")
+            }
+            let second = try await connect()
+            do {
+                try await second.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+                try await second.query(
+                    PostgresQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(snapshot)'"), logger: logger)
+                async let positions = PostgresCopy.loadPositions(second, logger: logger)
+                var asm = try await s.loadMarket()
+                var book = try asm.finish()
+                var builder = try await PostgresCopy.loadAccounts(s, count: count, positions: false)
+                try builder.attach(try await positions)
+                book.accounts = builder.accounts
+                _ = try? await second.query("COMMIT", logger: logger)
+                try? await second.close()
+                return book
+            } catch {
+                try? await second.close()
+                throw error
+            }
         }
     }
 

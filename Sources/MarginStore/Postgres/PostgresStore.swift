@@ -29,6 +29,8 @@ public final class PostgresStore: SQLBackedStore, SQLStore {
 
     /// Rows per multi-row insert of an import (bound as arrays and `unnest`ed).
     static let batchRows = 20_000
+    /// From this many accounts a load reads the positions on a second connection.
+    static let parallelLoadAccounts = 10_000
 
     /// Commands run in read-only transactions, and the schema is checked instead of migrated.
     let readOnly: Bool

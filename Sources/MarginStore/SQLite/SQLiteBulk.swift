@@ -135,8 +135,9 @@ extension SQLiteStore {
         return restore
     }
 
-    /// The account-side tables read in key order, columns by index, into accounts.
-    static func loadAccounts(_ db: Database) throws -> [Account] {
+    /// The account-side tables read in key order, columns by index, into accounts; the positions
+    /// too unless they are read apart (`positions: false`, then ``loadPositions(_:)``).
+    static func loadAccounts(_ db: Database, positions withPositions: Bool = true) throws -> AccountsBuilder {
         let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM accounts") ?? 0
         var b = AccountsBuilder(capacity: count)
         func query(_ t: AccountTable) throws -> SQLiteRawStatement {
@@ -186,14 +187,47 @@ extension SQLiteStore {
                 asset: try text(s, .collateral, 3), amount: try double(s, .collateral, 4), venue: optText(s, 5))
             try b.addCollateral(pk: try int(s, .collateral, 0), sub: try int(s, .collateral, 1), line)
         }
-        s = try query(.positions)
-        b.rewind()
-        while try s.next() {
-            let p = Position(
-                instrument: try text(s, .positions, 3), quantity: try double(s, .positions, 4),
-                entryPrice: try double(s, .positions, 5), isolatedCollateral: optDouble(s, 6))
-            try b.addPosition(pk: try int(s, .positions, 0), sub: try int(s, .positions, 1), p)
+        if withPositions {
+            s = try query(.positions)
+            b.rewind()
+            while try s.next() {
+                let (pk, sub, p) = try position(s)
+                try b.addPosition(pk: pk, sub: sub, p)
+            }
         }
-        return b.accounts
+        return b
+    }
+
+    /// The positions table alone, grouped by sub-account.
+    static func loadPositions(_ db: Database) throws -> PositionGroups {
+        let spec = AccountTable.positions.spec
+        let s = try SQLiteRawStatement(db, "SELECT \(spec.columnList) FROM \(spec.name) ORDER BY \(spec.orderBy)")
+        var groups = PositionGroups()
+        while try s.next() {
+            let (pk, sub, p) = try position(s)
+            try groups.add(pk: pk, sub: sub, p)
+        }
+        return groups
+    }
+
+    /// One positions row: its account key, sub-account and position.
+    @inline(__always)
+    static func position(_ s: SQLiteRawStatement) throws -> (Int64, Int64, Position) {
+        func corrupt(_ i: Int) -> StoreError {
+            AccountsBuilder.corrupt(.positions, BookTables.positions.columns[i].name)
+        }
+        func number(_ i: Int32) throws -> Double {
+            let type = s.type(i)
+            guard type == SQLITE_FLOAT || type == SQLITE_INTEGER else { throw corrupt(Int(i)) }
+            return s.double(i)
+        }
+        guard s.type(0) == SQLITE_INTEGER else { throw corrupt(0) }
+        guard s.type(1) == SQLITE_INTEGER else { throw corrupt(1) }
+        guard s.type(3) == SQLITE_TEXT else { throw corrupt(3) }
+        let isolatedType = s.type(6)
+        let isolated = isolatedType == SQLITE_FLOAT || isolatedType == SQLITE_INTEGER ? s.double(6) : nil
+        let p = Position(
+            instrument: s.text(3), quantity: try number(4), entryPrice: try number(5), isolatedCollateral: isolated)
+        return (s.int(0), s.int(1), p)
     }
 }

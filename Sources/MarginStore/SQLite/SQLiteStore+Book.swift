@@ -35,11 +35,38 @@ extension SQLiteStore {
     }
 
     public func loadBook() async throws(StoreError) -> Book {
-        try await read { db in
+        // Two cores: the positions (half the rows) on a second snapshot of the same state.
+        if let (first, second) = try await twinSnapshots() {
+            do {
+                async let positions = second.read { db in try SQLiteStore.loadPositions(db) }
+                let (market, rest) = try await first.read { db in
+                    var asm = try SQLiteStore.loadMarket(db)
+                    return (try asm.finish(), try SQLiteStore.loadAccounts(db, positions: false))
+                }
+                var builder = rest
+                try builder.attach(try await positions)
+                var book = market
+                book.accounts = builder.accounts
+                return book
+            } catch {
+                throw SQLiteStore.map(error)
+            }
+        }
+        return try await read { db in
             var asm = try SQLiteStore.loadMarket(db)
             var book = try asm.finish()
-            book.accounts = try SQLiteStore.loadAccounts(db)
+            book.accounts = try SQLiteStore.loadAccounts(db).accounts
             return book
+        }
+    }
+
+    /// Two read snapshots that see one committed state: both begun while this process holds
+    /// the file's write lock (`BEGIN IMMEDIATE`), so no commit of any process falls between
+    /// them. `nil` for a read-only store, which cannot take that lock (one snapshot then).
+    func twinSnapshots() async throws(StoreError) -> (DatabaseSnapshot, DatabaseSnapshot)? {
+        guard !pool.configuration.readonly else { return nil }
+        return try await writing { _ in
+            (try pool.makeSnapshot(), try pool.makeSnapshot())
         }
     }
 
