@@ -195,8 +195,16 @@ struct BookStreamDecoder {
             case .id: id = try stringValue()
             case .name: name = try internedString()
             case .model:
-                guard let m = MarginModel(rawValue: try stringValue()) else { throw GiveUp() }
-                model = m
+                if take(#""standard""#) {
+                    model = .standard
+                } else if take(#""portfolio""#) {
+                    model = .portfolio
+                } else if take(#""es""#) {
+                    model = .es
+                } else {
+                    guard let m = MarginModel(rawValue: try stringValue()) else { throw GiveUp() }
+                    model = m
+                }
             case .subaccounts: subaccounts = try subaccountList()
             case .collateral:
                 let from = bounds.count
@@ -216,7 +224,11 @@ struct BookStreamDecoder {
         } else if seen & (1 << AccountKey.collateral.rawValue | 1 << AccountKey.positions.rawValue) != 0 {
             throw GiveUp()
         }
-        return Account(id: id, name: name, model: model, subaccounts: subaccounts ?? [main])
+        if let subaccounts { return Account(id: id, name: name, model: model, subaccounts: subaccounts) }
+        var one: [SubAccount] = []
+        one.reserveCapacity(1)
+        one.append(main)
+        return Account(id: id, name: name, model: model, subaccounts: one)
     }
 
     private mutating func subaccountList() throws(GiveUp) -> [SubAccount] {
@@ -389,23 +401,20 @@ struct BookStreamDecoder {
         return exactCopy(positions)
     }
 
-    /// A new array of exactly `a`'s elements (`Array(a[...])` may share `a`'s buffer, capacity and all).
+    /// A new array of exactly `a`'s elements (`Array(a[...])` may share `a`'s buffer, capacity and
+    /// all; `Array(unsafeUninitializedCapacity:)` looks its storage type up at run time each call).
     @inline(__always) private func exactCopy(_ a: [CollateralLine]) -> [CollateralLine] {
-        a.withUnsafeBufferPointer { source in
-            [CollateralLine](unsafeUninitializedCapacity: source.count) { target, count in
-                _ = target.initialize(fromContentsOf: source)
-                count = source.count
-            }
-        }
+        var out: [CollateralLine] = []
+        out.reserveCapacity(a.count)
+        out.append(contentsOf: a)
+        return out
     }
 
     @inline(__always) private func exactCopy(_ a: [Position]) -> [Position] {
-        a.withUnsafeBufferPointer { source in
-            [Position](unsafeUninitializedCapacity: source.count) { target, count in
-                _ = target.initialize(fromContentsOf: source)
-                count = source.count
-            }
-        }
+        var out: [Position] = []
+        out.reserveCapacity(a.count)
+        out.append(contentsOf: a)
+        return out
     }
 
     // MARK: - Tokens
@@ -490,10 +499,14 @@ struct BookStreamDecoder {
         let b = p.bytes
         let start = p.pos + 1
         var i = start
-        while i < b.count, b[i] != UInt8(ascii: "\""), b[i] != UInt8(ascii: "\\"), b[i] >= 0x20 { i += 1 }
+        var hash = NameTable.seed
+        while i < b.count, b[i] != UInt8(ascii: "\""), b[i] != UInt8(ascii: "\\"), b[i] >= 0x20 {
+            hash = NameTable.mix(hash, b[i])
+            i += 1
+        }
         // Short ones are kept inline by String; escaped ones are rare.
         guard i < b.count, b[i] == UInt8(ascii: "\""), i - start > 15 else { return try string() }
-        let h = NameTable.hash(b, start, i - start)
+        let h = NameTable.finish(hash)
         if let s = interned.find(h, b, start, i - start) {
             p.pos = i + 1
             return s
