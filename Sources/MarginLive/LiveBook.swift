@@ -317,6 +317,7 @@ public final class LiveBook: @unchecked Sendable {
             bound += unitsOfInstrument[i].count
         }
         var changes: [StateChange] = []
+        let causeAssets = causeOfAsset.keys.sorted()
         func noteChange(_ a: Int) {
             let next = withHysteresis(a, was: displayed[a])
             guard next != displayed[a] else { return }
@@ -326,7 +327,9 @@ public final class LiveBook: @unchecked Sendable {
             {
                 cause = causeOfInstrument[i]
             }
-            if cause == nil { cause = causeOfAsset.first { exposure(a, $0.key) }?.value }
+            // The lowest exposed asset, not the dictionary's order (which differs from run to run):
+            // a replay names the same cause every time.
+            if cause == nil, let x = causeAssets.first(where: { exposure(a, $0) }) { cause = causeOfAsset[x] }
             changes.append(change(a, from: displayed[a], to: next, now: now, cause: cause))
             displayed[a] = next
         }

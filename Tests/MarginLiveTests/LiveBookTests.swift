@@ -296,4 +296,29 @@ import Testing
         #expect(live.isStale(account: pool, now: t0 + 10))
         #expect(live.isStale(account: iso, now: t0 + 10))
     }
+
+    /// A state change caused by several index ticks in one step names the lowest exposed
+    /// asset's tick, whatever order they came in: a replay names the same cause every run (it
+    /// was the first of a dictionary's keys, whose order differs from process to process).
+    @Test func causeOfAChangeIsTheLowestExposedAsset() throws {
+        let text = #"""
+            {"format": "margintop.book/1", "asOf": "2026-11-24T12:00:00Z",
+             "assets": {"USDC": {"stable": true}, "AAA": {"price": 100, "vol": 0.5}, "BBB": {"price": 100, "vol": 0.5},
+                        "CCC": {"price": 100, "vol": 0.5}, "DDD": {"price": 100, "vol": 0.5}}, "instruments": {},
+             "accounts": [{"id": "ALL", "collateral": [{"asset": "AAA", "amount": 1}, {"asset": "BBB", "amount": 1},
+                                                       {"asset": "CCC", "amount": 1}, {"asset": "DDD", "amount": 1},
+                                                       {"asset": "USDC", "amount": -330}]}]}
+            """#
+        let book = try BookDecoder.decode(text)
+        let names = ["DDD", "BBB", "CCC", "AAA"]
+        for rotation in 0..<names.count {
+            let live = LiveBook(book: book, now: 0)
+            let order = Array(names[rotation...] + names[..<rotation])
+            let changes = live.apply(
+                order.map { PriceUpdate(symbol: $0, kind: .index, value: 60, exchangeTime: 1) }, now: 1)
+            let change = try #require(changes.first, "no state change in rotation \(rotation)")
+            let lowest = live.marginBook.market.assetNames.filter { names.contains($0) }.first
+            #expect(change.cause?.symbol == lowest, "rotation \(rotation): \(String(describing: change.cause))")
+        }
+    }
 }
