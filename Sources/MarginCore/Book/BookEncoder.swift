@@ -4,10 +4,26 @@
 /// numbers rest on; decoding the output gives the same book.
 public enum BookEncoder {
     public static func encode(_ book: Book, pretty: Bool = true) -> String {
-        JSONWriter(pretty: pretty).write(json(book)) + "\n"
+        guard !pretty else { return JSONWriter(pretty: true).write(json(book)) + "\n" }
+        // Compact: the header through the tree, the accounts (the bulk of a big book) written
+        // straight, in the same bytes the tree gives.
+        var out = JSONWriter(pretty: false).write(.object(header(book)))
+        out.removeLast()
+        out += ",\"accounts\":["
+        for (i, a) in book.accounts.enumerated() {
+            if i > 0 { out += "," }
+            writeCompact(a, into: &out)
+        }
+        out += "]}\n"
+        return out
     }
 
     public static func json(_ book: Book) -> JSONValue {
+        .object(header(book) + [("accounts", .array(book.accounts.map(account)))])
+    }
+
+    /// The document's members before `accounts`.
+    static func header(_ book: Book) -> [(String, JSONValue)] {
         var top: [(String, JSONValue)] = [
             ("format", .string(Book.formatName)),
             ("asOf", .string(book.asOf.text)),
@@ -36,8 +52,67 @@ public enum BookEncoder {
                     ])
                 ))
         }
-        top.append(("accounts", .array(book.accounts.map(account))))
-        return .object(top)
+        return top
+    }
+
+    /// ``account(_:)`` written compact into `out`, without building its tree.
+    static func writeCompact(_ a: Account, into out: inout String) {
+        out += "{\"id\":"
+        JSONWriter.quote(a.id, into: &out)
+        if let n = a.name {
+            out += ",\"name\":"
+            JSONWriter.quote(n, into: &out)
+        }
+        if let m = a.model {
+            out += ",\"model\":"
+            JSONWriter.quote(m.rawValue, into: &out)
+        }
+        if a.subaccounts.count == 1, a.subaccounts[0].id == "main" {
+            out += ","
+            writeCompactLines(a.subaccounts[0], into: &out)
+        } else {
+            out += ",\"subaccounts\":["
+            for (i, sub) in a.subaccounts.enumerated() {
+                if i > 0 { out += "," }
+                out += "{\"id\":"
+                JSONWriter.quote(sub.id, into: &out)
+                out += ","
+                writeCompactLines(sub, into: &out)
+                out += "}"
+            }
+            out += "]"
+        }
+        out += "}"
+    }
+
+    static func writeCompactLines(_ s: SubAccount, into out: inout String) {
+        out += "\"collateral\":["
+        for (i, c) in s.collateral.enumerated() {
+            out += i > 0 ? ",{\"asset\":" : "{\"asset\":"
+            JSONWriter.quote(c.asset, into: &out)
+            out += ",\"amount\":"
+            out += JSONWriter.number(c.amount)
+            if let v = c.venue {
+                out += ",\"venue\":"
+                JSONWriter.quote(v, into: &out)
+            }
+            out += "}"
+        }
+        out += "],\"positions\":["
+        for (i, p) in s.positions.enumerated() {
+            out += i > 0 ? ",{\"instrument\":" : "{\"instrument\":"
+            JSONWriter.quote(p.instrument, into: &out)
+            out += ",\"quantity\":"
+            out += JSONWriter.number(p.quantity)
+            out += ",\"entryPrice\":"
+            out += JSONWriter.number(p.entryPrice)
+            if let c = p.isolatedCollateral {
+                out += ",\"isolatedCollateral\":"
+                out += JSONWriter.number(c)
+            }
+            out += "}"
+        }
+        out += "]"
     }
 
     static func defaults(_ d: BookDefaults) -> JSONValue {
