@@ -196,18 +196,7 @@ extension Evaluator {
                 }
             }
             let end = min(n, k0 + 8)
-            for s in k0..<end {
-                let loss = -pnl[s]
-                if filled == k && loss <= threshold { continue }
-                var j = filled < k ? filled : k - 1
-                if filled < k { filled += 1 }
-                while j > 0 && top[j - 1] < loss {
-                    top[j] = top[j - 1]
-                    j -= 1
-                }
-                top[j] = loss
-                if filled == k { threshold = top[k - 1] }
-            }
+            for s in k0..<end { insert(-pnl[s], into: top, k: k, filled: &filled, threshold: &threshold) }
             k0 = end
         }
     }
