@@ -80,11 +80,14 @@ struct AnalysisScheduler {
             position[a] = Int32(picked.count)
             picked.append(a)
             // In the background an account's first analysis is its distance alone (the book is
-            // covered three times sooner); its rotation visits after that search the prices too.
+            // covered three times sooner); its rotation visits after that search the prices too,
+            // once they are `liquidationPriceMaxAge` old.
             let first = table.analysedAt[a] == -.infinity
+            let pricedAt = table.liquidationPrices.analysedAt[a]
             let priced =
                 synchronous
-                ? rotation || table.liquidationPrices.analysedAt[a] == -.infinity : rotation && !first
+                ? rotation || pricedAt == -.infinity
+                : rotation && !first && now - pricedAt >= config.liquidationPriceMaxAge
             full.append(cadence == .always || (cadence == .rotation && priced))
         }
         // Background: at the measured speed a pass does about `budget` accounts (until a pass has

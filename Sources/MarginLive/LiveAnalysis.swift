@@ -39,8 +39,12 @@ public struct LiveAnalysisConfig: Sendable, Equatable {
     /// beyond that the near accounts (oldest first) come before the rotation.
     public var maxPassSeconds = 0.4
     /// Which analyses also search the liquidation price of each exposed asset (several
-    /// searches per account, about twice the distance's work).
+    /// searches per account, about 3.5 times the distance's work).
     public var liquidationPrices = LiquidationPriceCadence.rotation
+    /// Background: a rotation visit searches an account's liquidation prices again only once
+    /// they are this many seconds old (never-searched ones at once); other visits renew its
+    /// distance alone, so the rotation covers the book about three times as often.
+    public var liquidationPriceMaxAge = 15.0
     /// Threads of one pass; by default all cores but one, which stays with the loop.
     public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
     /// Background: the nice value of the pass's own thread (Linux), so the loop's steps and

@@ -144,6 +144,30 @@ import Testing
         }
     }
 
+    /// In the background the rotation renews distances on every visit but liquidation prices
+    /// only once they are `liquidationPriceMaxAge` old: with 10 s, passes at t1…t5 price the
+    /// accounts once (at t2, their second visit); with 0, at every visit.
+    @Test(arguments: [10.0, 0.0])
+    func rotationRenewsLiquidationPricesOnceTheyAreOld(maxAge: Double) async throws {
+        var book = DemoBook.generate(accounts: 30, seed: 8)
+        for a in book.accounts.indices { book.accounts[a].model = .standard }
+        let t0 = book.asOf.epochSeconds
+        var config = LiveConfig()
+        config.advanceTime = false
+        config.analysis.minPassInterval = 0
+        config.analysis.liquidationPriceMaxAge = maxAge
+        let engine = LiveEngine(book: book, config: config, now: t0)
+        for t in 1...6 {
+            _ = await engine.step(now: t0 + Double(t))
+            await engine.waitForAnalysis()
+        }
+        let snap = await engine.snapshot(now: t0 + 6)
+        let visited = (0..<30).filter { !Self.liquidatable(snap, $0) && snap.accounts.analysedAt[$0] == t0 + 5 }
+        #expect(visited.count > 10, "\(visited.count) accounts analysed by the last pass")
+        let pricedAt = visited.map { snap.accounts.liquidationPrices.analysedAt[$0] }
+        #expect(pricedAt.allSatisfy { $0 == (maxAge > 0 ? t0 + 2 : t0 + 5) }, "\(pricedAt.map { $0 - t0 })")
+    }
+
     /// In the background a pass runs off the engine and is merged on a later step; an account's
     /// first analysis is its distance, its next rotation visit adds the liquidation prices; a
     /// pass over a book that was replaced meanwhile is dropped, and unchanged accounts keep their
