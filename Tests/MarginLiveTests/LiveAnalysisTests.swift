@@ -144,17 +144,24 @@ import Testing
         }
     }
 
+    /// 30 standard demo accounts, their book's time, and a background analysis that starts a
+    /// pass at every step (prices do not age by themselves).
+    static func backgroundSetup() -> (Book, Double, LiveConfig) {
+        var book = DemoBook.generate(accounts: 30, seed: 8)
+        for a in book.accounts.indices { book.accounts[a].model = .standard }
+        var config = LiveConfig()
+        config.advanceTime = false
+        config.analysis.minPassInterval = 0
+        return (book, book.asOf.epochSeconds, config)
+    }
+
     /// In the background the rotation renews distances on every visit but liquidation prices
     /// only once they are `liquidationPriceMaxAge` old: with 10 s, passes at t1…t5 price the
     /// accounts once (at t2, their second visit); with 0, at every visit.
     @Test(arguments: [10.0, 0.0])
     func rotationRenewsLiquidationPricesOnceTheyAreOld(maxAge: Double) async throws {
-        var book = DemoBook.generate(accounts: 30, seed: 8)
-        for a in book.accounts.indices { book.accounts[a].model = .standard }
-        let t0 = book.asOf.epochSeconds
-        var config = LiveConfig()
-        config.advanceTime = false
-        config.analysis.minPassInterval = 0
+        let (book, t0, setup) = Self.backgroundSetup()
+        var config = setup
         config.analysis.liquidationPriceMaxAge = maxAge
         let engine = LiveEngine(book: book, config: config, now: t0)
         for t in 1...6 {
@@ -173,12 +180,8 @@ import Testing
     /// pass over a book that was replaced meanwhile is dropped, and unchanged accounts keep their
     /// analyses across a replacement.
     @Test func backgroundPassesMergeAndAPassOverAnOldBookIsDropped() async throws {
-        var book = DemoBook.generate(accounts: 30, seed: 8)
-        for a in book.accounts.indices { book.accounts[a].model = .standard }
-        let t0 = book.asOf.epochSeconds
-        var config = LiveConfig()
-        config.advanceTime = false
-        config.analysis.minPassInterval = 0
+        let (original, t0, config) = Self.backgroundSetup()
+        var book = original
         let engine = LiveEngine(book: book, config: config, now: t0)
         _ = await engine.step(now: t0 + 1)  // launches a pass over the whole (small) book
         await engine.waitForAnalysis()

@@ -1,4 +1,5 @@
 import Foundation
+import StoreTestSupport
 import Testing
 
 /// Issue 12 item 11 on the real binary: a websocket feed at a closed port never delivers a price.
@@ -7,25 +8,6 @@ import Testing
 /// line saying what the figures rest on.
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct DeadFeedEndToEndTests {
-    /// A TCP port on 127.0.0.1 that nothing listens on: bound by the kernel's choice, then closed.
-    static func closedPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        try #require(fd >= 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p in
-                bind(fd, p, len) == 0 && getsockname(fd, p, &len) == 0
-            }
-        }
-        try #require(bound)
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
-
     @Test(.enabled(if: E2E.tmuxAvailable))
     func deadWebsocketFeedIsSaidOnScreen() async throws {
         try await offThread { try Self.deadWebsocketFeedIsSaidOnScreenBlocking() }
@@ -33,7 +15,9 @@ struct DeadFeedEndToEndTests {
 
     static func deadWebsocketFeedIsSaidOnScreenBlocking() throws {
         let e2e = try E2E()
-        let port = try closedPort()
+        // Bound by the kernel's choice, then closed: nothing listens there.
+        let port = TestPostgres.freePort()
+        try #require(port > 0)
         let t = TmuxSession()
         defer { t.kill() }
         try t.start(

@@ -11,17 +11,6 @@ struct MetricsEndToEndTests {
         try await offThread { try Self.dashboardServesMetricsBlocking() }
     }
 
-    static func samples(_ text: String) -> [String: Double] {
-        var out: [String: Double] = [:]
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            guard let space = line.lastIndex(of: " "), let v = Double(line[line.index(after: space)...]) else {
-                continue
-            }
-            out[String(line[..<space])] = v
-        }
-        return out
-    }
-
     static func dashboardServesMetricsBlocking() throws {
         let e2e = try E2E()
         let t = TmuxSession()
@@ -42,7 +31,7 @@ struct MetricsEndToEndTests {
             let r = try HTTPRequest.send(port: port)
             #expect(r.status == 200)
             scraped = r.body
-            m = samples(scraped)
+            m = Promtool.samples(scraped)
             if (m["margintop_ticks_total"] ?? 0) > 0, (m["margintop_tick_to_snapshot_seconds_count"] ?? 0) > 0,
                 (m["margintop_book_accounts"] ?? 0) > 0
             {

@@ -29,18 +29,6 @@ import Testing
         }
     }
 
-    /// Every sample line `name{labels} value` of an exposition, by series.
-    static func samples(_ text: String) -> [String: Double] {
-        var out: [String: Double] = [:]
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            guard let space = line.lastIndex(of: " "), let v = Double(line[line.index(after: space)...]) else {
-                continue
-            }
-            out[String(line[..<space])] = v
-        }
-        return out
-    }
-
     /// A 60-account demo book; six one-second steps of index prices sliding down (states change),
     /// one unknown symbol and one negative price among them, then a last tick 1000 s later that the
     /// replay (at speed 20) waits 50 s for: the scrape happens in that quiet gap.
@@ -107,7 +95,7 @@ import Testing
         let final = try #require(events.last { $0["type"] as? String == "summary" })
         #expect(final["exchangeTime"] as? String == lastStep)
 
-        let m = Self.samples(scrape.body)
+        let m = Promtool.samples(scrape.body)
         var sum = 0.0
         for state in AccountState.allCases {
             let v = try #require(m[#"margintop_accounts{state="\#(state.name)"}"#], "\(state.name): \(scrape.body)")

@@ -15,4 +15,16 @@ public enum Promtool {
         defer { try? FileManager.default.removeItem(atPath: file) }
         return try Spawn.run("/bin/sh", ["-c", "exec '\(promtool)' check metrics < '\(file)'"], timeout: 30)
     }
+
+    /// Every sample line `name{labels} value` of an exposition, by series.
+    public static func samples(_ text: String) -> [String: Double] {
+        var out: [String: Double] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " "), let v = Double(line[line.index(after: space)...]) else {
+                continue
+            }
+            out[String(line[..<space])] = v
+        }
+        return out
+    }
 }

@@ -6,6 +6,9 @@ extension MarginBook {
     /// collateral's index ages, and the mark ages of its instruments where fed,
     /// its isolated buckets' included).
     ///
+    /// The definition, in one pass: snapshots take the same figures from an ``ExposureIndex``
+    /// laid out once per book, which `ExposureIndexTests` checks against this bit for bit.
+    ///
     /// - Parameters:
     ///   - indexAge: seconds since each asset's last index tick.
     ///   - markAge: seconds since each instrument's last mark tick; negative where never fed.
@@ -67,14 +70,16 @@ extension MarginBook {
 /// same set of index-aged assets and mark-aged instruments, isolated buckets' included), so
 /// its data age is one look-up in a table worked out per snapshot.
 public final class ExposureIndex: @unchecked Sendable {
+    let instrumentCount: Int
     let assetCount: Int
     let accountCount: Int
-    let rowStart: [Int32]
+    let rowStart: Column<Int32>
     /// Underlying (positions) or asset (collateral) of each row.
-    let rowAsset: [Int32]
-    /// The instrument whose unit value scales the row, or `-1` for collateral (the asset's price).
-    let rowInstrument: [Int32]
-    let rowSize: [Double]
+    let rowAsset: Column<Int32>
+    /// What scales the row, in the per-snapshot value vector: the instrument's unit value at
+    /// `instrument`, an asset's price at `instrumentCount + asset` (collateral).
+    let rowValue: Column<Int32>
+    let rowSize: Column<Double>
     /// Per account, its source; per source, the assets and instruments whose ages it takes.
     let source: [Int32]
     let sourceStart: [Int32]
@@ -83,11 +88,12 @@ public final class ExposureIndex: @unchecked Sendable {
 
     public init(_ b: MarginBook) {
         let m = b.market
+        instrumentCount = m.instrumentCount
         assetCount = m.assetCount
         accountCount = b.accountCount
         var rowStart: [Int32] = [0]
         var rowAsset: [Int32] = []
-        var rowInstrument: [Int32] = []
+        var rowValue: [Int32] = []
         var rowSize: [Double] = []
         var source = [Int32](repeating: 0, count: b.accountCount)
         var sourceStart: [Int32] = [0]
@@ -106,7 +112,7 @@ public final class ExposureIndex: @unchecked Sendable {
             for k in Int(b.insStart[a])..<Int(b.insStart[a + 1]) {
                 let i = Int(b.insInstr[k])
                 rowAsset.append(Int32(m.underlying[i]))
-                rowInstrument.append(Int32(i))
+                rowValue.append(Int32(i))
                 rowSize.append(abs(b.insNet[k]))
                 instrumentAges(k)
             }
@@ -114,7 +120,7 @@ public final class ExposureIndex: @unchecked Sendable {
                 let x = Int(b.colAsset[l])
                 guard !m.stable[x] else { continue }
                 rowAsset.append(Int32(x))
-                rowInstrument.append(-1)
+                rowValue.append(Int32(m.instrumentCount + x))
                 rowSize.append(abs(b.colAmount[l]))
                 members.append(Int32(x))
             }
@@ -135,10 +141,10 @@ public final class ExposureIndex: @unchecked Sendable {
                 sourceStart.append(Int32(sourceMember.count))
             }
         }
-        self.rowStart = rowStart
-        self.rowAsset = rowAsset
-        self.rowInstrument = rowInstrument
-        self.rowSize = rowSize
+        self.rowStart = Column(rowStart)
+        self.rowAsset = Column(rowAsset)
+        self.rowValue = Column(rowValue)
+        self.rowSize = Column(rowSize)
         self.source = source
         self.sourceStart = sourceStart
         self.sourceMember = sourceMember
@@ -154,10 +160,12 @@ public final class ExposureIndex: @unchecked Sendable {
         -> (asset: [Int32], notional: [Double], dataAge: [Double])
     {
         let m = b.market
-        var unitValue = [Double](repeating: 0, count: m.instrumentCount)
-        for i in 0..<m.instrumentCount {
-            unitValue[i] = m.kind[i] == .option ? prices.assetPrice[m.underlying[i]] : prices.markPrice(i, m)
+        // Unit values of the instruments (an option's is its underlying's price), then asset prices.
+        let value = Column<Double>(repeating: 0, count: instrumentCount + assetCount)
+        for i in 0..<instrumentCount {
+            value.base[i] = m.kind[i] == .option ? prices.assetPrice[m.underlying[i]] : prices.markPrice(i, m)
         }
+        for x in 0..<assetCount { value.base[instrumentCount + x] = prices.assetPrice[x] }
         var sourceAge = [Double](repeating: 0, count: sourceCount)
         for s in 0..<sourceCount {
             var oldest = 0.0
@@ -167,54 +175,35 @@ public final class ExposureIndex: @unchecked Sendable {
             }
             sourceAge[s] = oldest
         }
+        let per = Column<Double>(repeating: 0, count: assetCount)
+        let (start, rowAsset, rowValue, size, v, sum) = (
+            rowStart.base, self.rowAsset.base, self.rowValue.base, rowSize.base, value.base, per.base
+        )
         var asset = [Int32](repeating: -1, count: accountCount)
         var notional = [Double](repeating: 0, count: accountCount)
-        var perAsset = [Double](repeating: 0, count: assetCount)
-        let n = accountCount
         asset.withUnsafeMutableBufferPointer { asset in
             notional.withUnsafeMutableBufferPointer { notional in
-                perAsset.withUnsafeMutableBufferPointer { per in
-                    rowStart.withUnsafeBufferPointer { start in
-                        rowAsset.withUnsafeBufferPointer { rowAsset in
-                            rowInstrument.withUnsafeBufferPointer { rowInstrument in
-                                rowSize.withUnsafeBufferPointer { size in
-                                    unitValue.withUnsafeBufferPointer { uv in
-                                        prices.assetPrice.withUnsafeBufferPointer { price in
-                                            for a in 0..<n {
-                                                let rs = Int(start[a])
-                                                let re = Int(start[a + 1])
-                                                for r in rs..<re {
-                                                    let i = Int(rowInstrument[r])
-                                                    let x = Int(rowAsset[r])
-                                                    per[x] += size[r] * (i >= 0 ? uv[i] : price[x])
-                                                }
-                                                // The first asset of the largest notional, as the
-                                                // one-pass version's asset order gives (ties keep the
-                                                // lower asset).
-                                                var best = -1
-                                                var bestValue = 0.0
-                                                for r in rs..<re {
-                                                    let x = Int(rowAsset[r])
-                                                    let v = per[x]
-                                                    if v > bestValue || (v == bestValue && v > 0 && x < best) {
-                                                        best = x
-                                                        bestValue = v
-                                                    }
-                                                }
-                                                for r in rs..<re { per[Int(rowAsset[r])] = 0 }
-                                                asset[a] = Int32(best)
-                                                notional[a] = bestValue
-                                            }
-                                        }
-                                    }
-                                }
-                            }
+                for a in 0..<accountCount {
+                    let rows = Int(start[a])..<Int(start[a + 1])
+                    for r in rows { sum[Int(rowAsset[r])] += size[r] * v[Int(rowValue[r])] }
+                    // The first asset of the largest notional, as the one-pass version's asset
+                    // order gives (ties keep the lower asset); the sums are then cleared for the next.
+                    var best = -1
+                    var bestValue = 0.0
+                    for r in rows {
+                        let x = Int(rowAsset[r])
+                        let total = sum[x]
+                        if total > bestValue || (total == bestValue && total > 0 && x < best) {
+                            best = x
+                            bestValue = total
                         }
                     }
+                    for r in rows { sum[Int(rowAsset[r])] = 0 }
+                    asset[a] = Int32(best)
+                    notional[a] = bestValue
                 }
             }
         }
-        let age = source.map { sourceAge[Int($0)] }
-        return (asset, notional, age)
+        return (asset, notional, source.map { sourceAge[Int($0)] })
     }
 }
