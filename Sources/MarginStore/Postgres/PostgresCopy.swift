@@ -6,9 +6,16 @@ import PostgresNIO
 /// An ``AccountRowSink`` that writes PostgreSQL's binary `COPY` tuples: a field count, then each
 /// field as a length (-1 for NULL) and its bytes in network order (`bigint` 8 bytes,
 /// `double precision` the IEEE bits, `text` its UTF-8).
+///
+/// With `shardKey` (the accounts table) each row gets one more field after the ones the row
+/// writer gives: `shard_key`, ``ShardSpec/key(of:)`` of the row's second field (the id).
 struct CopyBinarySink: AccountRowSink {
     var buffer: ByteBuffer
     let fields: Int16
+    let shardKey: Bool
+    /// Fields written in the current row, and the shard key of its id.
+    private var field = 0
+    private var key: Int64 = 0
 
     /// `PGCOPY\n\377\r\n\0`, no flags, no header extension.
     static let header: [UInt8] = [
@@ -16,33 +23,47 @@ struct CopyBinarySink: AccountRowSink {
     ]
     static let trailer: Int16 = -1
 
-    init(fields: Int, capacity: Int) {
+    init(fields: Int, capacity: Int, shardKey: Bool = false) {
         buffer = ByteBufferAllocator().buffer(capacity: capacity)
-        self.fields = Int16(fields)
+        self.fields = Int16(fields + (shardKey ? 1 : 0))
+        self.shardKey = shardKey
     }
 
-    mutating func beginRow() { buffer.writeInteger(fields) }
+    mutating func beginRow() {
+        buffer.writeInteger(fields)
+        field = 0
+    }
     mutating func int(_ v: Int64) {
+        field += 1
         buffer.writeInteger(Int32(8))
         buffer.writeInteger(v)
     }
     mutating func double(_ v: Double) {
+        field += 1
         buffer.writeInteger(Int32(8))
         buffer.writeInteger(v.bitPattern)
     }
     mutating func double(_ v: Double?) {
-        if let v { double(v) } else { buffer.writeInteger(Int32(-1)) }
+        if let v { double(v) } else { null() }
     }
     mutating func text(_ v: String) {
+        if shardKey, field == 1 { key = ShardSpec.key(of: v) }
+        field += 1
         let at = buffer.writerIndex
         buffer.writeInteger(Int32(0))
         let n = buffer.writeString(v)
         buffer.setInteger(Int32(n), at: at)
     }
     mutating func text(_ v: String?) {
-        if let v { text(v) } else { buffer.writeInteger(Int32(-1)) }
+        if let v { text(v) } else { null() }
     }
-    mutating func endRow() {}
+    private mutating func null() {
+        field += 1
+        buffer.writeInteger(Int32(-1))
+    }
+    mutating func endRow() {
+        if shardKey { int(key) }
+    }
 }
 
 /// The account side of an import by binary `COPY ... FROM STDIN`, and its load by streaming
@@ -59,13 +80,16 @@ enum PostgresCopy {
         _ table: AccountTable, of accounts: [Account], conn: PostgresConnection, logger: Logger
     ) async throws {
         let spec = table.spec
+        let shardKey = table == .accounts
+        let columns = spec.columnList + (shardKey ? ", shard_key" : "")
         // postgres-nio 1.33 writes `COPY "<table>" FROM STDIN WITH (FORMAT text)` around the
         // table name as given (its only format). The name below closes the quote, names the
         // columns and asks for the binary format; the rest of its text becomes a comment. The
         // names are this schema's constants, never input.
-        let target = "\(spec.name)\" (\(spec.columnList)) FROM STDIN WITH (FORMAT binary) --"
+        let target = "\(spec.name)\" (\(columns)) FROM STDIN WITH (FORMAT binary) --"
         try await conn.copyFrom(table: target, logger: logger) { writer in
-            var sink = CopyBinarySink(fields: spec.columns.count, capacity: flushBytes + 64 * 1024)
+            var sink = CopyBinarySink(
+                fields: spec.columns.count, capacity: flushBytes + 64 * 1024, shardKey: shardKey)
             sink.buffer.writeBytes(CopyBinarySink.header)
             var start = accounts.startIndex
             while start < accounts.endIndex {
@@ -99,14 +123,13 @@ enum PostgresCopy {
 
     /// Reads the account-side tables in key order from the transaction's snapshot, rows decoded
     /// by column index as they arrive (binary format).
-    static func loadAccounts(_ s: PostgresSession, count: Int, positions withPositions: Bool = true) async throws
-        -> AccountsBuilder
-    {
+    ///
+    /// With `shard`, only that shard's accounts (``ShardSpec``, by `accounts.shard_key`).
+    static func loadAccounts(
+        _ s: PostgresSession, count: Int, positions withPositions: Bool = true, shard: ShardSpec? = nil
+    ) async throws -> AccountsBuilder {
         var b = AccountsBuilder(capacity: count)
-        func query(_ t: AccountTable) -> PostgresQuery {
-            let spec = t.spec
-            return PostgresQuery(unsafeSQL: "SELECT \(spec.columnList) FROM \(spec.name) ORDER BY \(spec.orderBy)")
-        }
+        func query(_ t: AccountTable) -> PostgresQuery { select(t, shard: shard) }
         for try await row in try await s.conn.query(query(.accounts), logger: s.logger) {
             var c = Cells(row, .accounts)
             try b.addAccount(pk: try c.int(), id: try c.text(), name: try c.optText(), model: try c.optText())
@@ -137,15 +160,29 @@ enum PostgresCopy {
     }
 
     /// The positions table alone, grouped by sub-account.
-    static func loadPositions(_ conn: PostgresConnection, logger: Logger) async throws -> PositionGroups {
-        let spec = AccountTable.positions.spec
+    static func loadPositions(_ conn: PostgresConnection, logger: Logger, shard: ShardSpec? = nil) async throws
+        -> PositionGroups
+    {
         var groups = PositionGroups()
-        let q = PostgresQuery(unsafeSQL: "SELECT \(spec.columnList) FROM \(spec.name) ORDER BY \(spec.orderBy)")
+        let q = select(.positions, shard: shard)
         for try await row in try await conn.query(q, logger: logger) {
             let (pk, sub, p) = try position(row)
             try groups.add(pk: pk, sub: sub, p)
         }
         return groups
+    }
+
+    /// `table`'s rows in key order; with `shard`, those of that shard's accounts only.
+    static func select(_ table: AccountTable, shard: ShardSpec?) -> PostgresQuery {
+        let spec = table.spec
+        var sql = "SELECT \(spec.columnList) FROM \(spec.name)"
+        if let shard {
+            // Two integers of a checked ShardSpec: nothing from input reaches the text.
+            let owned = "shard_key % \(shard.count) = \(shard.index)"
+            sql +=
+                table == .accounts ? " WHERE \(owned)" : " WHERE account_pk IN (SELECT pk FROM accounts WHERE \(owned))"
+        }
+        return PostgresQuery(unsafeSQL: sql + " ORDER BY \(spec.orderBy)")
     }
 
     @inline(__always)

@@ -9,9 +9,11 @@ enum PostgresSchema {
     static let changeLogLock: Int64 = 0x6d61_7267_0002
     /// Held by each audit append until commit, so the chain never forks (``AuditChain``).
     static let auditChainLock: Int64 = 0x6d61_7267_0003
+    /// The channel a shard's publish notifies (payload `K/N`).
+    static let clusterChannel = "margintop_cluster"
 
     /// Migrations in order; `migrations[i]` brings the schema to version `i + 1`.
-    static let migrations: [[String]] = [v1, v2, v3]
+    static let migrations: [[String]] = [v1, v2, v3, v4]
 
     /// The audit log becomes a hash chain (``AuditChain``): `prev_hash` and `hash` on every row,
     /// the rows already there chained as found, in `seq` order. `mt_audit_hash` is the chain's

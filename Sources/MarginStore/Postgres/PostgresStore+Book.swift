@@ -7,7 +7,10 @@ extension PostgresStore {
         try await withConnection { s in try await s.scalar("SELECT count(*) FROM market") == 0 }
     }
 
-    public func loadBook() async throws(StoreError) -> Book {
+    public func loadBook() async throws(StoreError) -> Book { try await loadBook(shard: nil) }
+
+    /// The market and the accounts of `shard` (``ShardSpec``; `nil`: every account), on one snapshot.
+    public func loadBook(shard: ShardSpec?) async throws(StoreError) -> Book {
         try await transaction { s in
             // One snapshot for the market and every account.
             try await s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
@@ -15,11 +18,12 @@ extension PostgresStore {
             // truncates the account side, commits first and this reads its book whole.
             let tables = BookTables.deleteOrder.map(\.name).joined(separator: ", ")
             try await s.execute("LOCK TABLE \(tables) IN ACCESS SHARE MODE", [])
-            let count = Int(try await s.scalar("SELECT count(*) FROM accounts") ?? 0)
+            let owned = shard.map { " WHERE shard_key % \($0.count) = \($0.index)" } ?? ""
+            let count = Int(try await s.scalar("SELECT count(*) FROM accounts" + owned) ?? 0)
             guard count >= PostgresStore.parallelLoadAccounts else {
                 var asm = try await s.loadMarket()
                 var book = try asm.finish()
-                book.accounts = try await PostgresCopy.loadAccounts(s, count: count).accounts
+                book.accounts = try await PostgresCopy.loadAccounts(s, count: count, shard: shard).accounts
                 return book
             }
             // Two cores: the positions (half the rows) on a second connection that imports this
@@ -33,10 +37,10 @@ extension PostgresStore {
                 try await second.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
                 try await second.query(
                     PostgresQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(snapshot)'"), logger: logger)
-                async let positions = PostgresCopy.loadPositions(second, logger: logger)
+                async let positions = PostgresCopy.loadPositions(second, logger: logger, shard: shard)
                 var asm = try await s.loadMarket()
                 var book = try asm.finish()
-                var builder = try await PostgresCopy.loadAccounts(s, count: count, positions: false)
+                var builder = try await PostgresCopy.loadAccounts(s, count: count, positions: false, shard: shard)
                 try builder.attach(try await positions)
                 book.accounts = builder.accounts
                 _ = try? await second.query("COMMIT", logger: logger)

@@ -6,7 +6,8 @@ import PostgresNIO
 /// superuser) can drop a trigger, alter a table or grant. The application role reads everything
 /// and writes only what the flows write: it appends to `audit_log`, `review_transitions` and
 /// `reviews`, moves a review on (`UPDATE` of `status`, `version` and `updated_at_ms` only),
-/// replaces the book and edits accounts (the book tables and `change_log`). It can never update,
+/// replaces the book and edits accounts (the book tables and `change_log`), and publishes a
+/// shard's results (`cluster_results`, `cluster_shards`). It can never update,
 /// delete or truncate an audit row or a transition, drop a trigger, or alter a table.
 extension PostgresStore {
     /// The statements that make `role` the store's application role, on the tables of `schema`.
@@ -24,6 +25,8 @@ extension PostgresStore {
             "GRANT DELETE ON \(([s + ".change_log"] + book).joined(separator: ", ")) TO \(r)",
             "GRANT UPDATE ON \(s).accounts TO \(r)",
             "GRANT UPDATE (status, version, updated_at_ms) ON \(s).reviews TO \(r)",
+            // Shards publish their results and heartbeats (`watch --shard K/N`).
+            "GRANT INSERT, UPDATE, DELETE ON \(s).cluster_results, \(s).cluster_shards TO \(r)",
         ]
         if !sequences.isEmpty { out.append("GRANT USAGE ON SEQUENCE \(sequences.joined(separator: ", ")) TO \(r)") }
         return out
