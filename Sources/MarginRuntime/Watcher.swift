@@ -170,6 +170,20 @@ public struct Watcher: Sendable {
 }
 
 extension Watcher {
+    /// `watch --help`'s discussion.
+    public static let commandDiscussion = """
+        Events: {"type":"state",...} when an account changes state (after hysteresis), \
+        {"type":"feed",...} when the feed's status changes, {"type":"near",...} when an account comes \
+        within --near of liquidation (entered true) and when it leaves (beyond 1.2 x --near), {"type":"summary",...} every \
+        --summary-every seconds and at the end. A finite feed (replay without loop, ndjson file) \
+        ends the watch when it finishes. A replay runs in exchange time, one step per distinct tick \
+        time (or per step=DURATION), every event with its exchangeTime, so a file gives the same events \
+        on any machine; --summary-every and --duration count exchange seconds. --alert-command runs a \
+        command (through /bin/sh) per worsening state change and near entry with the event JSON on stdin, deduplicated \
+        per account and state for a minute and limited to --alert-rate a minute; a failing command is \
+        reported on stderr and never stops the loop.
+        """
+
     /// Every refusal by reason: the feed's (decoding, validation, order) and the live book's own.
     func rejections() async -> [String: Int] {
         var rejected = await loop.feed.counters().rejected

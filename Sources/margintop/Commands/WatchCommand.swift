@@ -12,18 +12,7 @@ struct WatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
         abstract: "Watch a book live without a screen: one NDJSON event per line on stdout.",
-        discussion: """
-            Events: {"type":"state",...} when an account changes state (after hysteresis), \
-            {"type":"feed",...} when the feed's status changes, {"type":"near",...} when an account comes \
-            within --near of liquidation (entered true) and when it leaves (beyond 1.2 x --near), {"type":"summary",...} every \
-            --summary-every seconds and at the end. A finite feed (replay without loop, ndjson file) \
-            ends the watch when it finishes. A replay runs in exchange time, one step per distinct tick \
-            time (or per step=DURATION), every event with its exchangeTime, so a file gives the same events \
-            on any machine; --summary-every and --duration count exchange seconds. --alert-command runs a \
-            command (through /bin/sh) per worsening state change and near entry with the event JSON on stdin, deduplicated \
-            per account and state for a minute and limited to --alert-rate a minute; a failing command is \
-            reported on stderr and never stops the loop.
-            """
+        discussion: Watcher.commandDiscussion
     )
 
     @Flag(name: .long, help: "Run without a screen (the only mode of this command; the dashboard is `margintop`).")
