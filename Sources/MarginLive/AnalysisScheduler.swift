@@ -53,7 +53,7 @@ struct AnalysisScheduler {
 
     /// The accounts of a pass at `now` over `table` at `prices`; those for which `skip` holds
     /// (background: liquidatable now, distance 0 known) are left to the rotation even when
-    /// near or changed.
+    /// near or changed, and listed in the plan's `liquidatable` to be stamped with distance 0.
     mutating func plan(
         _ table: AnalysisTable, prices: PriceState, now: Double, config: LiveAnalysisConfig, synchronous: Bool,
         skip: (Int) -> Bool = { _ in false }
@@ -101,10 +101,13 @@ struct AnalysisScheduler {
         }
         let rotationFloor = synchronous ? 0 : max(config.minChunk, budget / 4)
         var near: [Int] = []
+        var liquidatable: [Int] = []
         for a in 0..<n {
             if synchronous && table.analysedAt[a] == -.infinity {
                 add(a)
-            } else if table.mayBeNear(a, prices: prices, band: config.nearBand), !skip(a) {
+            } else if skip(a) {
+                liquidatable.append(a)
+            } else if table.mayBeNear(a, prices: prices, band: config.nearBand) {
                 near.append(a)
             }
         }
@@ -148,6 +151,7 @@ struct AnalysisScheduler {
         lastPassAt = now
         passes += 1
         var plan = AnalysisPlan()
+        plan.liquidatable = liquidatable
         for (k, a) in picked.enumerated() {
             if full[k] { plan.full.append(a) } else { plan.distanceOnly.append(a) }
         }
@@ -175,10 +179,12 @@ struct AnalysisScheduler {
 }
 
 /// The accounts of one pass: those analysed with their liquidation prices, and those whose
-/// distance only is renewed.
+/// distance only is renewed; `liquidatable` are not analysed (liquidatable at the pass's
+/// prices: their distance is 0, recorded as of the pass without a search).
 struct AnalysisPlan: Sendable {
     var full: [Int] = []
     var distanceOnly: [Int] = []
+    var liquidatable: [Int] = []
 
     var count: Int { full.count + distanceOnly.count }
     var isEmpty: Bool { count == 0 }

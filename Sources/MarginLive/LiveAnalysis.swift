@@ -9,7 +9,8 @@ import MarginCore
 /// changed state since the last pass, and the next chunk of a rotation over the whole book,
 /// sized so the rotation covers the book in `cycleSeconds`. In the background an account
 /// liquidatable at the live prices is left to the rotation: its distance, 0, is known (the
-/// snapshot shows it so); only its liquidation prices wait.
+/// snapshot shows it so, and each pass records it as of the pass); only its liquidation prices
+/// wait.
 public struct LiveAnalysisConfig: Sendable, Equatable {
     /// Where the passes run.
     public enum Mode: Sendable, Equatable {
@@ -215,6 +216,18 @@ public struct AnalysisTable: Sendable {
                 } else {
                     liquidationPrices.price[s] = .nan
                 }
+            }
+        }
+    }
+
+    /// Records distance 0 for `accounts`, liquidatable at `prices` (taken at `time`): what an
+    /// analysis would find there, without a search. Their liquidation prices stay as they were.
+    mutating func recordLiquidatable(_ accounts: [Int], prices: PriceState, time: Double) {
+        for a in accounts {
+            distance[a] = 0
+            analysedAt[a] = time
+            for s in Int(liquidationPrices.start[a])..<Int(liquidationPrices.start[a + 1]) {
+                basePrice[s] = prices.assetPrice[Int(liquidationPrices.asset[s])]
             }
         }
     }

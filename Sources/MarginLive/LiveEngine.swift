@@ -120,6 +120,10 @@ public actor LiveEngine {
             let plan = scheduler.plan(
                 live.analysis, prices: live.prices, now: now, config: config, synchronous: false,
                 skip: { live.isLiquidatableNow($0) })
+            // Distance 0 as of now, so an account that hovers at AE = MM (liquidatable at every
+            // plan, not in between) is never older than the last pass that saw it liquidatable.
+            live.analysis.recordLiquidatable(plan.liquidatable, prices: live.prices, time: now)
+            trackNear(plan.liquidatable)
             guard !plan.isEmpty else { return }
             lastLaunch = now
             worker.start(
@@ -146,6 +150,9 @@ public actor LiveEngine {
         defer { nearChanges = [] }
         return nearChanges
     }
+
+    /// The analysis table as it stands (for tests).
+    var analysisTable: AnalysisTable { live.analysis }
 
     /// How old the analyses are at `now`, and the rotation's pace.
     public func analysisStatus(now: Double) -> AnalysisStatus {

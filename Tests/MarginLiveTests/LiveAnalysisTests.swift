@@ -175,6 +175,26 @@ import Testing
         #expect(pricedAt.allSatisfy { $0 == (maxAge > 0 ? t0 + 2 : t0 + 5) }, "\(pricedAt.map { $0 - t0 })")
     }
 
+    /// In the background an account liquidatable when a pass is planned is not analysed, but its
+    /// distance, 0, is recorded as of that pass: an account that hovers at `AE = MM` (liquidatable
+    /// at every plan, not at the moment the age is read) is as old as the last pass, not as its
+    /// last analysis.
+    @Test func aPassStampsTheLiquidatableAccountsItLeaves() async throws {
+        let (book, t0, config) = Self.backgroundSetup()
+        let engine = LiveEngine(book: book, config: config, now: t0)
+        let snap = await engine.snapshot(now: t0)
+        let liquidatable = (0..<30).filter { Self.liquidatable(snap, $0) }
+        #expect(!liquidatable.isEmpty)
+        for t in 1...3 {
+            _ = await engine.step(now: t0 + Double(t))
+            await engine.waitForAnalysis()
+            let table = await engine.analysisTable
+            for a in liquidatable {
+                #expect(table.distance[a] == 0 && table.analysedAt[a] == t0 + Double(t), "account \(a) at t\(t)")
+            }
+        }
+    }
+
     /// In the background a pass runs off the engine and is merged on a later step; an account's
     /// first analysis is its distance, its next rotation visit adds the liquidation prices; a
     /// pass over a book that was replaced meanwhile is dropped, and unchanged accounts keep their
