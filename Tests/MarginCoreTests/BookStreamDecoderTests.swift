@@ -190,6 +190,33 @@ import Testing
         #expect(e.path == "accounts[2500].id" && e.message.hasPrefix("duplicate account id"))
     }
 
+    /// The storage of a string longer than 15 bytes (which String keeps on the heap).
+    static func storage(_ s: String) -> UnsafeRawPointer? {
+        var s = s
+        return s.withUTF8 { UnsafeRawPointer($0.baseAddress) }
+    }
+
+    /// Account names that repeat share one string; a book whose first names hardly repeat stops
+    /// looking them up (a lookup costs more than the rare shared string saves: the demo books' names
+    /// are 83% unique), so its later repeats are strings of their own. Both decode as the tree
+    /// decoder does.
+    @Test func repeatedNamesShareAStringUntilTheyStopRepeating() throws {
+        let names = ["Halcyon Partners Ltd", "Yarrow Desk Holdings", "Sable Arbitrage Fund"]
+        let repeating = (0..<6_000).map { #"{"id":"a\#($0)","name":"\#(names[$0 % 3])"}"# }
+        let bytes = Self.book("[" + repeating.joined(separator: ",") + "]")
+        let book = try #require(Self.fast(bytes))
+        #expect(Self.same(book, try Self.tree(bytes).get()))
+        #expect(Set(book.accounts.map { Self.storage($0.name!) }).count == 3)
+
+        // 5,000 names each met once, then the first three again, 300 times each.
+        let unique = (0..<5_000).map { #"{"id":"b\#($0)","name":"Unique Trading Desk \#($0)"}"# }
+        let again = (0..<900).map { #"{"id":"c\#($0)","name":"Unique Trading Desk \#($0 % 3)"}"# }
+        let late = Self.book("[" + (unique + again).joined(separator: ",") + "]")
+        let lateBook = try #require(Self.fast(late))
+        #expect(Self.same(lateBook, try Self.tree(late).get()))
+        #expect(Set(lateBook.accounts[5_000...].map { Self.storage($0.name!) }).count == 900)
+    }
+
     /// The fast path takes names with escapes and other spellings (a book with one such name
     /// does not fall back to the slow decoder), and keeps each as written.
     @Test func escapedNamesStayOnTheFastPath() throws {

@@ -134,7 +134,7 @@ struct BookStreamDecoder {
             let acct = try account()
             guard ids.insert(acct.id, index: out.count, in: out) else { throw GiveUp() }
             if (acct.model ?? defaultModel) == .es, !hasHistory { throw GiveUp() }
-            out.append(acct)
+            out.append(consume acct)
             p.skipWhitespace()
             progress?(p.pos)
             if peek() == UInt8(ascii: ",") {
@@ -225,10 +225,7 @@ struct BookStreamDecoder {
             throw GiveUp()
         }
         if let subaccounts { return Account(id: id, name: name, model: model, subaccounts: subaccounts) }
-        var one: [SubAccount] = []
-        one.reserveCapacity(1)
-        one.append(main)
-        return Account(id: id, name: name, model: model, subaccounts: one)
+        return Account(id: id, name: name, model: model, subaccounts: one(main))
     }
 
     private mutating func subaccountList() throws(GiveUp) -> [SubAccount] {
@@ -292,114 +289,133 @@ struct BookStreamDecoder {
 
     private mutating func collateralLines() throws(GiveUp) -> [CollateralLine] {
         try expect(UInt8(ascii: "["))
-        collateral.removeAll(keepingCapacity: true)
         p.skipWhitespace()
         if peek() == UInt8(ascii: "]") {
             p.pos += 1
             return []
         }
+        // The first line alone: a list of one (the common case) is one allocation, with no
+        // scratch copy of its own.
+        let first = try collateralLine()
+        guard try next(UInt8(ascii: "]")) else { return one(first) }
+        collateral.removeAll(keepingCapacity: true)
+        collateral.append(first)
         repeat {
-            p.skipWhitespace()
-            try expect(UInt8(ascii: "{"))
-            var seen: UInt8 = 0
-            var asset: String?
-            var assetIndex = 0
-            var amount = 0.0
-            var venue: String?
-            repeat {
-                p.skipWhitespace()
-                var bit: UInt8
-                if take(#""asset":"#) {
-                    bit = 1
-                } else if take(#""amount":"#) {
-                    bit = 2
-                } else if take(#""venue":"#) {
-                    bit = 4
-                } else {
-                    let (start, count) = try rawKey()
-                    switch count {
-                    case 5 where keyIs("asset", start): bit = 1
-                    case 6 where keyIs("amount", start): bit = 2
-                    case 5 where keyIs("venue", start): bit = 4
-                    default: throw GiveUp()
-                    }
-                    try colon()
-                }
-                guard seen & bit == 0 else { throw GiveUp() }
-                seen |= bit
-                p.skipWhitespace()
-                switch bit {
-                case 1: (asset, assetIndex) = try name(in: assets)
-                case 2: amount = try number()
-                default: venue = try name(in: venues).0
-                }
-            } while try next(UInt8(ascii: "}"))
-            guard let asset, seen & 2 != 0 else { throw GiveUp() }
-            bounds.append(collateralFactors[assetIndex].bound(amount: amount))
-            collateral.append(CollateralLine(asset: asset, amount: amount, venue: venue))
+            collateral.append(try collateralLine())
         } while try next(UInt8(ascii: "]"))
         return exactCopy(collateral)
     }
 
+    @inline(__always) private mutating func collateralLine() throws(GiveUp) -> CollateralLine {
+        p.skipWhitespace()
+        try expect(UInt8(ascii: "{"))
+        var seen: UInt8 = 0
+        var asset: String?
+        var assetIndex = 0
+        var amount = 0.0
+        var venue: String?
+        repeat {
+            p.skipWhitespace()
+            var bit: UInt8
+            if take(#""asset":"#) {
+                bit = 1
+            } else if take(#""amount":"#) {
+                bit = 2
+            } else if take(#""venue":"#) {
+                bit = 4
+            } else {
+                let (start, count) = try rawKey()
+                switch count {
+                case 5 where keyIs("asset", start): bit = 1
+                case 6 where keyIs("amount", start): bit = 2
+                case 5 where keyIs("venue", start): bit = 4
+                default: throw GiveUp()
+                }
+                try colon()
+            }
+            guard seen & bit == 0 else { throw GiveUp() }
+            seen |= bit
+            p.skipWhitespace()
+            switch bit {
+            case 1: (asset, assetIndex) = try name(in: assets)
+            case 2: amount = try number()
+            default: venue = try name(in: venues).0
+            }
+        } while try next(UInt8(ascii: "}"))
+        guard let asset, seen & 2 != 0 else { throw GiveUp() }
+        bounds.append(collateralFactors[assetIndex].bound(amount: amount))
+        return CollateralLine(asset: asset, amount: amount, venue: venue)
+    }
+
     private mutating func positionLines() throws(GiveUp) -> [Position] {
         try expect(UInt8(ascii: "["))
-        positions.removeAll(keepingCapacity: true)
         p.skipWhitespace()
         if peek() == UInt8(ascii: "]") {
             p.pos += 1
             return []
         }
+        let first = try positionLine()
+        guard try next(UInt8(ascii: "]")) else { return one(first) }
+        positions.removeAll(keepingCapacity: true)
+        positions.append(first)
         repeat {
-            p.skipWhitespace()
-            try expect(UInt8(ascii: "{"))
-            var seen: UInt8 = 0
-            var instrument: String?
-            var index = 0
-            var quantity = 0.0
-            var entryPrice = 0.0
-            var isolated: Double?
-            repeat {
-                p.skipWhitespace()
-                var bit: UInt8
-                if take(#""instrument":"#) {
-                    bit = 1
-                } else if take(#""quantity":"#) {
-                    bit = 2
-                } else if take(#""entryPrice":"#) {
-                    bit = 4
-                } else {
-                    let (start, count) = try rawKey()
-                    switch count {
-                    case 10 where keyIs("instrument", start): bit = 1
-                    case 8 where keyIs("quantity", start): bit = 2
-                    case 10 where keyIs("entryPrice", start): bit = 4
-                    case 18 where keyIs("isolatedCollateral", start): bit = 8
-                    default: throw GiveUp()
-                    }
-                    try colon()
-                }
-                guard seen & bit == 0 else { throw GiveUp() }
-                seen |= bit
-                p.skipWhitespace()
-                switch bit {
-                case 1: (instrument, index) = try name(in: instruments)
-                case 2: quantity = try number()
-                case 4: entryPrice = try number()
-                default:
-                    let x = try number()
-                    guard x >= 0 else { throw GiveUp() }
-                    isolated = x
-                }
-            } while try next(UInt8(ascii: "}"))
-            guard let instrument, seen & 6 == 6 else { throw GiveUp() }
-            bounds.append(
-                positionFactors[index].bound(quantity: quantity, entryPrice: entryPrice, isolatedCollateral: isolated))
-            positions.append(
-                Position(
-                    instrument: instrument, quantity: quantity, entryPrice: entryPrice, isolatedCollateral: isolated))
+            positions.append(try positionLine())
         } while try next(UInt8(ascii: "]"))
         return exactCopy(positions)
     }
+
+    @inline(__always) private mutating func positionLine() throws(GiveUp) -> Position {
+        p.skipWhitespace()
+        try expect(UInt8(ascii: "{"))
+        var seen: UInt8 = 0
+        var instrument: String?
+        var index = 0
+        var quantity = 0.0
+        var entryPrice = 0.0
+        var isolated: Double?
+        repeat {
+            p.skipWhitespace()
+            var bit: UInt8
+            if take(#""instrument":"#) {
+                bit = 1
+            } else if take(#""quantity":"#) {
+                bit = 2
+            } else if take(#""entryPrice":"#) {
+                bit = 4
+            } else {
+                let (start, count) = try rawKey()
+                switch count {
+                case 10 where keyIs("instrument", start): bit = 1
+                case 8 where keyIs("quantity", start): bit = 2
+                case 10 where keyIs("entryPrice", start): bit = 4
+                case 18 where keyIs("isolatedCollateral", start): bit = 8
+                default: throw GiveUp()
+                }
+                try colon()
+            }
+            guard seen & bit == 0 else { throw GiveUp() }
+            seen |= bit
+            p.skipWhitespace()
+            switch bit {
+            case 1: (instrument, index) = try name(in: instruments)
+            case 2: quantity = try number()
+            case 4: entryPrice = try number()
+            default:
+                let x = try number()
+                guard x >= 0 else { throw GiveUp() }
+                isolated = x
+            }
+        } while try next(UInt8(ascii: "}"))
+        guard let instrument, seen & 6 == 6 else { throw GiveUp() }
+        bounds.append(
+            positionFactors[index].bound(quantity: quantity, entryPrice: entryPrice, isolatedCollateral: isolated))
+        return Position(
+            instrument: instrument, quantity: quantity, entryPrice: entryPrice, isolatedCollateral: isolated)
+    }
+
+    /// An array of the one element `x`, its storage exactly one element (an array literal: one
+    /// allocation, no growth path).
+    @inline(__always) private func one<T>(_ x: consuming T) -> [T] { [x] }
 
     /// A new array of exactly `a`'s elements (`Array(a[...])` may share `a`'s buffer, capacity and
     /// all; `Array(unsafeUninitializedCapacity:)` looks its storage type up at run time each call).
@@ -463,10 +479,27 @@ struct BookStreamDecoder {
     }
 
     /// Consumes `"key":` written exactly so (no space, no escape), the common spelling of a member.
+    /// Every key this decoder takes is 4 to 16 bytes: two overlapping loads compare it.
     @inline(__always) private mutating func take(_ quotedKeyColon: StaticString) -> Bool {
         let n = quotedKeyColon.utf8CodeUnitCount
-        guard p.pos + n <= p.bytes.count, memcmp(p.bytes.baseAddress! + p.pos, quotedKeyColon.utf8Start, n) == 0
-        else { return false }
+        guard p.pos + n <= p.bytes.count else { return false }
+        let a = UnsafeRawPointer(p.bytes.baseAddress! + p.pos)
+        let k = UnsafeRawPointer(quotedKeyColon.utf8Start)
+        let equal: Bool
+        if n >= 8 && n <= 16 {
+            equal =
+                a.loadUnaligned(as: UInt64.self) == k.loadUnaligned(as: UInt64.self)
+                && a.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+                    == k.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        } else if n >= 4 && n < 8 {
+            equal =
+                a.loadUnaligned(as: UInt32.self) == k.loadUnaligned(as: UInt32.self)
+                && a.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+                    == k.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+        } else {
+            equal = memcmp(a, k, n) == 0
+        }
+        guard equal else { return false }
         p.pos += n
         return true
     }
@@ -493,20 +526,17 @@ struct BookStreamDecoder {
     }
 
     /// A string value, shared with an earlier one of the same bytes where there was one (account
-    /// names repeat across a book, and one longer than 15 bytes is an allocation of its own).
+    /// names repeat across some books, and one longer than 15 bytes is an allocation of its own).
+    /// A book whose names seldom repeat (the demo books: 83% unique at 1M) stops looking them up.
     private mutating func internedString() throws(GiveUp) -> String {
-        guard peek() == UInt8(ascii: "\"") else { throw GiveUp() }
+        guard interned.enabled, peek() == UInt8(ascii: "\"") else { return try stringValue() }
         let b = p.bytes
         let start = p.pos + 1
         var i = start
-        var hash = NameTable.seed
-        while i < b.count, b[i] != UInt8(ascii: "\""), b[i] != UInt8(ascii: "\\"), b[i] >= 0x20 {
-            hash = NameTable.mix(hash, b[i])
-            i += 1
-        }
+        while i < b.count, b[i] != UInt8(ascii: "\""), b[i] != UInt8(ascii: "\\"), b[i] >= 0x20 { i += 1 }
         // Short ones are kept inline by String; escaped ones are rare.
         guard i < b.count, b[i] == UInt8(ascii: "\""), i - start > 15 else { return try string() }
-        let h = NameTable.finish(hash)
+        let h = NameTable.hash(b, start, i - start)
         if let s = interned.find(h, b, start, i - start) {
             p.pos = i + 1
             return s
@@ -533,18 +563,16 @@ struct BookStreamDecoder {
         let b = p.bytes
         let start = p.pos + 1
         var i = start
-        var h = NameTable.seed
         while i < b.count {
             let c = b[i]
             if c == UInt8(ascii: "\"") {
-                if let k = table.index(NameTable.finish(h), b, start, i - start) {
+                if let k = table.index(NameTable.hash(b, start, i - start), b, start, i - start) {
                     p.pos = i + 1
                     return (table.names[k], k)
                 }
                 break
             }
             if c == UInt8(ascii: "\\") || c < 0x20 { break }
-            h = NameTable.mix(h, c)
             i += 1
         }
         let s = try string()
@@ -588,18 +616,32 @@ final class NameTable {
         bytes.deallocate()
     }
 
-    static let seed: UInt64 = 0xCBF2_9CE4_8422_2325
-    @inline(__always) static func mix(_ h: UInt64, _ byte: UInt8) -> UInt64 { (h ^ UInt64(byte)) &* 0x100_0000_01B3 }
-    @inline(__always) static func finish(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h ^ (h >> 29)) }
+    private static let k: UInt64 = 0x9E37_79B9_7F4A_7C15
 
+    /// A hash of `b[start..<start+count]`, eight bytes a step (every byte counts: the account ids
+    /// of ``IDSet`` differ anywhere).
     @inline(__always) static func hash(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> Int {
-        var h = seed
-        var i = start
-        while i < start + count {
-            h = mix(h, b[i])
-            i += 1
+        guard count > 0, let base = b.baseAddress else { return 0 }
+        let raw = UnsafeRawPointer(base + start)
+        var h = UInt64(truncatingIfNeeded: count) &* k
+        var i = 0
+        while i + 8 <= count {
+            h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* k
+            h ^= h >> 29
+            i += 8
         }
-        return finish(h)
+        if i < count {
+            var tail: UInt64 = 0
+            if count >= 8 {
+                // The last eight bytes, overlapping the words before.
+                tail = raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            } else {
+                for j in 0..<count { tail |= UInt64(raw.load(fromByteOffset: j, as: UInt8.self)) << (8 * j) }
+            }
+            h = (h ^ tail) &* k
+        }
+        h = (h ^ (h >> 32)) &* k
+        return Int(truncatingIfNeeded: h ^ (h >> 29))
     }
 
     /// The index of the name whose bytes are `b[start..<start+count]` (`hash` is theirs, ``hash(_:_:_:)``).
@@ -701,13 +743,21 @@ struct IDSet {
 }
 
 /// Strings met before, by the hash of their bytes, for ``BookStreamDecoder``'s names; holds at
-/// most ``limit`` (a book of unique names stops adding, and pays one failed lookup a name).
+/// most ``limit`` (a book of unique names stops adding). Once ``window`` lookups have found fewer
+/// than a quarter of their strings, it is no longer ``enabled`` (looking up costs more than the
+/// few strings it would share save).
 struct InternTable {
     static let limit = 1 << 14
+    static let window = 1 << 12
     private var slots = [(hash: Int, string: String)?](repeating: nil, count: 1 << 15)
     private var count = 0
+    private var lookups = 0
+    private var hits = 0
+    private(set) var enabled = true
 
-    func find(_ hash: Int, _ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ length: Int) -> String? {
+    mutating func find(_ hash: Int, _ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ length: Int) -> String? {
+        lookups += 1
+        if lookups == Self.window, hits * 4 < lookups { enabled = false }
         let mask = slots.count - 1
         var k = hash & mask
         while let slot = slots[k] {
@@ -716,7 +766,10 @@ struct InternTable {
                 let equal = s.withUTF8 { u in
                     u.count == length && memcmp(u.baseAddress!, b.baseAddress! + start, length) == 0
                 }
-                if equal { return slot.string }
+                if equal {
+                    hits += 1
+                    return slot.string
+                }
             }
             k = (k + 1) & mask
         }
