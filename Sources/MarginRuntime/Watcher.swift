@@ -25,13 +25,17 @@ public struct Watcher: Sendable {
     public let out: EventWriter
     /// `--metrics`: fed from the same events and summaries (`nil`: off); its server is stopped when the run ends.
     public let metrics: LoopMetrics?
+    /// `--shard K/N`: publishes the results into the store once a second and when the feed ends.
+    public let publisher: ShardPublisher?
     /// The `--near` threshold when none is given.
     public static let defaultNear = 0.05
 
     public init(
         loop: LiveLoop, alerts: AlertRunner?, summaryEvery: Double, duration: Double?,
-        near: Double = Watcher.defaultNear, out: EventWriter = EventWriter(), metrics server: MetricsServer? = nil
+        near: Double = Watcher.defaultNear, out: EventWriter = EventWriter(), metrics server: MetricsServer? = nil,
+        publisher: ShardPublisher? = nil
     ) {
+        self.publisher = publisher
         self.loop = loop
         self.alerts = alerts
         self.summaryEvery = summaryEvery
@@ -80,6 +84,7 @@ public struct Watcher: Sendable {
                             + exchangeTime(loop.exchangeTime) + [("status", .string("\(status)"))]))
             case .tick(let now):
                 for n in await loop.engine.takeNearChanges() { await report(n) }
+                if let publisher, await publisher.due() { await publish(publisher, now: now, finished: false) }
                 if await summaries.due(now: now, every: summaryEvery) {
                     await summary(now: now)
                 } else if let metrics, metrics.snapshotDue(every: 5) {
@@ -88,6 +93,7 @@ public struct Watcher: Sendable {
                 }
             case .finished(let now):
                 for n in await loop.engine.takeNearChanges() { await report(n) }
+                if let publisher { await publish(publisher, now: now, finished: true) }
                 await summary(now: now)
             case .snapshot, .stepped:
                 break
@@ -183,6 +189,23 @@ extension Watcher {
         per account and state for a minute and limited to --alert-rate a minute; a failing command is \
         reported on stderr and never stops the loop.
         """
+
+    /// One publish of the shard's results; a failure is reported as a `{"type":"publish"}` event
+    /// (the next publish sends every row again).
+    func publish(_ publisher: ShardPublisher, now: Double, finished: Bool) async {
+        let s = await loop.engine.snapshot(now: now)
+        let rejected = await rejections()
+        let exchange = loop.isDeterministic ? now : nil
+        if let error = await publisher.publish(
+            s, near: near, rejected: rejected.values.reduce(0, +), exchangeTime: exchange, finished: finished)
+        {
+            out.emit(
+                .object(
+                    [("type", .string("publish")), ("time", reportTime(now))] + exchangeTime(exchange) + [
+                        ("shard", .string(publisher.shard.description)), ("error", .string(error)),
+                    ]))
+        }
+    }
 
     /// Every refusal by reason: the feed's (decoding, validation, order) and the live book's own.
     func rejections() async -> [String: Int] {

@@ -53,6 +53,9 @@ struct WatchCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp(LoopMetrics.optionHelp, valueName: "HOST:PORT"))
     var metrics: String?
 
+    @Option(help: ArgumentHelp(ShardPublisher.optionHelp, valueName: "K/N"))
+    var shard: String?
+
     func validate() throws {
         guard headless else {
             throw ValidationError("watch needs --headless (the interactive view is `margintop` itself)")
@@ -61,6 +64,7 @@ struct WatchCommand: AsyncParsableCommand {
         guard summaryEvery.value > 0, (duration?.value ?? 1) > 0 else {
             throw ValidationError("--summary-every and --duration must be > 0")
         }
+        if let m = FollowedStore.shardUsageError(shard: shard, store: store, book: book) { throw ValidationError(m) }
         guard Watcher.parseNear(near) != nil else {
             throw ValidationError(
                 "--near must be a decimal fraction in (0, 10], e.g. 0.05, not '\(TextCell.escapeControls(near))'")
@@ -73,11 +77,11 @@ struct WatchCommand: AsyncParsableCommand {
             do throws(MetricsError) { server = try await LoopMetrics.serve(metrics, announce: true) } catch {
                 throw CLIError(message: error.message, code: error.exitCode)
             }
-            var followed: FollowedStore?
+            var (followed, publisher): (FollowedStore?, ShardPublisher?)
             if book == nil {
-                do {
-                    followed = try await FollowedStore.open(store, access: .readOnly)
-                } catch { throw CLIError.runtime("\(error)") }
+                do { (followed, publisher) = try await FollowedStore.open(store, shard: shard) } catch {
+                    throw CLIError.runtime("\(error)")
+                }
             }
             let b = try followed?.book ?? loadBook(book ?? "-")
             let priceFeed: any PriceFeed
@@ -92,7 +96,7 @@ struct WatchCommand: AsyncParsableCommand {
             let watcher = Watcher(
                 loop: loop, alerts: alertCommand.map { AlertRunner(command: $0, perMinute: alertRate) },
                 summaryEvery: summaryEvery.value, duration: duration?.value,
-                near: Watcher.parseNear(near) ?? Watcher.defaultNear, metrics: server)
+                near: Watcher.parseNear(near) ?? Watcher.defaultNear, metrics: server, publisher: publisher)
             await watcher.run()
             await followed?.store.close()
         }
