@@ -90,7 +90,7 @@ extension ClusterView {
     /// The merged view as text: the summed counts, a line per shard, then the top accounts.
     public func table() -> String {
         var out =
-            "\(accounts) accounts in \(shardCount) shards as of \(Timestamp.format(time)): "
+            "\(accounts) accounts in \(shardCount) shard\(shardCount == 1 ? "" : "s") as of \(Timestamp.format(time)): "
             + AccountState.allCases.filter { $0 != .error || count($0) > 0 }.map { "\(count($0)) \($0.name)" }
             .joined(separator: ", ")
             + "\nshortfall \(Money.format(shortfall)), insurance fund \(Money.format(insuranceFund)), "

@@ -32,24 +32,11 @@ struct SnapshotCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Override every account's model.", valueName: "standard|portfolio|es"))
     var model: MarginModel?
 
-    @Flag(
-        help:
-            "The merged view of the store's shards (watch --shard K/N): summed counts, the top accounts, shard health.")
-    var cluster = false
-
-    @Option(help: ArgumentHelp("With --cluster: shards of N (default: those that published last).", valueName: "N"))
-    var shards: Int?
-
-    @Option(help: "With --cluster: the top accounts by liquidation priority.") var top = 50
-
-    @Option(name: .customLong("dead-after"), help: "With --cluster: seconds without a publish that make a shard dead.")
-    var deadAfter = DecimalArgument(ClusterView.defaultDeadAfter)
+    @OptionGroup var clusterOptions: ClusterOptions
 
     func validate() throws {
         guard (book == nil) != (store == nil) else { throw ValidationError("give either --book FILE or --store URL") }
-        if cluster, let m = ClusterReport.usageError(store, book, shards, top, deadAfter.value, csv: format == .csv) {
-            throw ValidationError(m)
-        }
+        try clusterOptions.check(store: store, book: book, csv: format == .csv)
         if let asOf, Timestamp.parse(asOf) == nil {
             throw ValidationError("--as-of \(asOf): expected YYYY-MM-DDTHH:MM:SS[.frac] with Z or +HH:MM")
         }
@@ -57,12 +44,7 @@ struct SnapshotCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            if cluster, let store {
-                let text: String
-                do {
-                    text = try await ClusterReport.render(
-                        store: store, shards: shards, top: top, deadAfter: deadAfter.value, json: format == .json)
-                } catch { throw CLIError.runtime("\(error)") }
+            if let text = try await clusterOptions.render(store: store, json: format == .json) {
                 return try writeOutput(text, to: nil)
             }
             let b: Book
