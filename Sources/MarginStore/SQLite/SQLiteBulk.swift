@@ -2,6 +2,12 @@ import GRDB
 import GRDBSQLite
 import MarginCore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A statement prepared through the SQLite C API on a GRDB connection, for the bulk import and
 /// the columnar load: binds and column reads go straight to SQLite (no `StatementArguments`,
 /// no `Row`). Finalized on deinit; used only inside the GRDB access that made it.
@@ -135,99 +141,231 @@ extension SQLiteStore {
         return restore
     }
 
-    /// The account-side tables read in key order, columns by index, into accounts; the positions
-    /// too unless they are read apart (`positions: false`, then ``loadPositions(_:)``).
-    static func loadAccounts(_ db: Database, positions withPositions: Bool = true) throws -> AccountsBuilder {
-        let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM accounts") ?? 0
-        var b = AccountsBuilder(capacity: count)
-        func query(_ t: AccountTable) throws -> SQLiteRawStatement {
+    /// The accounts whose key is in `keys`, the four account-side tables read side by side in
+    /// key order (each a range scan of its primary key): an account's sub-accounts, collateral
+    /// and positions are the rows that follow it in their tables, so each account is built whole,
+    /// its arrays at their exact size, with no index of keys and no second pass. Asset, venue,
+    /// instrument and sub-account names repeat: each distinct one is one `String` (``TextCache``).
+    ///
+    /// A damaged row gives the error the row reader gave: `stored TABLE row is damaged: COLUMN`
+    /// (a wrong type; `account_pk` for a row of no account, `account_pk/sub_ord` for a line of no
+    /// sub-account, `pk` for keys out of order, `model` for an unknown model).
+    static func loadAccounts(_ db: Database, keys: ClosedRange<Int64> = Int64.min...Int64.max) throws -> [Account] {
+        let count =
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM accounts WHERE pk BETWEEN ? AND ?",
+                arguments: [keys.lowerBound, keys.upperBound]) ?? 0
+        func query(_ t: AccountTable) throws -> AccountRows {
             let spec = t.spec
-            return try SQLiteRawStatement(db, "SELECT \(spec.columnList) FROM \(spec.name) ORDER BY \(spec.orderBy)")
-        }
-        func corrupt(_ t: AccountTable, _ column: Int) -> StoreError {
-            AccountsBuilder.corrupt(t, t.spec.columns[column].name)
-        }
-        // Type checks: what the old row reader accepted (a number in a REAL column, text in TEXT).
-        func int(_ s: SQLiteRawStatement, _ t: AccountTable, _ i: Int32) throws -> Int64 {
-            guard s.type(i) == SQLITE_INTEGER else { throw corrupt(t, Int(i)) }
-            return s.int(i)
-        }
-        func double(_ s: SQLiteRawStatement, _ t: AccountTable, _ i: Int32) throws -> Double {
-            let type = s.type(i)
-            guard type == SQLITE_FLOAT || type == SQLITE_INTEGER else { throw corrupt(t, Int(i)) }
-            return s.double(i)
-        }
-        func optDouble(_ s: SQLiteRawStatement, _ i: Int32) -> Double? {
-            let type = s.type(i)
-            return type == SQLITE_FLOAT || type == SQLITE_INTEGER ? s.double(i) : nil
-        }
-        func text(_ s: SQLiteRawStatement, _ t: AccountTable, _ i: Int32) throws -> String {
-            guard s.type(i) == SQLITE_TEXT else { throw corrupt(t, Int(i)) }
-            return s.text(i)
-        }
-        func optText(_ s: SQLiteRawStatement, _ i: Int32) -> String? {
-            s.type(i) == SQLITE_TEXT ? s.text(i) : nil
-        }
-
-        var s = try query(.accounts)
-        while try s.next() {
-            try b.addAccount(
-                pk: try int(s, .accounts, 0), id: try text(s, .accounts, 1), name: optText(s, 2),
-                model: optText(s, 3))
-        }
-        s = try query(.subaccounts)
-        b.rewind()
-        while try s.next() {
-            try b.addSubaccount(pk: try int(s, .subaccounts, 0), id: try text(s, .subaccounts, 2))
-        }
-        s = try query(.collateral)
-        b.rewind()
-        while try s.next() {
-            let line = CollateralLine(
-                asset: try text(s, .collateral, 3), amount: try double(s, .collateral, 4), venue: optText(s, 5))
-            try b.addCollateral(pk: try int(s, .collateral, 0), sub: try int(s, .collateral, 1), line)
-        }
-        if withPositions {
-            s = try query(.positions)
-            b.rewind()
-            while try s.next() {
-                let (pk, sub, p) = try position(s)
-                try b.addPosition(pk: pk, sub: sub, p)
+            let key = spec.columns[0].name
+            let s = try SQLiteRawStatement(
+                db,
+                "SELECT \(spec.columnList) FROM \(spec.name) WHERE \(key) BETWEEN ?1 AND ?2 ORDER BY \(spec.orderBy)")
+            guard s.bind(1, keys.lowerBound) == SQLITE_OK, s.bind(2, keys.upperBound) == SQLITE_OK else {
+                throw s.error(sqlite3_errcode(s.connection))
             }
+            var rows = AccountRows(s, t)
+            if t != .accounts { try rows.step() }
+            return rows
         }
-        return b
+        let accounts = try query(.accounts)
+        var subaccounts = try query(.subaccounts)
+        var collateral = try query(.collateral)
+        var positions = try query(.positions)
+        var names = TextCache()
+        var out: [Account] = []
+        out.reserveCapacity(count)
+        var subs: [SubAccount] = []
+        var lines: [CollateralLine] = []
+        var held: [Position] = []
+        var last: Int64?
+        while try accounts.s.next() {
+            let s = accounts.s
+            let pk = try accounts.int(0)
+            if let last, pk <= last { throw AccountsBuilder.corrupt(.accounts, "pk") }
+            last = pk
+            let id = try accounts.text(1)
+            let name = s.type(2) == SQLITE_TEXT ? s.text(2) : nil
+            let model = try accounts.model(3)
+
+            subs.removeAll(keepingCapacity: true)
+            while try subaccounts.at(pk) {
+                subs.append(SubAccount(id: try subaccounts.text(2, &names)))
+                try subaccounts.step()
+            }
+            while try collateral.at(pk) {
+                let sub = try collateral.sub(of: subs.count)
+                lines.removeAll(keepingCapacity: true)
+                repeat {
+                    let c = collateral.s
+                    let venue = c.type(5) == SQLITE_TEXT ? names.string(c, 5) : nil
+                    lines.append(
+                        CollateralLine(
+                            asset: try collateral.text(3, &names), amount: try collateral.double(4), venue: venue))
+                    try collateral.step()
+                } while try collateral.at(pk, sub)
+                subs[sub].collateral = exact(lines)
+            }
+            while try positions.at(pk) {
+                let sub = try positions.sub(of: subs.count)
+                held.removeAll(keepingCapacity: true)
+                repeat {
+                    let c = positions.s
+                    let isolatedType = c.type(6)
+                    let isolated = isolatedType == SQLITE_FLOAT || isolatedType == SQLITE_INTEGER ? c.double(6) : nil
+                    held.append(
+                        Position(
+                            instrument: try positions.text(3, &names), quantity: try positions.double(4),
+                            entryPrice: try positions.double(5), isolatedCollateral: isolated))
+                    try positions.step()
+                } while try positions.at(pk, sub)
+                subs[sub].positions = exact(held)
+            }
+            out.append(Account(id: id, name: name, model: model, subaccounts: exact(subs)))
+        }
+        // Rows after the last account belong to none.
+        for rows in [subaccounts, collateral, positions] where rows.has {
+            throw AccountsBuilder.corrupt(rows.table, "account_pk")
+        }
+        return out
     }
 
-    /// The positions table alone, grouped by sub-account.
-    static func loadPositions(_ db: Database) throws -> PositionGroups {
-        let spec = AccountTable.positions.spec
-        let s = try SQLiteRawStatement(db, "SELECT \(spec.columnList) FROM \(spec.name) ORDER BY \(spec.orderBy)")
-        var groups = PositionGroups()
-        while try s.next() {
-            let (pk, sub, p) = try position(s)
-            try groups.add(pk: pk, sub: sub, p)
-        }
-        return groups
+    /// A new array of exactly `a`'s elements.
+    @inline(__always) static func exact<T>(_ a: [T]) -> [T] {
+        var out: [T] = []
+        out.reserveCapacity(a.count)
+        out.append(contentsOf: a)
+        return out
     }
 
-    /// One positions row: its account key, sub-account and position.
-    @inline(__always)
-    static func position(_ s: SQLiteRawStatement) throws -> (Int64, Int64, Position) {
-        func corrupt(_ i: Int) -> StoreError {
-            AccountsBuilder.corrupt(.positions, BookTables.positions.columns[i].name)
+    /// The key that splits the accounts into two halves of about equal count (the second half
+    /// starts at it), or `nil` for fewer than `minimum` accounts.
+    static func middleKey(_ db: Database, from minimum: Int) throws -> Int64? {
+        let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM accounts") ?? 0
+        guard count >= max(2, minimum) else { return nil }
+        let mid = try Int64.fetchOne(
+            db, sql: "SELECT pk FROM accounts ORDER BY pk LIMIT 1 OFFSET ?", arguments: [count / 2])
+        guard let mid, mid > Int64.min else { return nil }
+        return mid
+    }
+}
+
+/// One account-side table's rows in key order, for ``SQLiteStore/loadAccounts(_:keys:)``: the
+/// current row's account key (and sub-account) read once, columns type-checked as the row
+/// reader checked them.
+struct AccountRows {
+    let s: SQLiteRawStatement
+    let table: AccountTable
+    private(set) var has = false
+    private(set) var pk: Int64 = 0
+    private(set) var sub: Int64 = 0
+
+    init(_ s: SQLiteRawStatement, _ table: AccountTable) {
+        self.s = s
+        self.table = table
+    }
+
+    func corrupt(_ i: Int32) -> StoreError { AccountsBuilder.corrupt(table, table.spec.columns[Int(i)].name) }
+
+    /// The next row (a child table's: its account key and sub-account read).
+    @inline(__always) mutating func step() throws {
+        has = try s.next()
+        guard has else { return }
+        pk = try int(0)
+        if table == .collateral || table == .positions { sub = try int(1) }
+    }
+
+    /// Whether the current row is account `pk`'s; a row of an earlier key belongs to no account.
+    @inline(__always) func at(_ pk: Int64) throws(StoreError) -> Bool {
+        guard has, self.pk <= pk else { return false }
+        guard self.pk == pk else { throw AccountsBuilder.corrupt(table, "account_pk") }
+        return true
+    }
+
+    @inline(__always) func at(_ pk: Int64, _ sub: Int) throws(StoreError) -> Bool {
+        try at(pk) && self.sub == Int64(sub)
+    }
+
+    /// The current line's sub-account index, which must be one of the account's `count`.
+    @inline(__always) func sub(of count: Int) throws(StoreError) -> Int {
+        guard sub >= 0, sub < Int64(count) else { throw AccountsBuilder.corrupt(table, "account_pk/sub_ord") }
+        return Int(sub)
+    }
+
+    @inline(__always) func int(_ i: Int32) throws(StoreError) -> Int64 {
+        guard s.type(i) == SQLITE_INTEGER else { throw corrupt(i) }
+        return s.int(i)
+    }
+
+    @inline(__always) func double(_ i: Int32) throws(StoreError) -> Double {
+        let type = s.type(i)
+        guard type == SQLITE_FLOAT || type == SQLITE_INTEGER else { throw corrupt(i) }
+        return s.double(i)
+    }
+
+    @inline(__always) func text(_ i: Int32) throws(StoreError) -> String {
+        guard s.type(i) == SQLITE_TEXT else { throw corrupt(i) }
+        return s.text(i)
+    }
+
+    @inline(__always) func text(_ i: Int32, _ cache: inout TextCache) throws(StoreError) -> String {
+        guard s.type(i) == SQLITE_TEXT else { throw corrupt(i) }
+        return cache.string(s, i)
+    }
+
+    /// A model column: NULL, or one of the models' names (matched as bytes: no `String` made).
+    @inline(__always) func model(_ i: Int32) throws(StoreError) -> MarginModel? {
+        let type = s.type(i)
+        if type == SQLITE_NULL { return nil }
+        guard type == SQLITE_TEXT, let p = sqlite3_column_text(s.handle, i) else { throw corrupt(i) }
+        let n = Int(sqlite3_column_bytes(s.handle, i))
+        for m in MarginModel.allCases {
+            let match = m.rawValue.utf8.withContiguousStorageIfAvailable { u in
+                u.count == n && memcmp(u.baseAddress!, p, n) == 0
+            }
+            if match == true { return m }
         }
-        func number(_ i: Int32) throws -> Double {
-            let type = s.type(i)
-            guard type == SQLITE_FLOAT || type == SQLITE_INTEGER else { throw corrupt(Int(i)) }
-            return s.double(i)
+        // Not a model's bytes (a spelling String equality would still take goes the old way).
+        guard let m = MarginModel(rawValue: s.text(i)) else { throw corrupt(i) }
+        return m
+    }
+}
+
+/// The strings of a column's few distinct values (assets, venues, instruments, sub-account ids),
+/// one `String` for each distinct bytes: a value read again is the one made before, not a new
+/// string (and, over 15 bytes, a new allocation). Holds at most ``limit``; past that, new values
+/// are made each time.
+struct TextCache {
+    static let limit = 1 << 12
+    private var slots = [(hash: Int, count: Int, string: String)?](repeating: nil, count: 1 << 13)
+    private var count = 0
+
+    /// Column `i` of `s`'s current row, a TEXT value.
+    @inline(__always) mutating func string(_ s: SQLiteRawStatement, _ i: Int32) -> String {
+        guard let p = sqlite3_column_text(s.handle, i) else { return "" }
+        let n = Int(sqlite3_column_bytes(s.handle, i))
+        guard n > 0 else { return "" }
+        let h = Self.hash(p, n)
+        let mask = slots.count - 1
+        var k = h & mask
+        while let slot = slots[k] {
+            if slot.hash == h, slot.count == n {
+                var str = slot.string
+                if str.withUTF8({ memcmp($0.baseAddress!, p, n) == 0 }) { return slot.string }
+            }
+            k = (k + 1) & mask
         }
-        guard s.type(0) == SQLITE_INTEGER else { throw corrupt(0) }
-        guard s.type(1) == SQLITE_INTEGER else { throw corrupt(1) }
-        guard s.type(3) == SQLITE_TEXT else { throw corrupt(3) }
-        let isolatedType = s.type(6)
-        let isolated = isolatedType == SQLITE_FLOAT || isolatedType == SQLITE_INTEGER ? s.double(6) : nil
-        let p = Position(
-            instrument: s.text(3), quantity: try number(4), entryPrice: try number(5), isolatedCollateral: isolated)
-        return (s.int(0), s.int(1), p)
+        let str = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+        // A value whose bytes are not its string's (invalid UTF-8, repaired) is not kept.
+        guard count < Self.limit, str.utf8.count == n else { return str }
+        slots[k] = (h, n, str)
+        count += 1
+        return str
+    }
+
+    @inline(__always) static func hash(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for j in 0..<n { h = (h ^ UInt64(p[j])) &* 0x100_0000_01B3 }
+        return Int(truncatingIfNeeded: h ^ (h >> 29))
     }
 }

@@ -23,7 +23,11 @@ public final class SQLiteStore: SQLBackedStore, SQLStore {
 
     let watch = ChangeWatch()
     /// One writing transaction of this process at a time on the pool's writer connection.
-    private let writeLock = AsyncLock()
+    let writeLock = AsyncLock()
+    /// How long a connection waits for another process's lock.
+    static let busyTimeoutMilliseconds: Int32 = 15_000
+    /// From this many accounts a load reads them in two halves, one per core.
+    static let parallelLoadAccounts = 10_000
 
     /// Opens (creating when needed) the store file at `path` and migrates it; timestamps come from `clock`.
     ///
@@ -44,7 +48,7 @@ public final class SQLiteStore: SQLBackedStore, SQLStore {
             }
         }
         var config = Configuration()
-        config.busyMode = .timeout(15)
+        config.busyMode = .timeout(Double(SQLiteStore.busyTimeoutMilliseconds) / 1000)
         config.label = "margintop"
         config.readonly = readOnly
         // A writing transaction spans several accesses to the writer connection (``writing(_:)``).
