@@ -48,29 +48,58 @@ public final class MarginBook: @unchecked Sendable {
     public let bucketSubaccount: [String]
     public let bucketInstrument: [Int]
 
-    /// Compiles `book`; `modelOverride` replaces every account's model.
-    public init(book: Book, market: CompiledMarket? = nil, modelOverride: MarginModel? = nil) {
+    /// Compiles `book`; `modelOverride` replaces every account's model. A big book's accounts
+    /// are compiled in `threads` contiguous parts at once, then joined: the same columns as one
+    /// pass over them.
+    public convenience init(
+        book: Book, market: CompiledMarket? = nil, modelOverride: MarginModel? = nil,
+        threads: Int = MarginBook.defaultThreads
+    ) {
+        self.init(
+            book: book, market: market, modelOverride: modelOverride, threads: threads,
+            parallelFrom: MarginBook.parallelCompileMinimum)
+    }
+
+    /// ``init(book:market:modelOverride:threads:)``, in parts once the book has `parallelFrom` accounts.
+    init(book: Book, market: CompiledMarket?, modelOverride: MarginModel?, threads: Int, parallelFrom: Int) {
         let market = market ?? CompiledMarket(book)
         self.market = market
         accountCount = book.accounts.count
         accountIds = book.accounts.map(\.id)
         accountNames = book.accounts.map(\.displayName)
 
+        let n = accountCount
+        let parts = n >= max(1, parallelFrom) ? max(1, threads) : 1
+        let compilePart = { @Sendable (_: Void, p: Int) in
+            var b = Builder(market: market)
+            var positions = 0
+            var models: [MarginModel] = []
+            var lines: [(Int, CollateralLine)] = []
+            var pos: [Position] = []
+            for a in (n * p / parts)..<(n * (p + 1) / parts) {
+                let acct = book.accounts[a]
+                let m = modelOverride ?? acct.model ?? book.defaults.model
+                models.append(m)
+                lines.removeAll(keepingCapacity: true)
+                pos.removeAll(keepingCapacity: true)
+                for s in acct.subaccounts {
+                    for c in s.collateral { lines.append((market.assetIndex[c.asset] ?? 0, c)) }
+                    for p in s.positions where p.isolatedCollateral == nil { pos.append(p) }
+                    positions += s.positions.count
+                }
+                b.addUnit(model: m, cash: 0, collateral: lines, positions: pos)
+            }
+            return (builder: b, models: models, positions: positions)
+        }
+        let compiled = parallelMap(parts, threads: parts, context: {}, compilePart)
         var b = Builder(market: market)
         var positions = 0
         var models: [MarginModel] = []
-        models.reserveCapacity(book.accounts.count)
-        for acct in book.accounts {
-            let m = modelOverride ?? acct.model ?? book.defaults.model
-            models.append(m)
-            var lines: [(Int, CollateralLine)] = []
-            var pos: [Position] = []
-            for s in acct.subaccounts {
-                for c in s.collateral { lines.append((market.assetIndex[c.asset] ?? 0, c)) }
-                for p in s.positions where p.isolatedCollateral == nil { pos.append(p) }
-                positions += s.positions.count
-            }
-            b.addUnit(model: m, cash: 0, collateral: lines, positions: pos)
+        models.reserveCapacity(n)
+        for part in compiled {
+            b.append(part.builder)
+            models += part.models
+            positions += part.positions
         }
         var bucketStart = [Int](repeating: 0, count: accountCount + 1)
         var bucketSub: [String] = []
@@ -114,6 +143,11 @@ public final class MarginBook: @unchecked Sendable {
         riskMult = Column(b.riskMult)
         riskGroup = Column(b.riskGroup)
     }
+
+    /// The threads a big book is compiled on by default: one per active core.
+    public static var defaultThreads: Int { BatchAnalyzer.defaultThreads }
+    /// Books with fewer accounts are compiled in one pass.
+    static let parallelCompileMinimum = 50_000
 
     /// Number of bounds below `n` in `upTo[base ..< base + stride]` (stride a multiple of 4), plus `base`.
     @inline(__always)
@@ -175,7 +209,35 @@ public final class MarginBook: @unchecked Sendable {
         var insStart: [Int32] = [], insInstr: [Int32] = [], insNet: [Double] = [], insShort: [Double] = []
         var riskStart: [Int32] = [], riskRow: [Int32] = [], riskMult: [Double] = [], riskGroup: [Int32] = []
 
+        // Scratch of `addUnit`, kept from one unit to the next.
+        private var merged: [(asset: Int, amount: Double, weighted: Double)] = []
+        private var lines: [(instrument: Int, net: Double, short: Double)] = []
+        private var items: [(row: Int, mult: Double, group: Int)] = []
+
         init(market: CompiledMarket) { self.market = market }
+
+        /// Appends the units `other` built after this one's: its unit numbers and line offsets
+        /// moved past this builder's.
+        mutating func append(_ other: Builder) {
+            let units = Int32(cash.count)
+            let (cols, ins, risks) = (Int32(colAsset.count), Int32(insInstr.count), Int32(riskRow.count))
+            cash += other.cash
+            entryCost += other.entryCost
+            colUnit += other.colUnit.map { $0 + units }
+            insUnit += other.insUnit.map { $0 + units }
+            colStart += other.colStart.map { $0 + cols }
+            colAsset += other.colAsset
+            colAmount += other.colAmount
+            colWeighted += other.colWeighted
+            insStart += other.insStart.map { $0 + ins }
+            insInstr += other.insInstr
+            insNet += other.insNet
+            insShort += other.insShort
+            riskStart += other.riskStart.map { $0 + risks }
+            riskRow += other.riskRow
+            riskMult += other.riskMult
+            riskGroup += other.riskGroup
+        }
 
         /// Whether a collateral asset's price risk is held by the model's scenarios (then no haircut).
         func scenarioHeld(_ a: Int, _ model: MarginModel) -> Bool {
@@ -192,7 +254,7 @@ public final class MarginBook: @unchecked Sendable {
             cash.append(c)
             // Collateral merged per asset, in asset order.
             colStart.append(Int32(colAsset.count))
-            var merged: [(asset: Int, amount: Double, weighted: Double)] = []
+            merged.removeAll(keepingCapacity: true)
             for (a, line) in collateral {
                 let weighted: Double
                 if scenarioHeld(a, model) {
@@ -219,7 +281,7 @@ public final class MarginBook: @unchecked Sendable {
             }
             // Positions netted per instrument.
             insStart.append(Int32(insInstr.count))
-            var lines: [(instrument: Int, net: Double, short: Double)] = []
+            lines.removeAll(keepingCapacity: true)
             var entry = 0.0
             for p in positions {
                 let i = market.instrumentIndex[p.instrument] ?? 0
@@ -247,7 +309,7 @@ public final class MarginBook: @unchecked Sendable {
             // Risk items of the scenario models.
             riskStart.append(Int32(riskRow.count))
             guard model != .standard else { return }
-            var items: [(row: Int, mult: Double, group: Int)] = []
+            items.removeAll(keepingCapacity: true)
             for l in lines where scenarioHeld(market.underlying[l.instrument], model) {
                 items.append((l.instrument, l.net, market.underlying[l.instrument]))
             }
