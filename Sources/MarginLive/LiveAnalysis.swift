@@ -144,8 +144,8 @@ public struct AnalysisTable: Sendable {
         var own: [Int32] = []
         for a in 0..<n {
             own.removeAll(keepingCapacity: true)
-            for x in book.instruments(ofUnit: a).map({ m.underlying[$0] }) + book.collateralAssets(ofUnit: a)
-            where !m.stable[x] && held[x] != a {
+            book.forEachHeldAsset(ofUnit: a) { x in
+                guard !m.stable[x] && held[x] != a else { return }
                 held[x] = a
                 own.append(Int32(x))
             }
@@ -171,14 +171,22 @@ public struct AnalysisTable: Sendable {
                 }
             }
         }
-        let ratio = (0..<n).map(marginRatio)
-        let seen = analysedAt
-        order = (0..<n).sorted { a, b in
-            let (na, nb) = (seen[a] == -.infinity, seen[b] == -.infinity)
-            if na != nb { return na }
-            let (ra, rb) = (ratio[a].isNaN ? .infinity : ratio[a], ratio[b].isNaN ? .infinity : ratio[b])
-            return ra != rb ? ra > rb : a < b
-        }.map { Int32($0) }
+        // Never analysed first, then margin ratio descending (NaN as infinite), then index: the
+        // keys sorted as tuples (no comparison closure over a million accounts).
+        var keys = [(UInt8, UInt64, Int32)]()
+        keys.reserveCapacity(n)
+        for a in 0..<n {
+            let r = marginRatio(a)
+            keys.append((analysedAt[a] == -.infinity ? 0 : 1, ~Self.orderedBits(r.isNaN ? .infinity : r), Int32(a)))
+        }
+        keys.sort { $0 < $1 }
+        order = keys.map(\.2)
+    }
+
+    /// `x`'s bits as an unsigned key in the order of `<` on doubles (`-0` and `+0` equal).
+    static func orderedBits(_ x: Double) -> UInt64 {
+        let b = (x + 0.0).bitPattern
+        return b >> 63 == 1 ? ~b : b | (1 << 63)
     }
 
     /// An empty table (no accounts), until the first real one.

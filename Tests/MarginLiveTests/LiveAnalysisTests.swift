@@ -175,6 +175,29 @@ import Testing
         #expect(pricedAt.allSatisfy { $0 == (maxAge > 0 ? t0 + 2 : t0 + 5) }, "\(pricedAt.map { $0 - t0 })")
     }
 
+    /// The rotation's order: accounts never analysed first, then margin ratio descending (none,
+    /// i.e. infinite, first), ties by index; the same as sorting by that comparison.
+    @Test func rotationOrderIsNeverAnalysedThenRiskiestFirst() {
+        var book = DemoBook.generate(accounts: 600, seed: 4)
+        // Ties: empty accounts (ratio none) and copies (equal ratios).
+        for a in stride(from: 0, to: 600, by: 50) { book.accounts[a].subaccounts = [] }
+        for a in stride(from: 1, to: 600, by: 40) { book.accounts[a + 1].subaccounts = book.accounts[a].subaccounts }
+        let live = LiveBook(book: book, now: book.asOf.epochSeconds)
+        live.analyse(Array(stride(from: 0, to: 600, by: 3)), now: book.asOf.epochSeconds, liquidationPrices: false)
+        let r = live.results
+        let table = AnalysisTable(
+            book: live.marginBook, generation: 1, now: 0, marginRatio: { r.marginRatio($0) },
+            carried: (live.analysis, (0..<600).map { $0 }))
+        let ratio = (0..<600).map { r.marginRatio($0).isNaN ? .infinity : r.marginRatio($0) }
+        let want = (0..<600).sorted { a, b in
+            let (na, nb) = (table.analysedAt[a] == -.infinity, table.analysedAt[b] == -.infinity)
+            if na != nb { return na }
+            return ratio[a] != ratio[b] ? ratio[a] > ratio[b] : a < b
+        }
+        #expect(table.order.map { Int($0) } == want)
+        #expect(Set(ratio).count < 590 && ratio.contains(.infinity))
+    }
+
     /// In the background an account liquidatable when a pass is planned is not analysed, but its
     /// distance, 0, is recorded as of that pass: an account that hovers at `AE = MM` (liquidatable
     /// at every plan, not at the moment the age is read) is as old as the last pass, not as its

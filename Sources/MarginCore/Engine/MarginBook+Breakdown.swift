@@ -86,6 +86,15 @@ extension MarginBook {
         return set.filter { !market.stable[$0] }.sorted()
     }
 
+    /// Calls `body` with each asset unit `u` rests on, stable ones too, with repeats: the
+    /// underlying of each of its instruments, then each of its collateral assets (no allocation;
+    /// ``exposedAssets(ofUnit:)`` is the set of the non-stable ones, sorted).
+    @inline(__always)
+    public func forEachHeldAsset(ofUnit u: Int, _ body: (Int) -> Void) {
+        for k in Int(insStart[u])..<Int(insStart[u + 1]) { body(market.underlying[Int(insInstr[k])]) }
+        for k in Int(colStart[u])..<Int(colStart[u + 1]) { body(Int(colAsset[k])) }
+    }
+
     /// Distances to liquidation of `accounts` at `prices`, in order (``BatchAnalyzer``, the one
     /// search every figure comes from: the list, the drill-down, reviews and `snapshot`).
     public func distancesToLiquidation(accounts: [Int], prices: PriceState) -> [Double?] {
