@@ -101,6 +101,8 @@ public final class ExposureIndex: @unchecked Sendable {
         var known: [[Int32]: Int32] = [:]
         rowStart.reserveCapacity(b.accountCount + 1)
         var members: [Int32] = []
+        // Reused: a lookup copies nothing, and only a new key (rarely) is stored as a copy.
+        var key: [Int32] = []
         for a in 0..<b.accountCount {
             members.removeAll(keepingCapacity: true)
             func instrumentAges(_ k: Int) {
@@ -129,7 +131,7 @@ public final class ExposureIndex: @unchecked Sendable {
             }
             rowStart.append(Int32(rowAsset.count))
             members.sort()
-            var key: [Int32] = []
+            key.removeAll(keepingCapacity: true)
             for x in members where key.last != x { key.append(x) }
             if let s = known[key] {
                 source[a] = s
