@@ -180,12 +180,11 @@ extension SQLiteStore {
         var held: [Position] = []
         var last: Int64?
         while try accounts.s.next() {
-            let s = accounts.s
             let pk = try accounts.int(0)
             if let last, pk <= last { throw AccountsBuilder.corrupt(.accounts, "pk") }
             last = pk
             let id = try accounts.text(1)
-            let name = s.type(2) == SQLITE_TEXT ? s.text(2) : nil
+            let name = accounts.optionalText(2)
             let model = try accounts.model(3)
 
             subs.removeAll(keepingCapacity: true)
@@ -197,8 +196,7 @@ extension SQLiteStore {
                 let sub = try collateral.sub(of: subs.count)
                 lines.removeAll(keepingCapacity: true)
                 repeat {
-                    let c = collateral.s
-                    let venue = c.type(5) == SQLITE_TEXT ? names.string(c, 5) : nil
+                    let venue = collateral.optionalText(5, &names)
                     lines.append(
                         CollateralLine(
                             asset: try collateral.text(3, &names), amount: try collateral.double(4), venue: venue))
@@ -210,9 +208,7 @@ extension SQLiteStore {
                 let sub = try positions.sub(of: subs.count)
                 held.removeAll(keepingCapacity: true)
                 repeat {
-                    let c = positions.s
-                    let isolatedType = c.type(6)
-                    let isolated = isolatedType == SQLITE_FLOAT || isolatedType == SQLITE_INTEGER ? c.double(6) : nil
+                    let isolated = positions.optionalDouble(6)
                     held.append(
                         Position(
                             instrument: try positions.text(3, &names), quantity: try positions.double(4),
@@ -232,6 +228,7 @@ extension SQLiteStore {
 
     /// A new array of exactly `a`'s elements.
     @inline(__always) static func exact<T>(_ a: [T]) -> [T] {
+        if a.count == 1 { return [a[0]] }
         var out: [T] = []
         out.reserveCapacity(a.count)
         out.append(contentsOf: a)
@@ -292,33 +289,65 @@ struct AccountRows {
         return Int(sub)
     }
 
+    // Each column is one `sqlite3_column_value` (the API call that checks the row), then its
+    // type and content read from the value (no second check per column).
+    @inline(__always) func value(_ i: Int32) -> OpaquePointer { sqlite3_column_value(s.handle, i) }
+
     @inline(__always) func int(_ i: Int32) throws(StoreError) -> Int64 {
-        guard s.type(i) == SQLITE_INTEGER else { throw corrupt(i) }
-        return s.int(i)
+        let v = value(i)
+        guard sqlite3_value_type(v) == SQLITE_INTEGER else { throw corrupt(i) }
+        return sqlite3_value_int64(v)
     }
 
     @inline(__always) func double(_ i: Int32) throws(StoreError) -> Double {
-        let type = s.type(i)
+        let v = value(i)
+        let type = sqlite3_value_type(v)
         guard type == SQLITE_FLOAT || type == SQLITE_INTEGER else { throw corrupt(i) }
-        return s.double(i)
+        return sqlite3_value_double(v)
+    }
+
+    /// A number, or `nil` for anything else (NULL).
+    @inline(__always) func optionalDouble(_ i: Int32) -> Double? {
+        let v = value(i)
+        let type = sqlite3_value_type(v)
+        return type == SQLITE_FLOAT || type == SQLITE_INTEGER ? sqlite3_value_double(v) : nil
+    }
+
+    @inline(__always) static func string(_ v: OpaquePointer) -> String {
+        guard let p = sqlite3_value_text(v) else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_value_bytes(v))), as: UTF8.self)
     }
 
     @inline(__always) func text(_ i: Int32) throws(StoreError) -> String {
-        guard s.type(i) == SQLITE_TEXT else { throw corrupt(i) }
-        return s.text(i)
+        let v = value(i)
+        guard sqlite3_value_type(v) == SQLITE_TEXT else { throw corrupt(i) }
+        return Self.string(v)
+    }
+
+    /// Text, or `nil` for anything else (NULL).
+    @inline(__always) func optionalText(_ i: Int32) -> String? {
+        let v = value(i)
+        return sqlite3_value_type(v) == SQLITE_TEXT ? Self.string(v) : nil
     }
 
     @inline(__always) func text(_ i: Int32, _ cache: inout TextCache) throws(StoreError) -> String {
-        guard s.type(i) == SQLITE_TEXT else { throw corrupt(i) }
-        return cache.string(s, i)
+        let v = value(i)
+        guard sqlite3_value_type(v) == SQLITE_TEXT else { throw corrupt(i) }
+        return cache.string(v)
+    }
+
+    @inline(__always) func optionalText(_ i: Int32, _ cache: inout TextCache) -> String? {
+        let v = value(i)
+        return sqlite3_value_type(v) == SQLITE_TEXT ? cache.string(v) : nil
     }
 
     /// A model column: NULL, or one of the models' names (matched as bytes: no `String` made).
     @inline(__always) func model(_ i: Int32) throws(StoreError) -> MarginModel? {
-        let type = s.type(i)
+        let v = value(i)
+        let type = sqlite3_value_type(v)
         if type == SQLITE_NULL { return nil }
-        guard type == SQLITE_TEXT, let p = sqlite3_column_text(s.handle, i) else { throw corrupt(i) }
-        let n = Int(sqlite3_column_bytes(s.handle, i))
+        guard type == SQLITE_TEXT, let p = sqlite3_value_text(v) else { throw corrupt(i) }
+        let n = Int(sqlite3_value_bytes(v))
         for m in MarginModel.allCases {
             let match = m.rawValue.utf8.withContiguousStorageIfAvailable { u in
                 u.count == n && memcmp(u.baseAddress!, p, n) == 0
@@ -326,7 +355,7 @@ struct AccountRows {
             if match == true { return m }
         }
         // Not a model's bytes (a spelling String equality would still take goes the old way).
-        guard let m = MarginModel(rawValue: s.text(i)) else { throw corrupt(i) }
+        guard let m = MarginModel(rawValue: Self.string(v)) else { throw corrupt(i) }
         return m
     }
 }
@@ -334,38 +363,51 @@ struct AccountRows {
 /// The strings of a column's few distinct values (assets, venues, instruments, sub-account ids),
 /// one `String` for each distinct bytes: a value read again is the one made before, not a new
 /// string (and, over 15 bytes, a new allocation). Holds at most ``limit``; past that, new values
-/// are made each time.
+/// are made each time. The bytes are kept apart from the strings, so a lookup compares bytes
+/// and touches a string only to return it.
 struct TextCache {
     static let limit = 1 << 12
-    private var slots = [(hash: Int, count: Int, string: String)?](repeating: nil, count: 1 << 13)
-    private var count = 0
+    private static let size = 1 << 13
+    /// Per slot: the entry's index + 1 (0: empty), and its hash.
+    private var slots = [(entry: Int32, hash: Int32)](repeating: (0, 0), count: TextCache.size)
+    /// Per entry: its bytes' offset and count in `bytes`.
+    private var spans: [(offset: Int, count: Int)] = []
+    private var bytes: [UInt8] = []
+    private var strings: [String] = []
 
-    /// Column `i` of `s`'s current row, a TEXT value.
-    @inline(__always) mutating func string(_ s: SQLiteRawStatement, _ i: Int32) -> String {
-        guard let p = sqlite3_column_text(s.handle, i) else { return "" }
-        let n = Int(sqlite3_column_bytes(s.handle, i))
+    /// A TEXT value's string.
+    @inline(__always) mutating func string(_ v: OpaquePointer) -> String {
+        guard let p = sqlite3_value_text(v) else { return "" }
+        let n = Int(sqlite3_value_bytes(v))
         guard n > 0 else { return "" }
         let h = Self.hash(p, n)
-        let mask = slots.count - 1
-        var k = h & mask
-        while let slot = slots[k] {
-            if slot.hash == h, slot.count == n {
-                var str = slot.string
-                if str.withUTF8({ memcmp($0.baseAddress!, p, n) == 0 }) { return slot.string }
+        let mask = Self.size - 1
+        var k = Int(h) & mask
+        while true {
+            let slot = slots[k]
+            if slot.entry == 0 { break }
+            if slot.hash == h {
+                let e = Int(slot.entry) - 1
+                let span = spans[e]
+                if span.count == n, bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress! + span.offset, p, n) }) == 0
+                {
+                    return strings[e]
+                }
             }
             k = (k + 1) & mask
         }
         let str = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
-        // A value whose bytes are not its string's (invalid UTF-8, repaired) is not kept.
-        guard count < Self.limit, str.utf8.count == n else { return str }
-        slots[k] = (h, n, str)
-        count += 1
+        guard strings.count < Self.limit else { return str }
+        spans.append((bytes.count, n))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
+        strings.append(str)
+        slots[k] = (Int32(strings.count), h)
         return str
     }
 
-    @inline(__always) static func hash(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
+    @inline(__always) static func hash(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int32 {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for j in 0..<n { h = (h ^ UInt64(p[j])) &* 0x100_0000_01B3 }
-        return Int(truncatingIfNeeded: h ^ (h >> 29))
+        return Int32(truncatingIfNeeded: h ^ (h >> 32))
     }
 }
