@@ -6,7 +6,8 @@ import MarginStore
 /// Publishes a shard watcher's results into the store (`watch --shard K/N`): at most once per
 /// `interval` of wall time, and once more when the feed ends, each in one transaction with a
 /// `NOTIFY` (``PostgresStore/publish(_:)``). A publish writes only the result rows that changed
-/// since the one before (every row the first time, and after a failed publish), the ids the
+/// since the one before (every row the first time, and after a failed publish; beyond the
+/// shard's ``exactTop`` accounts by priority, only those that moved materially), the ids the
 /// shard no longer holds, and the heartbeat with the counts.
 public actor ShardPublisher {
     public let store: PostgresStore
@@ -27,6 +28,34 @@ public actor ShardPublisher {
         heartbeat = ShardHeartbeat(
             shard: shard, host: ProcessInfo.processInfo.hostName, pid: Int64(ProcessInfo.processInfo.processIdentifier),
             startedMs: Int64((clock.now * 1000).rounded()))
+    }
+
+    /// Each shard's first this many accounts by priority are published whenever a figure changes
+    /// at all, so the merged view's top accounts (up to this many) rank exactly as an unsharded
+    /// snapshot's; the others when they move (``moved(_:_:)``), and every row when the feed ends.
+    public static let exactTop = 1_000
+    /// A relative change in a figure that republishes an account beyond the exact top (1%), and
+    /// the change in distance to liquidation (0.1% of a market move).
+    public static let materialChange = 0.01
+    public static let materialDistance = 0.001
+
+    /// Whether an account beyond the exact top has moved enough since `old` was published: its
+    /// state, liquidatable or stale flag, whether its distance is known, or a figure by more than
+    /// ``materialChange`` (distance: ``materialDistance``).
+    public static func moved(_ old: ShardResult, _ new: ShardResult) -> Bool {
+        func far(_ a: Double, _ b: Double) -> Bool {
+            guard a.bitPattern != b.bitPattern else { return false }
+            guard a.isFinite, b.isFinite else { return true }
+            return abs(a - b) > materialChange * max(abs(a), abs(b))
+        }
+        if old.state != new.state || old.liquidatable != new.liquidatable || old.stale != new.stale { return true }
+        if far(old.marginRatio, new.marginRatio) || far(old.maintenanceMargin, new.maintenanceMargin) { return true }
+        if far(old.equity, new.equity) || far(old.adjustedEquity, new.adjustedEquity) { return true }
+        switch (old.distance, new.distance) {
+        case (nil, nil): return false
+        case (let a?, let b?): return abs(a - b) > materialDistance
+        default: return true
+        }
     }
 
     /// `watch --shard`'s help.
@@ -60,12 +89,20 @@ public actor ShardPublisher {
         let start = clock.now
         lastAt = start
         let rows = ShardPublisher.results(s)
+        // The shard's first `exactTop` by priority go to the bit; the others when they move.
+        var exact = [Bool](repeating: finished, count: rows.count)
+        for a in s.priority.prefix(ShardPublisher.exactTop) { exact[a] = true }
         var current: [String: ShardResult] = [:]
         current.reserveCapacity(rows.count)
         var upserts: [ShardResult] = []
-        for r in rows {
-            current[r.accountId] = r
-            if replaceAll || !(published[r.accountId]?.same(as: r) ?? false) { upserts.append(r) }
+        for (a, r) in rows.enumerated() {
+            let old = replaceAll ? nil : published[r.accountId]
+            if let old, exact[a] ? old.same(as: r) : !ShardPublisher.moved(old, r) {
+                current[r.accountId] = old
+            } else {
+                current[r.accountId] = r
+                upserts.append(r)
+            }
         }
         let removed = replaceAll ? [] : published.keys.filter { current[$0] == nil }
         var hb = heartbeat

@@ -28,4 +28,33 @@ import Testing
             #expect(rows.contains { $0.liquidatable } && rows.contains { !$0.liquidatable })
         }
     }
+
+    @Test("beyond the exact top an account is republished once it moves materially")
+    func materialMoves() {
+        let r = ShardResult(
+            accountId: "A", state: .warning, liquidatable: false, marginRatio: 0.8, maintenanceMargin: 1000,
+            equity: 5000, adjustedEquity: 1250, distance: 0.2, stale: false)
+        var m = r
+        #expect(!ShardPublisher.moved(r, m))
+        m.marginRatio = 0.8 * 1.005
+        m.distance = 0.2005
+        #expect(!ShardPublisher.moved(r, m))
+        m.marginRatio = 0.8 * 1.02
+        #expect(ShardPublisher.moved(r, m))
+        m = r
+        m.state = .danger
+        #expect(ShardPublisher.moved(r, m))
+        m = r
+        m.distance = nil
+        #expect(ShardPublisher.moved(r, m))
+        m = r
+        m.distance = 0.202
+        #expect(ShardPublisher.moved(r, m))
+        m = r
+        m.marginRatio = .infinity
+        #expect(ShardPublisher.moved(r, m))
+        m = r
+        m.stale = true
+        #expect(ShardPublisher.moved(r, m))
+    }
 }
