@@ -28,10 +28,19 @@ public struct DashboardLaunchError: Error, CustomStringConvertible {
 /// try await DashboardLauncher.run(settings)   // returns only on failure: `q` exits the process
 /// ```
 public enum DashboardLauncher {
+    /// `margintop dashboard --help`'s discussion.
+    public static let commandDiscussion = """
+        Watches the store's accounts live on the feed; reviews are written through the store. \
+        Keys: ? help (every key and a legend of the columns), q quit, Enter drill down, / filter \
+        (/dist<5% by distance to liquidation), d sort by distance (nearest first), z pause, \
+        c columns, L review, R review queue, S system curve.
+        """
+
     /// Reads the config file (`--config`, else the default one), puts the command line over it, and runs.
     public static func run(
         _ cli: DashboardSettings.CommandLine, config path: String?, loginName: String
     ) async throws(DashboardLaunchError) {
+        if cli.cluster { return try await ClusterScreen.run(store: cli.store, theme: cli.theme) }
         let config: DashboardConfig
         do { config = try DashboardConfig.load(path) } catch {
             throw DashboardLaunchError(message: error.description, code: error.code)

@@ -26,6 +26,8 @@ public struct DashboardSettings: Sendable, Equatable {
         public var store, feed, theme, operatorName, columns, sort, near, metrics: String?
         public var readOnly = false
         public var noMouse = false
+        /// `--cluster`: the merged view of the store's shards instead (``ClusterScreen``).
+        public var cluster = false
         public init() {}
     }
 

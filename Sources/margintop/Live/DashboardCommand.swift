@@ -7,12 +7,7 @@ struct DashboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dashboard",
         abstract: "The live dashboard (the default: `margintop` alone runs it).",
-        discussion: """
-            Watches the store's accounts live on the feed; reviews are written through the store. \
-            Keys: ? help (every key and a legend of the columns), q quit, Enter drill down, / filter \
-            (/dist<5% by distance to liquidation), d sort by distance (nearest first), z pause, \
-            c columns, L review, R review queue, S system curve.
-            """
+        discussion: DashboardLauncher.commandDiscussion
     )
 
     @Option(
@@ -62,13 +57,15 @@ struct DashboardCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp(LoopMetrics.optionHelp, valueName: "HOST:PORT"))
     var metrics: String?
 
+    @Flag(help: "The merged view of a PostgreSQL store's shards (watch --shard K/N), read-only.") var cluster = false
+
     func validate() throws { try OperatorOption.check(operatorName) }
 
     func run() async throws {
         try await reportingErrors {
             var cli = DashboardSettings.CommandLine()
             (cli.store, cli.feed, cli.theme, cli.operatorName) = (store, feed, theme, operatorName)
-            cli.metrics = metrics
+            (cli.metrics, cli.cluster) = (metrics, cluster)
             (cli.columns, cli.sort, cli.near, cli.readOnly, cli.noMouse) = (columns, sort, near, readOnly, noMouse)
             do throws(DashboardLaunchError) {
                 try await DashboardLauncher.run(cli, config: config, loginName: NSUserName())
