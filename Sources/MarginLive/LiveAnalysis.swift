@@ -177,16 +177,10 @@ public struct AnalysisTable: Sendable {
         keys.reserveCapacity(n)
         for a in 0..<n {
             let r = marginRatio(a)
-            keys.append((analysedAt[a] == -.infinity ? 0 : 1, ~Self.orderedBits(r.isNaN ? .infinity : r), Int32(a)))
+            keys.append((analysedAt[a] == -.infinity ? 0 : 1, ~KeyOrder.orderedBits(r.isNaN ? .infinity : r), Int32(a)))
         }
         keys.sort { $0 < $1 }
         order = keys.map(\.2)
-    }
-
-    /// `x`'s bits as an unsigned key in the order of `<` on doubles (`-0` and `+0` equal).
-    static func orderedBits(_ x: Double) -> UInt64 {
-        let b = (x + 0.0).bitPattern
-        return b >> 63 == 1 ? ~b : b | (1 << 63)
     }
 
     /// An empty table (no accounts), until the first real one.

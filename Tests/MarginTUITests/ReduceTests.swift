@@ -51,6 +51,24 @@ import Testing
         #expect(render(s).text.contains("ID↑"))
     }
 
+    /// A numeric sort keeps equal values (`-0` and `+0` too) in priority order, either way round.
+    @Test func numericSortsKeepTiesInPriorityOrder() {
+        var snap = Self.snap
+        let n = snap.accounts.count
+        for a in 0..<n where a % 3 == 0 { snap.accounts.equity[a] = a % 2 == 0 ? 0.0 : -0.0 }
+        for a in 0..<n where a % 3 == 1 { snap.accounts.equity[a] = 1_000 }
+        var s = Fixtures.state(snapshot: snap)
+        _ = press(&s, .char("e"))
+        let eq = snap.accounts.equity
+        let rank = Dictionary(uniqueKeysWithValues: snap.priority.enumerated().map { ($1, $0) })
+        let want = snap.priority.sorted { l, r in
+            eq[l] != eq[r] ? eq[l] > eq[r] : rank[l, default: 0] < rank[r, default: 0]
+        }
+        #expect(s.tableRows == want)
+        _ = press(&s, .char("e"))
+        #expect(s.tableRows == want.reversed())
+    }
+
     @Test func selectionFollowsTheAccountAcrossSorts() {
         var s = Fixtures.state(snapshot: Self.snap)
         _ = press(&s, .char("j"), .char("j"))

@@ -416,6 +416,12 @@ public func rebuildRows(_ s: inout AppState) {
     let filter = RowFilter.parse(s.filter)
     s.filterError = filter.error
     if !filter.isEmpty { rows = rows.filter { filter.matches($0, in: t) } }
+    // Numbers by radix (a million rows on every snapshot), text by comparison; ties in priority order.
+    func by(_ f: (Int) -> Double, descending: Bool) {
+        let order = KeyOrder.ascending(
+            rows.map { descending ? ~KeyOrder.orderedBits(f($0)) : KeyOrder.orderedBits(f($0)) })
+        rows = order.map { rows[$0] }
+    }
     func by<T: Comparable>(_ f: (Int) -> T, descending: Bool) {
         let keyed = rows.enumerated().map { (f($0.element), $0.offset, $0.element) }
         rows = keyed.sorted { l, r in
