@@ -181,10 +181,19 @@ struct ShardStoreTests {
             changed.liquidatable = true
             changed.marginRatio = .infinity
             changed.maintenanceMargin = 1e9
-            var hb = ShardHeartbeat(shard: spec0, host: "h", pid: 1, startedMs: now)
-            hb.lastPublishMs = now - 60_000
+            let hb = ShardHeartbeat(shard: spec0, host: "h", pid: 1, startedMs: now)
             try await store.publish(
                 ShardPublication(heartbeat: hb, upserts: [changed], removed: [mine0[0].accountId], replaceAll: false))
+            // Stamped by the server's clock, whatever the watcher's says; a minute ago here.
+            let stamped = try await store.withConnection { s in
+                try await s.scalar("SELECT last_publish_ms FROM cluster_shards WHERE shard_count = 2 AND shard = 0")
+            }
+            #expect(abs((stamped ?? 0) - Int64((Date().timeIntervalSince1970 * 1000).rounded())) < 60_000)
+            try await store.withConnection { s in
+                try await s.execute(
+                    "UPDATE cluster_shards SET last_publish_ms = last_publish_ms - 60000 WHERE shard_count = 2 AND shard = 0",
+                    [])
+            }
             view = try await store.clusterView(shardCount: 2, top: 5)
             #expect(view.top.first?.result.accountId == changed.accountId)
             #expect(view.shards.map(\.health) == [.dead, .live])

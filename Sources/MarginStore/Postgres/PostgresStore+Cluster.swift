@@ -88,7 +88,6 @@ extension PostgresStore {
         b.append(hb.host)
         b.append(hb.pid)
         b.append(hb.startedMs)
-        b.append(hb.lastPublishMs)
         b.append(hb.publishes)
         b.append(hb.feed)
         b.append(hb.feedFinished)
@@ -104,7 +103,14 @@ extension PostgresStore {
         b.append(hb.publishRows)
         b.append(hb.publishMillis)
         let columns = heartbeatColumns + ShardHeartbeat.countedStates.map(\.name) + heartbeatFigures
-        let params = (1...columns.count).map { "$\($0)" }.joined(separator: ", ")
+        // The last publish is stamped with the server's clock, not the watcher's: every reader ages
+        // every shard by one clock, whatever machine each runs on.
+        var next = 0
+        let params = columns.map { c -> String in
+            if c == "last_publish_ms" { return "(extract(epoch FROM clock_timestamp()) * 1000)::bigint" }
+            next += 1
+            return "$\(next)"
+        }.joined(separator: ", ")
         let updates = columns.dropFirst(2).map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
         let sql =
             "INSERT INTO cluster_shards (\(heartbeatList)) VALUES (\(params)) "
@@ -114,14 +120,19 @@ extension PostgresStore {
 
     /// The merged view of the shards of `shardCount` (`nil`: the count whose shard published
     /// last), with the `top` accounts by liquidation priority, on one snapshot of the store.
-    /// A shard is dead after `deadAfter` seconds without a publish, unless its feed finished.
+    /// A shard is dead after `deadAfter` seconds without a publish, unless its feed finished; ages
+    /// are by the server's clock (``publish(_:)`` stamps the heartbeat with it).
     public func clusterView(shardCount: Int?, top: Int, deadAfter: Double = ClusterView.defaultDeadAfter)
         async throws(StoreError) -> ClusterView
     {
-        let now = clock.now
         return try await snapshot { s in
             let conn = s.conn
             let log = s.logger
+            // The server's clock, the one the heartbeats were stamped with.
+            var now = clock.now
+            for try await t in try await conn.query(
+                "SELECT extract(epoch FROM clock_timestamp())::float8", logger: log
+            ).decode(Double.self) { now = t }
             var beats: [ShardHeartbeat] = []
             let q = PostgresQuery(unsafeSQL: "SELECT \(PostgresStore.heartbeatList) FROM cluster_shards")
             for try await row in try await conn.query(q, logger: log) { beats.append(try PostgresStore.heartbeat(row)) }
