@@ -126,6 +126,56 @@ struct ClusterEndToEndTests {
         #expect(rows[3]["ageSeconds"] is NSNull)
     }
 
+    @Test("a publish the store refuses is a publish event; once the store is back the shard is live with every row")
+    func publishSurvivesAStoreRestart() async throws {
+        try await offThread { try Self.restart() }
+    }
+
+    static func restart() throws {
+        let server = try TestPostgres.start()
+        defer { server.destroy() }
+        let dir = try makeTempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let url = server.urlString
+        let demo = try Spawn.run(
+            CLITests.binary.path, ["demo-book", "--accounts", "200", "--seed", "2", "--out", dir + "/book.json"])
+        try #require(demo.status == 0, "\(demo.stderr)")
+        let imported = try Spawn.run(CLITests.binary.path, ["import", "--store", url, dir + "/book.json"])
+        try #require(imported.status == 0, "\(imported.stderr)")
+        let out = dir + "/watch.out"
+        let pid = try Spawn.start(
+            CLITests.binary.path,
+            ["watch", "--headless", "--store", url, "--feed", "sim:seed=3,rate=5", "--shard", "0/1"],
+            stdout: out, stderr: dir + "/watch.err")
+        defer {
+            kill(pid, SIGKILL)
+            _ = try? Spawn.wait(pid, timeout: 30, command: "watch")
+        }
+        func rows() throws -> Int { try (cluster(url, shards: 1, deadAfter: "20")["accounts"] as? [Any])?.count ?? 0 }
+        func publishes() throws -> Int {
+            let status = try cluster(url, shards: 1, deadAfter: "20")["shardStatus"] as? [[String: Any]]
+            return status?.first?["publishes"] as? Int ?? 0
+        }
+        try waitFor("the first publishes") { try publishes() >= 2 && rows() == 50 }
+        let before = try publishes()
+        try server.stopServer()
+        try waitFor("a publish error event") {
+            ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").contains(#""type":"publish""#)
+        }
+        try server.startServer()
+        try waitFor("publishes again") { try publishes() > before + 1 }
+        let view = try cluster(url, shards: 1, deadAfter: "20")
+        #expect(health(view) == ["live"])
+        let all = try Spawn.run(
+            CLITests.binary.path,
+            ["snapshot", "--cluster", "--store", url, "--format", "json", "--top", "1000", "--dead-after", "20"])
+        let whole = try JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as? [String: Any]
+        #expect((whole?["accounts"] as? [Any])?.count == 200)
+        let event = ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: "\n")
+            .first { $0.contains(#""type":"publish""#) }
+        #expect(event?.contains(#""shard":"0/1""#) == true && event?.contains(#""error":"#) == true)
+    }
+
     /// Polls `condition` every half second until it holds (a deadline far beyond the expected wait).
     static func waitFor(_ what: String, timeout: Double = 300, _ condition: () throws -> Bool) throws {
         let deadline = Date().addingTimeInterval(timeout)
