@@ -82,20 +82,45 @@ final class SQLiteRawStatement {
     }
 }
 
-/// An ``AccountRowSink`` binding each field into one prepared `INSERT` and running it per row.
+/// An ``AccountRowSink`` binding each field into a prepared `INSERT` of ``rowsPerBatch`` rows,
+/// run each time that many are bound (one statement run, one b-tree cursor opened and closed,
+/// per batch instead of per row); the last rows, fewer than a batch, through a one-row `INSERT`.
+/// The table's row count is known before (``rows``), so a row is bound straight into the
+/// statement that will run it.
 struct SQLiteRowSink: AccountRowSink {
-    let statement: SQLiteRawStatement
+    static let rowsPerBatch = 32
+    let single: SQLiteRawStatement
+    let batch: SQLiteRawStatement
+    let columns: Int32
+    /// Rows still to come, this one included.
+    private var remaining: Int
+    private var inBatch = 0
+    private var batching = false
     private var column: Int32 = 1
     private var bindError: Int32 = SQLITE_OK
 
-    init(_ statement: SQLiteRawStatement) { self.statement = statement }
+    init(_ db: Database, _ spec: TableSpec, rows: Int) throws {
+        single = try SQLiteRawStatement(db, spec.insertSQL)
+        let one = "(" + Array(repeating: "?", count: spec.columns.count).joined(separator: ", ") + ")"
+        batch = try SQLiteRawStatement(
+            db,
+            "INSERT INTO \(spec.name) (\(spec.columnList)) VALUES "
+                + Array(repeating: one, count: Self.rowsPerBatch).joined(separator: ", "))
+        columns = Int32(spec.columns.count)
+        remaining = rows
+    }
+
+    private var statement: SQLiteRawStatement { batching ? batch : single }
 
     private mutating func check(_ rc: Int32) {
         if rc != SQLITE_OK, bindError == SQLITE_OK { bindError = rc }
         column += 1
     }
 
-    mutating func beginRow() { column = 1 }
+    mutating func beginRow() {
+        if inBatch == 0 { batching = remaining >= Self.rowsPerBatch }
+        column = batching ? Int32(inBatch) * columns + 1 : 1
+    }
     mutating func int(_ v: Int64) { check(statement.bind(column, v)) }
     mutating func double(_ v: Double) { check(statement.bind(column, v)) }
     mutating func double(_ v: Double?) {
@@ -106,6 +131,12 @@ struct SQLiteRowSink: AccountRowSink {
         if let v { check(statement.bind(column, v)) } else { check(statement.bindNull(column)) }
     }
     mutating func endRow() throws {
+        remaining -= 1
+        if batching {
+            inBatch += 1
+            guard inBatch == Self.rowsPerBatch else { return }
+            inBatch = 0
+        }
         if bindError != SQLITE_OK {
             let rc = bindError
             bindError = SQLITE_OK
@@ -114,13 +145,23 @@ struct SQLiteRowSink: AccountRowSink {
         }
         try statement.run()
     }
+
+    /// Rows of `table` in `accounts`.
+    static func rows(_ table: AccountTable, _ accounts: [Account]) -> Int {
+        switch table {
+        case .accounts: return accounts.count
+        case .subaccounts: return accounts.reduce(0) { $0 + $1.subaccounts.count }
+        case .collateral: return accounts.reduce(0) { $0 + $1.subaccounts.reduce(0) { $0 + $1.collateral.count } }
+        case .positions: return accounts.reduce(0) { $0 + $1.subaccounts.reduce(0) { $0 + $1.positions.count } }
+        }
+    }
 }
 
 extension SQLiteStore {
-    /// Writes the book's account-side tables, each through one prepared statement, table by table.
+    /// Writes the book's account-side tables, each through its prepared statements, table by table.
     static func bulkInsertAccounts(_ db: Database, _ accounts: [Account]) throws {
         for table in AccountTable.allCases {
-            var sink = SQLiteRowSink(try SQLiteRawStatement(db, table.spec.insertSQL))
+            var sink = try SQLiteRowSink(db, table.spec, rows: SQLiteRowSink.rows(table, accounts))
             try BookTables.write(table, of: accounts[...], into: &sink)
         }
     }
