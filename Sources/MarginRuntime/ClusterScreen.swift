@@ -6,8 +6,9 @@ import TerminalCore
 /// `margintop --cluster --store postgres://...`: the merged view of the store's shards on the
 /// terminal (``ClusterView``): the summed counts, a shards panel (health, age, feed, last exchange
 /// time) and the top accounts by liquidation priority across shards, as many as the screen holds,
-/// read again every second. Read-only: no drill-down and no reviews (open them with
-/// `margintop review open`, through the store). Keys: `q` quits.
+/// read again at each shard's publish (`NOTIFY margintop_cluster`) and every second. Read-only:
+/// no drill-down and no reviews (open them with `margintop review open`, through the store).
+/// Keys: `q` quits.
 public enum ClusterScreen {
     /// Runs until `q` or a stop signal.
     public static func run(store url: String?, theme name: String?) async throws(DashboardLaunchError) {
@@ -43,11 +44,21 @@ public enum ClusterScreen {
                 try? await Task.sleep(for: .seconds(1))
             }
         }
-        defer { ticker.cancel() }
+        // And at each shard's publish, a fifth of a second apart at most.
+        let publishes = await store.clusterNotifications()
+        let listener = Task { for await _ in publishes { input.yield(.redraw) } }
+        defer {
+            ticker.cancel()
+            listener.cancel()
+        }
+        var lastRead = -Double.infinity
+        let clock = SystemClock()
         loop: for await event in events {
             switch event {
             case .key(.char("q")), .key(.char("Q")), .stop: break loop
             case .redraw, .resize:
+                if case .redraw = event, clock.now - lastRead < 0.2 { continue }
+                lastRead = clock.now
                 let size = terminal.size
                 let result: Result<ClusterView, StoreError>
                 do {

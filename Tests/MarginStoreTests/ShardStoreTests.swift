@@ -207,4 +207,22 @@ struct ShardStoreTests {
             #expect(view.otherShardCounts == [2])
         }
     }
+
+    @Test("each publish is a NOTIFY margintop_cluster with its K/N, seen by clusterNotifications")
+    func notifications() async throws {
+        try await withFixture(.postgres) { f in
+            let store = try #require(f.store as? PostgresStore)
+            try await store.importBook(smallBook(4), operator: "tester")
+            let reader = try await PostgresStore(
+                target: PostgresTarget(
+                    user: "postgres", host: "127.0.0.1", port: f.server?.port ?? 0, database: "margintop"),
+                readOnly: true)
+            let payloads = await reader.clusterNotifications()
+            let hb = ShardHeartbeat(shard: try ShardSpec(index: 1, count: 2), host: "h", pid: 1, startedMs: 0)
+            try await store.publish(ShardPublication(heartbeat: hb, upserts: [], removed: [], replaceAll: true))
+            let got = try await next(payloads, within: 20, "a cluster notification") { _ in true }
+            #expect(got == "1/2")
+            await reader.close()
+        }
+    }
 }

@@ -208,3 +208,47 @@ extension PostgresStore {
         return hb
     }
 }
+
+extension PostgresStore {
+    /// The payloads (`K/N`) of `NOTIFY margintop_cluster`, one per shard publish committed from now
+    /// on, on a connection of its own (reconnected a second after a loss; publishes meanwhile are
+    /// not replayed). Ends when the stream's consumer goes away.
+    public func clusterNotifications() async -> AsyncStream<String> {
+        let configuration = self.configuration
+        let logger = self.logger
+        let (stream, continuation) = AsyncStream<String>.makeStream()
+        let (ready, listening) = AsyncStream<Void>.makeStream()
+        let task = Task {
+            while !Task.isCancelled {
+                do {
+                    let conn = try await PostgresConnection.connect(
+                        configuration: configuration, id: 0, logger: logger)
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            // A LISTEN ends only with its connection: close it when cancelled.
+                            do { while !conn.isClosed { try await Task.sleep(for: .milliseconds(100)) } } catch {
+                                try? await conn.close()
+                            }
+                        }
+                        group.addTask {
+                            try await conn.listen(on: PostgresSchema.clusterChannel) { notifications in
+                                listening.yield()
+                                for try await n in notifications { continuation.yield(n.payload) }
+                            }
+                        }
+                        defer { group.cancelAll() }
+                        try await group.next()
+                    }
+                    try? await conn.close()
+                } catch {}
+                listening.yield()
+                try? await Task.sleep(for: .seconds(1))
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        // Returns once the first LISTEN is in place (or failed), so a publish after this is seen.
+        for await _ in ready { break }
+        return stream
+    }
+}
