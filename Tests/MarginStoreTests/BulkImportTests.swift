@@ -62,8 +62,9 @@ struct BulkImportTests {
             }
             #expect(seen == .accountChanged(edited))
 
-            // Past PostgresStore.parallelLoadAccounts the positions load on a second connection
-            // (SQLite: a second snapshot, always) and are attached to their sub-accounts.
+            // Past PostgresStore.parallelLoadAccounts the positions load on a second connection and
+            // are attached to their sub-accounts (SQLite from 10,000 accounts: two halves by key,
+            // one snapshot each).
             var big = DemoBook.generate(accounts: PostgresStore.parallelLoadAccounts + 500, seed: 21)
             big.accounts[7_000].subaccounts.append(SubAccount(id: "no lines"))
             big.accounts.swapAt(3, 9_000)
