@@ -1,3 +1,4 @@
+import Foundation
 import MarginCore
 import MarginStore
 import NCursesBackend
@@ -6,26 +7,31 @@ import TerminalCore
 /// `margintop --cluster --store postgres://...`: the merged view of the store's shards on the
 /// terminal (``ClusterView``): the summed counts, a shards panel (health, age, feed, last exchange
 /// time) and the top accounts by liquidation priority across shards, as many as the screen holds,
-/// read again at each shard's publish (`NOTIFY margintop_cluster`) and every second. Read-only:
-/// no drill-down and no reviews (open them with `margintop review open`, through the store).
-/// Keys: `q` quits.
+/// read again at each shard's publish (`NOTIFY margintop_cluster`) and every second.
+///
+/// The operator moves through the top accounts (↑ ↓ j k), drills into one (Enter: its published
+/// figures, its shard's health, its stored positions and collateral) and opens a manual
+/// liquidation review of it (`L`, the dashboard's dialog): written through the store as the
+/// dashboard writes it, with the shard's published figures as the confirmed ones (``ClusterScreenState``).
 public enum ClusterScreen {
-    /// Runs until `q` or a stop signal.
-    public static func run(store url: String?, theme name: String?) async throws(DashboardLaunchError) {
-        guard let url, case .postgres = try? StoreURL.parse(url) else {
+    /// Runs until `q` or a stop signal, with the dashboard's theme, operator and `--read-only`.
+    public static func run(_ settings: DashboardSettings) async throws(DashboardLaunchError) {
+        guard let url = settings.store, case .postgres = try? StoreURL.parse(url) else {
             throw .usage("--cluster needs --store postgres://...: shards are PostgreSQL only")
         }
         let theme: Theme
-        do { theme = try Theme.load(name ?? "default") } catch { throw .usage("--theme: \(error)") }
+        do { theme = try Theme.load(settings.theme) } catch { throw .usage("--theme: \(error)") }
         let store: any AccountStore
-        do { store = try await openStore(url, access: .readOnly) } catch { throw .runtime("\(error)") }
+        do { store = try await openStore(url, access: settings.readOnly ? .readOnly : .readWrite) } catch {
+            throw .runtime("\(error)")
+        }
         guard let pg = store as? PostgresStore else {
             await store.close()
             throw .usage("--cluster needs a PostgreSQL store")
         }
         do {
             let terminal = try await NCursesTerminal(theme: theme, mouse: false)
-            await show(pg, on: terminal)
+            await show(pg, on: terminal, operatorName: settings.operatorName, readOnly: settings.readOnly)
             await terminal.restore()
             await store.close()
         } catch {
@@ -34,71 +40,105 @@ public enum ClusterScreen {
         }
     }
 
+    /// What reaches the screen's loop: the terminal's events, and the results of the store's
+    /// reads and writes it started.
+    enum Input: Sendable {
+        case terminal(TerminalEvent)
+        case tick
+        case stored(Result<Account?, StoreError>, id: String)
+        case review(Result<[Int64], StoreError>)
+    }
+
     @MainActor
-    static func show(_ store: PostgresStore, on terminal: NCursesTerminal) async {
-        let (events, input) = AsyncStream<TerminalEvent>.makeStream()
-        terminal.start { input.yield($0) }
+    static func show(_ store: PostgresStore, on terminal: NCursesTerminal, operatorName: String, readOnly: Bool)
+        async
+    {
+        let (events, input) = AsyncStream<Input>.makeStream()
+        terminal.start { input.yield(.terminal($0)) }
         let ticker = Task {
             while !Task.isCancelled {
-                input.yield(.redraw)
+                input.yield(.tick)
                 try? await Task.sleep(for: .seconds(1))
             }
         }
         // And at each shard's publish, a fifth of a second apart at most.
         let publishes = await store.clusterNotifications()
-        let listener = Task { for await _ in publishes { input.yield(.redraw) } }
+        let listener = Task { for await _ in publishes { input.yield(.tick) } }
+        var writes: [Task<Void, Never>] = []
         defer {
             ticker.cancel()
             listener.cancel()
         }
         var lastRead = -Double.infinity
         let clock = SystemClock()
+        var state = ClusterScreenState(operatorName: operatorName, readOnly: readOnly, size: terminal.size)
+        /// Reads the merged view (and the account the screen is about), then draws.
+        func read() async {
+            lastRead = clock.now
+            state.size = terminal.size
+            let result: Result<ClusterView, StoreError>
+            var focus: ClusterView.Account?
+            do {
+                let view = try await store.clusterView(
+                    shardCount: nil, top: ClusterScreenState.topToRead(rows: state.size.rows))
+                if let id = state.focusId {
+                    focus = try await store.clusterAccount(id: id, shardCount: view.shardCount)
+                }
+                result = .success(view)
+            } catch { result = .failure(error) }
+            state.apply(result, focus: focus, at: Date().timeIntervalSince1970)
+        }
         loop: for await event in events {
             switch event {
-            case .key(.char("q")), .key(.char("Q")), .stop: break loop
-            case .redraw, .resize:
-                if case .redraw = event, clock.now - lastRead < 0.2 { continue }
-                lastRead = clock.now
-                let size = terminal.size
-                let result: Result<ClusterView, StoreError>
-                do {
-                    result = .success(try await store.clusterView(shardCount: nil, top: max(1, size.rows - 8)))
-                } catch { result = .failure(error) }
-                terminal.draw(render(result, size: terminal.size))
-            default: break
+            case .terminal(.key(let key)):
+                for effect in state.handle(key, at: Date().timeIntervalSince1970) {
+                    switch effect {
+                    case .quit: break loop
+                    case .refresh: await read()
+                    case .loadAccount(let id):
+                        writes.append(
+                            Task {
+                                let r: Result<Account?, StoreError>
+                                do throws(StoreError) { r = .success(try await store.loadAccount(id: id)) } catch {
+                                    r = .failure(error)
+                                }
+                                input.yield(.stored(r, id: id))
+                            })
+                    case .openReview(let id, let note, let confirmed):
+                        // Through the store as the dashboard writes it: one transaction, returned
+                        // only once committed; the store's own figures at its stored prices.
+                        writes.append(
+                            Task {
+                                let r: Result<[Int64], StoreError>
+                                do throws(StoreError) {
+                                    r = .success(
+                                        try await store.openReviews(
+                                            accounts: [id], operator: operatorName, note: note, prices: nil,
+                                            confirmed: [confirmed]
+                                        ).map(\.id))
+                                } catch { r = .failure(error) }
+                                input.yield(.review(r))
+                            })
+                    }
+                }
+            case .terminal(.stop): break loop
+            case .terminal(.resize(let size)):
+                state.size = size
+                await read()
+            case .terminal(.redraw): break
+            case .terminal: continue
+            case .tick:
+                if clock.now - lastRead < 0.2 { continue }
+                await read()
+            case .stored(let r, let id):
+                state.apply(stored: r, id: id, at: Date().timeIntervalSince1970)
+            case .review(let r):
+                state.apply(review: r, at: Date().timeIntervalSince1970)
             }
+            terminal.draw(render(state))
         }
-    }
-
-    /// The screen for a view (or the error reading it).
-    public static func render(_ result: Result<ClusterView, StoreError>, size: TerminalSize) -> CellBuffer {
-        var b = CellBuffer(rows: size.rows, cols: size.cols)
-        var row = 0
-        func line(_ text: String, _ role: Role) {
-            guard row < size.rows - 1 else { return }
-            _ = b.put(row: row, col: 0, TextCell.sanitize(text), role: role, width: size.cols)
-            row += 1
-        }
-        line("margintop --cluster", .title)
-        switch result {
-        case .failure(let error):
-            line("cannot read the merged view: \(error)", .error)
-        case .success(let view):
-            let (summary, shards, accounts) = view.tableSections()
-            for s in summary { line(s, .text) }
-            row += 1
-            for (i, s) in shards.enumerated() {
-                line(s, i == 0 ? .tableHeader : role(view.shards[i - 1].health))
-            }
-            row += 1
-            for (i, s) in accounts.enumerated() where row < size.rows - 1 {
-                line(s, i == 0 ? .tableHeader : role(view.top[i - 1].result.state))
-            }
-        }
-        _ = b.put(
-            row: size.rows - 1, col: 0, "q quit   read-only: reviews with `margintop review open`", role: .footer,
-            width: size.cols)
-        return b
+        // A review in flight is awaited: leaving never drops a write the screen said it was saving.
+        for w in writes { await w.value }
     }
 
     static func role(_ h: ClusterView.Shard.Health) -> Role {

@@ -40,12 +40,14 @@ public enum DashboardLauncher {
     public static func run(
         _ cli: DashboardSettings.CommandLine, config path: String?, loginName: String
     ) async throws(DashboardLaunchError) {
-        if cli.cluster { return try await ClusterScreen.run(store: cli.store, theme: cli.theme) }
         let config: DashboardConfig
         do { config = try DashboardConfig.load(path) } catch {
             throw DashboardLaunchError(message: error.description, code: error.code)
         }
-        try await run(try DashboardSettings.resolve(cli, config: config, loginName: loginName))
+        let settings = try DashboardSettings.resolve(cli, config: config, loginName: loginName)
+        // The same store, theme, operator and read-only as the dashboard's.
+        if cli.cluster { return try await ClusterScreen.run(settings) }
+        try await run(settings)
     }
 
     /// Runs the dashboard until `q` or a stop signal, then exits the process with status 0 at once.

@@ -21,6 +21,13 @@ public struct ClusterView: Sendable {
         public var health: Health
         /// Now minus its last publish, seconds (`nil` when missing).
         public var age: Double?
+
+        public init(index: Int, heartbeat: ShardHeartbeat?, health: Health, age: Double? = nil) {
+            self.index = index
+            self.heartbeat = heartbeat
+            self.health = health
+            self.age = age
+        }
     }
 
     /// One account of the top list, with the shard that published it.
@@ -29,6 +36,12 @@ public struct ClusterView: Sendable {
         public var shard: Int
         /// When the shard computed it (milliseconds since the epoch).
         public var resultMs: Int64
+
+        public init(result: ShardResult, shard: Int, resultMs: Int64) {
+            self.result = result
+            self.shard = shard
+            self.resultMs = resultMs
+        }
     }
 
     public var shardCount: Int

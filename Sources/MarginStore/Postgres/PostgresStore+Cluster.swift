@@ -153,19 +153,13 @@ extension PostgresStore {
             let n64 = Int64(n)
             for try await row in try await conn.query(
                 """
-                SELECT account_id, shard, state, liquidatable, margin_ratio, maintenance_margin, equity, adjusted_equity, \
-                distance, stale, result_ms FROM cluster_results WHERE shard_count = \(n64) \
+                SELECT \(unescaped: PostgresStore.clusterResultList) FROM cluster_results \
+                WHERE shard_count = \(n64) \
                 ORDER BY liquidatable DESC, margin_ratio DESC, maintenance_margin DESC, account_id COLLATE "C" \
                 LIMIT \(limit)
                 """, logger: log)
             {
-                let (id, shard, state, liq, ratio, mm, eq, ae, dist, stale, ms) = try row.decode(
-                    (String, Int64, String, Bool, Double, Double, Double, Double, Double?, Bool, Int64).self)
-                let r = ShardResult(
-                    accountId: id, state: AccountState.allCases.first { $0.name == state } ?? .error, liquidatable: liq,
-                    marginRatio: ratio, maintenanceMargin: mm, equity: eq, adjustedEquity: ae, distance: dist,
-                    stale: stale)
-                accounts.append(ClusterView.Account(result: r, shard: Int(shard), resultMs: ms))
+                accounts.append(try PostgresStore.clusterAccount(row))
             }
             accounts.sort { ShardResult.precedes($0.result, $1.result) }
             let others = Set(beats.map(\.shard.count)).subtracting([n]).sorted()
@@ -173,6 +167,39 @@ extension PostgresStore {
                 shardCount: n, time: now, deadAfter: deadAfter, shards: shards, top: Array(accounts.prefix(top)),
                 otherShardCounts: others)
         }
+    }
+
+    /// One account's row in the merged view of the shards of `shardCount`, by id (the row's key:
+    /// one index probe), or `nil` when no shard of that count has published it.
+    public func clusterAccount(id: String, shardCount: Int) async throws(StoreError) -> ClusterView.Account? {
+        try await snapshot { s in
+            let key = ShardSpec.key(of: id)
+            let n = Int64(shardCount)
+            var found: ClusterView.Account?
+            for try await row in try await s.conn.query(
+                """
+                SELECT \(unescaped: PostgresStore.clusterResultList) FROM cluster_results \
+                WHERE shard_key = \(key) AND shard_count = \(n) AND account_id = \(id)
+                """, logger: s.logger)
+            {
+                found = try PostgresStore.clusterAccount(row)
+            }
+            return found
+        }
+    }
+
+    static let clusterResultList =
+        "account_id, shard, state, liquidatable, margin_ratio, maintenance_margin, equity, adjusted_equity, "
+        + "distance, stale, result_ms"
+
+    /// A ``clusterResultList`` row.
+    static func clusterAccount(_ row: PostgresRow) throws -> ClusterView.Account {
+        let (id, shard, state, liq, ratio, mm, eq, ae, dist, stale, ms) = try row.decode(
+            (String, Int64, String, Bool, Double, Double, Double, Double, Double?, Bool, Int64).self)
+        let r = ShardResult(
+            accountId: id, state: AccountState.allCases.first { $0.name == state } ?? .error, liquidatable: liq,
+            marginRatio: ratio, maintenanceMargin: mm, equity: eq, adjustedEquity: ae, distance: dist, stale: stale)
+        return ClusterView.Account(result: r, shard: Int(shard), resultMs: ms)
     }
 
     static func heartbeat(_ row: PostgresRow) throws -> ShardHeartbeat {

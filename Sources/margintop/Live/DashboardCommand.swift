@@ -57,7 +57,8 @@ struct DashboardCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp(LoopMetrics.optionHelp, valueName: "HOST:PORT"))
     var metrics: String?
 
-    @Flag(help: "The merged view of a PostgreSQL store's shards (watch --shard K/N), read-only.") var cluster = false
+    @Flag(help: "The merged view of a PostgreSQL store's shards (watch --shard K/N): drill-down, reviews (L).")
+    var cluster = false
 
     func validate() throws { try OperatorOption.check(operatorName) }
 
