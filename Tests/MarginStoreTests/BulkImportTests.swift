@@ -182,12 +182,18 @@ struct BulkImportTests {
                         AND conrelid IN ('subaccounts'::regclass, 'collateral'::regclass, 'positions'::regclass)),
                        (SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgenabled = 'O'
                         AND tgrelid IN ('accounts'::regclass, 'subaccounts'::regclass, 'collateral'::regclass,
-                                        'positions'::regclass))
+                                        'positions'::regclass)),
+                       (SELECT count(*) FROM pg_index WHERE indisvalid AND indisready
+                        AND indrelid IN ('accounts'::regclass, 'subaccounts'::regclass, 'collateral'::regclass,
+                                         'positions'::regclass))
                 """, logger: StoreFixture.logger
             ).collect()
             try await conn.close()
-            let (keys, triggers) = try rows[0].decode((Int64, Int64).self)
+            let (keys, triggers, indexes) = try rows[0].decode((Int64, Int64, Int64).self)
             #expect(keys == 3)
+            // Each table's primary key, accounts' unique id and its shard_key index (an owner's
+            // import drops and builds them).
+            #expect(indexes == 6)
             // The change log's four and, from schema v4, accounts_shard_key.
             #expect(triggers == 5)
         }

@@ -76,8 +76,12 @@ enum PostgresCopy {
 
     /// Streams `table`'s rows of `accounts` into it with one binary `COPY` (on the caller's
     /// transaction: a failure anywhere leaves nothing of it).
+    ///
+    /// `freeze` (the table was truncated in this transaction) writes the rows frozen, their
+    /// hint bits set: the first read after the import does not write every page again.
     static func copy(
-        _ table: AccountTable, of accounts: [Account], conn: PostgresConnection, logger: Logger
+        _ table: AccountTable, of accounts: [Account], freeze: Bool = false, conn: PostgresConnection,
+        logger: Logger
     ) async throws {
         let spec = table.spec
         let shardKey = table == .accounts
@@ -86,7 +90,7 @@ enum PostgresCopy {
         // table name as given (its only format). The name below closes the quote, names the
         // columns and asks for the binary format; the rest of its text becomes a comment. The
         // names are this schema's constants, never input.
-        let target = "\(spec.name)\" (\(columns)) FROM STDIN WITH (FORMAT binary) --"
+        let target = "\(spec.name)\" (\(columns)) FROM STDIN WITH (FORMAT binary\(freeze ? ", FREEZE" : "")) --"
         try await conn.copyFrom(table: target, logger: logger) { writer in
             var sink = CopyBinarySink(
                 fields: spec.columns.count, capacity: flushBytes + 64 * 1024, shardKey: shardKey)
@@ -121,38 +125,66 @@ enum PostgresCopy {
         return out
     }
 
-    /// Reads the account-side tables in key order from the transaction's snapshot, rows decoded
-    /// by column index as they arrive (binary format).
+    /// The account-side tables' keys and indexes, to drop before an owner's copy and build
+    /// after it: the primary keys and unique constraints as `(table, name, definition)`, then
+    /// the indexes that back no constraint as `(name, CREATE INDEX statement)`.
+    static func accountIndexes(_ s: PostgresSession) async throws -> (
+        constraints: [(String, String, String)], indexes: [(String, String)]
+    ) {
+        let names = AccountTable.allCases.map { "'\($0.spec.name)'" }.joined(separator: ", ")
+        let inSchema = "c.relnamespace = current_schema()::regnamespace AND c.relname IN (\(names))"
+        var constraints: [(String, String, String)] = []
+        try await s.forEachRow(
+            "SELECT c.relname::text, k.conname::text, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+                + "JOIN pg_class c ON c.oid = k.conrelid WHERE k.contype IN ('p', 'u') AND \(inSchema) "
+                + "ORDER BY c.relname, k.conname", [], types: [.text, .text, .text]
+        ) { r in
+            if let t = r[0].text, let n = r[1].text, let d = r[2].text { constraints.append((t, n, d)) }
+        }
+        var indexes: [(String, String)] = []
+        try await s.forEachRow(
+            "SELECT x.relname::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                + "JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class x ON x.oid = i.indexrelid WHERE \(inSchema) "
+                + "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid "
+                + "AND k.conrelid = i.indrelid) ORDER BY x.relname", [], types: [.text, .text]
+        ) { r in
+            if let n = r[0].text, let d = r[1].text { indexes.append((n, d)) }
+        }
+        return (constraints, indexes)
+    }
+
+    /// Keys per chunk of a load (`1 << chunkShift`): each chunk's rows of a table come as one
+    /// cell, so the client handles a message per thousand accounts, not per row.
+    static let chunkShift = 10
+
+    /// Reads the account-side tables in key order from the transaction's snapshot, a chunk of
+    /// keys at a time (``select(_:shard:)``).
     ///
     /// With `shard`, only that shard's accounts (``ShardSpec``, by `accounts.shard_key`).
     static func loadAccounts(
         _ s: PostgresSession, count: Int, positions withPositions: Bool = true, shard: ShardSpec? = nil
     ) async throws -> AccountsBuilder {
         var b = AccountsBuilder(capacity: count)
-        func query(_ t: AccountTable) -> PostgresQuery { select(t, shard: shard) }
-        for try await row in try await s.conn.query(query(.accounts), logger: s.logger) {
-            var c = Cells(row, .accounts)
-            try b.addAccount(pk: try c.int(), id: try c.text(), name: try c.optText(), model: try c.optText())
+        try await forEachRow(.accounts, shard: shard, s.conn, s.logger) { r throws(StoreError) in
+            try b.addAccount(pk: try r.int(), id: try r.text(), name: try r.optText(), model: try r.optText())
         }
         b.rewind()
-        for try await row in try await s.conn.query(query(.subaccounts), logger: s.logger) {
-            var c = Cells(row, .subaccounts)
-            let pk = try c.int()
-            try c.skip()
-            try b.addSubaccount(pk: pk, id: try c.text())
+        try await forEachRow(.subaccounts, shard: shard, s.conn, s.logger) { r throws(StoreError) in
+            let pk = try r.int()
+            try r.skip()
+            try b.addSubaccount(pk: pk, id: try r.text())
         }
         b.rewind()
-        for try await row in try await s.conn.query(query(.collateral), logger: s.logger) {
-            var c = Cells(row, .collateral)
-            let (pk, sub) = (try c.int(), try c.int())
-            try c.skip()
-            let line = CollateralLine(asset: try c.text(), amount: try c.double(), venue: try c.optText())
+        try await forEachRow(.collateral, shard: shard, s.conn, s.logger) { r throws(StoreError) in
+            let (pk, sub) = (try r.int(), try r.int())
+            try r.skip()
+            let line = CollateralLine(asset: try r.text(), amount: try r.double(), venue: try r.optText())
             try b.addCollateral(pk: pk, sub: sub, line)
         }
         if withPositions {
             b.rewind()
-            for try await row in try await s.conn.query(query(.positions), logger: s.logger) {
-                let (pk, sub, p) = try position(row)
+            try await forEachRow(.positions, shard: shard, s.conn, s.logger) { r throws(StoreError) in
+                let (pk, sub, p) = try position(&r)
                 try b.addPosition(pk: pk, sub: sub, p)
             }
         }
@@ -164,110 +196,63 @@ enum PostgresCopy {
         -> PositionGroups
     {
         var groups = PositionGroups()
-        let q = select(.positions, shard: shard)
-        for try await row in try await conn.query(q, logger: logger) {
-            let (pk, sub, p) = try position(row)
+        try await forEachRow(.positions, shard: shard, conn, logger) { r throws(StoreError) in
+            let (pk, sub, p) = try position(&r)
             try groups.add(pk: pk, sub: sub, p)
         }
         return groups
     }
 
-    /// `table`'s rows in key order; with `shard`, those of that shard's accounts only.
+    /// Calls `body` on each row of `table` in key order, read from the chunks' `record[]` cells
+    /// (``RecordArrayReader``) as they arrive.
+    static func forEachRow(
+        _ table: AccountTable, shard: ShardSpec?, _ conn: PostgresConnection, _ logger: Logger,
+        _ body: (inout RecordArrayReader) throws(StoreError) -> Void
+    ) async throws {
+        for try await row in try await conn.query(select(table, shard: shard), logger: logger) {
+            guard let cell = row.first, cell.format == .binary, let bytes = cell.bytes else {
+                throw AccountsBuilder.corrupt(table, "columns")
+            }
+            try bytes.withUnsafeReadableBytes { raw throws(StoreError) in
+                var r = try RecordArrayReader(raw, table)
+                while try r.next() { try body(&r) }
+            }
+        }
+    }
+
+    /// `table`'s rows in key order, one row per chunk of `1 << chunkShift` account keys that
+    /// holds an account: the chunk's rows as one `record[]` of the table's columns, in key order
+    /// (each chunk an index range scan). With `shard`, those of that shard's accounts only.
     static func select(_ table: AccountTable, shard: ShardSpec?) -> PostgresQuery {
         let spec = table.spec
-        var sql = "SELECT \(spec.columnList) FROM \(spec.name)"
+        let key = table == .accounts ? "pk" : "account_pk"
+        let width = (1 << chunkShift) - 1
+        let range = "BETWEEN k.lo AND k.lo + \(width)"
+        var owned = ""
+        var inChunk = "\(key) \(range)"
         if let shard {
             // Two integers of a checked ShardSpec: nothing from input reaches the text.
-            let owned = "shard_key % \(shard.count) = \(shard.index)"
-            sql +=
-                table == .accounts ? " WHERE \(owned)" : " WHERE account_pk IN (SELECT pk FROM accounts WHERE \(owned))"
+            let mine = "shard_key % \(shard.count) = \(shard.index)"
+            owned = " WHERE \(mine)"
+            inChunk +=
+                table == .accounts
+                ? " AND \(mine)" : " AND account_pk IN (SELECT pk FROM accounts WHERE pk \(range) AND \(mine))"
         }
-        return PostgresQuery(unsafeSQL: sql + " ORDER BY \(spec.orderBy)")
+        // `>>` on bigint shifts arithmetically: every key, negative ones too, is in the chunk
+        // starting at its low bits cleared, and `lo + width` cannot overflow.
+        let sql =
+            "SELECT ARRAY(SELECT ROW(\(spec.columnList)) FROM \(spec.name) WHERE \(inChunk) ORDER BY \(spec.orderBy)) "
+            + "FROM (SELECT DISTINCT (pk >> \(chunkShift)) << \(chunkShift) AS lo FROM accounts\(owned)) k ORDER BY k.lo"
+        return PostgresQuery(unsafeSQL: sql)
     }
 
     @inline(__always)
-    static func position(_ row: PostgresRow) throws(StoreError) -> (Int64, Int64, Position) {
-        var c = Cells(row, .positions)
-        let (pk, sub) = (try c.int(), try c.int())
-        try c.skip()
+    static func position(_ r: inout RecordArrayReader) throws(StoreError) -> (Int64, Int64, Position) {
+        let (pk, sub) = (try r.int(), try r.int())
+        try r.skip()
         let p = Position(
-            instrument: try c.text(), quantity: try c.double(), entryPrice: try c.double(),
-            isolatedCollateral: try c.optDouble())
+            instrument: try r.text(), quantity: try r.double(), entryPrice: try r.double(),
+            isolatedCollateral: try r.optDouble())
         return (pk, sub, p)
-    }
-
-    /// A row's cells read in column order: binary `int8`, `float8` and `text` straight from
-    /// their bytes, anything else through postgres-nio's decoding; a NULL where none may be, or
-    /// a value that does not decode, is a damaged row named by its table and column.
-    struct Cells {
-        var iterator: PostgresRow.Iterator
-        let table: AccountTable
-        /// Cells read so far.
-        var read = 0
-
-        init(_ row: PostgresRow, _ table: AccountTable) {
-            iterator = row.makeIterator()
-            self.table = table
-        }
-
-        private mutating func next() throws(StoreError) -> PostgresCell {
-            read += 1
-            guard let cell = iterator.next() else { throw corrupt() }
-            return cell
-        }
-
-        private func corrupt() -> StoreError {
-            let columns = table.spec.columns
-            let at = read - 1
-            return AccountsBuilder.corrupt(table, at >= 0 && at < columns.count ? columns[at].name : "columns")
-        }
-
-        mutating func skip() throws(StoreError) { _ = try next() }
-
-        mutating func optInt() throws(StoreError) -> Int64? {
-            let cell = try next()
-            guard var bytes = cell.bytes else { return nil }
-            if cell.format == .binary, cell.dataType == .int8, bytes.readableBytes == 8,
-                let v = bytes.readInteger(as: Int64.self)
-            {
-                return v
-            }
-            do { return try cell.decode(Int64.self) } catch { throw corrupt() }
-        }
-
-        mutating func optDouble() throws(StoreError) -> Double? {
-            let cell = try next()
-            guard var bytes = cell.bytes else { return nil }
-            if cell.format == .binary, cell.dataType == .float8, bytes.readableBytes == 8,
-                let v = bytes.readInteger(as: UInt64.self)
-            {
-                return Double(bitPattern: v)
-            }
-            do { return try cell.decode(Double.self) } catch { throw corrupt() }
-        }
-
-        mutating func optText() throws(StoreError) -> String? {
-            let cell = try next()
-            guard let bytes = cell.bytes else { return nil }
-            if cell.format == .binary, cell.dataType == .text {
-                return bytes.readableBytesView.withContiguousStorageIfAvailable {
-                    String(decoding: $0, as: UTF8.self)
-                } ?? String(decoding: bytes.readableBytesView, as: UTF8.self)
-            }
-            do { return try cell.decode(String.self) } catch { throw corrupt() }
-        }
-
-        mutating func int() throws(StoreError) -> Int64 {
-            guard let v = try optInt() else { throw corrupt() }
-            return v
-        }
-        mutating func double() throws(StoreError) -> Double {
-            guard let v = try optDouble() else { throw corrupt() }
-            return v
-        }
-        mutating func text() throws(StoreError) -> String {
-            guard let v = try optText() else { throw corrupt() }
-            return v
-        }
     }
 }

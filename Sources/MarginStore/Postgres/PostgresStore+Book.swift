@@ -18,6 +18,9 @@ extension PostgresStore {
             // truncates the account side, commits first and this reads its book whole.
             let tables = BookTables.deleteOrder.map(\.name).joined(separator: ", ")
             try await s.execute("LOCK TABLE \(tables) IN ACCESS SHARE MODE", [])
+            // The chunked reads look costly to the planner, which would spend a second compiling
+            // them (JIT) for nothing: they are index range scans.
+            try await s.execute("SET LOCAL jit = off", [])
             let owned = shard.map { " WHERE shard_key % \($0.count) = \($0.index)" } ?? ""
             let count = Int(try await s.scalar("SELECT count(*) FROM accounts" + owned) ?? 0)
             guard count >= PostgresStore.parallelLoadAccounts else {
@@ -37,6 +40,7 @@ extension PostgresStore {
                 try await second.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
                 try await second.query(
                     PostgresQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(snapshot)'"), logger: logger)
+                try await second.query("SET LOCAL jit = off", logger: logger)
                 async let positions = PostgresCopy.loadPositions(second, logger: logger, shard: shard)
                 var asm = try await s.loadMarket()
                 var book = try asm.finish()
@@ -82,6 +86,10 @@ extension PostgresStore {
             // the copy: one join validates each then, instead of a lookup per row (and the old
             // rows go without a cascade check per row). The keys are this book's by construction.
             var foreignKeys: [(String, String, String)] = []
+            // The owner drops the account side's keys and indexes too and builds them after the
+            // copy, each by one sort (a B-tree insert per row and index costs more); a duplicate
+            // fails the build, and the import with it, as the insert would.
+            var keys: (constraints: [(String, String, String)], indexes: [(String, String)]) = ([], [])
             if owner {
                 for t in BookTables.accountSide {
                     try await s.execute("ALTER TABLE \(t.name) DISABLE TRIGGER USER", [])
@@ -90,6 +98,14 @@ extension PostgresStore {
                 for (table, name, _) in foreignKeys {
                     try await s.execute("ALTER TABLE \(table) DROP CONSTRAINT \"\(name)\"", [])
                 }
+                keys = try await PostgresCopy.accountIndexes(s)
+                for (table, name, _) in keys.constraints {
+                    try await s.execute("ALTER TABLE \(table) DROP CONSTRAINT \"\(name)\"", [])
+                }
+                for (name, _) in keys.indexes { try await s.execute("DROP INDEX \"\(name)\"", []) }
+                // Memory for those sorts and for the keys' checks (this transaction only).
+                try await s.execute("SET LOCAL maintenance_work_mem = '512MB'", [])
+                try await s.execute("SET LOCAL work_mem = '256MB'", [])
             }
             if owner {
                 // Without its keys' checks the account side empties at once, and the copy then
@@ -104,9 +120,13 @@ extension PostgresStore {
             try await writer.addMarket(book)
             try await writer.flush()
             for table in AccountTable.allCases {
-                try await PostgresCopy.copy(table, of: book.accounts, conn: s.conn, logger: s.logger)
+                try await PostgresCopy.copy(table, of: book.accounts, freeze: owner, conn: s.conn, logger: s.logger)
             }
             if owner {
+                for (table, name, definition) in keys.constraints {
+                    try await s.execute("ALTER TABLE \(table) ADD CONSTRAINT \"\(name)\" \(definition)", [])
+                }
+                for (_, definition) in keys.indexes { try await s.execute(definition, []) }
                 for (table, name, definition) in foreignKeys {
                     try await s.execute("ALTER TABLE \(table) ADD CONSTRAINT \"\(name)\" \(definition)", [])
                 }
