@@ -53,8 +53,9 @@ struct ClusterScreenEndToEndTests {
     /// A review opened from the merged view: j moves the selection, Enter drills in (published
     /// figures, the shard, the stored account), L opens the dashboard's dialog; the review is in the
     /// store with the shard's figures as the confirmed ones and the audit trail verifies. A second
-    /// review of the same account is refused by the store, and with the store stopped a review is
-    /// NOT STORED: both on the screen, which keeps running. `--read-only` refuses L.
+    /// review of the same account is refused by the store, one by a role that may only read is
+    /// refused by the database, and with the store stopped a review is NOT STORED: each on the
+    /// screen, which keeps running. `--read-only` refuses L.
     @Test(.enabled(if: E2E.tmuxAvailable))
     func reviewFromTheMergedView() async throws {
         try await offThread { try Self.review() }
@@ -153,6 +154,31 @@ struct ClusterScreenEndToEndTests {
         try t.waitFor(text: "NOT STORED: account \"\(id)\" already has review")
         try t.keys("Escape")
         try t.waitFor("dialog closed") { !$0.contains("Manual liquidation review") }
+
+        // A write the database refuses: a role that may only read opens the screen; its review is
+        // NOT STORED with the server's reason, and nothing is stored.
+        let grant = try Spawn.run(
+            TestPostgres.binDir + "/psql",
+            [
+                "-h", "127.0.0.1", "-p", "\(server.port)", "-U", "postgres", "-d", server.database, "-c",
+                "CREATE ROLE viewer LOGIN; GRANT SELECT ON ALL TABLES IN SCHEMA public TO viewer;",
+            ], timeout: 60)
+        try #require(grant.status == 0, "\(grant.stderr)")
+        do {
+            let viewer = TmuxSession()
+            defer { viewer.kill() }
+            let viewerURL = "postgres://viewer@127.0.0.1:\(server.port)/\(server.database)"
+            try viewer.start(command: e2e.dashboard(["--cluster", "--store", viewerURL]), cols: 120, rows: 30)
+            try viewer.waitFor(text: "300 accounts in 2 shards")
+            try viewer.keys("L")
+            try viewer.waitFor(text: "Manual liquidation review")
+            try viewer.literal("no rights")
+            try viewer.keys("Enter")
+            try viewer.waitFor(text: "NOT STORED: database error: permission denied")
+            try viewer.keys("Escape")
+            try viewer.keys("q")
+            try viewer.waitForExit(status: 0)
+        }
 
         // The store stopped: the merged view cannot be read, a review is NOT STORED; the screen runs.
         try server.stopServer()
