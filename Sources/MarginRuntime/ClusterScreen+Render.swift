@@ -105,10 +105,6 @@ extension ClusterScreen {
             out.append(("  MM             \(Money.format(r.maintenanceMargin))", .text))
             out.append(
                 ("  distance       \(r.distance.map { Money.signedPercent($0) } ?? "none / not analysed")", .text))
-            if d.entry == nil {
-                out.append(
-                    ("  no shard of \(n) publishes this account now: the figures above are the last seen", .warning))
-            }
             for w in s.warnings(for: a) { out.append(("  " + w, .error)) }
         }
         out.append(("", .text))

@@ -67,6 +67,8 @@ public struct ClusterScreenState: Sendable {
     public var drill: Drill?
     public var dialog: Dialog?
     public var notice: Notice?
+    /// The last good read found no row of ``focusId`` (no shard of its `N` publishes it now).
+    public var focusUnpublished = false
     public var operatorName: String
     public var readOnly: Bool
     public var size: TerminalSize
@@ -109,6 +111,7 @@ public struct ClusterScreenState: Sendable {
         switch result {
         case .success(let read):
             (view, readError, v) = (read, nil, read)
+            focusUnpublished = focusId != nil && focus == nil
         case .failure(let e):
             readError = e
             return
@@ -283,6 +286,10 @@ public struct ClusterScreenState: Sendable {
             out.append("STALE: cannot read the merged view now (\(TextCell.sanitize("\(e)"))): figures as last read")
         }
         if let why = view?.staleness(ofShard: a.shard) { out.append("STALE: \(why); these figures may be out of date") }
+        if focusUnpublished, a.result.accountId == focusId {
+            out.append(
+                "STALE: no shard of \(view?.shardCount ?? 0) publishes this account now: figures as last seen")
+        }
         if a.result.stale { out.append("STALE PRICES: the shard marks this account's figures stale") }
         return out
     }

@@ -168,4 +168,19 @@ import Testing
         s.apply(.success(try Self.view([a])), focus: a, at: Self.now + 2)
         #expect(!Self.text(s).contains("STALE"))
     }
+
+    @Test func anAccountNoShardPublishesAnyMoreIsMarkedStale() throws {
+        var s = Self.state()
+        let a = Self.account("ACC-A", shard: 0, ratio: 0.9)
+        let b = Self.account("ACC-B", shard: 1, ratio: 0.8)
+        s.apply(.success(try Self.view([a, b])), focus: nil, at: Self.now)
+        _ = s.handle(.char("L"), at: Self.now)
+        s.apply(.success(try Self.view([a, b])), focus: a, at: Self.now + 1)
+        #expect(!Self.text(s).contains("STALE"))
+        // The account left the book: its shard removed its row.
+        s.apply(.success(try Self.view([b])), focus: nil, at: Self.now + 2)
+        let screen = Self.text(s)
+        #expect(screen.contains("STALE: no shard of 2 publishes this account now"), "\(screen)")
+        #expect(s.dialog?.account.result.accountId == "ACC-A", "the dialog stays on its account")
+    }
 }
