@@ -33,10 +33,12 @@ struct PostgresChunkLoadTests {
                 Issue.record("not a PostgreSQL fixture")
                 return
             }
-            var book = DemoBook.generate(accounts: 3_000, seed: 17)
+            // Past PostgresStore.parallelLoadAccounts: the whole load reads two halves by key on two
+            // connections; each shard's (a third) reads on one.
+            var book = DemoBook.generate(accounts: PostgresStore.parallelLoadAccounts + 500, seed: 17)
             book.accounts[1].subaccounts = []
             book.accounts[1_030].subaccounts = [SubAccount(id: "no lines")]
-            book.accounts[2_999].name = nil
+            book.accounts[book.accounts.count - 1].name = nil
             try await store.importBook(book, operator: "tester")
             // More accounts in a chunk than the edge holds, and chunks with none.
             #expect(book.accounts.count > 2 << PostgresCopy.chunkShift)

@@ -161,21 +161,28 @@ enum PostgresCopy {
     /// keys at a time (``select(_:shard:)``).
     ///
     /// With `shard`, only that shard's accounts (``ShardSpec``, by `accounts.shard_key`).
+    /// With `chunks`, only the chunks whose first key is in it (``select(_:shard:chunks:)``).
     static func loadAccounts(
-        _ s: PostgresSession, count: Int, positions withPositions: Bool = true, shard: ShardSpec? = nil
+        _ s: PostgresSession, count: Int, positions withPositions: Bool = true, shard: ShardSpec? = nil,
+        chunks: Range<Int64>? = nil
     ) async throws -> AccountsBuilder {
         var b = AccountsBuilder(capacity: count)
-        try await forEachRow(.accounts, shard: shard, s.conn, s.logger) { r throws(StoreError) in
+        func forEachRow(
+            _ table: AccountTable, _ body: (inout RecordArrayReader) throws(StoreError) -> Void
+        ) async throws {
+            try await PostgresCopy.forEachRow(table, shard: shard, chunks: chunks, s.conn, s.logger, body)
+        }
+        try await forEachRow(.accounts) { r throws(StoreError) in
             try b.addAccount(pk: try r.int(), id: try r.text(), name: try r.optText(), model: try r.optText())
         }
         b.rewind()
-        try await forEachRow(.subaccounts, shard: shard, s.conn, s.logger) { r throws(StoreError) in
+        try await forEachRow(.subaccounts) { r throws(StoreError) in
             let pk = try r.int()
             try r.skip()
             try b.addSubaccount(pk: pk, id: try r.text())
         }
         b.rewind()
-        try await forEachRow(.collateral, shard: shard, s.conn, s.logger) { r throws(StoreError) in
+        try await forEachRow(.collateral) { r throws(StoreError) in
             let (pk, sub) = (try r.int(), try r.int())
             try r.skip()
             let line = CollateralLine(asset: try r.text(), amount: try r.double(), venue: try r.optText())
@@ -183,7 +190,7 @@ enum PostgresCopy {
         }
         if withPositions {
             b.rewind()
-            try await forEachRow(.positions, shard: shard, s.conn, s.logger) { r throws(StoreError) in
+            try await forEachRow(.positions) { r throws(StoreError) in
                 let (pk, sub, p) = try position(&r)
                 try b.addPosition(pk: pk, sub: sub, p)
             }
@@ -206,10 +213,10 @@ enum PostgresCopy {
     /// Calls `body` on each row of `table` in key order, read from the chunks' `record[]` cells
     /// (``RecordArrayReader``) as they arrive.
     static func forEachRow(
-        _ table: AccountTable, shard: ShardSpec?, _ conn: PostgresConnection, _ logger: Logger,
-        _ body: (inout RecordArrayReader) throws(StoreError) -> Void
+        _ table: AccountTable, shard: ShardSpec?, chunks: Range<Int64>? = nil, _ conn: PostgresConnection,
+        _ logger: Logger, _ body: (inout RecordArrayReader) throws(StoreError) -> Void
     ) async throws {
-        for try await row in try await conn.query(select(table, shard: shard), logger: logger) {
+        for try await row in try await conn.query(select(table, shard: shard, chunks: chunks), logger: logger) {
             guard let cell = row.first, cell.format == .binary, let bytes = cell.bytes else {
                 throw AccountsBuilder.corrupt(table, "columns")
             }
@@ -222,18 +229,22 @@ enum PostgresCopy {
 
     /// `table`'s rows in key order, one row per chunk of `1 << chunkShift` account keys that
     /// holds an account: the chunk's rows as one `record[]` of the table's columns, in key order
-    /// (each chunk an index range scan). With `shard`, those of that shard's accounts only.
-    static func select(_ table: AccountTable, shard: ShardSpec?) -> PostgresQuery {
+    /// (each chunk an index range scan). With `shard`, those of that shard's accounts only; with
+    /// `chunks`, only the chunks whose first key is in that range (two ranges split at a chunk's
+    /// first key share no row).
+    static func select(_ table: AccountTable, shard: ShardSpec?, chunks: Range<Int64>? = nil) -> PostgresQuery {
         let spec = table.spec
         let key = table == .accounts ? "pk" : "account_pk"
         let width = (1 << chunkShift) - 1
         let range = "BETWEEN k.lo AND k.lo + \(width)"
-        var owned = ""
+        let first = "(pk >> \(chunkShift)) << \(chunkShift)"
+        var owned: [String] = []
+        // Integers only (of a checked ShardSpec, of keys): nothing from input reaches the text.
+        if let chunks { owned.append("\(first) >= \(chunks.lowerBound) AND \(first) < \(chunks.upperBound)") }
         var inChunk = "\(key) \(range)"
         if let shard {
-            // Two integers of a checked ShardSpec: nothing from input reaches the text.
             let mine = "shard_key % \(shard.count) = \(shard.index)"
-            owned = " WHERE \(mine)"
+            owned.append(mine)
             inChunk +=
                 table == .accounts
                 ? " AND \(mine)" : " AND account_pk IN (SELECT pk FROM accounts WHERE pk \(range) AND \(mine))"
@@ -242,7 +253,8 @@ enum PostgresCopy {
         // starting at its low bits cleared, and `lo + width` cannot overflow.
         let sql =
             "SELECT ARRAY(SELECT ROW(\(spec.columnList)) FROM \(spec.name) WHERE \(inChunk) ORDER BY \(spec.orderBy)) "
-            + "FROM (SELECT DISTINCT (pk >> \(chunkShift)) << \(chunkShift) AS lo FROM accounts\(owned)) k ORDER BY k.lo"
+            + "FROM (SELECT DISTINCT \(first) AS lo FROM accounts"
+            + (owned.isEmpty ? "" : " WHERE " + owned.joined(separator: " AND ")) + ") k ORDER BY k.lo"
         return PostgresQuery(unsafeSQL: sql)
     }
 

@@ -29,24 +29,33 @@ extension PostgresStore {
                 book.accounts = try await PostgresCopy.loadAccounts(s, count: count, shard: shard).accounts
                 return book
             }
-            // Two cores: the positions (half the rows) on a second connection that imports this
-            // transaction's snapshot (held, with the locks, until both are read).
+            // Two cores: the accounts in two halves by key, the upper one on a second
+            // connection that imports this transaction's snapshot (held, with the locks, until
+            // both are read). The halves split at a chunk's first key: no chunk is in both.
             let snapshot = try await s.rows("SELECT pg_export_snapshot()", types: [.text]).first?[0].text ?? ""
             guard !snapshot.isEmpty, snapshot.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
                 throw StoreError.database("unexpected snapshot id from the server")
             }
+            let middle =
+                try await s.scalar(
+                    "SELECT pk FROM accounts\(owned) ORDER BY pk OFFSET \(count / 2) LIMIT 1") ?? 0
+            let split = (middle >> PostgresCopy.chunkShift) << PostgresCopy.chunkShift
             let second = try await connect()
             do {
                 try await second.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
                 try await second.query(
                     PostgresQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(snapshot)'"), logger: logger)
                 try await second.query("SET LOCAL jit = off", logger: logger)
-                async let positions = PostgresCopy.loadPositions(second, logger: logger, shard: shard)
+                let upperSession = PostgresSession(conn: second, logger: logger)
+                async let upper = PostgresCopy.loadAccounts(
+                    upperSession, count: count / 2 + 1, shard: shard, chunks: split..<Int64.max)
                 var asm = try await s.loadMarket()
                 var book = try asm.finish()
-                var builder = try await PostgresCopy.loadAccounts(s, count: count, positions: false, shard: shard)
-                try builder.attach(try await positions)
-                book.accounts = builder.accounts
+                var accounts = try await PostgresCopy.loadAccounts(
+                    s, count: count, shard: shard, chunks: Int64.min..<split
+                ).accounts
+                accounts.append(contentsOf: try await upper.accounts)
+                book.accounts = accounts
                 _ = try? await second.query("COMMIT", logger: logger)
                 try? await second.close()
                 return book
