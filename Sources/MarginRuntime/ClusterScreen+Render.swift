@@ -65,9 +65,12 @@ extension ClusterScreen {
             line(t, i == 0 ? .tableHeader : role(view.shards[i - 1].health))
         }
         row += 1
+        // The cursor row carries a `>` in its first column (as the dashboard's), seen in every theme.
         for (i, t) in accounts.enumerated() where row < size.rows - 1 && i <= s.visibleAccounts {
             let chosen = i > 0 && i - 1 == s.cursor
-            line(t, i == 0 ? .tableHeader : chosen ? .selected : role(view.top[i - 1].result.state))
+            line(
+                (chosen ? "> " : "  ") + t,
+                i == 0 ? .tableHeader : chosen ? .selected : role(view.top[i - 1].result.state))
             if chosen { b.paint(row: row - 1, col: 0, width: size.cols, role: .selected) }
         }
         return b

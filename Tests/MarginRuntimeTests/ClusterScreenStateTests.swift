@@ -49,6 +49,8 @@ import Testing
         #expect(s.selected?.result.accountId == "ACC-A")
         _ = s.handle(.char("j"), at: Self.now)
         #expect(s.selected?.result.accountId == "ACC-B")
+        let rows = Self.text(s).split(separator: "\n").filter { $0.contains("ACC-") }
+        #expect(rows.map { $0.hasPrefix("> ") } == [false, true, false], "the cursor's `>`: \(rows)")
         _ = s.handle(.down, at: Self.now)
         _ = s.handle(.down, at: Self.now)
         #expect(s.selected?.result.accountId == "ACC-C", "the cursor stops at the last row")

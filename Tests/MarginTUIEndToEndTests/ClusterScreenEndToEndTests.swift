@@ -41,11 +41,15 @@ struct ClusterScreenEndToEndTests {
         #expect(screen.split(separator: "\n").filter { $0.hasPrefix("0/2") || $0.hasPrefix("1/2") }.count == 2)
         #expect(screen.contains("finished"))
         // The top accounts as snapshot --cluster ranks them, as many as fit (30 rows: 20).
-        let ids = { (text: String) in
-            text.split(separator: "\n").filter { $0.hasPrefix("ACC-") }.map { String($0.prefix(10)) }
+        // On the screen, account rows start with the cursor column (`> ` on the selected one, the first).
+        let ids = { (text: String, indent: Int) in
+            text.split(separator: "\n").map { $0.dropFirst(indent) }.filter { $0.hasPrefix("ACC-") }
+                .map { String($0.prefix(10)) }
         }
-        #expect(ids(screen).count == 20)
-        #expect(Array(ids(screen).prefix(5)) == ids(snapshot))
+        let cursor = screen.split(separator: "\n").filter { $0.hasPrefix("> ACC-") }
+        #expect(cursor.map { String($0.dropFirst(2).prefix(10)) } == Array(ids(snapshot, 0).prefix(1)))
+        #expect(ids(screen, 2).count == 20)
+        #expect(Array(ids(screen, 2).prefix(5)) == ids(snapshot, 0))
         try t.keys("q")
         try t.waitForExit(status: 0)
     }
@@ -107,6 +111,7 @@ struct ClusterScreenEndToEndTests {
         try t.waitFor(text: "300 accounts in 2 shards")
         // The second account of the top list, drilled into: what the merged view and the store know.
         try t.keys("j")
+        try t.waitFor("the cursor on \(id)") { $0.contains("> \(id)") }
         try t.keys("Enter")
         let drill = try t.waitFor("the drill-down of \(id)") {
             $0.contains(id) && $0.contains("As published by shard") && $0.contains("Stored account, read from")
