@@ -202,4 +202,48 @@ struct ClusterScreenEndToEndTests {
         let reviewsAfter = (try JSONSerialization.jsonObject(with: Data(after.utf8)) as? [String: Any])?["reviews"]
         #expect((reviewsAfter as? [[String: Any]])?.count == 1)
     }
+
+    /// A shard killed (SIGKILL) mid-run: the screen shows it dead, and the review dialog of one of
+    /// its accounts says its figures are stale before anything is confirmed.
+    @Test(.enabled(if: E2E.tmuxAvailable))
+    func aDeadShardsAccountIsReviewedOnlyWithAStaleWarning() async throws {
+        try await offThread { try Self.deadShard() }
+    }
+
+    static func deadShard() throws {
+        let e2e = try E2E()
+        let server = try TestPostgres.start()
+        defer { server.destroy() }
+        let url = server.urlString
+        let book = e2e.home + "/book.json"
+        _ = try e2e.run(["demo-book", "--accounts", "200", "--seed", "2", "--out", book])
+        _ = try e2e.run(["import", "--store", url, book])
+        let pid = try Spawn.start(
+            E2E.binary, ["watch", "--headless", "--store", url, "--feed", "sim:seed=3,rate=5", "--shard", "0/1"])
+        var killed = false
+        defer {
+            if !killed {
+                kill(pid, SIGKILL)
+                _ = try? Spawn.wait(pid, timeout: 30, command: "watch --shard 0/1")
+            }
+        }
+        let t = TmuxSession()
+        defer { t.kill() }
+        try t.start(
+            command: e2e.dashboard(["--cluster", "--store", url, "--operator", "e2e-dead"]), cols: 120, rows: 30)
+        try t.waitFor("the live shard", timeout: 120) {
+            $0.contains("200 accounts in 1 shard") && $0.contains(" live ")
+        }
+        kill(pid, SIGKILL)
+        _ = try Spawn.wait(pid, timeout: 30, command: "watch --shard 0/1")
+        killed = true
+        try t.waitFor("the shard dead", timeout: 60) { $0.contains(" dead ") }
+        try t.keys("L")
+        let dialog = try t.waitFor(text: "Manual liquidation review")
+        #expect(dialog.contains("STALE: shard 0/1 is dead: no publish for"), "\(dialog)")
+        #expect(dialog.contains("confirm on these STALE figures"), "\(dialog)")
+        try t.keys("Escape")
+        try t.keys("q")
+        try t.waitForExit(status: 0)
+    }
 }
