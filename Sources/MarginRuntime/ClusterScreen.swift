@@ -65,9 +65,11 @@ public enum ClusterScreen {
         let publishes = await store.clusterNotifications()
         let listener = Task { for await _ in publishes { input.yield(.tick) } }
         var writes: [Task<Void, Never>] = []
+        var reads: [Task<Void, Never>] = []
         defer {
             ticker.cancel()
             listener.cancel()
+            for r in reads { r.cancel() }
         }
         var lastRead = -Double.infinity
         let clock = SystemClock()
@@ -96,7 +98,7 @@ public enum ClusterScreen {
                     case .quit: break loop
                     case .refresh: await read()
                     case .loadAccount(let id):
-                        writes.append(
+                        reads.append(
                             Task {
                                 let r: Result<Account?, StoreError>
                                 do throws(StoreError) { r = .success(try await store.loadAccount(id: id)) } catch {
@@ -137,7 +139,8 @@ public enum ClusterScreen {
             }
             terminal.draw(render(state))
         }
-        // A review in flight is awaited: leaving never drops a write the screen said it was saving.
+        // A review in flight is awaited: leaving never drops a write the screen said it was saving
+        // (a drill-in's read is not: it is cancelled).
         for w in writes { await w.value }
     }
 
