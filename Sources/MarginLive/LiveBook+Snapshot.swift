@@ -1,3 +1,4 @@
+import Foundation
 import MarginCore
 
 extension LiveBook {
@@ -79,7 +80,9 @@ public struct SnapshotCapture: Sendable {
     /// Receive time of the oldest update this snapshot is the first to show (set by ``LiveEngine``).
     var oldestNewUpdate: Double?
 
-    /// Ranks, counts and measures exposures and data ages: the costly part, off the engine.
+    /// Ranks, counts and measures exposures and data ages: the costly part, off the engine. A big
+    /// book is worked out in parts on every core (each account's figures are its own; the
+    /// counts are summed, the shortfall in account order), the priority order beside them.
     public func finish() -> LiveSnapshot {
         let mb = marginBook
         let m = mb.market
@@ -88,8 +91,8 @@ public struct SnapshotCapture: Sendable {
         let limit = m.params.staleAfterSeconds
         let indexAge = lastIndexTick.map { max(0, now - $0) }
         let markAge = lastMarkTick.map { t in t.map { max(0, now - $0) } ?? -1 }
-        let exposure = exposureIndex.exposures(mb, prices: prices, indexAge: indexAge, markAge: markAge)
-        // The per-account columns in one pass, written in place.
+        let values = ExposureIndex.Values(exposureIndex, mb, prices: prices, indexAge: indexAge, markAge: markAge)
+        // The per-account columns, written in place.
         let analysed = analysis.count == n
         var distance = analysed ? analysis.distance : []
         var analysedAt = analysed ? analysis.analysedAt : []
@@ -97,30 +100,44 @@ public struct SnapshotCapture: Sendable {
         var stale = [Bool](repeating: false, count: n)
         var held = [Bool](repeating: false, count: n)
         var largest = [(asset: String, notional: Double)](repeating: ("", 0), count: n)
-        var perState = [Int](repeating: 0, count: AccountState.allCases.count)
-        var shortfall = 0.0
-        for a in 0..<n {
-            let ae = adjustedEquity[a]
-            let mm = maintenanceMargin[a]
-            ratio[a] = Health.marginRatio(adjustedEquity: ae, maintenanceMargin: mm)
-            // Liquidatable at these prices: distance 0, known now (the batch analysis's own test).
-            if analysed && Health.isLiquidatable(adjustedEquity: ae, maintenanceMargin: mm) {
-                distance[a] = 0
-                analysedAt[a] = now
-            }
-            stale[a] = exposure.dataAge[a] > limit
-            held[a] = displayed[a] > rawState[a]
-            let x = Int(exposure.asset[a])
-            largest[a] = (x >= 0 ? m.assetNames[x] : "", exposure.notional[a])
-            perState[displayed[a].rawValue] += 1
-            if rawState[a] == .bankrupt { shortfall += -equity[a] }
+        var dataAge = [Double](repeating: 0, count: n)
+        let parts = n >= Self.partAccounts ? min(ProcessInfo.processInfo.activeProcessorCount, 8) : 1
+        var perState = [[Int]](repeating: [Int](repeating: 0, count: AccountState.allCases.count), count: parts)
+        var priority: [Int] = []
+        let asset = UnsafeMutablePointer<Int32>.allocate(capacity: max(n, 1))
+        let notional = UnsafeMutablePointer<Double>.allocate(capacity: max(n, 1))
+        defer {
+            asset.deallocate()
+            notional.deallocate()
         }
+        withColumns(&distance, &analysedAt, &ratio, &stale) { distance, analysedAt, ratio, stale in
+            withColumns(&held, &largest, &dataAge, &perState) { held, largest, dataAge, perState in
+                let work = SnapshotParts(
+                    capture: self, values: values, parts: parts, analysed: analysed,
+                    asset: asset, notional: notional,
+                    distance: distance.baseAddress, analysedAt: analysedAt.baseAddress,
+                    ratio: ratio.baseAddress!, stale: stale.baseAddress!, held: held.baseAddress!,
+                    largest: largest.baseAddress!, dataAge: dataAge.baseAddress!, perState: perState.baseAddress!)
+                if parts == 1 {
+                    work.run(0)
+                    priority = rank()
+                } else {
+                    let ranked = RankBox()
+                    DispatchQueue.concurrentPerform(iterations: parts + 1) { p in
+                        if p == parts { ranked.order = work.capture.rank() } else { work.run(p) }
+                    }
+                    priority = ranked.order
+                }
+            }
+        }
+        var shortfall = 0.0
+        for a in 0..<n where rawState[a] == .bankrupt { shortfall += -equity[a] }
         var table = AccountTable(
             ids: mb.accountIds, names: mb.accountNames,
             models: Array(UnsafeBufferPointer(start: mb.model.base, count: n)),
             equity: equity, adjustedEquity: adjustedEquity, initialMargin: initialMargin,
             maintenanceMargin: maintenanceMargin,
-            marginRatio: ratio, state: displayed, stale: stale, largestExposure: largest, dataAge: exposure.dataAge)
+            marginRatio: ratio, state: displayed, stale: stale, largestExposure: largest, dataAge: dataAge)
         if analysed {
             table.distance = distance
             table.analysedAt = analysedAt
@@ -137,20 +154,92 @@ public struct SnapshotCapture: Sendable {
                 stable: m.stable[a], volFactor: prices.volFactor[a], history: assetHistory[a])
         }
         var counts: [AccountState: Int] = [:]
-        for st in AccountState.allCases { counts[st] = perState[st.rawValue] }
-        let priority = rawState.withUnsafeBufferPointer { st in
-            adjustedEquity.withUnsafeBufferPointer { ae in
-                maintenanceMargin.withUnsafeBufferPointer { mm in
-                    BookResults.priorityOrder(
-                        count: n, state: st, adjustedEquity: ae, maintenanceMargin: mm, ids: mb.accountIds)
-                }
-            }
-        }
+        for st in AccountState.allCases { counts[st] = perState.reduce(0) { $0 + $1[st.rawValue] } }
         var snap = LiveSnapshot(
             time: now, version: version, book: book, marginBook: mb, prices: prices, accounts: table,
             priority: priority, counts: counts, shortfall: shortfall,
             insuranceFund: book.insuranceFund, assets: quotes, health: h, recentChanges: recentChanges)
         snap.oldestNewUpdate = oldestNewUpdate
         return snap
+    }
+
+    /// From this many accounts a snapshot is worked out in parts on every core.
+    static let partAccounts = 20_000
+
+    /// The liquidation priority of the copied columns.
+    fileprivate func rank() -> [Int] {
+        rawState.withUnsafeBufferPointer { st in
+            adjustedEquity.withUnsafeBufferPointer { ae in
+                maintenanceMargin.withUnsafeBufferPointer { mm in
+                    BookResults.priorityOrder(
+                        count: marginBook.accountCount, state: st, adjustedEquity: ae, maintenanceMargin: mm,
+                        ids: marginBook.accountIds)
+                }
+            }
+        }
+    }
+}
+
+/// The per-account columns of a snapshot, worked out in parts (each part writes its own accounts).
+private struct SnapshotParts: @unchecked Sendable {
+    let capture: SnapshotCapture
+    let values: ExposureIndex.Values
+    let parts: Int
+    let analysed: Bool
+    let asset: UnsafeMutablePointer<Int32>, notional: UnsafeMutablePointer<Double>
+    let distance: UnsafeMutablePointer<Double>?, analysedAt: UnsafeMutablePointer<Double>?
+    let ratio: UnsafeMutablePointer<Double>, stale: UnsafeMutablePointer<Bool>, held: UnsafeMutablePointer<Bool>
+    let largest: UnsafeMutablePointer<(asset: String, notional: Double)>
+    let dataAge: UnsafeMutablePointer<Double>
+    let perState: UnsafeMutablePointer<[Int]>
+
+    func run(_ p: Int) {
+        let c = capture
+        let m = c.marginBook.market
+        let n = c.marginBook.accountCount
+        let limit = m.params.staleAfterSeconds
+        let range = n * p / parts..<n * (p + 1) / parts
+        c.exposureIndex.exposures(range, values, asset: asset, notional: notional, dataAge: dataAge)
+        var counts = [Int](repeating: 0, count: AccountState.allCases.count)
+        for a in range {
+            let ae = c.adjustedEquity[a]
+            let mm = c.maintenanceMargin[a]
+            ratio[a] = Health.marginRatio(adjustedEquity: ae, maintenanceMargin: mm)
+            // Liquidatable at these prices: distance 0, known now (the batch analysis's own test).
+            if analysed, let distance, let analysedAt,
+                Health.isLiquidatable(adjustedEquity: ae, maintenanceMargin: mm)
+            {
+                distance[a] = 0
+                analysedAt[a] = c.time
+            }
+            stale[a] = dataAge[a] > limit
+            held[a] = c.displayed[a] > c.rawState[a]
+            let x = Int(asset[a])
+            largest[a] = (x >= 0 ? m.assetNames[x] : "", notional[a])
+            counts[c.displayed[a].rawValue] += 1
+        }
+        perState[p] = counts
+    }
+}
+
+/// The priority order, ranked on a thread of its own beside the parts of a snapshot.
+private final class RankBox: @unchecked Sendable {
+    var order: [Int] = []
+}
+
+/// Four columns' buffers at once, for parts written on several threads (each its own indices).
+private func withColumns<A, B, C, D>(
+    _ a: inout [A], _ b: inout [B], _ c: inout [C], _ d: inout [D],
+    _ body: (
+        UnsafeMutableBufferPointer<A>, UnsafeMutableBufferPointer<B>, UnsafeMutableBufferPointer<C>,
+        UnsafeMutableBufferPointer<D>
+    ) -> Void
+) {
+    a.withUnsafeMutableBufferPointer { a in
+        b.withUnsafeMutableBufferPointer { b in
+            c.withUnsafeMutableBufferPointer { c in
+                d.withUnsafeMutableBufferPointer { d in body(a, b, c, d) }
+            }
+        }
     }
 }

@@ -66,7 +66,8 @@ extension MarginBook {
 /// What ``MarginBook/exposures(prices:indexAge:markAge:)`` works out, laid out once per book so
 /// a snapshot of a large book pays a few nanoseconds an account for it: each account's
 /// position rows as `(underlying, |net|, instrument)` and its non-stable collateral as
-/// `(asset, |amount|)`, and the prices it rests on as one of a few distinct *sources* (the
+/// `(asset, |amount|)`, grouped by asset (so one pass sums each asset's notional in a register),
+/// and the prices it rests on as one of a few distinct *sources* (the
 /// same set of index-aged assets and mark-aged instruments, isolated buckets' included), so
 /// its data age is one look-up in a table worked out per snapshot.
 public final class ExposureIndex: @unchecked Sendable {
@@ -111,6 +112,7 @@ public final class ExposureIndex: @unchecked Sendable {
                 if !m.stable[u] { members.append(Int32(u)) }
                 members.append(Int32(-1 - i))
             }
+            let first = rowAsset.count
             for k in Int(b.insStart[a])..<Int(b.insStart[a + 1]) {
                 let i = Int(b.insInstr[k])
                 rowAsset.append(Int32(m.underlying[i]))
@@ -125,6 +127,16 @@ public final class ExposureIndex: @unchecked Sendable {
                 rowValue.append(Int32(m.instrumentCount + x))
                 rowSize.append(abs(b.colAmount[l]))
                 members.append(Int32(x))
+            }
+            // The account's rows by asset, each asset's in their order (so its sum has the same bits).
+            if !Self.isNonDecreasing(rowAsset[first...]) {
+                let order = (first..<rowAsset.count).sorted { (rowAsset[$0], $0) < (rowAsset[$1], $1) }
+                let (assets, values, sizes) = (
+                    order.map { rowAsset[$0] }, order.map { rowValue[$0] }, order.map { rowSize[$0] }
+                )
+                rowAsset.replaceSubrange(first..., with: assets)
+                rowValue.replaceSubrange(first..., with: values)
+                rowSize.replaceSubrange(first..., with: sizes)
             }
             for u in b.bucketStart[a]..<b.bucketStart[a + 1] {
                 for k in Int(b.insStart[u])..<Int(b.insStart[u + 1]) { instrumentAges(k) }
@@ -155,57 +167,94 @@ public final class ExposureIndex: @unchecked Sendable {
     /// Distinct sets of prices the accounts rest on.
     public var sourceCount: Int { sourceStart.count - 1 }
 
+    static func isNonDecreasing(_ s: ArraySlice<Int32>) -> Bool {
+        zip(s, s.dropFirst()).allSatisfy { $0 <= $1 }
+    }
+
     /// The same figures as ``MarginBook/exposures(prices:indexAge:markAge:)`` for the book it was
     /// built from: the asset of each account's largest exposure (`-1`: none), its notional, and
     /// the age of the oldest price the account rests on.
     public func exposures(_ b: MarginBook, prices: PriceState, indexAge: [Double], markAge: [Double])
         -> (asset: [Int32], notional: [Double], dataAge: [Double])
     {
-        let m = b.market
-        // Unit values of the instruments (an option's is its underlying's price), then asset prices.
-        let value = Column<Double>(repeating: 0, count: instrumentCount + assetCount)
-        for i in 0..<instrumentCount {
-            value.base[i] = m.kind[i] == .option ? prices.assetPrice[m.underlying[i]] : prices.markPrice(i, m)
-        }
-        for x in 0..<assetCount { value.base[instrumentCount + x] = prices.assetPrice[x] }
-        var sourceAge = [Double](repeating: 0, count: sourceCount)
-        for s in 0..<sourceCount {
-            var oldest = 0.0
-            for k in Int(sourceStart[s])..<Int(sourceStart[s + 1]) {
-                let x = Int(sourceMember[k])
-                oldest = max(oldest, x >= 0 ? indexAge[x] : markAge[-1 - x])
-            }
-            sourceAge[s] = oldest
-        }
-        let per = Column<Double>(repeating: 0, count: assetCount)
-        let (start, rowAsset, rowValue, size, v, sum) = (
-            rowStart.base, self.rowAsset.base, self.rowValue.base, rowSize.base, value.base, per.base
-        )
+        let values = Values(self, b, prices: prices, indexAge: indexAge, markAge: markAge)
         var asset = [Int32](repeating: -1, count: accountCount)
         var notional = [Double](repeating: 0, count: accountCount)
+        var age = [Double](repeating: 0, count: accountCount)
         asset.withUnsafeMutableBufferPointer { asset in
             notional.withUnsafeMutableBufferPointer { notional in
-                for a in 0..<accountCount {
-                    let rows = Int(start[a])..<Int(start[a + 1])
-                    for r in rows { sum[Int(rowAsset[r])] += size[r] * v[Int(rowValue[r])] }
-                    // The first asset of the largest notional, as the one-pass version's asset
-                    // order gives (ties keep the lower asset); the sums are then cleared for the next.
-                    var best = -1
+                age.withUnsafeMutableBufferPointer { age in
+                    exposures(
+                        0..<accountCount, values, asset: asset.baseAddress!, notional: notional.baseAddress!,
+                        dataAge: age.baseAddress!)
+                }
+            }
+        }
+        return (asset, notional, age)
+    }
+
+    /// The prices and ages one snapshot's exposures are worked out from (shared by its parts).
+    public struct Values: @unchecked Sendable {
+        /// Unit values of the instruments (an option's is its underlying's price), then asset prices.
+        let value: Column<Double>
+        /// Per source, the age of its oldest price.
+        let sourceAge: [Double]
+
+        public init(_ x: ExposureIndex, _ b: MarginBook, prices: PriceState, indexAge: [Double], markAge: [Double]) {
+            let m = b.market
+            value = Column<Double>(repeating: 0, count: x.instrumentCount + x.assetCount)
+            for i in 0..<x.instrumentCount {
+                value.base[i] = m.kind[i] == .option ? prices.assetPrice[m.underlying[i]] : prices.markPrice(i, m)
+            }
+            for a in 0..<x.assetCount { value.base[x.instrumentCount + a] = prices.assetPrice[a] }
+            var sourceAge = [Double](repeating: 0, count: x.sourceCount)
+            for s in 0..<x.sourceCount {
+                var oldest = 0.0
+                for k in Int(x.sourceStart[s])..<Int(x.sourceStart[s + 1]) {
+                    let m = Int(x.sourceMember[k])
+                    oldest = max(oldest, m >= 0 ? indexAge[m] : markAge[-1 - m])
+                }
+                sourceAge[s] = oldest
+            }
+            self.sourceAge = sourceAge
+        }
+    }
+
+    /// ``exposures(_:prices:indexAge:markAge:)`` of the accounts in `range`, written at their
+    /// indices: parts of a book can be worked out on several threads.
+    public func exposures(
+        _ range: Range<Int>, _ values: Values, asset: UnsafeMutablePointer<Int32>,
+        notional: UnsafeMutablePointer<Double>, dataAge: UnsafeMutablePointer<Double>
+    ) {
+        let (start, rowAsset, rowValue, size, v) = (
+            rowStart.base, self.rowAsset.base, self.rowValue.base, rowSize.base, values.value.base
+        )
+        values.sourceAge.withUnsafeBufferPointer { sourceAge in
+            source.withUnsafeBufferPointer { source in
+                for a in range {
+                    var r = Int(start[a])
+                    let end = Int(start[a + 1])
+                    // Each asset's rows in order into one sum; the first (lowest) asset of the
+                    // largest notional wins, as in the one-pass version's asset order.
+                    var best: Int32 = -1
                     var bestValue = 0.0
-                    for r in rows {
-                        let x = Int(rowAsset[r])
-                        let total = sum[x]
-                        if total > bestValue || (total == bestValue && total > 0 && x < best) {
+                    while r < end {
+                        let x = rowAsset[r]
+                        var total = 0.0
+                        repeat {
+                            total += size[r] * v[Int(rowValue[r])]
+                            r += 1
+                        } while r < end && rowAsset[r] == x
+                        if total > bestValue {
                             best = x
                             bestValue = total
                         }
                     }
-                    for r in rows { sum[Int(rowAsset[r])] = 0 }
-                    asset[a] = Int32(best)
+                    asset[a] = best
                     notional[a] = bestValue
+                    dataAge[a] = sourceAge[Int(source[a])]
                 }
             }
         }
-        return (asset, notional, source.map { sourceAge[Int($0)] })
     }
 }
