@@ -374,14 +374,16 @@ public final class LiveBook: @unchecked Sendable {
     }
 
     /// Every unit in the batch kernel; a big book is split across the cores (units are
-    /// independent, so the bits are the same as one pass).
+    /// independent, so the bits are the same as one pass), in a few chunks a core, so a core
+    /// that another thread holds for a while (the analysis) leaves its share to the others.
     private func computeAll() {
         let mb = marginBook
         let q = quotes
         let r = results
         let n = mb.unitCount
         let perChunk = config.parallelChunkUnits
-        let chunks = perChunk > 0 ? min(ProcessInfo.processInfo.activeProcessorCount, max(1, n / perChunk), 8) : 1
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let chunks = perChunk > 0 && cores > 1 ? min(4 * cores, max(1, n / perChunk), 32) : 1
         guard chunks > 1 else {
             mb.computeAll(q, into: r)
             return
