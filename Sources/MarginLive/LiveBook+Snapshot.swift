@@ -84,6 +84,11 @@ public struct SnapshotCapture: Sendable {
     /// book is worked out in parts on every core (each account's figures are its own; the
     /// counts are summed, the shortfall in account order), the priority order beside them.
     public func finish() -> LiveSnapshot {
+        finish(parts: marginBook.accountCount >= Self.partAccounts ? ProcessInfo.processInfo.activeProcessorCount : 1)
+    }
+
+    /// ``finish()`` in `parts` parts (at most 8), `1` on the calling thread alone.
+    func finish(parts requested: Int) -> LiveSnapshot {
         let mb = marginBook
         let m = mb.market
         let n = mb.accountCount
@@ -101,7 +106,7 @@ public struct SnapshotCapture: Sendable {
         var held = [Bool](repeating: false, count: n)
         var largest = [(asset: String, notional: Double)](repeating: ("", 0), count: n)
         var dataAge = [Double](repeating: 0, count: n)
-        let parts = n >= Self.partAccounts ? min(ProcessInfo.processInfo.activeProcessorCount, 8) : 1
+        let parts = max(1, min(requested, 8, n))
         var perState = [[Int]](repeating: [Int](repeating: 0, count: AccountState.allCases.count), count: parts)
         var priority: [Int] = []
         let asset = UnsafeMutablePointer<Int32>.allocate(capacity: max(n, 1))
