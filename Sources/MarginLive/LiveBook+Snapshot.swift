@@ -13,26 +13,41 @@ extension LiveBook {
     public func sample(now: Double) {
         let m = marginBook.market
         for a in 0..<m.assetCount { assetHistory[a].record(prices.assetPrice[a], at: now) }
-        for a in 0..<marginBook.accountCount {
-            let id = marginBook.accountIds[a]
-            if accountHistory[id] == nil {
-                guard displayed[a] != .safe, accountHistory.count < LiveBook.trackedAccountLimit else { continue }
-                accountHistory[id] = HistoryRing()
+        let n = marginBook.accountCount
+        // Each account's ring by index, not by id: a second's sample hashes no ids.
+        if accountRingSlot.count != n { accountRingSlot = marginBook.accountIds.map { ringSlot[$0] ?? -1 } }
+        for a in 0..<n {
+            var slot = Int(accountRingSlot[a])
+            if slot < 0 {
+                guard displayed[a] != .safe, accountRings.count < LiveBook.trackedAccountLimit else { continue }
+                slot = startRing(marginBook.accountIds[a])
+                accountRingSlot[a] = Int32(slot)
             }
             let mr = results.marginRatio(a)
-            accountHistory[id]?.record(mr.isFinite ? mr : 10, at: now)
+            accountRings[slot].record(mr.isFinite ? mr : 10, at: now)
         }
+    }
+
+    /// The slot of a new ring for `id`.
+    private func startRing(_ id: String) -> Int {
+        let slot = accountRings.count
+        accountRings.append(HistoryRing())
+        ringSlot[id] = Int32(slot)
+        return slot
     }
 
     /// Starts keeping the margin-ratio history of an account (a drill-down asks for it).
     public func track(accountId: String) {
-        if accountHistory[accountId] == nil, accountHistory.count < LiveBook.trackedAccountLimit {
-            accountHistory[accountId] = HistoryRing()
+        if ringSlot[accountId] == nil, accountRings.count < LiveBook.trackedAccountLimit {
+            _ = startRing(accountId)
+            accountRingSlot = []
         }
     }
 
     /// 1-second margin-ratio samples of an account, oldest first (infinite ratios are recorded as 10).
-    public func marginRatioHistory(accountId: String) -> [Double] { accountHistory[accountId]?.samples ?? [] }
+    public func marginRatioHistory(accountId: String) -> [Double] {
+        ringSlot[accountId].map { accountRings[Int($0)].samples } ?? []
+    }
 
     /// An immutable picture of everything, for the screen or a watcher.
     public func snapshot(now: Double, health: LoopHealth = LoopHealth()) -> LiveSnapshot {

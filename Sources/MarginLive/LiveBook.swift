@@ -91,7 +91,11 @@ public final class LiveBook: @unchecked Sendable {
     public private(set) var version = 0
     /// Sparkline history per asset and per tracked account (by id), and the start prices.
     var assetHistory: [HistoryRing]
-    var accountHistory: [String: HistoryRing] = [:]
+    /// Tracked accounts' rings, their slots by id, and each account's slot in ``marginBook``
+    /// (`-1`: none; emptied when the book is recompiled, laid out again by the next sample).
+    var accountRings: [HistoryRing] = []
+    var ringSlot: [String: Int32] = [:]
+    var accountRingSlot: [Int32] = []
     public private(set) var referencePrice: [Double]
     /// The last state changes, newest last (at most `recentChangeLimit`).
     public private(set) var recentChanges: [StateChange] = []
@@ -165,6 +169,7 @@ public final class LiveBook: @unchecked Sendable {
             referencePrice = carried.assetPrice
         }
         rebuild(previous: old)
+        accountRingSlot = []
         generation += 1
         analyzer = BatchAnalyzer(book: marginBook)
         exposureIndex = ExposureIndex(marginBook)

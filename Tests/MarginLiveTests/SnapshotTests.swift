@@ -52,4 +52,34 @@ import Testing
         #expect(s.accounts.largestExposure.allSatisfy { $0.asset.isEmpty || $0.notional > 0 })
         #expect(s.accounts.stale.contains(true))
     }
+
+    /// An account's margin-ratio history is its own across a recompiled book: it goes on when
+    /// the accounts before it change (so its index moves), and a new account starts none.
+    @Test func historiesFollowTheirAccountsAcrossABookChange() {
+        var book = DemoBook.generate(accounts: 80, seed: 5)
+        let t0 = book.asOf.epochSeconds
+        let live = LiveBook(book: book, now: t0)
+        let id = book.accounts[40].id
+        live.track(accountId: id)
+        for k in 1...3 { live.sample(now: t0 + Double(k)) }
+        let before = live.marginRatioHistory(accountId: id)
+        #expect(before.count == 3)
+        // Two accounts in front gone, two new ones at the end: as many accounts, every index moved by two.
+        var added = book.accounts[0]
+        added.id = "zz-new-1"
+        var other = book.accounts[1]
+        other.id = "zz-new-2"
+        book.accounts.removeFirst(2)
+        book.accounts.append(contentsOf: [added, other])
+        live.replace(book: book, now: t0 + 4)
+        #expect(live.marginBook.accountIds[38] == id && live.marginBook.accountCount == 80)
+        for k in 4...5 { live.sample(now: t0 + Double(k)) }
+        let after = live.marginRatioHistory(accountId: id)
+        #expect(after.count == 5 && Array(after.prefix(3)) == before, "\(after)")
+        // Its own ratio, at its new index (a ring keeps floats; infinite ratios are kept as 10).
+        let mr = live.results.marginRatio(38)
+        #expect(after.last == Double(Float(mr.isFinite ? mr : 10)))
+        // The added accounts have rings only if they are not safe, and never the moved one's samples.
+        for new in ["zz-new-1", "zz-new-2"] { #expect(live.marginRatioHistory(accountId: new).count <= 2) }
+    }
 }
