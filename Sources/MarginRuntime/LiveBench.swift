@@ -3,16 +3,23 @@ import MarginCore
 import MarginFeeds
 import MarginLive
 
-/// `bench --live`: the live loop under load, as the dashboard runs it. Simulated ticks in,
-/// coalesced steps every 2 ms, snapshots back to back; latency from a tick's arrival to the
-/// end of the step that applied it (results), and to the end of the first snapshot that
-/// shows it (what the screen reads). The distance analysis runs as the dashboard's does (in the
-/// background); its freshness is sampled four times a second.
+/// `bench --live`: the live loop under load, as the dashboard runs it (each step that recomputed
+/// followed by its snapshot), as fast as it keeps up. Simulated ticks in, coalesced steps at
+/// least 2 ms apart and resting `stepRest` times each step's time (with its snapshot) after it;
+/// latency from a tick's arrival to the end of the step that applied it (results), and to the
+/// end of the snapshot that shows it (what the screen reads). The distance analysis runs as the
+/// dashboard's does (in the background, in the loop's rests); its freshness is sampled four
+/// times a second.
 public enum LiveBench {
+    /// The loop's rest after each step, in multiples of the step's time (``LiveLoop/Options/stepRest``).
+    public static let stepRest = 0.5
+
     /// What one run measured.
     public struct Figures: Sendable {
         public var accounts = 0
         public var seconds = 0.0
+        /// The loop's rest after each step, in multiples of its time.
+        public var stepRest = 0.0
         public var steps = 0
         public var maxBacklog = 0
         public var recomputedUnits = 0
@@ -46,7 +53,7 @@ public enum LiveBench {
             .object([
                 ("mode", .string("live")), ("accounts", .integer(accounts)), ("seconds", .number(seconds)),
                 ("feedRate", .integer(rate)), ("steps", .integer(steps)), ("stepsPerSecond", .number(stepsPerSecond)),
-                ("model", .string(model)),
+                ("model", .string(model)), ("stepRest", .number(stepRest)),
                 ("tickToResultP50Ms", .number(health.recomputeP50Ms)),
                 ("tickToResultP99Ms", .number(health.recomputeP99Ms)),
                 ("tickToSnapshotP50Ms", .number(tickToSnapshotP50Ms)),
@@ -72,7 +79,8 @@ public enum LiveBench {
 
         /// The `bench --live` text report.
         public func text(rate: Int, peakRSSMiB rss: Double) -> String {
-            var s = "live: \(accounts) accounts, sim feed at \(rate) ticks/s for \(String(format: "%.1f", seconds)) s\n"
+            var s = "live: \(accounts) accounts, sim feed at \(rate) ticks/s for \(String(format: "%.1f", seconds)) s"
+            s += String(format: ", resting %.2g× each step's time after it\n", stepRest)
             s += String(
                 format: "tick to results (end of step)  p50 %.2f ms  p99 %.2f ms\n", health.recomputeP50Ms,
                 health.recomputeP99Ms)
@@ -107,7 +115,7 @@ public enum LiveBench {
     /// then `seconds` measured; `analysis` as the dashboard's by default (`.off` to compare).
     public static func run(
         book: Book, seed: UInt64, rate: Int, seconds: Double, analysis: LiveAnalysisConfig = LiveAnalysisConfig(),
-        clock: any MarginClock = SystemClock()
+        stepRest: Double = LiveBench.stepRest, clock: any MarginClock = SystemClock()
     ) async throws -> Figures {
         let feed = try FeedFactory.make(spec: "sim:seed=\(seed),rate=\(rate)", universe: SimUniverse(book: book))
         var config = LiveConfig()
@@ -116,8 +124,9 @@ public enum LiveBench {
         let loop = LiveLoop(book: book, feed: feed, config: config, clock: clock)
         var options = LiveLoop.Options()
         options.stepInterval = .milliseconds(2)
-        options.snapshotInterval = .milliseconds(1)
-        options.snapshotHold = 0
+        options.snapshotAfterStep = true
+        options.snapshotInterval = .seconds(1)
+        options.stepRest = stepRest
         options.reportSteps = true
         options.stopWhenFeedFinishes = false
         options.duration = 1 + seconds
@@ -142,6 +151,7 @@ public enum LiveBench {
         var f = await recorder.figures
         f.analysisEnd = await engine.analysisStatus(now: clock.now)
         f.accounts = book.accounts.count
+        f.stepRest = stepRest
         f.seconds = clock.now - (await recorder.measuredFrom ?? clock.now)
         f.health = await engine.health(now: clock.now)
         return f

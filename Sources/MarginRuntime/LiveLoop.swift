@@ -38,6 +38,11 @@ public final class LiveLoop: Sendable {
         /// A snapshot holds the engine while it copies the columns: wait at least this many times
         /// the last snapshot's duration before the next, so big books leave the engine to ticks.
         public var snapshotHold: Double = 2
+        /// After a step (and its snapshot, with `snapshotAfterStep`) that took `t`, rest at least
+        /// `stepRest * t` before the next, even when `stepInterval` is shorter: the loop then holds
+        /// the cores at most `1 / (1 + stepRest)` of the time, and the distance analysis (at a
+        /// lower priority) and the screen get the rest of a big book's time. `0`: no rest.
+        public var stepRest: Double = 0
         /// Store changes arriving together are applied at most this often (one recompile each).
         public var followInterval: Duration = .milliseconds(500)
         /// Stop once the feed has finished and everything it delivered is applied.
@@ -55,6 +60,13 @@ public final class LiveLoop: Sendable {
         }
 
         public init() {}
+
+        /// The time to wait after a step (with its snapshot) that took `busy` seconds.
+        public func rest(afterBusy busy: Double) -> Duration {
+            let t = busy * stepRest
+            guard t.isFinite, t > 0 else { return stepInterval }
+            return max(stepInterval, .nanoseconds(Int64(min(t, 60) * 1e9)))
+        }
     }
 
     /// The engine the loop drives (for reviews' prices, histories, health).
@@ -183,8 +195,9 @@ public final class LiveLoop: Sendable {
     ) async {
         var rejectionsRead = -Double.infinity
         var lastSnapshot = -Double.infinity
+        var rest = options.stepInterval
         while !Task.isCancelled {
-            try? await clock.sleep(for: options.stepInterval)
+            try? await clock.sleep(for: rest)
             let now = clock.now
             // The feed's rejection counts reach the health (the dashboard's `rej N`) once a second.
             if now - rejectionsRead >= 1 {
@@ -216,6 +229,7 @@ public final class LiveLoop: Sendable {
                     await events(.snapshot(snap, took: clock.now - t0))
                 }
             }
+            rest = options.rest(afterBusy: clock.now - now)
             // A finished feed ends the loop once every tick it delivered is submitted and applied, and its
             // finished status is written (so the last summary and the health say so).
             if options.stopWhenFeedFinishes, progress.feedDone, await engine.backlog == 0 { break }

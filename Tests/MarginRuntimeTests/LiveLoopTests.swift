@@ -82,6 +82,19 @@ import Testing
         #expect(await feed.status() == .finished)
     }
 
+    /// The rest after a step: `stepRest` times the step's time, never less than `stepInterval`
+    /// (nor more than a minute, whatever the step took).
+    @Test func restAfterAStepScalesWithItsTime() {
+        var o = LiveLoop.Options()
+        o.stepInterval = .milliseconds(2)
+        #expect(o.rest(afterBusy: 0.5) == .milliseconds(2))
+        o.stepRest = 0.5
+        #expect(o.rest(afterBusy: 0.030) == .milliseconds(15))
+        #expect(o.rest(afterBusy: 0.001) == .milliseconds(2))
+        #expect(o.rest(afterBusy: .nan) == .milliseconds(2) && o.rest(afterBusy: -1) == .milliseconds(2))
+        #expect(o.rest(afterBusy: 1e9) == .seconds(60))
+    }
+
     /// The dashboard's pace: with `snapshotAfterStep` every step that recomputed is followed at
     /// once by its snapshot; steps that changed nothing publish only every `snapshotInterval`.
     @Test func snapshotAfterEachRecomputingStep() async throws {
