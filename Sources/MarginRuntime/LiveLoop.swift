@@ -195,6 +195,13 @@ public final class LiveLoop: Sendable {
     ) async {
         var rejectionsRead = -Double.infinity
         var lastSnapshot = -Double.infinity
+        if options.snapshotAfterStep, options.snapshotInterval != nil {
+            // The book as loaded is computed already: the screen shows it before the first step.
+            let t0 = clock.now
+            let snap = await engine.snapshot(now: t0)
+            lastSnapshot = t0
+            await events(.snapshot(snap, took: clock.now - t0))
+        }
         var rest = options.stepInterval
         while !Task.isCancelled {
             try? await clock.sleep(for: rest)

@@ -82,6 +82,30 @@ import Testing
         #expect(await feed.status() == .finished)
     }
 
+    /// The dashboard's pace publishes the book as loaded before the first step (a big book's
+    /// first screen does not wait for a step interval and a recompute).
+    @Test func aSnapshotBeforeTheFirstStep() async throws {
+        let book = try Self.book()
+        let feed = try FeedFactory.make(spec: "sim:seed=5,rate=50", universe: SimUniverse(book: book))
+        let loop = LiveLoop(book: book, feed: feed)
+        let events = Events()
+        var options = LiveLoop.Options()
+        options.duration = 0.3
+        options.stepInterval = .milliseconds(150)
+        options.snapshotAfterStep = true
+        options.snapshotInterval = .seconds(1)
+        options.reportSteps = true
+        await loop.run(options) { await events.add($0) }
+        let kinds = await events.all.compactMap { e -> String? in
+            switch e {
+            case .snapshot(let s, _): "snapshot \(s.accounts.count)"
+            case .stepped: "step"
+            default: nil
+            }
+        }
+        #expect(kinds.first == "snapshot \(book.accounts.count)" && kinds.dropFirst().first == "step", "\(kinds)")
+    }
+
     /// The rest after a step: `stepRest` times the step's time, never less than `stepInterval`
     /// (nor more than a minute, whatever the step took).
     @Test func restAfterAStepScalesWithItsTime() {
