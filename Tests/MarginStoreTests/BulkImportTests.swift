@@ -106,6 +106,38 @@ struct BulkImportTests {
         }
     }
 
+    @Test(
+        "a book the codec check refuses is never stored (on PostgreSQL the check runs beside the write)",
+        arguments: Backend.allCases)
+    func refusedByTheCheck(_ backend: Backend) async throws {
+        try await withFixture(backend) { f in
+            let book = smallBook(30)
+            try await f.store.importBook(book, operator: "tester")
+            let auditBefore = try await f.store.auditLog()
+            // The last account names an instrument the market lacks: the strict codec refuses it,
+            // the tables have no key on the name and would take it.
+            var bad = DemoBook.generate(accounts: 20_000, seed: 9)
+            var sub = SubAccount(id: "refused")
+            sub.positions = [Position(instrument: "NO-SUCH-PERP", quantity: 1, entryPrice: 1)]
+            bad.accounts[19_999].subaccounts.append(sub)
+            do {
+                try await f.store.importBook(bad, operator: "tester")
+                Issue.record("the import took a book the codec refuses")
+            } catch let error as StoreError {
+                guard case .invalidBook = error else {
+                    Issue.record("not the codec's refusal: \(error)")
+                    return
+                }
+            }
+            #expect(try await f.store.loadBook() == book)
+            #expect(try await f.store.auditLog() == auditBefore)
+            try await Self.expectSchemaWhole(f)
+            // Without the check the same book goes in: the check alone refused it.
+            try await Self.importUnchecked(bad, into: f)
+            #expect(try await f.store.accountCount() == bad.accounts.count)
+        }
+    }
+
     @Test("a PostgreSQL import whose connection is killed mid-COPY leaves the stored book")
     func connectionKilledMidCopy() async throws {
         try await withFixture(.postgres) { f in

@@ -81,9 +81,25 @@ extension PostgresStore {
         try await withConnection { s in Int(try await s.scalar("SELECT count(*) FROM accounts") ?? 0) }
     }
 
+    /// The import with its codec check run alongside the write, on another core: the write is
+    /// mostly the server's work, the check the client's. The transaction commits only once the
+    /// check has passed; a check that fails rolls it back, and the stored book stays as it was.
+    func importChecked(_ book: Book, operator op: String) async throws(StoreError) -> ImportSummary {
+        try await replaceBook(
+            book, operator: op, alongside: { () throws(StoreError) in try AccountCheck.validate(book) })
+    }
+
     /// The import without the codec check: tests use it to make the database fail midway.
     func importUnchecked(_ book: Book, operator op: String) async throws(StoreError) -> ImportSummary {
+        try await replaceBook(book, operator: op, alongside: nil)
+    }
+
+    /// The import; `alongside` (if any) runs beside the write and must return before the commit.
+    private func replaceBook(
+        _ book: Book, operator op: String, alongside: (@Sendable () throws(StoreError) -> Void)?
+    ) async throws(StoreError) -> ImportSummary {
         let now = Millis.now(clock)
+        let check = alongside.map { body in Task.detached { try body() } }
         return try await transaction { s in
             try await s.execute("SET LOCAL margintop.suppress = 'on'", [])
             // Millions of rows: skip the per-row change-log triggers altogether (transactional DDL,
@@ -146,6 +162,8 @@ extension PostgresStore {
             try await s.execute("SELECT mt_log('reset', 'replaced', NULL)", [])
             let seq = try await s.audit(
                 at: now, operator: op, action: AuditAction.importBook, payload: AuditPayload.importBook(book))
+            // Before the commit: a book the codec refuses is never stored.
+            try await check?.value
             return ImportSummary(
                 accounts: book.accounts.count, assets: book.assets.count,
                 instruments: book.instruments.count, auditSeq: seq)

@@ -16,7 +16,7 @@ public struct SQLBackend: Sendable {
 extension SQLBackedStore {
     @discardableResult
     public func importBook(_ book: Book, operator op: String, checked: Bool) async throws(StoreError) -> ImportSummary {
-        if !checked { try AccountCheck.validate(book) }
+        if !checked { return try await sqlBackend.store.importChecked(book, operator: op) }
         return try await sqlBackend.store.importUnchecked(book, operator: op)
     }
 

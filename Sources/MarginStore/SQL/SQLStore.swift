@@ -12,6 +12,9 @@ protocol SQLStore: Sendable {
     func startWatcher() async
     /// The import without the codec check (tests use it to make the database fail midway).
     func importUnchecked(_ book: Book, operator: String) async throws(StoreError) -> ImportSummary
+    /// The import with the codec check (``AccountCheck/validate(_:)``), all or nothing: by
+    /// default the check, then ``importUnchecked(_:operator:)``.
+    func importChecked(_ book: Book, operator: String) async throws(StoreError) -> ImportSummary
     /// Runs `body` in one writing transaction, committed before this returns (rolled back on
     /// a throw), with the backend's own guarantees: SQLite's single writer, PostgreSQL's row locks.
     func writing<T: Sendable>(_ body: (Session) async throws -> T) async throws(StoreError) -> T
@@ -19,4 +22,11 @@ protocol SQLStore: Sendable {
     func reading<T: Sendable>(_ body: (Session) async throws -> T) async throws(StoreError) -> T
     /// Runs `body` on a read-only session whose statements all see one and the same state.
     func snapshot<T: Sendable>(_ body: (Session) async throws -> T) async throws(StoreError) -> T
+}
+
+extension SQLStore {
+    func importChecked(_ book: Book, operator op: String) async throws(StoreError) -> ImportSummary {
+        try AccountCheck.validate(book)
+        return try await importUnchecked(book, operator: op)
+    }
 }
