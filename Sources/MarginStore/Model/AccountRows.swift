@@ -145,38 +145,4 @@ struct AccountsBuilder {
         let (a, s) = try locate(pk, sub, .positions)
         accounts[a].subaccounts[s].positions.append(position)
     }
-
-    /// Hands each sub-account the positions read apart (``PositionGroups``, on another core).
-    mutating func attach(_ groups: PositionGroups) throws(StoreError) {
-        rewind()
-        for g in groups.groups {
-            let (a, s) = try locate(g.pk, g.sub, .positions)
-            guard accounts[a].subaccounts[s].positions.isEmpty else {
-                throw Self.corrupt(.positions, "account_pk/sub_ord")
-            }
-            accounts[a].subaccounts[s].positions = g.positions
-        }
-    }
-}
-
-/// The positions table read in key order on its own (a second connection on the same
-/// snapshot), grouped by sub-account, for ``AccountsBuilder/attach(_:)``.
-struct PositionGroups: Sendable {
-    struct Group: Sendable {
-        var pk: Int64
-        var sub: Int64
-        var positions: [Position]
-    }
-    private(set) var groups: [Group] = []
-
-    mutating func add(pk: Int64, sub: Int64, _ p: Position) throws(StoreError) {
-        if let last = groups.indices.last, groups[last].pk == pk, groups[last].sub == sub {
-            groups[last].positions.append(p)
-            return
-        }
-        if let last = groups.last, (pk, sub) < (last.pk, last.sub) {
-            throw AccountsBuilder.corrupt(.positions, "account_pk/sub_ord")
-        }
-        groups.append(Group(pk: pk, sub: sub, positions: [p]))
-    }
 }

@@ -198,18 +198,6 @@ enum PostgresCopy {
         return b
     }
 
-    /// The positions table alone, grouped by sub-account.
-    static func loadPositions(_ conn: PostgresConnection, logger: Logger, shard: ShardSpec? = nil) async throws
-        -> PositionGroups
-    {
-        var groups = PositionGroups()
-        try await forEachRow(.positions, shard: shard, conn, logger) { r throws(StoreError) in
-            let (pk, sub, p) = try position(&r)
-            try groups.add(pk: pk, sub: sub, p)
-        }
-        return groups
-    }
-
     /// Calls `body` on each row of `table` in key order, read from the chunks' `record[]` cells
     /// (``RecordArrayReader``) as they arrive.
     static func forEachRow(
