@@ -128,15 +128,16 @@ public final class ExposureIndex: @unchecked Sendable {
                 rowSize.append(abs(b.colAmount[l]))
                 members.append(Int32(x))
             }
-            // The account's rows by asset, each asset's in their order (so its sum has the same bits).
-            if !Self.isNonDecreasing(rowAsset[first...]) {
-                let order = (first..<rowAsset.count).sorted { (rowAsset[$0], $0) < (rowAsset[$1], $1) }
-                let (assets, values, sizes) = (
-                    order.map { rowAsset[$0] }, order.map { rowValue[$0] }, order.map { rowSize[$0] }
-                )
-                rowAsset.replaceSubrange(first..., with: assets)
-                rowValue.replaceSubrange(first..., with: values)
-                rowSize.replaceSubrange(first..., with: sizes)
+            // The account's rows by asset, each asset's in their order (so its sum has the same
+            // bits): a stable insertion sort in place, the rows of an account being few.
+            for r in (first + 1)..<max(first + 1, rowAsset.count) {
+                var j = r
+                while j > first && rowAsset[j - 1] > rowAsset[j] {
+                    rowAsset.swapAt(j - 1, j)
+                    rowValue.swapAt(j - 1, j)
+                    rowSize.swapAt(j - 1, j)
+                    j -= 1
+                }
             }
             for u in b.bucketStart[a]..<b.bucketStart[a + 1] {
                 for k in Int(b.insStart[u])..<Int(b.insStart[u + 1]) { instrumentAges(k) }
@@ -166,10 +167,6 @@ public final class ExposureIndex: @unchecked Sendable {
 
     /// Distinct sets of prices the accounts rest on.
     public var sourceCount: Int { sourceStart.count - 1 }
-
-    static func isNonDecreasing(_ s: ArraySlice<Int32>) -> Bool {
-        zip(s, s.dropFirst()).allSatisfy { $0 <= $1 }
-    }
 
     /// The same figures as ``MarginBook/exposures(prices:indexAge:markAge:)`` for the book it was
     /// built from: the asset of each account's largest exposure (`-1`: none), its notional, and
