@@ -203,20 +203,25 @@ public final class LiveBook: @unchecked Sendable {
         quotes.update(prices)
         computeAll()
         displayed = (0..<mb.accountCount).map { a in
-            guard let was = previous[mb.accountIds[a]] else { return results.state[a] }
+            guard !previous.isEmpty, let was = previous[mb.accountIds[a]] else { return results.state[a] }
             return withHysteresis(a, was: was)
         }
+        // Units by asset and by instrument, each list in unit order; an asset is listed once a
+        // unit (marked with the unit), without a set or an array per unit.
         var ofAsset = Array(repeating: [Int32](), count: mb.market.assetCount)
         var ofInst = Array(repeating: [Int32](), count: mb.market.instrumentCount)
+        var listed = [Int32](repeating: -1, count: mb.market.assetCount)
         for u in 0..<mb.unitCount {
-            var assets = Set<Int>(mb.collateralAssets(ofUnit: u))
-            for i in mb.instruments(ofUnit: u) {
-                ofInst[i].append(Int32(u))
-                assets.insert(mb.market.underlying[i])
+            let unit = Int32(u)
+            mb.forEachInstrument(ofUnit: u) { ofInst[$0].append(unit) }
+            mb.forEachHeldAsset(ofUnit: u) { a in
+                if listed[a] != unit {
+                    listed[a] = unit
+                    ofAsset[a].append(unit)
+                }
             }
-            for a in assets { ofAsset[a].append(Int32(u)) }
         }
-        unitsOfAsset = ofAsset.map { $0.sorted() }
+        unitsOfAsset = ofAsset
         unitsOfInstrument = ofInst
         touched = Array(repeating: 0, count: mb.unitCount)
         version += 1

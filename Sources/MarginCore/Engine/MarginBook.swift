@@ -178,6 +178,12 @@ public final class MarginBook: @unchecked Sendable {
         return nil
     }
 
+    /// Calls `body` with each instrument unit `u` holds, in order, without allocating.
+    @inline(__always)
+    public func forEachInstrument(ofUnit u: Int, _ body: (Int) -> Void) {
+        for k in Int(insStart[u])..<Int(insStart[u + 1]) { body(Int(insInstr[k])) }
+    }
+
     public func instruments(ofUnit u: Int) -> [Int] {
         (Int(insStart[u])..<Int(insStart[u + 1])).map { Int(insInstr[$0]) }
     }
