@@ -27,6 +27,26 @@ import Testing
         #expect(index.sourceCount > 1 && index.sourceCount < mb.accountCount)
     }
 
+    /// Laid out in parts on several threads, the index is the one of a single pass: the same
+    /// rows, and the same sources numbered in the order they first appear.
+    @Test func partsLayOutTheIndexOfOnePass() {
+        let mb = MarginBook(book: DemoBook.generate(accounts: 700, seed: 8))
+        let one = ExposureIndex(mb, parts: 1)
+        #expect(one.sourceCount > 3)
+        for parts in [2, 3, 7] {
+            let got = ExposureIndex(mb, parts: parts)
+            func same<T: Equatable>(_ a: Column<T>, _ b: Column<T>, _ count: Int) -> Bool {
+                (0..<count).allSatisfy { a[$0] == b[$0] }
+            }
+            let rows = Int(one.rowStart[mb.accountCount])
+            #expect(same(got.rowStart, one.rowStart, mb.accountCount + 1), "\(parts) parts")
+            #expect(same(got.rowAsset, one.rowAsset, rows) && same(got.rowValue, one.rowValue, rows))
+            #expect(same(got.rowSize, one.rowSize, rows))
+            #expect(got.source == one.source && got.sourceStart == one.sourceStart)
+            #expect(got.sourceMember == one.sourceMember)
+        }
+    }
+
     /// Equal notionals on two assets: the lower asset wins, as in the one-pass version.
     @Test func tiesGoToTheFirstAsset() throws {
         let text = #"""

@@ -1,3 +1,5 @@
+import Foundation
+
 extension MarginBook {
     /// Per account, in one pass over the columns without allocating per account:
     /// the asset of the largest exposure (positions `|net| * value` by underlying
@@ -87,74 +89,53 @@ public final class ExposureIndex: @unchecked Sendable {
     /// Index-aged assets as `asset`, mark-aged instruments as `-1 - instrument`.
     let sourceMember: [Int32]
 
-    public init(_ b: MarginBook) {
+    /// From this many accounts the index is laid out in parts on every core.
+    static let partAccounts = 50_000
+
+    public init(_ b: MarginBook, parts requested: Int? = nil) {
         let m = b.market
         instrumentCount = m.instrumentCount
         assetCount = m.assetCount
         accountCount = b.accountCount
+        let n = b.accountCount
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let count = max(1, min(requested ?? (n >= Self.partAccounts ? cores : 1), 16, max(n, 1)))
+        let built = PartBox(count)
+        if count == 1 {
+            built.parts[0] = Part(b, 0..<n)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: count) { p in
+                let part = Part(b, n * p / count..<n * (p + 1) / count)
+                built.lock.withLock { built.parts[p] = part }
+            }
+        }
+        // Joined in account order; each part's sources numbered in the order they first appear
+        // across the parts, as one pass over the accounts numbers them.
         var rowStart: [Int32] = [0]
+        rowStart.reserveCapacity(n + 1)
         var rowAsset: [Int32] = []
         var rowValue: [Int32] = []
         var rowSize: [Double] = []
-        var source = [Int32](repeating: 0, count: b.accountCount)
+        var source: [Int32] = []
+        source.reserveCapacity(n)
         var sourceStart: [Int32] = [0]
         var sourceMember: [Int32] = []
         var known: [[Int32]: Int32] = [:]
-        rowStart.reserveCapacity(b.accountCount + 1)
-        var members: [Int32] = []
-        // Reused: a lookup copies nothing, and only a new key (rarely) is stored as a copy.
-        var key: [Int32] = []
-        for a in 0..<b.accountCount {
-            members.removeAll(keepingCapacity: true)
-            func instrumentAges(_ k: Int) {
-                let i = Int(b.insInstr[k])
-                let u = m.underlying[i]
-                if !m.stable[u] { members.append(Int32(u)) }
-                members.append(Int32(-1 - i))
-            }
-            let first = rowAsset.count
-            for k in Int(b.insStart[a])..<Int(b.insStart[a + 1]) {
-                let i = Int(b.insInstr[k])
-                rowAsset.append(Int32(m.underlying[i]))
-                rowValue.append(Int32(i))
-                rowSize.append(abs(b.insNet[k]))
-                instrumentAges(k)
-            }
-            for l in Int(b.colStart[a])..<Int(b.colStart[a + 1]) {
-                let x = Int(b.colAsset[l])
-                guard !m.stable[x] else { continue }
-                rowAsset.append(Int32(x))
-                rowValue.append(Int32(m.instrumentCount + x))
-                rowSize.append(abs(b.colAmount[l]))
-                members.append(Int32(x))
-            }
-            // The account's rows by asset, each asset's in their order (so its sum has the same
-            // bits): a stable insertion sort in place, the rows of an account being few.
-            for r in (first + 1)..<max(first + 1, rowAsset.count) {
-                var j = r
-                while j > first && rowAsset[j - 1] > rowAsset[j] {
-                    rowAsset.swapAt(j - 1, j)
-                    rowValue.swapAt(j - 1, j)
-                    rowSize.swapAt(j - 1, j)
-                    j -= 1
-                }
-            }
-            for u in b.bucketStart[a]..<b.bucketStart[a + 1] {
-                for k in Int(b.insStart[u])..<Int(b.insStart[u + 1]) { instrumentAges(k) }
-            }
-            rowStart.append(Int32(rowAsset.count))
-            members.sort()
-            key.removeAll(keepingCapacity: true)
-            for x in members where key.last != x { key.append(x) }
-            if let s = known[key] {
-                source[a] = s
-            } else {
+        for part in built.parts.map({ $0! }) {
+            let offset = Int32(rowAsset.count)
+            rowStart += part.rowEnd.map { $0 + offset }
+            rowAsset += part.rowAsset
+            rowValue += part.rowValue
+            rowSize += part.rowSize
+            let global = part.keys.map { key -> Int32 in
+                if let s = known[key] { return s }
                 let s = Int32(known.count)
                 known[key] = s
-                source[a] = s
                 sourceMember += key
                 sourceStart.append(Int32(sourceMember.count))
+                return s
             }
+            source += part.source.map { global[Int($0)] }
         }
         self.rowStart = Column(rowStart)
         self.rowAsset = Column(rowAsset)
@@ -163,6 +144,86 @@ public final class ExposureIndex: @unchecked Sendable {
         self.source = source
         self.sourceStart = sourceStart
         self.sourceMember = sourceMember
+    }
+
+    /// The parts of an index being laid out on several threads.
+    private final class PartBox: @unchecked Sendable {
+        let lock = NSLock()
+        var parts: [Part?]
+        init(_ count: Int) { parts = Array(repeating: nil, count: count) }
+    }
+
+    /// The rows and sources of a range of accounts: each account's row end (from the range's
+    /// first row), its rows, and its source as an index into `keys`, the distinct sources in the
+    /// order they first appear.
+    private struct Part: Sendable {
+        var rowEnd: [Int32] = []
+        var rowAsset: [Int32] = []
+        var rowValue: [Int32] = []
+        var rowSize: [Double] = []
+        var source: [Int32] = []
+        var keys: [[Int32]] = []
+
+        init(_ b: MarginBook, _ accounts: Range<Int>) {
+            let m = b.market
+            var known: [[Int32]: Int32] = [:]
+            rowEnd.reserveCapacity(accounts.count)
+            source.reserveCapacity(accounts.count)
+            var members: [Int32] = []
+            // Reused: a lookup copies nothing, and only a new key (rarely) is stored as a copy.
+            var key: [Int32] = []
+            for a in accounts {
+                members.removeAll(keepingCapacity: true)
+                func instrumentAges(_ k: Int) {
+                    let i = Int(b.insInstr[k])
+                    let u = m.underlying[i]
+                    if !m.stable[u] { members.append(Int32(u)) }
+                    members.append(Int32(-1 - i))
+                }
+                let first = rowAsset.count
+                for k in Int(b.insStart[a])..<Int(b.insStart[a + 1]) {
+                    let i = Int(b.insInstr[k])
+                    rowAsset.append(Int32(m.underlying[i]))
+                    rowValue.append(Int32(i))
+                    rowSize.append(abs(b.insNet[k]))
+                    instrumentAges(k)
+                }
+                for l in Int(b.colStart[a])..<Int(b.colStart[a + 1]) {
+                    let x = Int(b.colAsset[l])
+                    guard !m.stable[x] else { continue }
+                    rowAsset.append(Int32(x))
+                    rowValue.append(Int32(m.instrumentCount + x))
+                    rowSize.append(abs(b.colAmount[l]))
+                    members.append(Int32(x))
+                }
+                // The account's rows by asset, each asset's in their order (so its sum has the same
+                // bits): a stable insertion sort in place, the rows of an account being few.
+                for r in (first + 1)..<max(first + 1, rowAsset.count) {
+                    var j = r
+                    while j > first && rowAsset[j - 1] > rowAsset[j] {
+                        rowAsset.swapAt(j - 1, j)
+                        rowValue.swapAt(j - 1, j)
+                        rowSize.swapAt(j - 1, j)
+                        j -= 1
+                    }
+                }
+                for u in b.bucketStart[a]..<b.bucketStart[a + 1] {
+                    for k in Int(b.insStart[u])..<Int(b.insStart[u + 1]) { instrumentAges(k) }
+                }
+                rowEnd.append(Int32(rowAsset.count))
+                members.sort()
+                key.removeAll(keepingCapacity: true)
+                for x in members where key.last != x { key.append(x) }
+                if let s = known[key] {
+                    source.append(s)
+                } else {
+                    let s = Int32(keys.count)
+                    known[key] = s
+                    keys.append(key)
+                    source.append(s)
+                }
+            }
+        }
     }
 
     /// Distinct sets of prices the accounts rest on.
