@@ -11,7 +11,8 @@ extension BenchCommand {
             }
             for a in b.accounts.indices { b.accounts[a].model = model }
         }
-        let f = try await LiveBench.run(book: b, seed: seed, rate: rate, seconds: seconds.value)
+        let f = try await LiveBench.run(
+            book: b, seed: seed, rate: rate, seconds: seconds.value, stepRest: stepRest.value)
         let rss = peakRSSMiB()
         try writeOutput(
             json

@@ -53,10 +53,12 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Live mode: simulated ticks per second.")
     var rate: Int = 500
+    @Option(help: "Live mode: rest after each step, times its own.") var stepRest = DecimalArgument(LiveBench.stepRest)
 
     func validate() throws {
         guard accounts > 0 else { throw ValidationError("--accounts must be > 0") }
         guard runs > 0 else { throw ValidationError("--runs must be > 0") }
+        guard (0...100).contains(stepRest.value) else { throw ValidationError("--step-rest must be in 0...100") }
     }
 
     func run() async throws {
