@@ -158,10 +158,12 @@ struct AnalysisScheduler {
         return plan
     }
 
-    /// Background: a pass of `accounts` launched at `launchedAt` was seen finished at `now`.
-    mutating func finished(accounts: Int, launchedAt: Double, now: Double) {
-        guard accounts > 0 else { return }
-        let c = max(0, now - launchedAt) / Double(accounts)
+    /// Background: a pass of `accounts` took `seconds` on its thread. Its own time, not the time
+    /// until a step took it: where steps are far apart (a big book) that wait would read as a
+    /// slow analysis and shrink every later pass.
+    mutating func finished(accounts: Int, seconds: Double) {
+        guard accounts > 0, seconds.isFinite else { return }
+        let c = max(0, seconds) / Double(accounts)
         secondsPerAccount = secondsPerAccount.map { 0.7 * $0 + 0.3 * c } ?? c
     }
 

@@ -15,8 +15,8 @@ final class AnalysisWorker: Sendable {
     struct Finished: Sendable {
         var table: AnalysisTable
         var accounts: [Int]
-        /// Engine time the pass was launched at (the time of its prices).
-        var launchedAt: Double
+        /// Seconds the pass took on its thread (not counting the wait for a step to take it).
+        var seconds: Double
     }
 
     private struct State {
@@ -51,9 +51,12 @@ final class AnalysisWorker: Sendable {
             #if canImport(Glibc)
                 if nice > 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice) }
             #endif
+            let clock = ContinuousClock()
+            let start = clock.now
             var t = table
             t.analyse(plan, analyzer: analyzer, prices: prices, time: time, threads: threads)
-            let done = Finished(table: t, accounts: plan.all, launchedAt: time)
+            let (whole, atto) = (clock.now - start).components
+            let done = Finished(table: t, accounts: plan.all, seconds: Double(whole) + Double(atto) * 1e-18)
             let waiters = state.withLock { s in
                 s.running = false
                 s.finished = done

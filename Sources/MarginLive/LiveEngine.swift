@@ -112,7 +112,7 @@ public actor LiveEngine {
             scheduler.noteChanged(changed, table: live.analysis, now: now)
             let (idle, finished) = worker.poll()
             if let done = finished, live.install(done.table) {
-                scheduler.finished(accounts: done.accounts.count, launchedAt: done.launchedAt, now: now)
+                scheduler.finished(accounts: done.accounts.count, seconds: done.seconds)
                 trackNear(done.accounts)
             }
             guard idle, now - lastLaunch >= config.minPassInterval else { return }

@@ -218,6 +218,21 @@ import Testing
         }
     }
 
+    /// The pace a background pass is sized by is its own time on its thread, not the time until
+    /// a step took it: steps far apart (a big book's) must not read as a slow analysis, which
+    /// shrank every later pass to the minimum chunk.
+    @Test func passesAreTimedOnTheirThreadNotBetweenSteps() async throws {
+        let (book, t0, config) = Self.backgroundSetup()
+        let engine = LiveEngine(book: book, config: config, now: t0)
+        _ = await engine.step(now: t0 + 1)
+        await engine.waitForAnalysis()
+        // An hour of engine time until the step that takes the pass.
+        _ = await engine.step(now: t0 + 3601)
+        let status = await engine.analysisStatus(now: t0 + 3601)
+        let perAccount = try #require(status.secondsPerAccount)
+        #expect(perAccount > 0 && perAccount < 3600 / Double(book.accounts.count), "\(perAccount) s an account")
+    }
+
     /// In the background a pass runs off the engine and is merged on a later step; an account's
     /// first analysis is its distance, its next rotation visit adds the liquidation prices; a
     /// pass over a book that was replaced meanwhile is dropped, and unchanged accounts keep their
