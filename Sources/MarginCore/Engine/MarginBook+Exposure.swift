@@ -113,15 +113,22 @@ public final class ExposureIndex: @unchecked Sendable {
         // across the parts, as one pass over the accounts numbers them.
         var rowStart: [Int32] = [0]
         rowStart.reserveCapacity(n + 1)
+        let rows = built.parts.reduce(0) { $0 + ($1?.rowAsset.count ?? 0) }
         var rowAsset: [Int32] = []
         var rowValue: [Int32] = []
         var rowSize: [Double] = []
+        rowAsset.reserveCapacity(rows)
+        rowValue.reserveCapacity(rows)
+        rowSize.reserveCapacity(rows)
         var source: [Int32] = []
         source.reserveCapacity(n)
         var sourceStart: [Int32] = [0]
         var sourceMember: [Int32] = []
         var known: [[Int32]: Int32] = [:]
-        for part in built.parts.map({ $0! }) {
+        for p in 0..<count {
+            // Each part is let go once joined: the index is not held twice over at its peak.
+            guard let part = built.parts[p] else { continue }
+            built.parts[p] = nil
             let offset = Int32(rowAsset.count)
             rowStart += part.rowEnd.map { $0 + offset }
             rowAsset += part.rowAsset
