@@ -172,7 +172,7 @@ extension ClusterScreen {
     static func renderDialog(_ d: ClusterScreenState.Dialog, _ s: ClusterScreenState, _ b: inout CellBuffer) {
         let a = d.account
         let warnings = s.warnings(for: a)
-        let (top, left, _, w) = box(
+        let (top, left, _, w) = drawBox(
             &b, title: "Manual liquidation review — 1 account(s)", height: 14 + warnings.count, width: 96)
         var r = top
         func put(_ text: String, _ role: Role) {
@@ -222,20 +222,8 @@ extension ClusterScreen {
                     Span(warnings.isEmpty ? " confirm   " : " confirm on these STALE figures   ", .dialog),
                     Span("[Esc]", .dialogTitle), Span(" cancel", .dialog),
                 ], maxCol: left + w)
-        case .saving:
-            _ = b.put(row: r, col: left, " saving… ", role: .dialogTitle)
-        case .failed(let e):
-            b.put(
-                row: r, col: left,
-                spans: [Span(" NOT STORED: \(e) ", .error), Span("  [Enter] retry  [Esc] cancel", .dialog)],
-                maxCol: left + w)
-        case .stored(let ids):
-            b.put(
-                row: r, col: left,
-                spans: [
-                    Span(" stored \(ids.map(Review.label).joined(separator: ", ")) ", .ok),
-                    Span("  any key closes", .dialog),
-                ], maxCol: left + w)
+        case .saving, .failed, .stored:
+            drawReviewOutcome(&b, row: r, col: left, width: w, d.phase)
         }
     }
 
@@ -260,24 +248,5 @@ extension ClusterScreen {
         while t.hasSuffix("0") { t.removeLast() }
         if t.hasSuffix(".") { t.removeLast() }
         return t
-    }
-
-    /// A framed box in the middle of the screen (the dashboard's); returns its inner rectangle.
-    static func box(_ b: inout CellBuffer, title: String, height: Int, width: Int) -> (Int, Int, Int, Int) {
-        let w = min(width, b.cols - 2)
-        let h = min(height, b.rows - 2)
-        let top = max(0, (b.rows - h) / 2)
-        let left = max(0, (b.cols - w) / 2)
-        b.fill(row: top, col: left - 1, height: h, width: 1, role: .text)
-        b.fill(row: top, col: left + w, height: h, width: 1, role: .text)
-        b.fill(row: top, col: left, height: h, width: w, role: .dialog)
-        _ = b.put(row: top, col: left, "┌" + String(repeating: "─", count: max(0, w - 2)) + "┐", role: .dialog)
-        _ = b.put(row: top + h - 1, col: left, "└" + String(repeating: "─", count: max(0, w - 2)) + "┘", role: .dialog)
-        for r in (top + 1)..<max(top + 1, top + h - 1) {
-            _ = b.put(row: r, col: left, "│", role: .dialog)
-            _ = b.put(row: r, col: left + w - 1, "│", role: .dialog)
-        }
-        _ = b.put(row: top, col: left + 2, " \(title) ", role: .dialogTitle, width: w - 4)
-        return (top + 1, left + 2, h - 2, w - 4)
     }
 }

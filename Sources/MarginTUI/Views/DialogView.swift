@@ -90,6 +90,19 @@ func renderReviewDialog(_ s: AppState, _ b: inout CellBuffer) {
                 Span(unseen > 0 ? " show the next accounts (all before confirming)   " : " confirm   ", .dialog),
                 Span("[Esc]", .dialogTitle), Span(" cancel", .dialog),
             ], maxCol: left + w)
+    case .saving, .failed, .stored:
+        drawReviewOutcome(&b, row: r, col: left, width: w, d.phase)
+    }
+}
+
+/// The review dialog's last row once confirmed: saving, not stored (with retry), or stored
+/// (the dashboard's and the cluster screen's dialogs).
+public func drawReviewOutcome(
+    _ b: inout CellBuffer, row r: Int, col left: Int, width w: Int, _ phase: ReviewDialog.Phase
+) {
+    switch phase {
+    case .editing:
+        return
     case .saving:
         b.put(row: r, col: left, " saving… ", role: .dialogTitle)
     case .failed(let e):

@@ -114,7 +114,8 @@ func renderFooter(_ s: AppState, _ b: inout CellBuffer) {
 }
 
 /// A framed box in the middle of the screen; returns its inner rectangle (row, col, height, width).
-func drawBox(_ b: inout CellBuffer, title: String, height: Int, width: Int, role: Role = .dialog) -> (
+/// The dashboard's dialogs and the cluster screen's draw theirs with it.
+public func drawBox(_ b: inout CellBuffer, title: String, height: Int, width: Int, role: Role = .dialog) -> (
     Int, Int, Int, Int
 ) {
     let w = min(width, b.cols - 2)
