@@ -2,6 +2,7 @@ import MarginCore
 import MarginLive
 import MarginTUI
 import MarginTUITestSupport
+import TerminalCore
 import Testing
 
 /// A dialog or the help over the overview leaves no stray character of the screen below against
@@ -23,5 +24,16 @@ import Testing
                 if right + 1 < line.count { #expect(line[right + 1] == " ", "right of the box: \(String(line))") }
             }
         }
+    }
+
+    /// A box on a screen too small for its frame draws nothing and has an empty inside, rather
+    /// than trapping on an empty range; one that fits keeps its size.
+    @Test(arguments: [(1, 40), (2, 40), (3, 40), (24, 3), (0, 0)])
+    func aBoxOnAScreenTooSmallDrawsNothing(rows: Int, cols: Int) {
+        var b = CellBuffer(rows: rows, cols: cols)
+        let inside = drawBox(&b, title: "review", height: 10, width: 30)
+        #expect(inside.2 == 0 && inside.3 == 0)
+        var big = CellBuffer(rows: 24, cols: 80)
+        #expect(drawBox(&big, title: "review", height: 10, width: 30).2 == 8)
     }
 }

@@ -118,10 +118,12 @@ func renderFooter(_ s: AppState, _ b: inout CellBuffer) {
 public func drawBox(_ b: inout CellBuffer, title: String, height: Int, width: Int, role: Role = .dialog) -> (
     Int, Int, Int, Int
 ) {
-    let w = min(width, b.cols - 2)
-    let h = min(height, b.rows - 2)
+    let w = max(0, min(width, b.cols - 2))
+    let h = max(0, min(height, b.rows - 2))
     let top = max(0, (b.rows - h) / 2)
     let left = max(0, (b.cols - w) / 2)
+    // No room for a frame: nothing drawn, an empty inside.
+    guard h >= 2, w >= 4 else { return (top, left, 0, 0) }
     // A blank column either side, so no stray character of the screen below sits against the
     // border (at 80 columns the overview's cursor mark and its last letter did).
     b.fill(row: top, col: left - 1, height: h, width: 1, role: .text)
