@@ -130,23 +130,26 @@ public struct SnapshotCapture: Sendable {
             asset.deallocate()
             notional.deallocate()
         }
-        withColumns(&distance, &analysedAt, &ratio, &stale) { distance, analysedAt, ratio, stale in
-            withColumns(&held, &largest, &dataAge, &perState) { held, largest, dataAge, perState in
-                let work = SnapshotParts(
-                    capture: self, values: values, parts: parts, analysed: analysed,
-                    asset: asset, notional: notional,
-                    distance: distance.baseAddress, analysedAt: analysedAt.baseAddress,
-                    ratio: ratio.baseAddress!, stale: stale.baseAddress!, held: held.baseAddress!,
-                    largest: largest.baseAddress!, dataAge: dataAge.baseAddress!, perState: perState.baseAddress!)
-                if parts == 1 {
-                    work.run(0)
-                    priority = rank()
-                } else {
-                    let ranked = RankBox()
-                    DispatchQueue.concurrentPerform(iterations: parts + 1) { p in
-                        if p == parts { ranked.order = work.capture.rank() } else { work.run(p) }
+        // An empty book has no columns to write (and its buffers no addresses).
+        if n > 0 {
+            withColumns(&distance, &analysedAt, &ratio, &stale) { distance, analysedAt, ratio, stale in
+                withColumns(&held, &largest, &dataAge, &perState) { held, largest, dataAge, perState in
+                    let work = SnapshotParts(
+                        capture: self, values: values, parts: parts, analysed: analysed,
+                        asset: asset, notional: notional,
+                        distance: distance.baseAddress, analysedAt: analysedAt.baseAddress,
+                        ratio: ratio.baseAddress!, stale: stale.baseAddress!, held: held.baseAddress!,
+                        largest: largest.baseAddress!, dataAge: dataAge.baseAddress!, perState: perState.baseAddress!)
+                    if parts == 1 {
+                        work.run(0)
+                        priority = rank()
+                    } else {
+                        let ranked = RankBox()
+                        DispatchQueue.concurrentPerform(iterations: parts + 1) { p in
+                            if p == parts { ranked.order = work.capture.rank() } else { work.run(p) }
+                        }
+                        priority = ranked.order
                     }
-                    priority = ranked.order
                 }
             }
         }

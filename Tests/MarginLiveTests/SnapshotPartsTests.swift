@@ -45,4 +45,14 @@ import Testing
         #expect(capture.finish(parts: 8).accounts.largestExposure.map(\.notional) == notional)
         #expect(notional.filter { $0 > 0 }.count > 1_300)
     }
+
+    /// A book without accounts (a new venue, an emptied store) still gives a snapshot.
+    @Test func aBookWithoutAccountsHasASnapshot() {
+        var book = DemoBook.generate(accounts: 3, seed: 2)
+        book.accounts = []
+        let live = LiveBook(book: book, now: book.asOf.epochSeconds)
+        let snap = live.snapshot(now: book.asOf.epochSeconds + 1)
+        #expect(snap.accounts.count == 0 && snap.priority.isEmpty && snap.counts.values.reduce(0, +) == 0)
+        #expect(snap.shortfall == 0 && !snap.assets.isEmpty)
+    }
 }
