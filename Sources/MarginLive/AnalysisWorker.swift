@@ -55,8 +55,7 @@ final class AnalysisWorker: Sendable {
             let start = clock.now
             var t = table
             t.analyse(plan, analyzer: analyzer, prices: prices, time: time, threads: threads)
-            let (whole, atto) = (clock.now - start).components
-            let done = Finished(table: t, accounts: plan.all, seconds: Double(whole) + Double(atto) * 1e-18)
+            let done = Finished(table: t, accounts: plan.all, seconds: (clock.now - start).seconds)
             let waiters = state.withLock { s in
                 s.running = false
                 s.finished = done

@@ -65,7 +65,7 @@ public final class LiveLoop: Sendable {
         public func rest(afterBusy busy: Double) -> Duration {
             let t = busy * stepRest
             guard t.isFinite, t > 0 else { return stepInterval }
-            return max(stepInterval, .nanoseconds(Int64(min(t, 60) * 1e9)))
+            return max(stepInterval, .fromSeconds(min(t, 60)))
         }
     }
 
@@ -195,13 +195,14 @@ public final class LiveLoop: Sendable {
     ) async {
         var rejectionsRead = -Double.infinity
         var lastSnapshot = -Double.infinity
-        if options.snapshotAfterStep, options.snapshotInterval != nil {
-            // The book as loaded is computed already: the screen shows it before the first step.
+        func publish() async {
             let t0 = clock.now
             let snap = await engine.snapshot(now: t0)
             lastSnapshot = t0
             await events(.snapshot(snap, took: clock.now - t0))
         }
+        // The book as loaded is computed already: the screen shows it before the first step.
+        if options.snapshotAfterStep, options.snapshotInterval != nil { await publish() }
         var rest = options.stepInterval
         while !Task.isCancelled {
             try? await clock.sleep(for: rest)
@@ -228,13 +229,7 @@ public final class LiveLoop: Sendable {
             }
             if options.snapshotAfterStep, let every = options.snapshotInterval {
                 let recomputed = await engine.lastRecompute().units > 0
-                let (whole, atto) = every.components
-                if recomputed || now - lastSnapshot >= Double(whole) + Double(atto) * 1e-18 {
-                    let t0 = clock.now
-                    let snap = await engine.snapshot(now: t0)
-                    lastSnapshot = t0
-                    await events(.snapshot(snap, took: clock.now - t0))
-                }
+                if recomputed || now - lastSnapshot >= every.seconds { await publish() }
             }
             rest = options.rest(afterBusy: clock.now - now)
             // A finished feed ends the loop once every tick it delivered is submitted and applied, and its

@@ -100,20 +100,13 @@ public final class ExposureIndex: @unchecked Sendable {
         let n = b.accountCount
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let count = max(1, min(requested ?? (n >= Self.partAccounts ? cores : 1), 16, max(n, 1)))
-        let built = PartBox(count)
-        if count == 1 {
-            built.parts[0] = Part(b, 0..<n)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: count) { p in
-                let part = Part(b, n * p / count..<n * (p + 1) / count)
-                built.lock.withLock { built.parts[p] = part }
-            }
-        }
+        var built = parallelMap(
+            count, threads: count, context: {}, { _, p in Part(b, n * p / count..<n * (p + 1) / count) })
         // Joined in account order; each part's sources numbered in the order they first appear
         // across the parts, as one pass over the accounts numbers them.
         var rowStart: [Int32] = [0]
         rowStart.reserveCapacity(n + 1)
-        let rows = built.parts.reduce(0) { $0 + ($1?.rowAsset.count ?? 0) }
+        let rows = built.reduce(0) { $0 + $1.rowAsset.count }
         var rowAsset: [Int32] = []
         var rowValue: [Int32] = []
         var rowSize: [Double] = []
@@ -125,10 +118,10 @@ public final class ExposureIndex: @unchecked Sendable {
         var sourceStart: [Int32] = [0]
         var sourceMember: [Int32] = []
         var known: [[Int32]: Int32] = [:]
-        for p in 0..<count {
+        for p in built.indices {
             // Each part is let go once joined: the index is not held twice over at its peak.
-            guard let part = built.parts[p] else { continue }
-            built.parts[p] = nil
+            let part = built[p]
+            built[p] = Part()
             let offset = Int32(rowAsset.count)
             rowStart += part.rowEnd.map { $0 + offset }
             rowAsset += part.rowAsset
@@ -153,13 +146,6 @@ public final class ExposureIndex: @unchecked Sendable {
         self.sourceMember = sourceMember
     }
 
-    /// The parts of an index being laid out on several threads.
-    private final class PartBox: @unchecked Sendable {
-        let lock = NSLock()
-        var parts: [Part?]
-        init(_ count: Int) { parts = Array(repeating: nil, count: count) }
-    }
-
     /// The rows and sources of a range of accounts: each account's row end (from the range's
     /// first row), its rows, and its source as an index into `keys`, the distinct sources in the
     /// order they first appear.
@@ -170,6 +156,8 @@ public final class ExposureIndex: @unchecked Sendable {
         var rowSize: [Double] = []
         var source: [Int32] = []
         var keys: [[Int32]] = []
+
+        init() {}
 
         init(_ b: MarginBook, _ accounts: Range<Int>) {
             let m = b.market
