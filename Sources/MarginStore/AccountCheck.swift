@@ -1,4 +1,6 @@
+import Foundation
 import MarginCore
+import NIOConcurrencyHelpers
 
 /// Checks that an account only names what the market holds (other systems'
 /// writes bypass the book decoder).
@@ -66,4 +68,27 @@ enum AccountCheck {
 /// on its own: `store-bench` times it apart from the write.
 public enum ImportCheck {
     public static func run(_ book: Book) throws(StoreError) { try AccountCheck.validate(book) }
+}
+
+/// A codec check run on a thread of its own, beside a synchronous write that waits for it
+/// (``wait()``) before it commits. A write that fails first leaves the check to finish unheard.
+final class BesideCheck: Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let failure = NIOLockedValueBox<StoreError?>(nil)
+
+    init(_ body: @escaping @Sendable () throws(StoreError) -> Void) {
+        let thread = Thread { [done, failure] in
+            do throws(StoreError) { try body() } catch { failure.withLockedValue { $0 = error } }
+            done.signal()
+        }
+        thread.name = "import check"
+        thread.start()
+    }
+
+    /// Blocks until the check has run; throws its refusal. Callable more than once.
+    func wait() throws(StoreError) {
+        done.wait()
+        done.signal()
+        if let error = failure.withLockedValue({ $0 }) { throw error }
+    }
 }

@@ -107,7 +107,7 @@ struct BulkImportTests {
     }
 
     @Test(
-        "a book the codec check refuses is never stored (on PostgreSQL the check runs beside the write)",
+        "a book the codec check refuses is never stored (the check runs beside the write)",
         arguments: Backend.allCases)
     func refusedByTheCheck(_ backend: Backend) async throws {
         try await withFixture(backend) { f in

@@ -99,8 +99,24 @@ extension SQLiteStore {
         return row.seq
     }
 
+    /// The import with its codec check run beside the write, on a thread of its own: SQLite's
+    /// write is this process's work on one core, the check takes the other. The transaction
+    /// commits only once the check has passed; a check that fails rolls it back, and the stored
+    /// book stays as it was.
+    func importChecked(_ book: Book, operator op: String) async throws(StoreError) -> ImportSummary {
+        let check = BesideCheck { () throws(StoreError) in try AccountCheck.validate(book) }
+        return try await replaceBook(book, operator: op, beside: check)
+    }
+
     /// The import without the codec check: tests use it to make the database fail midway.
     func importUnchecked(_ book: Book, operator op: String) async throws(StoreError) -> ImportSummary {
+        try await replaceBook(book, operator: op, beside: nil)
+    }
+
+    /// The import; `check` (if any) runs beside the write and must pass before the commit.
+    private func replaceBook(_ book: Book, operator op: String, beside check: BesideCheck?)
+        async throws(StoreError) -> ImportSummary
+    {
         let now = Millis.now(clock)
         // Keys are consistent by construction (an account's index, its sub-accounts' order).
         let summary = try await write(foreignKeys: false) { db in
@@ -127,6 +143,8 @@ extension SQLiteStore {
             try db.execute(sql: "INSERT INTO change_log (kind, op, account_id) VALUES ('reset', 'replaced', NULL)")
             let seq = try SQLiteStore.audit(
                 db, at: now, operator: op, action: AuditAction.importBook, payload: AuditPayload.importBook(book))
+            // The commit waits for the check; its refusal rolls the whole import back.
+            try check?.wait()
             return ImportSummary(
                 accounts: book.accounts.count, assets: book.assets.count,
                 instruments: book.instruments.count, auditSeq: seq)
