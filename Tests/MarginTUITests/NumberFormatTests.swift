@@ -46,6 +46,34 @@ import Testing
         #expect(column(lines, st, title: "ADJ.EQ").contains { $0.contains(",") })
     }
 
+    /// The columns' extents are derived with the rows, not on each frame: a paused screen (rows
+    /// kept in place) still takes the new snapshot's figures into them.
+    @Test func aPausedScreenTakesTheNewFiguresIntoItsFormat() {
+        var st = Fixtures.state(rows: 40, cols: 120, snapshot: Self.snap)
+        st.paused = true
+        var wider = Self.snap
+        wider.accounts.equity[wider.priority[3]] = 29_600_000_000
+        _ = reduce(&st, .snapshot(wider))
+        #expect(st.moneyExtents.equity.largest == 29_600_000_000)
+        let lines = render(st).text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(column(lines, st, title: "EQUITY").contains("29.60B"))
+    }
+
+    /// A filtered table's extents are its rows' alone; all rows are read straight down the columns.
+    @Test func extentsAreThoseOfTheRowsShown() {
+        var snap = Self.snap
+        let wide = snap.priority[3]
+        snap.accounts.equity[wide] = -29_600_000_000
+        snap.accounts.initialMargin[wide] = .nan
+        let all = MoneyExtents(snap.accounts, rows: snap.priority)
+        #expect(all.equity == MoneyExtent(largest: 29_600_000_000, negative: true))
+        let rest = snap.priority.filter { $0 != wide }
+        let shown = MoneyExtents(snap.accounts, rows: rest)
+        #expect(shown.equity.largest == rest.map { abs(snap.accounts.equity[$0]) }.max())
+        #expect(shown.initialMargin == all.initialMargin)
+        #expect(shown.initialMargin.largest == rest.map { snap.accounts.initialMargin[$0] }.max())
+    }
+
     @Test func figuresThatFitStayWholeInEveryRow() {
         let (st, lines) = screen(Self.snap)
         for c in column(lines, st, title: "EQUITY") {

@@ -26,6 +26,7 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         // Paused: the rows stay in place (their figures are the new snapshot's), unless the book's
         // accounts changed under them (the ids' buffer is shared while the book is the same).
         if state.paused, let previous, previous.accounts.ids == snap.accounts.ids {
+            state.moneyExtents = MoneyExtents(snap.accounts, rows: state.tableRows)
             clampCursor(&state)
         } else {
             rebuildRows(&state)
@@ -408,6 +409,7 @@ func clampCursor(_ s: inout AppState) {
 public func rebuildRows(_ s: inout AppState) {
     guard let snap = s.snapshot else {
         s.tableRows = []
+        s.moneyExtents = MoneyExtents()
         return
     }
     let selectedId = s.selectedAccount.flatMap { snap.accounts.ids.indices.contains($0) ? snap.accounts.ids[$0] : nil }
@@ -446,6 +448,7 @@ public func rebuildRows(_ s: inout AppState) {
     }
     if s.sortReversed { rows.reverse() }
     s.tableRows = rows
+    s.moneyExtents = MoneyExtents(t, rows: rows)
     if s.cursor > 0, let selectedId, let a = snap.accountIndex(id: selectedId), let pos = rows.firstIndex(of: a) {
         s.cursor = pos
     }

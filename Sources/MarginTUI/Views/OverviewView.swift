@@ -178,12 +178,13 @@ func renderTable(_ s: AppState, _ snap: LiveSnapshot, _ b: inout CellBuffer, hea
         if ch.to > ch.from { flashing.insert(ch.account) }
     }
     // One format per money column, for all its rows (not only those on screen: scrolling keeps it).
-    func format(_ id: TableColumn.ID, _ values: [Double]) -> MoneyColumnFormat {
-        MoneyColumnFormat(values, rows: s.tableRows, width: cols.first { $0.0.id == id }?.0.width ?? 0)
+    func format(_ id: TableColumn.ID, _ extent: MoneyExtent) -> MoneyColumnFormat {
+        MoneyColumnFormat(extent, width: cols.first { $0.0.id == id }?.0.width ?? 0)
     }
+    let e = s.moneyExtents
     let formats = (
-        equity: format(.equity, t.equity), adjustedEquity: format(.adjustedEquity, t.adjustedEquity),
-        im: format(.im, t.initialMargin), mm: format(.mm, t.maintenanceMargin)
+        equity: format(.equity, e.equity), adjustedEquity: format(.adjustedEquity, e.adjustedEquity),
+        im: format(.im, e.initialMargin), mm: format(.mm, e.maintenanceMargin)
     )
     // Only visible rows are formatted.
     for (i, a) in s.tableRows[min(s.top, s.tableRows.count)..<min(s.top + h, s.tableRows.count)].enumerated() {
@@ -275,14 +276,8 @@ func distanceCell(_ t: AccountTable, _ a: Int, now: Double, maxAge: Double) -> (
 struct MoneyColumnFormat {
     var compact: Bool
 
-    init(_ values: [Double], rows: [Int], width: Int) {
-        var largest = 0.0
-        var negative = false
-        for a in rows where values[a].isFinite {
-            largest = max(largest, abs(values[a]))
-            negative = negative || values[a] < 0
-        }
-        let widest = Money.format(largest, decimals: 0).count + (negative ? 1 : 0)
+    init(_ extent: MoneyExtent, width: Int) {
+        let widest = Money.format(extent.largest, decimals: 0).count + (extent.negative ? 1 : 0)
         compact = widest > width
     }
 
