@@ -61,26 +61,37 @@ public enum DashboardLauncher {
         do { server = try await LoopMetrics.serve(settings.metrics, announce: false) } catch {
             throw DashboardLaunchError(message: error.message, code: error.exitCode)
         }
+        // What can be checked without the book fails before the screen comes up.
+        let spec: FeedSpec
+        do { spec = try FeedSpec.parse(settings.feed) } catch {
+            throw .usage("--feed \(settings.feed): \(error.message)")
+        }
+        let theme: Theme
+        do { theme = try Theme.load(settings.theme) } catch { throw .invalidData("\(error)") }
+        // The screen comes up before the book is read (seconds at a million accounts) and says what
+        // is being done; q or a stop signal leaves at once (nothing has been written yet).
+        let terminal: NCursesTerminal
+        do { terminal = try await NCursesTerminal(theme: theme, mouse: settings.mouse) } catch {
+            throw .runtime("\(error)")
+        }
+        let starting = await StartingScreen(terminal: terminal, options: settings.dashboardOptions)
+        await starting.show("reading the book from \(StartingScreen.storeName(settings.store))")
         let followed: FollowedStore
         do { followed = try await FollowedStore.open(settings.store) } catch {
+            await terminal.restore()
             throw .runtime("\(error)")
         }
         let (store, book) = (followed.store, followed.book)
-        let theme: Theme
         let feed: any PriceFeed
         do {
-            theme = try Theme.load(settings.theme)
+            feed = try FeedFactory.make(spec, universe: SimUniverse(book: book))
         } catch {
-            await store.close()
-            throw .invalidData("\(error)")
-        }
-        do {
-            feed = try FeedFactory.make(spec: settings.feed, universe: SimUniverse(book: book))
-        } catch {
+            await terminal.restore()
             await store.close()
             if error.code == .badSpec { throw .usage("--feed \(settings.feed): \(error.message)") }
             throw .runtime("\(error)")
         }
+        await starting.show("compiling \(Fmt.count(book.accounts.count)) accounts for the live engine")
         let loop = LiveLoop(following: followed, feed: feed)
         let engine = loop.engine
         let options = settings.dashboardOptions
@@ -89,21 +100,61 @@ public enum DashboardLauncher {
         var loopOptions = LiveLoop.Options.dashboard
         loopOptions.stepLatency = metrics?.latencyObserver
         let (snapshots, running) = loop.publishing(loopOptions, observe: metrics?.eventObserver)
-        let failure: (any Error)?
-        do {
-            let terminal = try await NCursesTerminal(theme: theme, mouse: settings.mouse)
-            let app = await DashboardApp(
-                engine: engine, reviews: service, options: options, terminal: terminal, clock: loop.clock)
-            let stats = await app.run(snapshots: snapshots)
-            Logger(label: "margintop.dashboard").info(
-                "dashboard closed: \(stats), \(book.accounts.count) accounts, feed \(feed.name)")
-            failure = nil
-        } catch {
-            failure = error
-        }
+        let app = await DashboardApp(
+            engine: engine, reviews: service, options: options, terminal: terminal, clock: loop.clock)
+        let stats = await app.run(snapshots: snapshots)
+        Logger(label: "margintop.dashboard").info(
+            "dashboard closed: \(stats), \(book.accounts.count) accounts, feed \(feed.name)")
         running.cancel()
         await store.close()
-        if let failure { throw .runtime("\(failure)") }
         exit(0)
+    }
+}
+
+/// The dashboard's screen while the book is read and compiled, before the live loop has a snapshot:
+/// the header and the overview say what is being done. `q`, Ctrl-C or a stop signal give the terminal
+/// back and leave at once (status 0, as `q` on the dashboard; nothing has been written).
+@MainActor
+final class StartingScreen {
+    private let terminal: NCursesTerminal
+    private var state: AppState
+
+    init(terminal: NCursesTerminal, options: DashboardOptions) {
+        self.terminal = terminal
+        state = AppState(operatorName: options.operatorName, readOnly: options.readOnly)
+        terminal.start { [weak self] event in self?.handle(event) }
+    }
+
+    /// Shows `doing` (`reading the book from …`) and lets the screen draw it before the work starts.
+    func show(_ doing: String) async {
+        state.loading = doing
+        draw()
+        await Task.yield()
+    }
+
+    private func draw() {
+        let size = terminal.size
+        state.rows = size.rows
+        state.cols = size.cols
+        terminal.draw(render(state))
+    }
+
+    private func handle(_ event: TerminalEvent) {
+        switch event {
+        case .key(.char("q")), .stop:
+            terminal.restore()
+            exit(0)
+        case .resize, .redraw:
+            terminal.invalidate()
+            draw()
+        case .key, .mouse:
+            break
+        }
+    }
+
+    /// The store as the screen names it: its URL without a password, or the embedded default's.
+    nonisolated static func storeName(_ url: String?) -> String {
+        guard let url else { return "the embedded store" }
+        return (try? StoreURL.parse(url))?.description ?? "the store"
     }
 }

@@ -69,9 +69,11 @@ public final class NCursesTerminal: TerminalBackend {
     }
 
     /// Stdin readable, a slow timer for resizes, and the stop signals: all on the main queue, to `handler`.
+    /// Called again (the loading screen, then the dashboard), the events go to the new handler.
     public func start(_ handler: @escaping @MainActor (TerminalEvent) -> Void) {
-        guard !restored, sources.isEmpty else { return }
+        guard !restored else { return }
         self.handler = handler
+        guard sources.isEmpty else { return }
         let input = DispatchSource.makeReadSource(fileDescriptor: STDIN_FILENO, queue: .main)
         input.setEventHandler { [weak self] in MainActor.assumeIsolated { self?.drainInput() } }
         let timer = DispatchSource.makeTimerSource(queue: .main)

@@ -48,7 +48,8 @@ public protocol TerminalBackend: AnyObject {
     func draw(_ buffer: CellBuffer)
     /// Forgets what the screen is believed to show: the next ``draw(_:)`` repaints every cell (Ctrl-L, SIGCONT).
     func invalidate()
-    /// Starts reporting input to `handler`, on the main actor, as it arrives; one handler, until ``restore()``.
+    /// Starts reporting input to `handler`, on the main actor, as it arrives, until ``restore()``; a later
+    /// call hands the events to its handler instead.
     func start(_ handler: @escaping @MainActor (TerminalEvent) -> Void)
     /// Gives the terminal back as it was and stops reporting input; safe to call more than once.
     func restore()

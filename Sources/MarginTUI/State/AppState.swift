@@ -126,6 +126,9 @@ public struct AppState: Sendable {
     public var filterError: String?
     /// Non-nil while the filter is being typed.
     public var filterEdit: TextField?
+    /// What the dashboard is doing before it has a live book (`reading the book from sqlite:…`):
+    /// shown by the header and the overview until the first snapshot; only `q` works then.
+    public var loading: String?
     /// Account indices shown, after filter and sort.
     public var tableRows: [Int] = []
     /// The widest figure of each money column over `tableRows` at this snapshot, derived with

@@ -107,6 +107,10 @@ func renderTitleBar(_ s: AppState, _ b: inout CellBuffer, screenName: String) {
         fields.append(
             HeaderField(
                 text: "│ store \(TextCell.sanitize(h.storeStatus)) ", role: .title, priority: P.store, minWidth: 12))
+    } else if let doing = s.loading {
+        fields.append(HeaderField(text: "│ LOADING ", role: .titleAccent, priority: P.badge))
+        fields.append(
+            HeaderField(text: "│ \(TextCell.sanitize(doing))… ", role: .title, priority: P.feed, minWidth: 12))
     } else {
         fields.append(
             HeaderField(

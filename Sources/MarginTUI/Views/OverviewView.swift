@@ -73,7 +73,12 @@ enum OverviewLayout {
 func renderOverview(_ s: AppState, _ b: inout CellBuffer) {
     renderTitleBar(s, &b, screenName: "overview")
     guard let snap = s.snapshot else {
-        b.put(row: 2, col: 1, "Waiting for the live book…", role: .dim)
+        if let doing = s.loading {
+            let text = TextCell.sanitize(doing)
+            b.put(row: 2, col: 1, text.prefix(1).uppercased() + text.dropFirst() + "…", role: .dim)
+        } else {
+            b.put(row: 2, col: 1, "Waiting for the live book…", role: .dim)
+        }
         return
     }
     let data = DataStatus(snap)

@@ -86,6 +86,10 @@ func renderFooter(_ s: AppState, _ b: inout CellBuffer) {
         b.put(row: r, col: 0, spans: [Span(" "), Span(e, .error), Span("  / edit  Esc clear", .footer)])
         return
     }
+    if s.loading != nil && s.snapshot == nil {
+        b.put(row: r, col: 0, spans: [Span(" q", .footerKey), Span(" quit", .footer)])
+        return
+    }
     var hints: [(String, String)] = [("q", "quit"), ("?", "help")]
     switch s.screen {
     case .overview:
