@@ -37,16 +37,26 @@ public enum SystemCurve {
 /// Rolling figures of the loop: updates per second and tick-to-snapshot latency percentiles.
 public struct LoopStats: Sendable {
     private var latencies: [Double]
+    private var publishedAt: [Double]
     private var next = 0
     private var filled = 0
     private var tickTimes: [Double] = []
+    /// The percentiles are over at most this many batches…
     public static let window = 1024
+    /// …published within this many seconds of the newest one: a slow start (a big book's first
+    /// steps, over a second at a million accounts) leaves the header's p99 after a minute, not
+    /// after 1,024 steps (six minutes there).
+    public static let windowSeconds = 60.0
 
-    public init() { latencies = Array(repeating: 0, count: LoopStats.window) }
+    public init() {
+        latencies = Array(repeating: 0, count: LoopStats.window)
+        publishedAt = Array(repeating: 0, count: LoopStats.window)
+    }
 
     /// Records a published batch: how many updates it held, when the oldest arrived, when it was published.
     public mutating func record(updates: Int, oldestReceived: Double, published: Double) {
         latencies[next] = max(0, published - oldestReceived) * 1000
+        publishedAt[next] = published
         next = (next + 1) % LoopStats.window
         filled = min(filled + 1, LoopStats.window)
     }
@@ -65,12 +75,19 @@ public struct LoopStats: Sendable {
         Double(tickTimes.reduce(0) { $0 + ($1 > now - 1 && $1 <= now ? 1 : 0) })
     }
 
-    /// Batches the latency percentiles are taken over (at most `window`).
-    public var latencySamples: Int { filled }
+    /// Batches the latency percentiles are taken over (at most `window`, within `windowSeconds`).
+    public var latencySamples: Int { recent.count }
 
-    /// Latency percentile in milliseconds over the last `window` batches (nearest rank).
+    /// Latency percentile in milliseconds over the recent batches (nearest rank).
     public func latencyPercentile(_ p: Double) -> Double {
-        LoopStats.nearestRank(latencies[0..<filled], p)
+        LoopStats.nearestRank(recent.map { latencies[$0] }, p)
+    }
+
+    /// Slots of the batches within `windowSeconds` of the newest.
+    private var recent: [Int] {
+        guard filled > 0 else { return [] }
+        let newest = publishedAt[(next + LoopStats.window - 1) % LoopStats.window]
+        return (0..<filled).filter { publishedAt[$0] >= newest - LoopStats.windowSeconds }
     }
 
     /// The nearest-rank `p` percentile of `values` (0 when empty).

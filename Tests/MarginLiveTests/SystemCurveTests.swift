@@ -35,6 +35,19 @@ import Testing
         #expect(curve[0].bankrupt + curve[0].liquidatable != curve[2].bankrupt + curve[2].liquidatable)
     }
 
+    /// A slow start leaves the percentiles a minute later, before 1,024 batches have pushed it out.
+    @Test func loopStatsForgetBatchesOlderThanAMinute() {
+        var s = LoopStats()
+        for k in 0..<20 { s.record(updates: 1, oldestReceived: Double(k) - 1.7, published: Double(k)) }
+        #expect(abs(s.latencyPercentile(0.99) - 1700) < 1e-6)
+        for k in 0..<100 {
+            let t = 70 + Double(k) / 10
+            s.record(updates: 1, oldestReceived: t - 0.05, published: t)
+        }
+        #expect(s.latencySamples == 100)
+        #expect(abs(s.latencyPercentile(0.99) - 50) < 1e-6)
+    }
+
     @Test func loopStatsPercentilesAndRate() {
         var s = LoopStats()
         for k in 1...100 { s.record(updates: 1, oldestReceived: 0, published: Double(k) / 1000) }
