@@ -122,7 +122,9 @@ final class StartingScreen {
     init(terminal: NCursesTerminal, options: DashboardOptions) {
         self.terminal = terminal
         state = AppState(operatorName: options.operatorName, readOnly: options.readOnly)
-        terminal.start { [weak self] event in self?.handle(event) }
+        // Held by the terminal until the dashboard's handler replaces this one: a Ctrl-C while the
+        // book compiles (the screen's last use here) still leaves.
+        terminal.start { event in self.handle(event) }
     }
 
     /// Shows `doing` (`reading the book from …`) and lets the screen draw it before the work starts.
