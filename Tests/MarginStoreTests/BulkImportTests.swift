@@ -182,6 +182,27 @@ struct BulkImportTests {
 
     /// The account side's change-log triggers and foreign keys are all there (an import sets
     /// them aside inside its transaction).
+    /// An owner's PostgreSQL import leaves the account side analyzed (in its own transaction),
+    /// before autovacuum would get to it: the first load's plans have statistics to rest on.
+    @Test func aPostgresImportAnalyzesTheAccountSide() async throws {
+        try await withFixture(.postgres) { f in
+            try await f.store.importBook(smallBook(60), operator: "tester")
+            guard case .postgres(let t) = f.url else { return }
+            let conn = try await PostgresConnection.connect(
+                configuration: .init(
+                    host: t.host, port: t.port, username: t.user, password: nil, database: t.database, tls: .disable),
+                id: 79, logger: StoreFixture.logger)
+            let rows = try await conn.query(
+                """
+                SELECT count(DISTINCT tablename) FROM pg_stats WHERE schemaname = 'public'
+                AND tablename IN ('accounts', 'subaccounts', 'collateral', 'positions')
+                """, logger: StoreFixture.logger
+            ).collect()
+            try await conn.close()
+            #expect(try rows[0].decode(Int64.self) == 4)
+        }
+    }
+
     static func expectSchemaWhole(_ f: StoreFixture) async throws {
         switch f.url {
         case .sqlite(let path):
