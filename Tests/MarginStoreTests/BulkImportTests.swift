@@ -188,18 +188,29 @@ struct BulkImportTests {
         try await withFixture(.postgres) { f in
             try await f.store.importBook(smallBook(60), operator: "tester")
             guard case .postgres(let t) = f.url else { return }
-            let conn = try await PostgresConnection.connect(
-                configuration: .init(
-                    host: t.host, port: t.port, username: t.user, password: nil, database: t.database, tls: .disable),
-                id: 79, logger: StoreFixture.logger)
-            let rows = try await conn.query(
+            let rows = try await Self.query(
+                t,
                 """
                 SELECT count(DISTINCT tablename) FROM pg_stats WHERE schemaname = 'public'
                 AND tablename IN ('accounts', 'subaccounts', 'collateral', 'positions')
-                """, logger: StoreFixture.logger
-            ).collect()
-            try await conn.close()
+                """)
             #expect(try rows[0].decode(Int64.self) == 4)
+        }
+    }
+
+    /// The rows of `sql` on a connection of its own to the fixture's server, as its owner.
+    static func query(_ t: PostgresTarget, _ sql: String) async throws -> [PostgresRow] {
+        let conn = try await PostgresConnection.connect(
+            configuration: .init(
+                host: t.host, port: t.port, username: t.user, password: nil, database: t.database, tls: .disable),
+            id: 78, logger: StoreFixture.logger)
+        do {
+            let rows = try await conn.query(PostgresQuery(unsafeSQL: sql), logger: StoreFixture.logger).collect()
+            try await conn.close()
+            return rows
+        } catch {
+            try? await conn.close()
+            throw error
         }
     }
 
@@ -225,11 +236,8 @@ struct BulkImportTests {
             // Composite keys list one row per column.
             #expect(keys == 5)
         case .postgres(let t):
-            let conn = try await PostgresConnection.connect(
-                configuration: .init(
-                    host: t.host, port: t.port, username: t.user, password: nil, database: t.database, tls: .disable),
-                id: 78, logger: StoreFixture.logger)
-            let rows = try await conn.query(
+            let rows = try await Self.query(
+                t,
                 """
                 SELECT (SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND convalidated
                         AND conrelid IN ('subaccounts'::regclass, 'collateral'::regclass, 'positions'::regclass)),
@@ -239,9 +247,7 @@ struct BulkImportTests {
                        (SELECT count(*) FROM pg_index WHERE indisvalid AND indisready
                         AND indrelid IN ('accounts'::regclass, 'subaccounts'::regclass, 'collateral'::regclass,
                                          'positions'::regclass))
-                """, logger: StoreFixture.logger
-            ).collect()
-            try await conn.close()
+                """)
             let (keys, triggers, indexes) = try rows[0].decode((Int64, Int64, Int64).self)
             #expect(keys == 3)
             // Each table's primary key, accounts' unique id and its shard_key index (an owner's

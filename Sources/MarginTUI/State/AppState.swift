@@ -133,7 +133,7 @@ public struct AppState: Sendable {
     public var tableRows: [Int] = []
     /// The widest figure of each money column over `tableRows` at this snapshot, derived with
     /// them (``rebuildRows(_:)``): a frame picks whole or compact numbers without a pass over
-    /// every row (at a million rows that pass held each key 20-40 ms).
+    /// every row (at a million rows, j/k to screen took 38-101 ms with that pass, 7-45 ms without).
     public var moneyExtents = MoneyExtents()
     public var cursor = 0
     public var top = 0

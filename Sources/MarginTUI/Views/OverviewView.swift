@@ -74,8 +74,8 @@ func renderOverview(_ s: AppState, _ b: inout CellBuffer) {
     renderTitleBar(s, &b, screenName: "overview")
     guard let snap = s.snapshot else {
         if let doing = s.loading {
-            let text = TextCell.sanitize(doing)
-            b.put(row: 2, col: 1, text.prefix(1).uppercased() + text.dropFirst() + "…", role: .dim)
+            // `put` sanitizes what it writes.
+            b.put(row: 2, col: 1, doing.prefix(1).uppercased() + doing.dropFirst() + "…", role: .dim)
         } else {
             b.put(row: 2, col: 1, "Waiting for the live book…", role: .dim)
         }
