@@ -3,7 +3,7 @@ import Foundation
 /// The static part of a book's market, indexed for the engine: assets,
 /// venues and instruments by position, brackets flattened with their
 /// cumulative amounts, history as a dense matrix.
-public struct CompiledMarket: Sendable {
+public final class CompiledMarket: Sendable {
     public let assetNames: [String]
     public let assetIndex: [String: Int]
     public let stable: [Bool]
