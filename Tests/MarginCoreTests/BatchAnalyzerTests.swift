@@ -132,4 +132,55 @@ import Testing
         #expect(abs(x - root) < 1e-12)
         #expect(evaluations <= 2 + 20 + 2, "\(evaluations) evaluations")
     }
+
+    /// The refinement starts from the gaps the grid search found (not evaluating them again):
+    /// they must be the very figures the refiner computes there, or the refined point moves by
+    /// a few ulps (a step-1 hit once handed the base's gap as NaN). The refiner, which writes its
+    /// shock in place, gives ``Analyzer``'s figures at `shockedAll` and `withPrice` bit for bit.
+    @Test(arguments: [(MarginModel.standard, UInt64(7)), (.portfolio, 8), (.es, 9)])
+    func theGridHandsTheRefinementTheGapsItFound(model: MarginModel, seed: UInt64) {
+        let book = DemoBook.generate(accounts: 40, seed: seed)
+        let mb = MarginBook(book: book, modelOverride: model)
+        let market = mb.market
+        let base = Self.moved(PriceState(book: book), market, seed: seed, spread: 0.3)
+        let batch = BatchAnalyzer(book: mb)
+        let units = (0..<mb.accountCount).filter { !mb.exposedAssets(ofUnit: $0).isEmpty }
+        let steps = Analyzer.gridSteps
+        let move = { (k: Int) in -0.99 * Double(k) / Double(steps) }
+        let quotes = Quotes(market: market, portfolio: mb.usesPortfolio, es: mb.usesES)
+        let slope = units.map { u in
+            mb.exposedAssets(ofUnit: u).reduce(0.0) {
+                $0 + batch.priceSlope(u, asset: $1, base: base) * base.assetPrice[$1]
+            }
+                * 0.99 / Double(steps)
+        }
+        let found = batch.firstSteps(
+            units, steps: steps, threads: 1, quotes: quotes, slope: slope,
+            update: { k, held in
+                quotes.update(
+                    base.shockedAll(move(k), market), instruments: held, assets: 0..<market.assetCount, model: model)
+            }, stillSearching: { _, _ in true })
+        let refiner = Refiner(book: mb, base: base)
+        let reference = Analyzer(book: mb, base: base)
+        var hits = 0
+        var withBefore = 0
+        for (j, u) in units.enumerated() {
+            refiner.select(u)
+            for k in [1, 37, 160] {
+                #expect(refiner.gap(shockedAll: move(k)) == reference.gap(u, at: base.shockedAll(move(k), market)))
+            }
+            for a in mb.exposedAssets(ofUnit: u) {
+                let p = base.assetPrice[a] * 0.93
+                #expect(refiner.gap(asset: a, price: p) == reference.gap(u, at: base.withPrice(asset: a, p, market)))
+            }
+            guard let hit = found[j] else { continue }
+            hits += 1
+            #expect(hit.gap == refiner.gap(shockedAll: move(hit.step)).gap)
+            if let before = hit.before {
+                withBefore += 1
+                #expect(hit.step > 1 && before == refiner.gap(shockedAll: move(hit.step - 1)).gap)
+            }
+        }
+        #expect(hits > 0 && withBefore > 0, "\(hits) hits, \(withBefore) with the step before")
+    }
 }

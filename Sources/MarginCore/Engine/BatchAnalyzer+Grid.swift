@@ -32,11 +32,13 @@ extension BatchAnalyzer {
                     threads: threads)
             }, stillSearching: { _, _ in true })
         let book = self.book
-        let refiner = { @Sendable in Analyzer(book: book, base: base) }
+        let refiner = { @Sendable in Refiner(book: book, base: base) }
         let down: [Double?] = parallelMap(n, threads: threads, context: refiner) { refiner, j in
-            guard let k = downStep[j] else { return nil }
-            return BatchAnalyzer.refine(inside: downMove(k), outside: k == 1 ? 0 : downMove(k - 1)) { m in
-                refiner.gap(units[j], at: base.shockedAll(m, market))
+            guard let hit = downStep[j] else { return nil }
+            let k = hit.step
+            refiner.select(units[j])
+            return BatchAnalyzer.refine(inside: downMove(k), outside: k == 1 ? 0 : downMove(k - 1), known: hit) { m in
+                refiner.gap(shockedAll: m)
             }
         }
         // Upside, for each account only while the previous step is within its downside distance.
@@ -50,9 +52,11 @@ extension BatchAnalyzer {
             stillSearching: { j, k in down[j].map { (k == 1 ? 0 : upMove(k - 1)) <= -$0 } ?? true })
         return parallelMap(n, threads: threads, context: refiner) { refiner, j in
             var up: Double?
-            if let k = upStep[j] {
-                up = BatchAnalyzer.refine(inside: upMove(k), outside: k == 1 ? 0 : upMove(k - 1)) { m in
-                    refiner.gap(units[j], at: base.shockedAll(m, market))
+            if let hit = upStep[j] {
+                let k = hit.step
+                refiner.select(units[j])
+                up = BatchAnalyzer.refine(inside: upMove(k), outside: k == 1 ? 0 : upMove(k - 1), known: hit) { m in
+                    refiner.gap(shockedAll: m)
                 }
             }
             switch (down[j], up) {
@@ -94,15 +98,17 @@ extension BatchAnalyzer {
             },
             stillSearching: { _, _ in true })
         let book = self.book
-        let refiner = { @Sendable in Analyzer(book: book, base: base) }
-        let refine = { @Sendable (refiner: Analyzer, j: Int, inside: Double, outside: Double) -> Double in
-            BatchAnalyzer.refine(inside: inside, outside: outside) { p in
-                let (holds, gap) = refiner.gap(units[j], at: base.withPrice(asset: a, p, market))
+        let refiner = { @Sendable in Refiner(book: book, base: base) }
+        let refine = {
+            @Sendable (refiner: Refiner, j: Int, inside: Double, outside: Double, hit: FirstStep) -> Double in
+            refiner.select(units[j])
+            return BatchAnalyzer.refine(inside: inside, outside: outside, known: hit) { p in
+                let (holds, gap) = refiner.gap(asset: a, price: p)
                 return (holds != now[j], gap)
             }
         }
         let down: [Double?] = parallelMap(n, threads: threads, context: refiner) { refiner, j in
-            downStep[j].map { k in refine(refiner, j, downPrice(k), k == 1 ? p0 : downPrice(k - 1)) }
+            downStep[j].map { h in refine(refiner, j, downPrice(h.step), h.step == 1 ? p0 : downPrice(h.step - 1), h) }
         }
         let upStep = firstSteps(
             units, steps: steps, threads: threads, quotes: quotes, slope: slope.map { $0 * 10 / Double(steps) },
@@ -115,7 +121,8 @@ extension BatchAnalyzer {
             },
             stillSearching: { j, k in down[j].map { (k == 1 ? p0 : upPrice(k - 1)) - p0 <= p0 - $0 } ?? true })
         return parallelMap(n, threads: threads, context: refiner) { refiner, j in
-            let up = upStep[j].map { k in refine(refiner, j, upPrice(k), k == 1 ? p0 : upPrice(k - 1)) }
+            let up = upStep[j].map { h in refine(refiner, j, upPrice(h.step), h.step == 1 ? p0 : upPrice(h.step - 1), h)
+            }
             switch (down[j], up) {
             case (let d?, let u?): return p0 - d <= u - p0 ? d : u
             case (let d?, nil): return d
@@ -134,15 +141,19 @@ extension BatchAnalyzer {
     /// A unit is not evaluated at steps it provably cannot cross at: `slope[j]` bounds how much
     /// its `AE - MM` changes per step, so from a step where it is `g` away from zero the next
     /// `|g| / slope` steps keep its sign (and its state). Steps no unit needs are not priced.
+    /// Each found step comes with the unit's `AE - MM` there, and at the step before when that
+    /// one was evaluated, for the refinement to start from.
     func firstSteps(
         _ units: [Int], steps: Int, threads: Int, quotes: Quotes, slope: [Double],
         holds: @escaping @Sendable (Int, UnitMetrics) -> Bool = { _, m in
             Health.isLiquidatable(adjustedEquity: m.adjustedEquity, maintenanceMargin: m.maintenanceMargin)
         },
         update: (Int, [Int]) -> Void, stillSearching: @escaping @Sendable (Int, Int) -> Bool
-    ) -> [Int?] {
-        var found = [Int?](repeating: nil, count: units.count)
+    ) -> [FirstStep?] {
+        var found = [FirstStep?](repeating: nil, count: units.count)
         var next = [Int](repeating: 1, count: units.count)
+        // The last step each unit was evaluated at, and its gap there.
+        var last = [(step: Int, gap: Double)](repeating: (-1, .nan), count: units.count)
         var pending = Array(0..<units.count)
         var marks = [Bool](repeating: false, count: book.market.instrumentCount)
         while true {
@@ -158,10 +169,11 @@ extension BatchAnalyzer {
             for (p, j) in now.enumerated() {
                 let (hit, gap) = results[p]
                 if hit {
-                    found[j] = k
+                    found[j] = FirstStep(step: k, gap: gap, before: last[j].step == k - 1 ? last[j].gap : nil)
                     next[j] = steps + 1
                     continue
                 }
+                last[j] = (k, gap)
                 // Steps k+1 ... k+skip keep |AE - MM| > 0: |g(k + i)| >= |g| - slope * i > 0 for i <= skip.
                 let reach = abs(gap) / slope[j]
                 let skip = reach.isFinite ? max(0, Int(min(reach, Double(steps)).rounded(.up)) - 1) : 0
@@ -283,11 +295,15 @@ extension BatchAnalyzer {
     /// leaves `0`, so every later step would bisect (about fifty evaluations). From such an end the
     /// next point is a few doubles towards the other end instead, four times as far each time the
     /// end does not move off zero, so the run of zeros is crossed in a few steps.
-    static func refine(inside: Double, outside: Double, _ f: (Double) -> (holds: Bool, gap: Double)) -> Double {
+    /// `known` gives the gaps the grid search already found at `inside` and (when it evaluated
+    /// it) at `outside`: the same figures `f` gives there, not evaluated again.
+    static func refine(
+        inside: Double, outside: Double, known: FirstStep? = nil, _ f: (Double) -> (holds: Bool, gap: Double)
+    ) -> Double {
         var a = outside
         var b = inside
-        var fa = f(a).gap
-        var fb = f(b).gap
+        var fa = known?.before ?? f(a).gap
+        var fb = known?.gap ?? f(b).gap
         var kept = 0
         var reachA = 4.0
         var reachB = 4.0
@@ -324,6 +340,80 @@ extension BatchAnalyzer {
             }
         }
         return b
+    }
+}
+
+/// The first grid step at which a unit's condition holds (``BatchAnalyzer/firstSteps``), with
+/// its `AE - MM` there (`gap`) and at the step before (`before`, when that step was evaluated;
+/// step 0, the base, never is).
+struct FirstStep: Sendable {
+    var step: Int
+    var gap: Double
+    var before: Double?
+}
+
+/// Re-values one unit at a shocked state for ``BatchAnalyzer/refine(inside:outside:_:)``, as
+/// ``Analyzer/metrics(_:at:)`` does at `base.shockedAll(m)` or `base.withPrice(asset:_:)`, with
+/// the same values, but with the shock written in place into a state of its own, and only where
+/// the unit reads it (the prices of the assets it rests on, the marks of its instruments): no
+/// copy of the whole state per evaluation. One refiner serves one thread.
+final class Refiner {
+    let book: MarginBook
+    let base: PriceState
+    private var state: PriceState
+    private let quotes: Quotes
+    private let evaluator: Evaluator
+    private var unit = -1
+    private var instruments: [Int] = []
+    private var collateral: [Int] = []
+    /// Every asset whose price the unit reads (underlyings and collateral), each once.
+    private var priced: [Int] = []
+
+    init(book: MarginBook, base: PriceState) {
+        self.book = book
+        self.base = base
+        state = base
+        quotes = Quotes(market: book.market, portfolio: book.usesPortfolio, es: book.usesES)
+        evaluator = Evaluator(book: book)
+    }
+
+    /// Makes `u` the unit the next evaluations re-value.
+    func select(_ u: Int) {
+        guard u != unit else { return }
+        unit = u
+        instruments = book.instruments(ofUnit: u)
+        collateral = book.collateralAssets(ofUnit: u)
+        priced.removeAll(keepingCapacity: true)
+        let m = book.market
+        for x in instruments.lazy.map({ m.underlying[$0] }) + collateral where !priced.contains(x) { priced.append(x) }
+    }
+
+    /// The unit at `base.shockedAll(move)`: every non-stable asset and the marks on it times `1 + move`.
+    func gap(shockedAll move: Double) -> (holds: Bool, gap: Double) {
+        let m = book.market
+        for x in priced { state.assetPrice[x] = m.stable[x] ? base.assetPrice[x] : base.assetPrice[x] * (1 + move) }
+        for i in instruments {
+            state.mark[i] = m.stable[m.underlying[i]] ? base.mark[i] : base.mark[i].map { $0 * (1 + move) }
+        }
+        return evaluate()
+    }
+
+    /// The unit at `base.withPrice(asset: a, p)`: asset `a` at `p`, the marks on it scaled alike.
+    func gap(asset a: Int, price p: Double) -> (holds: Bool, gap: Double) {
+        let m = book.market
+        let ratio = p / base.assetPrice[a]
+        for x in priced { state.assetPrice[x] = x == a ? p : base.assetPrice[x] }
+        for i in instruments { state.mark[i] = m.underlying[i] == a ? base.mark[i].map { $0 * ratio } : base.mark[i] }
+        return evaluate()
+    }
+
+    private func evaluate() -> (holds: Bool, gap: Double) {
+        quotes.update(state, instruments: instruments, assets: collateral, model: book.model[unit])
+        let r = evaluator.evaluate(unit, quotes)
+        return (
+            Health.isLiquidatable(adjustedEquity: r.adjustedEquity, maintenanceMargin: r.maintenanceMargin),
+            r.adjustedEquity - r.maintenanceMargin
+        )
     }
 }
 
