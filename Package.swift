@@ -81,6 +81,8 @@ let package = Package(
         // The terminal: CNCurses (system library) under NCursesBackend, the only module that imports it.
         .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
         .target(name: "NCursesBackend", dependencies: ["CNCurses", "TerminalCore"]),
+        // glibc's <malloc.h> (mallopt), for MarginRuntime's MallocTuning alone.
+        .systemLibrary(name: "CMalloc"),
         // State, actions, reduce, views -> CellBuffer, key map. No ncurses.
         .target(name: "MarginTUI", dependencies: ["TerminalCore", "MarginCore", "MarginLive"]),
         // The app loop: published snapshots, a ReviewService and a TerminalBackend in, timed by a MarginClock.
@@ -116,7 +118,7 @@ let package = Package(
             name: "MarginRuntime",
             dependencies: [
                 "MarginCore", "MarginLive", "MarginFeeds", "MarginStore", "MarginTUI", "MarginOutput",
-                "MarginDashboard", "NCursesBackend", "TerminalCore", "MarginMetrics",
+                "MarginDashboard", "NCursesBackend", "TerminalCore", "MarginMetrics", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -159,7 +161,9 @@ let package = Package(
             ]),
         .testTarget(
             name: "MarginRuntimeTests",
-            dependencies: ["MarginRuntime", "MarginFeeds", "MarginLive", "MarginStore", "MarginCore", "MarginMetrics"]),
+            dependencies: [
+                "MarginRuntime", "MarginFeeds", "MarginLive", "MarginStore", "MarginCore", "MarginMetrics", "CMalloc",
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -11,6 +11,7 @@ struct Margintop: AsyncParsableCommand {
         FileLogHandler.bootstrap()
         // A write to a closed pipe (an alert command that exited early, `| head`) is an error to handle, not a kill.
         signal(SIGPIPE, SIG_IGN)
+        MallocTuning.apply(environment: ProcessInfo.processInfo.environment)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

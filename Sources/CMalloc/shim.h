@@ -1,0 +1,2 @@
+// glibc's allocator controls (mallopt, mallinfo2), which Swift's Glibc module does not carry.
+#include <malloc.h>
