@@ -26,7 +26,7 @@ let package = Package(
         // Output: checked writes to stdout and files, `--out` files replaced atomically or written straight.
         .target(name: "MarginOutput"),
         // The live book: ticks and account changes in, incremental recompute, states with hysteresis.
-        .target(name: "MarginLive", dependencies: ["MarginCore"]),
+        .target(name: "MarginLive", dependencies: ["MarginCore", "CGlibcExtras"]),
         // Price feeds: simulated, replay/record, NDJSON, Binance/Deribit/Coinbase websockets.
         .target(
             name: "MarginFeeds",
@@ -81,8 +81,8 @@ let package = Package(
         // The terminal: CNCurses (system library) under NCursesBackend, the only module that imports it.
         .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
         .target(name: "NCursesBackend", dependencies: ["CNCurses", "TerminalCore"]),
-        // glibc's <malloc.h> (mallopt), for MarginRuntime's MallocTuning alone.
-        .systemLibrary(name: "CMalloc"),
+        // glibc extensions Swift's Glibc lacks: mallopt (MallocTuning), thread names (the analysis threads).
+        .systemLibrary(name: "CGlibcExtras"),
         // State, actions, reduce, views -> CellBuffer, key map. No ncurses.
         .target(name: "MarginTUI", dependencies: ["TerminalCore", "MarginCore", "MarginLive"]),
         // The app loop: published snapshots, a ReviewService and a TerminalBackend in, timed by a MarginClock.
@@ -118,7 +118,7 @@ let package = Package(
             name: "MarginRuntime",
             dependencies: [
                 "MarginCore", "MarginLive", "MarginFeeds", "MarginStore", "MarginTUI", "MarginOutput",
-                "MarginDashboard", "NCursesBackend", "TerminalCore", "MarginMetrics", "CMalloc",
+                "MarginDashboard", "NCursesBackend", "TerminalCore", "MarginMetrics", "CGlibcExtras",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -162,7 +162,8 @@ let package = Package(
         .testTarget(
             name: "MarginRuntimeTests",
             dependencies: [
-                "MarginRuntime", "MarginFeeds", "MarginLive", "MarginStore", "MarginCore", "MarginMetrics", "CMalloc",
+                "MarginRuntime", "MarginFeeds", "MarginLive", "MarginStore", "MarginCore", "MarginMetrics",
+                "CGlibcExtras",
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -3,6 +3,7 @@ import MarginCore
 import Synchronization
 
 #if canImport(Glibc)
+    import CGlibcExtras
     import Glibc
 #endif
 
@@ -29,8 +30,13 @@ final class AnalysisWorker: Sendable {
     /// The pass thread's nice value (Linux keeps one per thread): the loop's steps and
     /// snapshots come first when the cores are busy.
     private let nice: Int32
+    /// The pass's helper threads (`threads - 1`, niced alike).
+    private let pool: AnalysisPool
 
-    init(nice: Int32) { self.nice = nice }
+    init(nice: Int32, threads: Int) {
+        self.nice = nice
+        pool = AnalysisPool(helpers: threads - 1, nice: nice)
+    }
 
     /// Whether no pass is running, and the finished one (taken: handed over once).
     func poll() -> (idle: Bool, finished: Finished?) {
@@ -49,12 +55,14 @@ final class AnalysisWorker: Sendable {
         state.withLock { $0.running = true }
         let thread = Thread { [self] in
             #if canImport(Glibc)
+                // What top -H and perf show; Foundation's `Thread.name` does not reach it here.
+                _ = margintop_name_this_thread("mt analysis")
                 if nice > 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice) }
             #endif
             let clock = ContinuousClock()
             let start = clock.now
             var t = table
-            t.analyse(plan, analyzer: analyzer, prices: prices, time: time, threads: threads)
+            t.analyse(plan, analyzer: analyzer, prices: prices, time: time, threads: threads, runner: pool)
             let done = Finished(table: t, accounts: plan.all, seconds: (clock.now - start).seconds)
             let waiters = state.withLock { s in
                 s.running = false
@@ -64,7 +72,6 @@ final class AnalysisWorker: Sendable {
             }
             for w in waiters { w.resume() }
         }
-        thread.name = "margintop analysis"
         thread.stackSize = 8 << 20
         thread.start()
     }

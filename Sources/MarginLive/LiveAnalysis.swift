@@ -46,9 +46,10 @@ public struct LiveAnalysisConfig: Sendable, Equatable {
     /// they are this many seconds old (never-searched ones at once); other visits renew its
     /// distance alone, so the rotation covers the book about three times as often.
     public var liquidationPriceMaxAge = 15.0
-    /// Threads of one pass; by default all cores but one, which stays with the loop.
-    public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
-    /// Background: the nice value of the pass's own thread (Linux), so the loop's steps and
+    /// Threads of one pass, by default one per core. In the background they are the pass's own
+    /// (``AnalysisPool``), at `nice`: they take the cores when the loop does not need them.
+    public var threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Background: the nice value of the pass's threads (Linux), so the loop's steps and
     /// snapshots keep their latency when the cores are busy; 0 leaves it at the loop's.
     public var nice: Int32 = 10
 
@@ -234,15 +235,19 @@ public struct AnalysisTable: Sendable {
         }
     }
 
-    /// Runs `plan` at `prices` (taken at `time`) and records it.
-    mutating func analyse(_ plan: AnalysisPlan, analyzer: BatchAnalyzer, prices: PriceState, time: Double, threads: Int)
-    {
+    /// Runs `plan` at `prices` (taken at `time`) and records it; `runner` runs its parallel loops
+    /// (the analyzer's own when nil).
+    mutating func analyse(
+        _ plan: AnalysisPlan, analyzer: BatchAnalyzer, prices: PriceState, time: Double, threads: Int,
+        runner: (any ParallelRunner)? = nil
+    ) {
         if !plan.full.isEmpty {
-            let r = analyzer.analyze(plan.full, at: prices, liquidationPrices: true, threads: threads)
+            let r = analyzer.analyze(plan.full, at: prices, liquidationPrices: true, threads: threads, runner: runner)
             record(plan.full, r, prices: prices, time: time, withPrices: true)
         }
         if !plan.distanceOnly.isEmpty {
-            let r = analyzer.analyze(plan.distanceOnly, at: prices, liquidationPrices: false, threads: threads)
+            let r = analyzer.analyze(
+                plan.distanceOnly, at: prices, liquidationPrices: false, threads: threads, runner: runner)
             record(plan.distanceOnly, r, prices: prices, time: time, withPrices: false)
         }
     }

@@ -41,7 +41,7 @@ public actor LiveEngine {
     ///   deterministic tests (latency is then measured to the step's `now`).
     public init(book: Book, config: LiveConfig = LiveConfig(), now: Double, clock: (@Sendable () -> Double)? = nil) {
         live = LiveBook(book: book, config: config, now: now)
-        worker = AnalysisWorker(nice: config.analysis.nice)
+        worker = AnalysisWorker(nice: config.analysis.nice, threads: config.analysis.threads)
         self.clock = clock
         feedNotLiveSince = now
     }

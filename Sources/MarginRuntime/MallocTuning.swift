@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-    import CMalloc
+    import CGlibcExtras
 #endif
 
 /// glibc's allocator settings for margintop's live processes, set once at start.

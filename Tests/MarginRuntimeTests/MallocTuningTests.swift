@@ -1,4 +1,4 @@
-import CMalloc
+import CGlibcExtras
 import Glibc
 import MarginRuntime
 import Testing

@@ -29,11 +29,11 @@ extension BatchAnalyzer {
             update: { k, held in
                 quotes.update(
                     base.shockedAll(downMove(k), market), instruments: held, assets: assets, model: model,
-                    threads: threads)
+                    threads: threads, runner: runner)
             }, stillSearching: { _, _ in true })
         let book = self.book
         let refiner = { @Sendable in Refiner(book: book, base: base) }
-        let down: [Double?] = parallelMap(n, threads: threads, context: refiner) { refiner, j in
+        let down: [Double?] = parallelMap(n, threads: threads, runner: runner, context: refiner) { refiner, j in
             guard let hit = downStep[j] else { return nil }
             let k = hit.step
             refiner.select(units[j])
@@ -47,10 +47,10 @@ extension BatchAnalyzer {
             update: { k, held in
                 quotes.update(
                     base.shockedAll(upMove(k), market), instruments: held, assets: assets, model: model,
-                    threads: threads)
+                    threads: threads, runner: runner)
             },
             stillSearching: { j, k in down[j].map { (k == 1 ? 0 : upMove(k - 1)) <= -$0 } ?? true })
-        return parallelMap(n, threads: threads, context: refiner) { refiner, j in
+        return parallelMap(n, threads: threads, runner: runner, context: refiner) { refiner, j in
             var up: Double?
             if let hit = upStep[j] {
                 let k = hit.step
@@ -94,7 +94,7 @@ extension BatchAnalyzer {
                 quotes.update(
                     base.withPrice(asset: a, downPrice(k), market),
                     instruments: held.filter { market.underlying[$0] == a },
-                    assets: [a], model: model, threads: threads)
+                    assets: [a], model: model, threads: threads, runner: runner)
             },
             stillSearching: { _, _ in true })
         let book = self.book
@@ -107,7 +107,7 @@ extension BatchAnalyzer {
                 return (holds != now[j], gap)
             }
         }
-        let down: [Double?] = parallelMap(n, threads: threads, context: refiner) { refiner, j in
+        let down: [Double?] = parallelMap(n, threads: threads, runner: runner, context: refiner) { refiner, j in
             downStep[j].map { h in refine(refiner, j, downPrice(h.step), h.step == 1 ? p0 : downPrice(h.step - 1), h) }
         }
         let upStep = firstSteps(
@@ -117,10 +117,10 @@ extension BatchAnalyzer {
                 quotes.update(
                     base.withPrice(asset: a, upPrice(k), market),
                     instruments: held.filter { market.underlying[$0] == a },
-                    assets: [a], model: model, threads: threads)
+                    assets: [a], model: model, threads: threads, runner: runner)
             },
             stillSearching: { j, k in down[j].map { (k == 1 ? p0 : upPrice(k - 1)) - p0 <= p0 - $0 } ?? true })
-        return parallelMap(n, threads: threads, context: refiner) { refiner, j in
+        return parallelMap(n, threads: threads, runner: runner, context: refiner) { refiner, j in
             let up = upStep[j].map { h in refine(refiner, j, upPrice(h.step), h.step == 1 ? p0 : upPrice(h.step - 1), h)
             }
             switch (down[j], up) {
@@ -162,7 +162,9 @@ extension BatchAnalyzer {
             let now = pending.filter { next[$0] == k }
             update(k, instruments(held: now.map { units[$0] }, marks: &marks))
             let scratch = { @Sendable [book] in EvaluatorBox(book) }
-            let results = parallelMap(now.count, threads: now.count < 256 ? 1 : threads, context: scratch) { box, p in
+            let results = parallelMap(
+                now.count, threads: now.count < 256 ? 1 : threads, runner: runner, context: scratch
+            ) { box, p in
                 let m = box.evaluator.evaluate(units[now[p]], quotes)
                 return (holds(now[p], m), m.adjustedEquity - m.maintenanceMargin)
             }
@@ -430,7 +432,8 @@ extension Analyzer {
 
 /// `(0..<n).map(body)` on up to `threads` threads, each with its own `context()` (scratch space).
 func parallelMap<C, T>(
-    _ n: Int, threads: Int, context: @Sendable () -> C, _ body: @Sendable (C, Int) -> T
+    _ n: Int, threads: Int, runner: any ParallelRunner = DispatchRunner(), context: @Sendable () -> C,
+    _ body: @Sendable (C, Int) -> T
 ) -> [T] {
     guard n > 0 else { return [] }
     let workers = max(1, min(threads, n))
@@ -440,7 +443,7 @@ func parallelMap<C, T>(
     }
     let out = UnsafeMutablePointer<T>.allocate(capacity: n)
     let shared = SendablePointer(out)
-    DispatchQueue.concurrentPerform(iterations: workers) { w in
+    runner.perform(iterations: workers) { w in
         let c = context()
         for k in (n * w / workers)..<(n * (w + 1) / workers) { (shared.pointer + k).initialize(to: body(c, k)) }
     }

@@ -49,9 +49,12 @@ public final class BatchAnalyzer: Sendable {
     public let book: MarginBook
     /// Per instrument: bracket MM rates never fall (so MM is convex in the notional).
     private let convex: [Bool]
+    /// Where the parallel loops run.
+    let runner: any ParallelRunner
 
     public init(book: MarginBook) {
         self.book = book
+        runner = DispatchRunner()
         let m = book.market
         convex = (0..<m.instrumentCount).map { i in
             var last = -Double.infinity
@@ -64,21 +67,33 @@ public final class BatchAnalyzer: Sendable {
         }
     }
 
+    /// The same analyzer with its parallel loops on `runner`.
+    private init(_ other: BatchAnalyzer, runner: any ParallelRunner) {
+        book = other.book
+        convex = other.convex
+        self.runner = runner
+    }
+
     /// The workers a batch uses by default: one per active core.
     public static var defaultThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
     /// Analyses `accounts` (pooled units, or isolated buckets) at `prices`, in order.
     /// `liquidationPrices: false` computes distances only (the live path's rotation);
     /// `distances: false` liquidation prices only (isolated buckets), leaving `distance` nil.
+    /// `runner` runs the parallel loops (by default the analyzer's own, Dispatch's pool).
     public func analyze(
         _ accounts: [Int], at prices: PriceState, liquidationPrices: Bool = true, distances: Bool = true,
-        threads: Int = BatchAnalyzer.defaultThreads
+        threads: Int = BatchAnalyzer.defaultThreads, runner: (any ParallelRunner)? = nil
     ) -> [LiquidationAnalysis] {
+        if let runner {
+            return BatchAnalyzer(self, runner: runner).analyze(
+                accounts, at: prices, liquidationPrices: liquidationPrices, distances: distances, threads: threads)
+        }
         guard !accounts.isEmpty else { return [] }
         let n = accounts.count
         // Pass 1, per account: the base state and everything the linear model settles.
         let worker = { @Sendable in Worker(self, prices) }
-        let partial = parallelMap(n, threads: n < 64 ? 1 : threads, context: worker) { worker, k in
+        let partial = parallelMap(n, threads: n < 64 ? 1 : threads, runner: self.runner, context: worker) { worker, k in
             worker.analyze(accounts[k], liquidationPrices: liquidationPrices)
         }
         var result = partial.map { LiquidationAnalysis(distance: distances ? $0.distance : nil) }
@@ -160,8 +175,8 @@ public final class BatchAnalyzer: Sendable {
         let order = jobs.indices.sorted { jobs[$0].cost > jobs[$1].cost }
         let out = UnsafeMutablePointer<[Double?]>.allocate(capacity: jobs.count)
         let shared = SendablePointer(out)
-        // concurrentPerform hands the next search to whichever thread is free.
-        DispatchQueue.concurrentPerform(iterations: jobs.count) { k in
+        // The runner hands the next search to whichever thread is free.
+        runner.perform(iterations: jobs.count) { k in
             let j = order[k]
             (shared.pointer + j).initialize(to: run(jobs[j], 1))
         }

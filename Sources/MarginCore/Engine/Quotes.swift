@@ -65,7 +65,8 @@ public final class Quotes: @unchecked Sendable {
     /// ``update(_:instruments:assets:model:)`` with the instruments split across `threads`
     /// (each writes only its own rows): the analysis prices whole grids of shocked states.
     public func update(
-        _ state: PriceState, instruments: [Int], assets: some Sequence<Int>, model: MarginModel?, threads: Int
+        _ state: PriceState, instruments: [Int], assets: some Sequence<Int>, model: MarginModel?, threads: Int,
+        runner: any ParallelRunner = DispatchRunner()
     ) {
         let p = model.map { $0 == .portfolio } ?? true
         let e = model.map { $0 == .es } ?? true
@@ -76,7 +77,7 @@ public final class Quotes: @unchecked Sendable {
             for i in instruments { updateInstrument(i, state, portfolio: p, es: e) }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
+        runner.perform(iterations: workers) { w in
             for k in (n * w / workers)..<(n * (w + 1) / workers) {
                 updateInstrument(instruments[k], state, portfolio: p, es: e)
             }
