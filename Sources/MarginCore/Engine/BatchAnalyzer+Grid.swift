@@ -289,14 +289,17 @@ extension BatchAnalyzer {
 
     /// Refines a crossing between `outside` (the condition fails) and `inside` (it holds) to the
     /// neighbouring doubles, returning the point where it holds, like ``Analyzer/refine`` but by
-    /// regula falsi (Illinois) on `AE - MM` with a bisection step whenever it stalls: about ten
-    /// evaluations instead of sixty. `f` gives the condition and `AE - MM` at a point.
+    /// regula falsi (Illinois) on `AE - MM` with a bisection step whenever it stalls: 4 to 14
+    /// evaluations (mean 7 on demo books) instead of sixty. `f` gives the condition and `AE - MM`
+    /// at a point.
     ///
     /// Near the root `AE - MM` is a difference of two close figures and is often exactly `0` over
     /// a run of doubles. A secant through an end whose gap is `0` lands on that end, and halving `0`
     /// leaves `0`, so every later step would bisect (about fifty evaluations). From such an end the
     /// next point is a few doubles towards the other end instead, four times as far each time the
-    /// end does not move off zero, so the run of zeros is crossed in a few steps.
+    /// end does not move off zero, so the run of zeros is crossed in a few steps. A secant that
+    /// lands within a few doubles of an end (the gap there is tiny, not zero) is treated the same.
+    ///
     /// `known` gives the gaps the grid search already found at `inside` and (when it evaluated
     /// it) at `outside`: the same figures `f` gives there, not evaluated again.
     static func refine(
@@ -325,7 +328,20 @@ extension BatchAnalyzer {
                     if fromB { reachB *= 4 } else { reachA *= 4 }
                 } else if fa.isFinite, fb.isFinite, fa != fb {
                     let secant = b - fb * (b - a) / (fb - fa)
-                    if secant > min(a, b) && secant < max(a, b) { x = secant }
+                    let (toA, toB) = (abs(secant - a), abs(secant - b))
+                    var probe = secant
+                    // A secant on (or within a few doubles of) an end says the root is there: the
+                    // next point is a few doubles past it, four times as far each time, so both
+                    // ends close in on the root (from such an end the secant would land on it again
+                    // and the bracket shrink by bisection alone: about forty evaluations).
+                    if toA <= toB && toA < reachA * a.ulp && a != 0 {
+                        probe = a + (b > a ? reachA : -reachA) * a.ulp
+                        reachA *= 4
+                    } else if toB < toA && toB < reachB * b.ulp && b != 0 {
+                        probe = b + (a > b ? reachB : -reachB) * b.ulp
+                        reachB *= 4
+                    }
+                    if probe > min(a, b) && probe < max(a, b) { x = probe }
                 }
             }
             let r = f(x)
