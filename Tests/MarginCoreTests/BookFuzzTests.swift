@@ -48,7 +48,9 @@ import Testing
         let corpus = try Self.corpus()
         let shards = await withTaskGroup(of: (FuzzLog, Set<Mutator.Operation>).self) { group in
             for (k, range) in FuzzLog.shards(cases).enumerated() {
-                group.addTask { Self.run(corpus: corpus, seed: 0x0B00_C0DE &+ UInt64(k), cases: range) }
+                group.addTask {
+                    await onOwnThread { Self.run(corpus: corpus, seed: 0x0B00_C0DE &+ UInt64(k), cases: range) }
+                }
             }
             return await group.reduce(into: []) { $0.append($1) }
         }
