@@ -100,6 +100,8 @@ let package = Package(
         .target(name: "StoreTestSupport", dependencies: ["MarginStore"], path: "Tests/StoreTestSupport"),
         // The seeded mutator and failure log of the decoders' fuzz tests.
         .target(name: "FuzzTestSupport", dependencies: ["MarginCore"], path: "Tests/FuzzTestSupport"),
+        // offThread: blocking and CPU-bound test work off Swift's 2-thread pool, for every test target.
+        .target(name: "ThreadTestSupport", path: "Tests/ThreadTestSupport"),
         // `--metrics HOST:PORT`: the live figures as Prometheus metrics, served over HTTP on an event loop of its own.
         .target(
             name: "MarginMetrics",
@@ -132,12 +134,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "MarginCoreTests", dependencies: ["MarginCore", "FuzzTestSupport"]),
-        .testTarget(name: "MarginLiveTests", dependencies: ["MarginLive", "MarginCore"]),
+        .testTarget(name: "MarginCoreTests", dependencies: ["MarginCore", "FuzzTestSupport", "ThreadTestSupport"]),
+        .testTarget(name: "MarginLiveTests", dependencies: ["MarginLive", "MarginCore", "ThreadTestSupport"]),
         .testTarget(
             name: "MarginStoreTests",
             dependencies: [
                 "MarginStore", "StoreCommands", "StoreTestSupport", "margintop-store", "MarginCore",
+                "ThreadTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
@@ -148,16 +151,20 @@ let package = Package(
                 "MarginDashboard", "MarginTUI", "TerminalCore", "MarginTUITestSupport", "MarginCore", "MarginLive",
                 "MarginRuntime", "MarginFeeds",
             ]),
-        .testTarget(name: "MarginTUIEndToEndTests", dependencies: ["margintop", "StoreTestSupport", "MarginCore"]),
+        .testTarget(
+            name: "MarginTUIEndToEndTests",
+            dependencies: ["margintop", "StoreTestSupport", "MarginCore", "ThreadTestSupport"]),
         .testTarget(
             name: "MarginFeedsTests",
             dependencies: ["MarginFeeds", "MarginFeedsTestSupport", "MarginCore", "FuzzTestSupport"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "MargintopCLITests", dependencies: ["margintop", "StoreTestSupport", "MarginCore"]),
+        .testTarget(
+            name: "MargintopCLITests",
+            dependencies: ["margintop", "StoreTestSupport", "MarginCore", "ThreadTestSupport"]),
         .testTarget(
             name: "MarginMetricsTests",
             dependencies: [
-                "MarginMetrics", "MarginLive", "MarginCore", "StoreTestSupport",
+                "MarginMetrics", "MarginLive", "MarginCore", "StoreTestSupport", "ThreadTestSupport",
             ]),
         .testTarget(
             name: "MarginRuntimeTests",

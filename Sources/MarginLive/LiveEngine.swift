@@ -41,7 +41,9 @@ public actor LiveEngine {
     ///   deterministic tests (latency is then measured to the step's `now`).
     public init(book: Book, config: LiveConfig = LiveConfig(), now: Double, clock: (@Sendable () -> Double)? = nil) {
         live = LiveBook(book: book, config: config, now: now)
-        worker = AnalysisWorker(nice: config.analysis.nice, threads: config.analysis.threads)
+        // Helper threads only where passes run in the background (a synchronous pass uses Dispatch's).
+        worker = AnalysisWorker(
+            nice: config.analysis.nice, threads: config.analysis.mode == .background ? config.analysis.threads : 1)
         self.clock = clock
         feedNotLiveSince = now
     }

@@ -1,6 +1,7 @@
 import Foundation
 import FuzzTestSupport
 import Testing
+import ThreadTestSupport
 
 @testable import MarginCore
 
@@ -46,13 +47,16 @@ import Testing
         let cases = FuzzLog.cases
         let start = ContinuousClock.now
         let corpus = try Self.corpus()
-        let shards = await withTaskGroup(of: (FuzzLog, Set<Mutator.Operation>).self) { group in
+        // Each shard on a thread of its own: as tasks, two shards would hold both of the pool's
+        // threads for the whole run (a minute and more in a debug build) and starve the async
+        // tests beside them.
+        let shards = try await withThrowingTaskGroup(of: (FuzzLog, Set<Mutator.Operation>).self) { group in
             for (k, range) in FuzzLog.shards(cases).enumerated() {
                 group.addTask {
-                    await onOwnThread { Self.run(corpus: corpus, seed: 0x0B00_C0DE &+ UInt64(k), cases: range) }
+                    try await offThread { Self.run(corpus: corpus, seed: 0x0B00_C0DE &+ UInt64(k), cases: range) }
                 }
             }
-            return await group.reduce(into: []) { $0.append($1) }
+            return try await group.reduce(into: []) { $0.append($1) }
         }
         var log = FuzzLog()
         for shard in shards { log.merge(shard.0) }

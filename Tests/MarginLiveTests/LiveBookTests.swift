@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ThreadTestSupport
 
 @testable import MarginCore
 @testable import MarginLive

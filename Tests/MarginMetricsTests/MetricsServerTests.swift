@@ -4,6 +4,7 @@ import MarginLive
 import MarginMetrics
 import StoreTestSupport
 import Testing
+import ThreadTestSupport
 
 /// Issue 13, item 4: the `--metrics` endpoint over a real TCP connection, its exposition judged by
 /// `promtool check metrics`, and its errors.
@@ -142,12 +143,4 @@ import Testing
 
 extension [UInt8] {
     var asString: String { String(decoding: self, as: UTF8.self) }
-}
-
-/// Blocking work (a socket, a child process) on a thread of its own, off the 2-thread pool.
-func offThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread { continuation.resume(with: Result { try body() }) }
-        thread.start()
-    }
 }

@@ -3,6 +3,7 @@ import MarginCore
 import PostgresNIO
 import StoreTestSupport
 import Testing
+import ThreadTestSupport
 
 @testable import MarginStore
 

@@ -4,6 +4,7 @@ import MarginCore
 import PostgresNIO
 import StoreTestSupport
 import Testing
+import ThreadTestSupport
 
 @testable import MarginStore
 

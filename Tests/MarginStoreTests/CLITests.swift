@@ -3,6 +3,7 @@ import MarginCore
 import MarginStore
 import StoreTestSupport
 import Testing
+import ThreadTestSupport
 
 /// End-to-end: the built `margintop-store` executable, its output and exit statuses.
 @Suite("Command line", .timeLimit(.minutes(2)))

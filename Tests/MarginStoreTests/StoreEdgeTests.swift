@@ -3,6 +3,7 @@ import GRDB
 import MarginCore
 import StoreTestSupport
 import Testing
+import ThreadTestSupport
 
 @testable import MarginStore
 

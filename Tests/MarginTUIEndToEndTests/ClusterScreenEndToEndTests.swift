@@ -1,6 +1,7 @@
 import Foundation
 import StoreTestSupport
 import Testing
+import ThreadTestSupport
 
 /// `margintop --cluster` in a real terminal (tmux) on a real PostgreSQL store that two
 /// `watch --shard K/2` processes published into.

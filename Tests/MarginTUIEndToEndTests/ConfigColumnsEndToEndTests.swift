@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ThreadTestSupport
 
 /// Issue 12, item 16 on the real binary: `config.toml` sets the columns, the sort and the operator;
 /// `--sort` on the command line wins over the file; `c` then hides a column in the running dashboard.

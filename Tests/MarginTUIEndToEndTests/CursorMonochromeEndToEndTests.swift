@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ThreadTestSupport
 
 /// Issue 12, item 7 on the real binary: without colour (`NO_COLOR=1`, `--theme monochrome`) the cursor
 /// row is told apart on bankrupt and liquidatable rows, which are reverse video: it carries the `>`

@@ -1,6 +1,7 @@
 import Foundation
 import StoreTestSupport
 import Testing
+import ThreadTestSupport
 
 /// Issue 12 item 11 on the real binary: a websocket feed at a closed port never delivers a price.
 /// The dashboard must say so: the badge `DOWN` (never `LIVE`), a banner with what, since when and

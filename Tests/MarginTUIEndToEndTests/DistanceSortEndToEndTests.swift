@@ -1,6 +1,7 @@
 import Foundation
 import MarginCore
 import Testing
+import ThreadTestSupport
 
 /// Issue 11's tmux bar: on a 10,000-account book, `d` puts the account with the smallest
 /// `|distance to liquidation|` at the top of the real dashboard, with distances the live engine

@@ -1,6 +1,7 @@
 import Foundation
 import StoreTestSupport
 import Testing
+import ThreadTestSupport
 
 /// Issue 12, item 1 on the real binary at 80x24: in the drill-down, `G` shows the document's last
 /// screen (`lines a-n/n`) and `k`, Up and PgUp each move back from it at once (they did nothing:

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ThreadTestSupport
 
 #if canImport(Glibc)
     import Glibc

@@ -1,6 +1,7 @@
 import Foundation
 import StoreTestSupport
 import Testing
+import ThreadTestSupport
 
 /// Issue 13, item 4 on the dashboard: `margintop --metrics 127.0.0.1:0` serves Prometheus text on
 /// `/metrics` while the screen runs (the port it picked is in the log), figures from its own loop.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ThreadTestSupport
 
 /// Issue 12, item 17 on the real binary: SGR mouse sequences written into the pane by tmux
 /// (`send-keys -l`, as a terminal sends them once the app turns mouse reporting on) select a row,

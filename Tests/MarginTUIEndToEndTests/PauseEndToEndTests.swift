@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ThreadTestSupport
 
 /// Issue 12 item 15 on the real binary: `z` pauses the rows as htop's freeze does. On the
 /// simulated feed the figures keep moving while the order of the accounts on screen stays; the

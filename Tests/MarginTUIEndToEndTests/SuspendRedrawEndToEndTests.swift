@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ThreadTestSupport
 
 /// Issue 12, item 6 on the real binary: a shell in tmux runs the dashboard as a job. Started in the
 /// background and brought back with `fg`, stopped with Ctrl-Z and brought back, and written over by

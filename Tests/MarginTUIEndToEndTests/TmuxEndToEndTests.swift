@@ -1,6 +1,7 @@
 import Foundation
 import StoreTestSupport
 import Testing
+import ThreadTestSupport
 
 /// Drives the real binary in a private tmux server at a fixed size, polling
 /// `capture-pane` for each expected screen (never fixed sleeps; every wait has a timeout).

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ThreadTestSupport
 
 /// `margintop audit verify` (issue 10, item 15): exit 0 and one line when the trail is intact,
 /// 65 naming the first problem when a row was forged behind the store's back; text it quotes

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ThreadTestSupport
 
 /// End-to-end: runs the built `margintop` binary as a user would.
 @Suite struct CLITests {

@@ -1,6 +1,7 @@
 import Foundation
 import MarginCore
 import Testing
+import ThreadTestSupport
 
 /// `demo-book` writes compact JSON unless `--pretty` (issue 13, item 6): the same keys in the same
 /// order and the same number texts, only the whitespace differs; `--pretty` is the old layout.

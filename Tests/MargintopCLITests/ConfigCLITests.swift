@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ThreadTestSupport
 
 /// `config.toml` on the real binary (issue 12, item 16): a bad key or value in the file is exit 65 naming
 /// the key and the file, a bad option 64 naming the option, a missing `--config` file 1; all before any

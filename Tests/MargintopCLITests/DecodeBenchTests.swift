@@ -1,6 +1,7 @@
 import Foundation
 import MarginCore
 import Testing
+import ThreadTestSupport
 
 /// `bench --decode --book FILE` (issue 13, item 1) times the strict book decode as `validate` runs
 /// it, and reports a file it cannot read or a book that is invalid as `validate` does.

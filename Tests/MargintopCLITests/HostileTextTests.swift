@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ThreadTestSupport
 
 /// Names and ids with terminal control sequences, through the built binary (issue 10, item 13).
 @Suite struct HostileTextCLITests {

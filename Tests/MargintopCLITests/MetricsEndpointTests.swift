@@ -2,6 +2,7 @@ import Foundation
 import MarginCore
 import StoreTestSupport
 import Testing
+import ThreadTestSupport
 
 #if canImport(Glibc)
     import Glibc

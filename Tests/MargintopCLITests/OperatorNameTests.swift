@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ThreadTestSupport
 
 /// `--operator` names who acts in the audit trail: an empty or control-character name is bad
 /// usage, refused before anything is opened or written (issue 10, item 16).

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ThreadTestSupport
 
 /// Where output goes at the edges: a reader that closes early, a full disk, and `--out` paths
 /// that are symbolic links, devices or FIFOs (issue 10, items 1 and 4).

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ThreadTestSupport
 
 /// `snapshot --store` and `watch --store` on stores at the edges (issue 10, items 19 and 20):
 /// a mistyped path is an error, a read-only store is read.
