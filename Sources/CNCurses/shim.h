@@ -7,6 +7,7 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #endif
 #include <locale.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <termios.h>
@@ -68,9 +69,13 @@ static inline void mt_resume(void) {
     if (stdscr != NULL && !isendwin()) { reset_prog_mode(); }
 }
 
-// Ctrl-Z, called on the main thread (not in a signal handler): leave curses, stop with SIGTSTP's default
+// Ctrl-Z, called on the main queue (not in a signal handler): leave curses, stop with SIGTSTP's default
 // action (the shell says "Stopped"), and on SIGCONT put back the handler that was there (the app's
 // signal source). The next refresh re-enters curses and repaints the whole screen.
+// The stop is raised on this thread with SIGTSTP unblocked here, so it takes effect before raise()
+// returns. A kill() of the process went to whichever thread did not block it (Dispatch's workers block
+// it, the main thread waits in sigsuspend): when that thread took it only after the handler below was
+// put back, the signal reached the app's source again instead of stopping it, and Ctrl-Z was lost.
 static inline void mt_suspend(void) {
     if (stdscr == NULL || isendwin()) { return; }
     def_prog_mode();
@@ -79,8 +84,13 @@ static inline void mt_suspend(void) {
     dfl.sa_handler = SIG_DFL;
     sigemptyset(&dfl.sa_mask);
     dfl.sa_flags = 0;
+    sigset_t tstp, mask;
+    sigemptyset(&tstp);
+    sigaddset(&tstp, SIGTSTP);
     sigaction(SIGTSTP, &dfl, &old);
-    kill(getpid(), SIGTSTP);
+    pthread_sigmask(SIG_UNBLOCK, &tstp, &mask);
+    raise(SIGTSTP);
+    pthread_sigmask(SIG_SETMASK, &mask, NULL);
     sigaction(SIGTSTP, &old, NULL);
 }
 
