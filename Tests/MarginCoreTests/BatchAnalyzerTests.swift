@@ -137,10 +137,10 @@ import Testing
 
     /// The downside grid search of a moved 40-account demo book of `model`: its first steps
     /// (``BatchAnalyzer/firstSteps``) per unit exposed to a moving asset.
-    static func downsideGrid(model: MarginModel, seed: UInt64) -> (
-        MarginBook, PriceState, [Int], [FirstStep?]
+    static func downsideGrid(model: MarginModel, seed: UInt64, accounts: Int = 40, aligned: Bool = true) -> (
+        MarginBook, PriceState, [Int], [FirstStep?], priced: [Int], rows: Int
     ) {
-        let book = DemoBook.generate(accounts: 40, seed: seed)
+        let book = DemoBook.generate(accounts: accounts, seed: seed)
         let mb = MarginBook(book: book, modelOverride: model)
         let market = mb.market
         let base = Self.moved(PriceState(book: book), market, seed: seed, spread: 0.3)
@@ -154,14 +154,18 @@ import Testing
             }
                 * 0.99 / Double(steps)
         }
+        var priced: [Int] = []
+        var rows = 0
         let found = batch.firstSteps(
             units, steps: steps, threads: 1, quotes: quotes, slope: slope,
             update: { k, held in
+                priced.append(k)
+                rows += held.count
                 quotes.update(
                     base.shockedAll(downMove(k), market), instruments: held, assets: 0..<market.assetCount,
                     model: model)
-            }, stillSearching: { _, _ in true })
-        return (mb, base, units, found)
+            }, stillSearching: { _, _ in true }, aligned: aligned)
+        return (mb, base, units, found, priced, rows)
     }
 
     /// Where the first secant lands a few doubles from the root, the next one rounds onto that
@@ -208,7 +212,7 @@ import Testing
     /// shock in place, gives ``Analyzer``'s figures at `shockedAll` and `withPrice` bit for bit.
     @Test(arguments: [(MarginModel.standard, UInt64(7)), (.portfolio, 8), (.es, 9)])
     func theGridHandsTheRefinementTheGapsItFound(model: MarginModel, seed: UInt64) {
-        let (mb, base, units, found) = Self.downsideGrid(model: model, seed: seed)
+        let (mb, base, units, found, _, _) = Self.downsideGrid(model: model, seed: seed)
         let market = mb.market
         let move = { (k: Int) in Self.downMove(k) }
         let refiner = Refiner(book: mb, base: base)
@@ -233,5 +237,41 @@ import Testing
             }
         }
         #expect(hits > 0 && withBefore > 0, "\(hits) hits, \(withBefore) with the step before")
+    }
+
+    /// The grid search's jumps are aligned (``BatchAnalyzer/latticeStep(after:skip:)``) so the
+    /// units of a pass meet on the same steps, each priced once for all of them: the same first
+    /// steps and gaps as jumping as far as proven, with fewer instrument rows priced.
+    @Test(arguments: [(MarginModel.standard, UInt64(7)), (.portfolio, 8), (.es, 9)])
+    func alignedJumpsFindTheSameStepsOnFewerPricedSteps(model: MarginModel, seed: UInt64) {
+        let aligned = Self.downsideGrid(model: model, seed: seed, accounts: 400)
+        let free = Self.downsideGrid(model: model, seed: seed, accounts: 400, aligned: false)
+        #expect(aligned.2 == free.2)
+        var hits = 0
+        for (a, f) in zip(aligned.3, free.3) {
+            #expect(a?.step == f?.step && a?.gap == f?.gap)
+            if a != nil { hits += 1 }
+        }
+        #expect(hits > 50, "\(hits) hits")
+        // 400-account demo books: rows 1,817 against 2,772 (standard), 1,935 against 2,241
+        // (portfolio), 3,960 against 4,768 (es); steps 217/374, 231/325, 367/396.
+        #expect(
+            10 * aligned.rows <= 9 * free.rows && aligned.priced.count < free.priced.count,
+            "rows priced \(aligned.rows) aligned, \(free.rows) unaligned; steps \(aligned.priced.count) vs \(free.priced.count)"
+        )
+    }
+
+    @Test func aLatticeStepKeepsTheProofAndJumpsAtLeastHalfAsFar() {
+        for k in 0..<600 {
+            for skip in 0..<450 {
+                let next = BatchAnalyzer.latticeStep(after: k, skip: skip)
+                if !(next >= k + 1 && next <= k + 1 + skip && 2 * (next - k) >= skip + 1) {
+                    Issue.record("k \(k) skip \(skip): \(next)")
+                    return
+                }
+            }
+        }
+        #expect(BatchAnalyzer.latticeStep(after: 3, skip: 40) == 32)
+        #expect(BatchAnalyzer.latticeStep(after: 0, skip: 0) == 1)
     }
 }

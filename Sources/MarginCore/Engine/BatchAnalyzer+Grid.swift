@@ -140,7 +140,9 @@ extension BatchAnalyzer {
     ///
     /// A unit is not evaluated at steps it provably cannot cross at: `slope[j]` bounds how much
     /// its `AE - MM` changes per step, so from a step where it is `g` away from zero the next
-    /// `|g| / slope` steps keep its sign (and its state). Steps no unit needs are not priced.
+    /// `|g| / slope` steps keep its sign (and its state). Steps no unit needs are not priced, and
+    /// the jumps are aligned so units meet on the same steps (``latticeStep(after:skip:)``;
+    /// `aligned: false` jumps as far as proven, for tests).
     /// Each found step comes with the unit's `AE - MM` there, and at the step before when that
     /// one was evaluated, for the refinement to start from.
     func firstSteps(
@@ -148,7 +150,7 @@ extension BatchAnalyzer {
         holds: @escaping @Sendable (Int, UnitMetrics) -> Bool = { _, m in
             Health.isLiquidatable(adjustedEquity: m.adjustedEquity, maintenanceMargin: m.maintenanceMargin)
         },
-        update: (Int, [Int]) -> Void, stillSearching: @escaping @Sendable (Int, Int) -> Bool
+        update: (Int, [Int]) -> Void, stillSearching: @escaping @Sendable (Int, Int) -> Bool, aligned: Bool = true
     ) -> [FirstStep?] {
         var found = [FirstStep?](repeating: nil, count: units.count)
         var next = [Int](repeating: 1, count: units.count)
@@ -179,10 +181,27 @@ extension BatchAnalyzer {
                 // Steps k+1 ... k+skip keep |AE - MM| > 0: |g(k + i)| >= |g| - slope * i > 0 for i <= skip.
                 let reach = abs(gap) / slope[j]
                 let skip = reach.isFinite ? max(0, Int(min(reach, Double(steps)).rounded(.up)) - 1) : 0
-                next[j] = slope[j] == 0 && gap != 0 && gap.isFinite ? steps + 1 : k + 1 + skip
+                next[j] =
+                    slope[j] == 0 && gap != 0 && gap.isFinite
+                    ? steps + 1
+                    : aligned ? Self.latticeStep(after: k, skip: skip) : k + 1 + skip
             }
         }
         return found
+    }
+
+    /// The step to evaluate next after step `k`, when steps `k + 1 ... k + skip` are proven not to
+    /// hold: any step up to `k + 1 + skip` keeps the proof (evaluating sooner only costs an
+    /// evaluation), so the jump is rounded down to a multiple of the largest power of two that
+    /// still leaves at least half of it. Units then meet on the same steps, and every step
+    /// evaluated is priced once for all of them: unaligned, the units of a pass spread over most of
+    /// the 400 steps, each priced for every instrument they hold.
+    @inline(__always)
+    static func latticeStep(after k: Int, skip: Int) -> Int {
+        let target = k + 1 + skip
+        var lattice = 1 << (Int.bitWidth - 1 - (skip + 1).leadingZeroBitCount)
+        while lattice > 1 && 2 * (target / lattice * lattice - k) < skip + 1 { lattice >>= 1 }
+        return target / lattice * lattice
     }
 
     /// The instruments whose quote rows `units` read (their positions and their risk rows), each
