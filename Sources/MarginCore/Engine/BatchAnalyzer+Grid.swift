@@ -158,6 +158,11 @@ extension BatchAnalyzer {
         var last = [(step: Int, gap: Double)](repeating: (-1, .nan), count: units.count)
         var pending = Array(0..<units.count)
         var marks = [Bool](repeating: false, count: book.market.instrumentCount)
+        // A step's evaluations go to the threads from this many units: an es unit (its scenario P&L
+        // over the whole history and its largest losses) costs tens of times a standard one, so a
+        // few dozen are worth a hand-over; below that the other core would wait (a live pass spreads
+        // its units over most of the steps).
+        let parallelFrom = units.first.map { Self.parallelThreshold(book.model[$0]) } ?? 256
         while true {
             pending = pending.filter { next[$0] <= steps && stillSearching($0, next[$0]) }
             guard let k = pending.lazy.map({ next[$0] }).min() else { break }
@@ -165,7 +170,7 @@ extension BatchAnalyzer {
             update(k, instruments(held: now.map { units[$0] }, marks: &marks))
             let scratch = { @Sendable [book] in EvaluatorBox(book) }
             let results = parallelMap(
-                now.count, threads: now.count < 256 ? 1 : threads, runner: runner, context: scratch
+                now.count, threads: now.count < parallelFrom ? 1 : threads, runner: runner, context: scratch
             ) { box, p in
                 let m = box.evaluator.evaluate(units[now[p]], quotes)
                 return (holds(now[p], m), m.adjustedEquity - m.maintenanceMargin)
@@ -202,6 +207,15 @@ extension BatchAnalyzer {
         var lattice = 1 << (Int.bitWidth - 1 - (skip + 1).leadingZeroBitCount)
         while lattice > 1 && 2 * (target / lattice * lattice - k) < skip + 1 { lattice >>= 1 }
         return target / lattice * lattice
+    }
+
+    /// The fewest units of `model` one step of ``firstSteps`` evaluates on more than one thread.
+    static func parallelThreshold(_ model: MarginModel) -> Int {
+        switch model {
+        case .standard: 256
+        case .portfolio: 64
+        case .es: 16
+        }
     }
 
     /// The instruments whose quote rows `units` read (their positions and their risk rows), each
