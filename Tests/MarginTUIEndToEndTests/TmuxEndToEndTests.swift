@@ -287,7 +287,15 @@ struct TmuxEndToEndTests {
         try t.start(
             command: e2e.dashboard(["--store", store, "--operator", "e2e", "--feed", "sim:rate=20"]), cols: 160,
             rows: 48)
-        let screen = try t.waitFor("the wide name") { $0.contains("ID (prio)") && $0.contains("日本語") }
+        // A whole screen: tmux can be read while a redraw is half written (a CI run once caught a row
+        // cut after its DIST bar), so every account row must have reached its state word.
+        let states = ["bankrupt", "liquidatable", "danger", "warning", "safe"]
+        let screen = try t.waitFor("the wide name on a whole screen") { screen in
+            screen.contains("ID (prio)") && screen.contains("日本語") && screen.contains(" q quit")
+                && screen.split(separator: "\n").filter { $0.contains("ACC-") }.allSatisfy { row in
+                    states.contains { row.contains($0) }
+                }
+        }
         #expect(t.display("#{pane_title}") != "pwned")
         let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.allSatisfy { E2E.displayWidth($0) <= 160 }, "a line overflows:\n\(screen)")
@@ -300,8 +308,7 @@ struct TmuxEndToEndTests {
         let accountRows = lines.filter { $0.contains("ACC-") }
         #expect(accountRows.count > 5)
         for row in accountRows {
-            let words = ["bankrupt", "liquidatable", "danger", "warning", "safe"]
-            let hit = try #require(words.compactMap { row.range(of: $0) }.first, "no state in \(row)")
+            let hit = try #require(states.compactMap { row.range(of: $0) }.first, "no state in \(row)")
             #expect(E2E.displayWidth(row[..<hit.lowerBound]) == stateColumn, "misaligned row: \(row)")
         }
         // The hostile name shows with its control characters made visible, not executed.
