@@ -138,7 +138,7 @@ import Testing
     /// The downside grid search of a moved 40-account demo book of `model`: its first steps
     /// (``BatchAnalyzer/firstSteps``) per unit exposed to a moving asset.
     static func downsideGrid(model: MarginModel, seed: UInt64, accounts: Int = 40, aligned: Bool = true) -> (
-        MarginBook, PriceState, [Int], [FirstStep?], priced: [Int], rows: Int
+        book: MarginBook, base: PriceState, units: [Int], found: [FirstStep?], priced: [Int], rows: Int
     ) {
         let book = DemoBook.generate(accounts: accounts, seed: seed)
         let mb = MarginBook(book: book, modelOverride: model)
@@ -246,9 +246,9 @@ import Testing
     func alignedJumpsFindTheSameStepsOnFewerPricedSteps(model: MarginModel, seed: UInt64) {
         let aligned = Self.downsideGrid(model: model, seed: seed, accounts: 400)
         let free = Self.downsideGrid(model: model, seed: seed, accounts: 400, aligned: false)
-        #expect(aligned.2 == free.2)
+        #expect(aligned.units == free.units)
         var hits = 0
-        for (a, f) in zip(aligned.3, free.3) {
+        for (a, f) in zip(aligned.found, free.found) {
             #expect(a?.step == f?.step && a?.gap == f?.gap)
             if a != nil { hits += 1 }
         }
